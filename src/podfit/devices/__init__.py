@@ -1,0 +1,1 @@
+"""podfit.devices."""

@@ -1,0 +1,1 @@
+"""Plain values of the domain: quantities, CPU sets, pods, kubelet configuration, machines."""
