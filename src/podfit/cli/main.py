@@ -1,0 +1,133 @@
+"""The ``podfit`` command line.
+
+Exit codes: 0 the scenario ran (rejections and a kubelet that refuses to start are results);
+2 invalid input (one line on stderr naming the file and field); 1 an internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+import yaml
+from rich.console import Console
+
+from podfit import __version__
+from podfit.errors import InputError
+
+EXAMPLES_SIMULATE = """
+\b
+Examples:
+  podfit simulate                                  # the built-in default scenario
+  podfit simulate examples/db.yaml --output json   # a scenario file, JSON contract
+  podfit simulate --preset dual-socket-intel-ht --kubelet-config kubelet.yaml -f pod.yaml
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="podfit")
+def cli() -> None:
+    """Where does my pod land on this node, and why? A kubelet-exact simulator of the
+    Topology, CPU and Memory Managers (v1.36, including pod-level resource managers)."""
+
+
+@cli.command(epilog=EXAMPLES_SIMULATE)
+@click.argument("scenario", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--machine", type=click.Path(path_type=Path, dir_okay=False), help="Machine description file.")
+@click.option("--preset", help="A named machine preset instead of --machine (see `podfit presets`).")
+@click.option("--kubelet-config", type=click.Path(path_type=Path, dir_okay=False), help="KubeletConfiguration.")
+@click.option(
+    "-f", "--filename", "pod_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="Pod manifest file(s); multi-document YAML and kind: List accepted. Repeatable.",
+)
+@click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def simulate(
+    scenario: Path | None,
+    machine: Path | None,
+    preset: str | None,
+    kubelet_config: Path | None,
+    pod_files: tuple[Path, ...],
+    output: str,
+) -> None:
+    """Run a scenario through the node and show what the kubelet decides for each pod."""
+    from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
+    from podfit.node.simulation import simulate as run
+    from podfit.report.json_result import result_to_json
+    from podfit.report.table import render_table
+
+    parts = machine or preset or kubelet_config or pod_files
+    if scenario is not None and parts:
+        raise click.UsageError("give a SCENARIO file or --machine/--preset/--kubelet-config/-f, not both")
+    if scenario is not None:
+        loaded = load_scenario(scenario)
+    elif parts:
+        loaded = scenario_from_parts(
+            machine=machine, preset=preset, kubelet_config=kubelet_config, pod_files=pod_files
+        )
+    else:
+        loaded = load_default_scenario()
+    result = run(loaded)
+    if output == "json":
+        click.echo(json.dumps(result_to_json(result), indent=2))
+    else:
+        render_table(result, Console(highlight=False))
+
+
+@cli.command("capture-machine", epilog="\b\nExample:\n  podfit capture-machine -o node.yaml")
+@click.option("--sysfs", "root", default="/sys", show_default=True, type=click.Path(path_type=Path))
+@click.option("--out", "-o", "out", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+def capture_machine(root: Path, out: Path | None) -> None:
+    """Capture this machine's CPU/NUMA topology from sysfs as a scenario-ready `node:` section."""
+    from podfit.io.sysfs import capture_machine as capture
+
+    text = yaml.safe_dump({"node": capture(root)}, sort_keys=False, default_flow_style=None)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+
+
+@cli.command(epilog="\b\nExample:\n  podfit presets")
+def presets() -> None:
+    """List the named machine presets."""
+    from podfit.model.presets import PRESETS
+
+    for name, preset in sorted(PRESETS.items()):
+        click.echo(f"{name:32} {preset.description}")
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"podfit: error: {message}", err=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every error is one line on stderr."""
+    try:
+        cli.main(args=argv, prog_name="podfit", standalone_mode=False)
+    except InputError as exc:
+        return _fail(" ".join(str(exc).split()), 2)
+    except click.exceptions.NoArgsIsHelp:
+        return 0
+    except click.UsageError as exc:
+        return _fail(" ".join(exc.format_message().split()), 2)
+    except click.exceptions.Abort:
+        return _fail("aborted", 130)
+    except click.ClickException as exc:
+        return _fail(" ".join(exc.format_message().split()), exc.exit_code)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, no traceback unless asked for
+        if os.environ.get("PODFIT_DEBUG"):
+            traceback.print_exc()
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (set PODFIT_DEBUG=1 for a traceback)", 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

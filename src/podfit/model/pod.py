@@ -1,0 +1,142 @@
+"""Pods as the kubelet sees them after API-server defaulting and validation.
+
+Quantities are canonical integers: ``cpu`` in millicores, ``memory``, ``ephemeral-storage`` and
+``hugepages-<size>`` in bytes, every other (extended) resource as an integer count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+ContainerKind = Literal["init", "sidecar", "app", "ephemeral"]
+"""``sidecar`` = an init container with ``restartPolicy: Always`` (a restartable init container)."""
+
+QOSClass = Literal["Guaranteed", "Burstable", "BestEffort"]
+
+RESOURCE_CPU = "cpu"
+RESOURCE_MEMORY = "memory"
+RESOURCE_EPHEMERAL_STORAGE = "ephemeral-storage"
+RESOURCE_HUGEPAGES_PREFIX = "hugepages-"
+
+CONTAINER_RESTART_POLICY_ALWAYS = "Always"
+
+
+class ResourceList(Mapping[str, int]):
+    """An immutable, hashable resource name → canonical integer map (sorted by name)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, int] | None = None) -> None:
+        self._items: dict[str, int] = dict(sorted((items or {}).items()))
+
+    def __getitem__(self, key: str) -> int:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ResourceList):
+            return self._items == other._items
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"ResourceList({self._items!r})"
+
+
+EMPTY_RESOURCES = ResourceList()
+
+
+def _freeze(items: Mapping[str, int] | None) -> ResourceList:
+    if isinstance(items, ResourceList):
+        return items
+    return ResourceList(items)
+
+
+@dataclass(frozen=True)
+class ResourceRequirements:
+    """A container's (or the pod's) ``resources`` stanza, after defaulting."""
+
+    requests: Mapping[str, int] = field(default_factory=ResourceList)
+    limits: Mapping[str, int] = field(default_factory=ResourceList)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "requests", _freeze(self.requests))
+        object.__setattr__(self, "limits", _freeze(self.limits))
+
+    def request(self, name: str) -> int:
+        """The request for ``name`` (0 when unset)."""
+        return self.requests.get(name, 0)
+
+    def limit(self, name: str) -> int:
+        """The limit for ``name`` (0 when unset)."""
+        return self.limits.get(name, 0)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when neither requests nor limits name anything."""
+        return not self.requests and not self.limits
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a pod, with its kind and (defaulted) resources."""
+
+    name: str
+    kind: ContainerKind
+    resources: ResourceRequirements = field(default_factory=ResourceRequirements)
+    restart_policy: str | None = None
+
+    @property
+    def is_restartable_init(self) -> bool:
+        """A sidecar: an init container whose restartPolicy is Always."""
+        return self.kind == "sidecar"
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A pod manifest after API-server defaulting and validation."""
+
+    namespace: str
+    name: str
+    uid: str
+    init_containers: tuple[Container, ...] = ()
+    containers: tuple[Container, ...] = ()
+    ephemeral_containers: tuple[Container, ...] = ()
+    resources: ResourceRequirements | None = None
+    restart_policy: str = "Always"
+    os_name: str | None = None
+    overhead: Mapping[str, int] = field(default_factory=ResourceList)
+    qos_status: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overhead", _freeze(self.overhead))
+        object.__setattr__(self, "init_containers", tuple(self.init_containers))
+        object.__setattr__(self, "containers", tuple(self.containers))
+        object.__setattr__(self, "ephemeral_containers", tuple(self.ephemeral_containers))
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+    def all_containers(self) -> tuple[Container, ...]:
+        """Init containers (in order, sidecars included), then app containers (no ephemeral ones)."""
+        return self.init_containers + self.containers
+
+    def container(self, name: str) -> Container | None:
+        """The init, app or ephemeral container called ``name``."""
+        for c in self.init_containers + self.containers + self.ephemeral_containers:
+            if c.name == name:
+                return c
+        return None

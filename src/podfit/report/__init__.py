@@ -1,0 +1,1 @@
+"""Rendering results: the JSON contract, terminal tables."""

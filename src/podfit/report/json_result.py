@@ -1,0 +1,79 @@
+"""The JSON result of ``podfit simulate`` (contract: shared/spec/scenario-format.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podfit.model.cpuset import format_cpuset
+from podfit.node.result import AdmitResult, ContainerAssignment, Hint, RemoveResult
+from podfit.node.simulation import SimulationResult
+
+__all__ = ["result_to_json"]
+
+
+def _hint(h: Hint | None) -> dict[str, Any] | None:
+    if h is None:
+        return None
+    return {"numaAffinity": list(h.numa_affinity), "preferred": h.preferred}
+
+
+def _container(c: ContainerAssignment) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "kind": c.kind,
+        "cpus": None if c.cpus is None else format_cpuset(c.cpus),
+        "assignment": c.assignment,
+        "memory": None
+        if c.memory is None
+        else {"numaAffinity": list(c.memory.numa_affinity), "bytes": dict(c.memory.bytes)},
+        "cpuQuota": None
+        if c.cpu_quota is None
+        else {"quotaUs": c.cpu_quota.quota_us, "periodUs": c.cpu_quota.period_us},
+    }
+
+
+def _add_step(r: AdmitResult) -> dict[str, Any]:
+    return {
+        "op": "add",
+        "pod": r.pod,
+        "uid": r.uid,
+        "admitted": r.admitted,
+        "reason": r.reason,
+        "message": r.message,
+        "qosClass": r.qos_class,
+        "podHint": _hint(r.pod_hint),
+        "containerHints": None
+        if r.container_hints is None
+        else {name: _hint(h) for name, h in r.container_hints.items()},
+        "podCPUs": None if r.pod_cpus is None else format_cpuset(r.pod_cpus),
+        "containers": [_container(c) for c in r.containers],
+        "defaultCPUSet": format_cpuset(r.default_cpuset),
+    }
+
+
+def _remove_step(r: RemoveResult) -> dict[str, Any]:
+    return {
+        "op": "remove",
+        "pod": r.pod,
+        "uid": r.uid,
+        "removed": r.removed,
+        "defaultCPUSet": format_cpuset(r.default_cpuset),
+    }
+
+
+def result_to_json(result: SimulationResult) -> dict[str, Any]:
+    """The contract document for one simulation."""
+    machine = result.machine
+    return {
+        "scenario": result.scenario,
+        "node": {
+            "name": result.node_name,
+            "cpuTopology": machine.cpu_topology_rows(),
+            "reservedCPUs": format_cpuset(result.reserved_cpus),
+            "initialDefaultCPUSet": format_cpuset(result.initial_default_cpuset),
+        },
+        "error": None
+        if result.error is None
+        else {"reason": result.error.reason, "message": result.error.message},
+        "steps": [_add_step(s) if isinstance(s, AdmitResult) else _remove_step(s) for s in result.steps],
+    }

@@ -1,0 +1,40 @@
+"""Architecture and hygiene checks that run with the test suite (and so in CI)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_core_imports_no_io_cli_or_yaml() -> None:
+    """import-linter contracts of pyproject.toml: the domain core is pure, layers point down."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    if not lint.exists():
+        pytest.skip("import-linter is not installed (pip install -e '.[dev]')")
+    proc = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ruff_clean() -> None:
+    ruff = Path(sys.executable).with_name("ruff")
+    exe = str(ruff) if ruff.exists() else shutil.which("ruff")
+    if exe is None:
+        pytest.skip("ruff is not installed (pip install -e '.[dev]')")
+    proc = subprocess.run([exe, "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_modules_stay_small() -> None:
+    """A module over ~400 lines is a smell; 500 is the hard line."""
+    big = [
+        (p.relative_to(ROOT), n)
+        for p in (ROOT / "src").rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
+    ]
+    assert not big, big
