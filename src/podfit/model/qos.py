@@ -103,9 +103,9 @@ def compute_pod_qos(
     ``PodLevelResourcesFixKubeletQOSClass`` (on in 1.36): with it the pod-level stanza decides only
     when it names a supported resource; without it any non-nil stanza decides (the old bug).
     """
-    if pod_level_resources and pod.resources is not None:
-        if not fix_kubelet_qos_class or is_pod_level_resources_set(pod):
-            return requirements_qos(pod.resources)
+    decides = not fix_kubelet_qos_class or is_pod_level_resources_set(pod)
+    if pod_level_resources and pod.resources is not None and decides:
+        return requirements_qos(pod.resources)
     pod_qos: QOSClass | None = None
     for c in pod.all_containers():
         shape = requirements_qos(c.resources)

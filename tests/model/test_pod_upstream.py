@@ -1,0 +1,114 @@
+"""Upstream pod/QoS/resource-helper cases (tests/upstream/pod/*.yaml), parametrized by description."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from podfit.errors import InputError
+from podfit.model.pod import Container, Pod, ResourceRequirements
+from podfit.model.pod_decode import canonical_value, pod_from_dict
+from podfit.model.qos import (
+    compute_pod_qos,
+    is_pod_level_limits_set,
+    is_pod_level_resources_set,
+    pod_limits,
+    pod_requests,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "upstream" / "pod"
+
+
+def _cases(name: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((DATA / name).read_text())["cases"]
+
+
+def _params(name: str) -> list[Any]:
+    return [pytest.param(c, id=c["name"]) for c in _cases(name)]
+
+
+def _values(raw: dict[str, Any] | None) -> dict[str, int]:
+    return {n: canonical_value(n, str(v), n).value for n, v in (raw or {}).items()}
+
+
+def _requirements(raw: dict[str, Any] | None) -> ResourceRequirements:
+    raw = raw or {}
+    return ResourceRequirements(requests=_values(raw.get("requests")), limits=_values(raw.get("limits")))
+
+
+def _container(raw: dict[str, Any], i: int, section: str) -> Container:
+    policy = raw.get("restartPolicy")
+    kind = "app" if section == "app" else ("sidecar" if policy == "Always" else "init")
+    return Container(name=f"{section}-{i}", kind=kind, resources=_requirements(raw), restart_policy=policy)
+
+
+def compact_pod(raw: dict[str, Any]) -> Pod:
+    """A Pod straight from a compact test description (no API defaulting or validation)."""
+    stanza = raw.get("podResources", raw.get("resources", "absent"))
+    return Pod(
+        namespace="default",
+        name="test",
+        uid="uid",
+        init_containers=tuple(_container(c, i, "init") for i, c in enumerate(raw.get("initContainers", []))),
+        containers=tuple(_container(c, i, "app") for i, c in enumerate(raw.get("containers", []))),
+        resources=None if stanza in ("absent", None) else _requirements(stanza),
+        overhead=_values(raw.get("overhead")),
+    )
+
+
+@pytest.mark.parametrize("case", _params("qos_test_generated.yaml") + _params("qos_test_explicit.yaml"))
+def test_compute_pod_qos(case: dict[str, Any]) -> None:
+    pod = compact_pod(case["pod"])
+    plr = case.get("podLevelResources", False)
+    assert compute_pod_qos(pod, pod_level_resources=plr, fix_kubelet_qos_class=False) == case["expected"]
+    fixed = case.get("expectedWithQOSClassFix", case["expected"])
+    assert compute_pod_qos(pod, pod_level_resources=plr) == fixed
+
+
+@pytest.mark.parametrize("case", _params("resource_helpers_test.yaml"))
+def test_resource_helpers(case: dict[str, Any]) -> None:
+    pod = compact_pod(case["pod"])
+    opts = case.get("options", {})
+    kwargs = {
+        "pod_level_resources": not opts.get("skipPodLevelResources", False),
+        "exclude_overhead": opts.get("excludeOverhead", False),
+    }
+    if case["test"] == "TestIsPodLevelResourcesSet":
+        assert is_pod_level_resources_set(pod) is case["expectedSet"]
+        return
+    if case["test"] == "TestIsPodLevelLimitsSet":
+        assert is_pod_level_limits_set(pod) is case["expectedSet"]
+        return
+    if "expectedRequests" in case:
+        assert dict(pod_requests(pod, **kwargs)) == _values(case["expectedRequests"])
+    if "expectedLimits" in case:
+        assert dict(pod_limits(pod, **kwargs)) == _values(case["expectedLimits"])
+
+
+def _manifest(raw: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, **raw}
+
+
+@pytest.mark.parametrize("case", _params("pod_level_validation.yaml"))
+def test_pod_level_validation(case: dict[str, Any]) -> None:
+    gates = case.get("gates")
+    if "error" in case:
+        with pytest.raises(InputError) as info:
+            pod_from_dict(_manifest(case["pod"]), feature_gates=gates)
+        assert (info.value.field, info.value.message) == (case["error"]["field"], case["error"]["message"])
+        return
+    pod = pod_from_dict(_manifest(case["pod"]), feature_gates=gates)
+    expect = case["expect"]
+    plr = (gates or {}).get("PodLevelResources", True)
+    if "qos" in expect:
+        assert compute_pod_qos(pod, pod_level_resources=plr) == expect["qos"]
+    stanza = pod.resources or ResourceRequirements()
+    if "podRequests" in expect:  # spec.resources.requests after defaulting
+        assert dict(stanza.requests) == _values(expect["podRequests"])
+    if "podLimits" in expect:  # spec.resources.limits after defaulting
+        assert dict(stanza.limits) == _values(expect["podLimits"])
+    if "effectiveRequests" in expect:  # resource.PodRequests
+        assert dict(pod_requests(pod, pod_level_resources=plr)) == _values(expect["effectiveRequests"])
