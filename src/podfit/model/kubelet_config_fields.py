@@ -1,0 +1,207 @@
+"""The field names of KubeletConfiguration v1beta1 at v1.36 and a light type check of their values.
+
+Generated from the json tags of staging/src/k8s.io/kubelet/config/v1beta1/types.go at kubernetes/kubelet
+tag v0.36.0 (commit eb8f71c979ae0c22dc2f15f76c6aae7dccd22a23). ``apiVersion`` and ``kind`` (TypeMeta)
+are handled by the decoder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from podfit.errors import InputError
+
+__all__ = ["FIELDS", "check_kind"]
+
+FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "enableServer": "bool",
+        "staticPodPath": "str",
+        "podLogsDir": "str",
+        "syncFrequency": "duration",
+        "fileCheckFrequency": "duration",
+        "httpCheckFrequency": "duration",
+        "staticPodURL": "str",
+        "staticPodURLHeader": "map_list",
+        "address": "str",
+        "port": "int",
+        "readOnlyPort": "int",
+        "tlsCertFile": "str",
+        "tlsPrivateKeyFile": "str",
+        "tlsCipherSuites": "list_str",
+        "tlsCurvePreferences": "list_int",
+        "tlsMinVersion": "str",
+        "rotateCertificates": "bool",
+        "serverTLSBootstrap": "bool",
+        "authentication": "object",
+        "authorization": "object",
+        "registryPullQPS": "int",
+        "registryBurst": "int",
+        "imagePullCredentialsVerificationPolicy": "str",
+        "preloadedImagesVerificationAllowlist": "list_str",
+        "eventRecordQPS": "int",
+        "eventBurst": "int",
+        "enableDebuggingHandlers": "bool",
+        "enableContentionProfiling": "bool",
+        "healthzPort": "int",
+        "healthzBindAddress": "str",
+        "oomScoreAdj": "int",
+        "clusterDomain": "str",
+        "clusterDNS": "list_str",
+        "streamingConnectionIdleTimeout": "duration",
+        "nodeStatusUpdateFrequency": "duration",
+        "nodeStatusReportFrequency": "duration",
+        "nodeLeaseDurationSeconds": "int",
+        "imageMinimumGCAge": "duration",
+        "imageMaximumGCAge": "duration",
+        "imageGCHighThresholdPercent": "int",
+        "imageGCLowThresholdPercent": "int",
+        "volumeStatsAggPeriod": "duration",
+        "kubeletCgroups": "str",
+        "systemCgroups": "str",
+        "cgroupRoot": "str",
+        "cgroupsPerQOS": "bool",
+        "cgroupDriver": "str",
+        "cpuManagerPolicy": "str",
+        "singleProcessOOMKill": "bool",
+        "cpuManagerPolicyOptions": "map_str",
+        "cpuManagerReconcilePeriod": "duration",
+        "memoryManagerPolicy": "str",
+        "topologyManagerPolicy": "str",
+        "topologyManagerScope": "str",
+        "topologyManagerPolicyOptions": "map_str",
+        "qosReserved": "map_str",
+        "runtimeRequestTimeout": "duration",
+        "hairpinMode": "str",
+        "maxPods": "int",
+        "podCIDR": "str",
+        "podPidsLimit": "int",
+        "resolvConf": "str",
+        "runOnce": "bool",
+        "cpuCFSQuota": "bool",
+        "cpuCFSQuotaPeriod": "duration",
+        "nodeStatusMaxImages": "int",
+        "maxOpenFiles": "int",
+        "contentType": "str",
+        "kubeAPIQPS": "int",
+        "kubeAPIBurst": "int",
+        "serializeImagePulls": "bool",
+        "maxParallelImagePulls": "int",
+        "evictionHard": "map_str",
+        "evictionSoft": "map_str",
+        "evictionSoftGracePeriod": "map_str",
+        "evictionPressureTransitionPeriod": "duration",
+        "evictionMaxPodGracePeriod": "int",
+        "evictionMinimumReclaim": "map_str",
+        "mergeDefaultEvictionSettings": "bool",
+        "podsPerCore": "int",
+        "enableControllerAttachDetach": "bool",
+        "protectKernelDefaults": "bool",
+        "makeIPTablesUtilChains": "bool",
+        "iptablesMasqueradeBit": "int",
+        "iptablesDropBit": "int",
+        "featureGates": "map_bool",
+        "failSwapOn": "bool",
+        "memorySwap": "object",
+        "containerLogMaxSize": "str",
+        "containerLogMaxFiles": "int",
+        "containerLogMaxWorkers": "int",
+        "containerLogMonitorInterval": "duration",
+        "configMapAndSecretChangeDetectionStrategy": "str",
+        "systemReserved": "map_str",
+        "kubeReserved": "map_str",
+        "reservedSystemCPUs": "str",
+        "showHiddenMetricsForVersion": "str",
+        "systemReservedCgroup": "str",
+        "kubeReservedCgroup": "str",
+        "enforceNodeAllocatable": "list_str",
+        "allowedUnsafeSysctls": "list_str",
+        "volumePluginDir": "str",
+        "providerID": "str",
+        "kernelMemcgNotification": "bool",
+        "logging": "object",
+        "enableSystemLogHandler": "bool",
+        "enableSystemLogQuery": "bool",
+        "shutdownGracePeriod": "duration",
+        "shutdownGracePeriodCriticalPods": "duration",
+        "shutdownGracePeriodByPodPriority": "list_object",
+        "crashLoopBackOff": "object",
+        "reservedMemory": "list_object",
+        "enableProfilingHandler": "bool",
+        "enableDebugFlagsHandler": "bool",
+        "seccompDefault": "bool",
+        "memoryThrottlingFactor": "float",
+        "memoryReservationPolicy": "str",
+        "registerWithTaints": "list_object",
+        "registerNode": "bool",
+        "tracing": "object",
+        "localStorageCapacityIsolation": "bool",
+        "containerRuntimeEndpoint": "str",
+        "imageServiceEndpoint": "str",
+        "failCgroupV1": "bool",
+        "userNamespaces": "object",
+    }
+)
+
+_INT_RANGE = (-(2**63), 2**63)
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and _INT_RANGE[0] <= v < _INT_RANGE[1]
+
+
+def check_kind(path: str, kind: str, value: object) -> None:
+    """Raise InputError unless ``value`` fits the JSON shape of the field (null is always accepted)."""
+    if value is None:
+        return
+    ok: bool
+    if kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind in ("str", "duration"):
+        ok = isinstance(value, str)
+    elif kind == "int":
+        ok = _is_int(value)
+    elif kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind == "object":
+        ok = isinstance(value, Mapping)
+    elif kind in ("map_str", "map_bool", "map_list"):
+        if not isinstance(value, Mapping):
+            raise InputError(path, f"expected a map, got {type(value).__name__}")
+        for key, item in value.items():
+            if kind == "map_str":
+                good = isinstance(item, str)
+            elif kind == "map_bool":
+                good = isinstance(item, bool)
+            else:
+                good = isinstance(item, list) and all(isinstance(x, str) for x in item)
+            if not good:
+                raise InputError(f"{path}.{key}", f"unexpected value {item!r} for {_WORDS[kind]}")
+        return
+    elif kind == "list_str":
+        ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
+    elif kind == "list_int":
+        ok = isinstance(value, list) and all(_is_int(x) for x in value)
+    elif kind == "list_object":
+        ok = isinstance(value, list) and all(isinstance(x, Mapping) for x in value)
+    else:  # pragma: no cover - the table only holds the kinds above
+        raise AssertionError(kind)
+    if not ok:
+        raise InputError(path, f"expected {_WORDS[kind]}, got {value!r}")
+
+
+_WORDS = {
+    "bool": "a boolean",
+    "str": "a string",
+    "duration": 'a duration string such as "10s"',
+    "int": "an integer",
+    "float": "a number",
+    "object": "an object",
+    "map_str": "a map of strings",
+    "map_bool": "a map of booleans",
+    "map_list": "a map of string lists",
+    "list_str": "a list of strings",
+    "list_int": "a list of integers",
+    "list_object": "a list of objects",
+}

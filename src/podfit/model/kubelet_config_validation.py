@@ -1,0 +1,279 @@
+"""What ValidateKubeletConfiguration refuses, for the fields podfit models.
+
+Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration and
+validation_reserved_memory.go validateReservedMemoryConfiguration (v1.36; read at commit
+001332b0422071acf4860769f18e34b5e9b7c1bc, which already has memoryReservationPolicy). The kubelet
+collects every error and reports them as one aggregate: a single error alone, several as
+``[e1, e2]`` (duplicates dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from podfit.model.kubelet_config import KubeletConfig
+
+__all__ = [
+    "CONFIG_INVALID",
+    "ConfigRefusal",
+    "aggregate_message",
+    "go_quote",
+    "kubelet_config_errors",
+    "validate_kubelet_config",
+]
+
+CONFIG_INVALID = "KubeletConfigInvalid"
+
+_TM_POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
+_NODE_ALLOCATABLE = "pods"
+_SYSTEM_RESERVED = "system-reserved"
+_SYSTEM_RESERVED_COMPRESSIBLE = "system-reserved-compressible"
+_KUBE_RESERVED = "kube-reserved"
+_KUBE_RESERVED_COMPRESSIBLE = "kube-reserved-compressible"
+_NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRefusal:
+    """The kubelet refuses to start: ``reason`` (podfit's category) and the kubelet's message."""
+
+    reason: str
+    message: str
+
+
+def go_quote(s: str) -> str:
+    """Go's %q of a string (ASCII-safe subset)."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _go_quote_list(items: Sequence[str]) -> str:
+    return "[" + " ".join(go_quote(i) for i in items) + "]"
+
+
+def go_float(x: float) -> str:
+    """Go's %v of a float64 (shortest representation)."""
+    text = repr(float(x))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text
+
+
+def go_duration(ns: int) -> str:
+    """Go's time.Duration.String()."""
+    if ns == 0:
+        return "0s"
+    sign = "-" if ns < 0 else ""
+    ns = abs(ns)
+    if ns < 1000:
+        return f"{sign}{ns}ns"
+    if ns < 10**6:
+        return sign + _trim(ns / 1000) + "µs"
+    if ns < 10**9:
+        return sign + _trim(ns / 10**6) + "ms"
+    hours, rest = divmod(ns, 3600 * 10**9)
+    minutes, rest = divmod(rest, 60 * 10**9)
+    secs = _trim(rest / 10**9) + "s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{secs}"
+    if minutes:
+        return f"{sign}{minutes}m{secs}"
+    return sign + secs
+
+
+def _trim(v: float) -> str:
+    text = f"{v:.9f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def aggregate_message(errors: Sequence[str]) -> str:
+    """Mirrors: apimachinery/pkg/util/errors/errors.go aggregate.Error (v1.36)."""
+    seen: list[str] = []
+    for e in errors:
+        if e not in seen:
+            seen.append(e)
+    if len(seen) == 1:
+        return seen[0]
+    return "[" + ", ".join(seen) + "]"
+
+
+def _enforcement_errors(cfg: KubeletConfig) -> list[str]:
+    errs: list[str] = []
+    keys = set(cfg.enforce_node_allocatable)
+    for full, compressible in (
+        (_SYSTEM_RESERVED, _SYSTEM_RESERVED_COMPRESSIBLE),
+        (_KUBE_RESERVED, _KUBE_RESERVED_COMPRESSIBLE),
+    ):
+        if full in keys and compressible in keys:
+            errs.append(
+                f"invalid configuration: both {go_quote(full)} and {go_quote(compressible)} "
+                "cannot be specified together in enforceNodeAllocatable (--enforce-node-allocatable)"
+            )
+    seen: set[str] = set()
+    for val in cfg.enforce_node_allocatable:
+        if val in seen:
+            errs.append(
+                f"invalid configuration: duplicated enforcements {go_quote(val)} in enforceNodeAllocatable "
+                "(--enforce-node-allocatable)"
+            )
+            continue
+        seen.add(val)
+        if val == _NODE_ALLOCATABLE:
+            pass
+        elif val in (_SYSTEM_RESERVED, _SYSTEM_RESERVED_COMPRESSIBLE):
+            if not cfg.system_reserved_cgroup:
+                errs.append(
+                    "invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be "
+                    f"specified when {go_quote(_SYSTEM_RESERVED)} or "
+                    f"{go_quote(_SYSTEM_RESERVED_COMPRESSIBLE)} included in enforceNodeAllocatable "
+                    "(--enforce-node-allocatable)"
+                )
+        elif val in (_KUBE_RESERVED, _KUBE_RESERVED_COMPRESSIBLE):
+            if not cfg.kube_reserved_cgroup:
+                errs.append(
+                    "invalid configuration: kubeReservedCgroup (--kube-reserved-cgroup) must be specified "
+                    f"when {go_quote(_KUBE_RESERVED)} or {go_quote(_KUBE_RESERVED_COMPRESSIBLE)} included "
+                    "in enforceNodeAllocatable (--enforce-node-allocatable)"
+                )
+        elif val == _NONE:
+            if len(cfg.enforce_node_allocatable) > 1:
+                errs.append(
+                    "invalid configuration: enforceNodeAllocatable (--enforce-node-allocatable) may not "
+                    f"contain additional enforcements when {go_quote(_NONE)} is specified"
+                )
+            continue
+        else:
+            valid = ", ".join(
+                go_quote(v)
+                for v in (
+                    _NODE_ALLOCATABLE,
+                    _SYSTEM_RESERVED,
+                    _SYSTEM_RESERVED_COMPRESSIBLE,
+                    _KUBE_RESERVED,
+                    _KUBE_RESERVED_COMPRESSIBLE,
+                )
+            )
+            errs.append(
+                f"invalid configuration: option {go_quote(val)} specified for enforceNodeAllocatable "
+                f"(--enforce-node-allocatable). Valid options are {valid} or {go_quote(_NONE)}"
+            )
+            continue
+        if not cfg.cgroups_per_qos:
+            errs.append(
+                "invalid configuration: cgroupsPerQOS (--cgroups-per-qos) must be set to true when "
+                f"{go_quote(val)} contained in enforceNodeAllocatable (--enforce-node-allocatable)"
+            )
+    return errs
+
+
+def _reserved_memory_errors(cfg: KubeletConfig) -> list[str]:
+    """Mirrors: pkg/kubelet/apis/config/validation/validation_reserved_memory.go
+    validateReservedMemoryConfiguration (v1.36); limits are visited in sorted name order."""
+    errs: list[str] = []
+    seen: dict[int, set[str]] = {}
+    for entry in cfg.reserved_memory:
+        node = entry.numa_node
+        done = seen.setdefault(node, set())
+        for name in sorted(entry.limits):
+            if not (name == "memory" or name.startswith("hugepages-")):
+                errs.append(
+                    f"invalid configuration: the limit type {go_quote(name)} for NUMA node {node} is not "
+                    "supported, only [memory hugepages-<HugePageSize>] is accepted"
+                )
+            if entry.limits[name] == 0:
+                errs.append(
+                    f"invalid configuration: reserved memory may not be zero for NUMA node {node} and "
+                    f"resource {go_quote(name)}"
+                )
+            if name in done:
+                errs.append(
+                    f"invalid configuration: the reserved memory has a duplicate value for NUMA node {node} "
+                    f"and resource {go_quote(name)}"
+                )
+            done.add(name)
+    return errs
+
+
+def kubelet_config_errors(cfg: KubeletConfig) -> list[str]:
+    """Every error ValidateKubeletConfiguration reports on the modelled fields, in its order.
+
+    Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration (v1.36).
+    """
+    gates = cfg.feature_gates
+    dependency = gates.dependency_errors()
+    if dependency:
+        # SetFromMap fails first and ValidateKubeletConfiguration returns its error alone.
+        return [aggregate_message(dependency)]
+    errs: list[str] = []
+    period_ns = cfg.cpu_cfs_quota_period_us * 1000
+    custom_period = gates.enabled("CustomCPUCFSQuotaPeriod")
+    if not custom_period and period_ns != 100_000_000:
+        errs.append(
+            f"invalid configuration: cpuCFSQuotaPeriod (--cpu-cfs-quota-period) {{{go_duration(period_ns)}}} "
+            "requires feature gate CustomCPUCFSQuotaPeriod"
+        )
+    if custom_period and not 1_000_000 <= period_ns <= 1_000_000_000:
+        errs.append(
+            f"invalid configuration: cpuCFSQuotaPeriod (--cpu-cfs-quota-period) {{{go_duration(period_ns)}}} "
+            "must be between 1ms and 1sec, inclusive"
+        )
+    if cfg.max_pods < 0:
+        errs.append(
+            f"invalid configuration: maxPods (--max-pods) {cfg.max_pods} must not be a negative number"
+        )
+    if cfg.pods_per_core < 0:
+        errs.append(
+            f"invalid configuration: podsPerCore (--pods-per-core) {cfg.pods_per_core} "
+            "must not be a negative number"
+        )
+    if cfg.topology_manager_policy not in _TM_POLICIES:
+        errs.append(
+            "invalid configuration: topologyManagerPolicy (--topology-manager-policy) "
+            f"{go_quote(cfg.topology_manager_policy)} must be one of: {_go_quote_list(_TM_POLICIES)}"
+        )
+    if cfg.topology_manager_scope not in ("container", "pod"):
+        errs.append(
+            "invalid configuration: topologyManagerScope (--topology-manager-scope) "
+            f'{go_quote(cfg.topology_manager_scope)} must be one of: "container", or "pod"'
+        )
+    errs.extend(_enforcement_errors(cfg))
+    if cfg.reserved_system_cpus_text and (cfg.system_reserved_cgroup or cfg.kube_reserved_cgroup):
+        errs.append(
+            "invalid configuration: can't use reservedSystemCPUs (--reserved-cpus) with systemReservedCgroup "
+            "(--system-reserved-cgroup) or kubeReservedCgroup (--kube-reserved-cgroup)"
+        )
+    errs.extend(_reserved_memory_errors(cfg))
+    factor = cfg.memory_throttling_factor
+    memory_qos = gates.enabled("MemoryQoS")
+    if memory_qos and factor is None:
+        errs.append(
+            "invalid configuration: memoryThrottlingFactor is required when MemoryQoS feature flag is enabled"
+        )
+    if factor is not None and (factor <= 0 or factor > 1.0):
+        errs.append(
+            f"invalid configuration: memoryThrottlingFactor {go_float(factor)} must be greater than 0 "
+            "and less than or equal to 1.0"
+        )
+    policy = cfg.memory_reservation_policy
+    if not memory_qos and policy == "TieredReservation":
+        errs.append(
+            f"invalid configuration: memoryReservationPolicy {go_quote(policy)} requires MemoryQoS "
+            "feature gate to be enabled"
+        )
+    if policy not in ("None", "TieredReservation"):
+        errs.append(
+            f"invalid configuration: option {go_quote(policy)} specified for memoryReservationPolicy. "
+            'Valid options are "None" or "TieredReservation"'
+        )
+    return errs
+
+
+def validate_kubelet_config(cfg: KubeletConfig) -> ConfigRefusal | None:
+    """The refusal ValidateKubeletConfiguration gives for this configuration, or None.
+
+    Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration (v1.36).
+    """
+    errs = kubelet_config_errors(cfg)
+    if not errs:
+        return None
+    return ConfigRefusal(CONFIG_INVALID, aggregate_message(errs))
