@@ -1,0 +1,296 @@
+"""The CPU accumulator of the static policy: which free CPUs to hand out, in which order.
+
+Mirrors the ``cpuAccumulator`` of kubelet ``pkg/kubelet/cm/cpumanager/cpu_assignment.go`` (v1.36),
+without the in-place-resize variant (``cpuAccumulatorForResize``, added after v1.36).
+
+The accumulator holds the CPUs still available (``details``, an int mask), the CPUs taken so far
+(``result``) and how many are still needed. Every ordering is the kubelet's: topology entities are
+sorted by their number of *available* CPUs ascending, ties by id ascending, and nested
+"NUMA first" or "sockets first" depending on whether the machine has at least as many sockets as
+NUMA nodes (NUMA nodes inside sockets when it has fewer sockets).
+
+Averages come from the whole machine, exactly as ``CPUTopology.CPUsPerSocket`` /
+``CPUsPerCore`` / ``CPUsPerUncore`` compute them (integer division of the CPU count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from podfit.model.cpuset import cpus
+from podfit.model.machine import Machine
+
+__all__ = ["CPUAccumulator", "CPUSorting", "TopologyIndex"]
+
+CPUSorting = Literal["packed", "spread"]
+
+
+@dataclass(frozen=True, slots=True)
+class TopologyIndex:
+    """Per-machine lookups the accumulator needs (built once per allocation)."""
+
+    machine: Machine
+    core_of: Mapping[int, int]
+    socket_of: Mapping[int, int]
+    numa_of: Mapping[int, int]
+    uncore_of: Mapping[int, int]
+    cpus_per_core: int
+    cpus_per_socket: int
+    cpus_per_uncore: int
+    numa_first: bool
+
+    @classmethod
+    def of(cls, machine: Machine) -> TopologyIndex:
+        info = machine.cpu_info
+        n_cpus = machine.num_cpus
+        n_sockets = machine.num_sockets
+        n_uncore = machine.num_uncore_caches
+        return cls(
+            machine=machine,
+            core_of={c: i.core for c, i in info.items()},
+            socket_of={c: i.socket for c, i in info.items()},
+            numa_of={c: i.numa for c, i in info.items()},
+            uncore_of={c: i.uncore for c, i in info.items()},
+            cpus_per_core=machine.cpus_per_core,
+            cpus_per_socket=n_cpus // n_sockets if n_sockets else 0,
+            cpus_per_uncore=n_cpus // n_uncore if n_uncore else 0,
+            numa_first=n_sockets >= machine.num_numa_nodes_with_cpus,
+        )
+
+    def ids(self, m: int, of: Mapping[int, int]) -> list[int]:
+        """The distinct ids (core, socket, NUMA or uncore, per ``of``) of the CPUs in ``m``."""
+        return list(dict.fromkeys(of[c] for c in cpus(m)))
+
+
+class CPUAccumulator:
+    """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator (v1.36).
+
+    Mutable on purpose (it is the kubelet's work-in-progress object); it never outlives one call.
+    """
+
+    def __init__(self, topo: TopologyIndex, available: int, num_cpus: int, cpu_sorting: CPUSorting) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go newCPUAccumulator (v1.36)."""
+        self.topo = topo
+        self.details = available & topo.machine.all_cpus
+        self.num_cpus_needed = num_cpus
+        self.result = 0
+        self.cpu_sorting = cpu_sorting
+
+    # ----- masks of the available CPUs --------------------------------------------------------
+    def _in(self, group: Mapping[int, int], gid: int) -> int:
+        return self.details & group.get(gid, 0)
+
+    def cpus_in_numa(self, numa: int) -> int:
+        return self._in(self.topo.machine.numa_cpus, numa)
+
+    def cpus_in_socket(self, socket: int) -> int:
+        return self._in(self.topo.machine.socket_cpus, socket)
+
+    def cpus_in_core(self, core: int) -> int:
+        return self._in(self.topo.machine.core_cpus, core)
+
+    def cpus_in_uncore(self, uncore: int) -> int:
+        return self._in(self.topo.machine.uncore_cpus, uncore)
+
+    # ----- sorting ----------------------------------------------------------------------------
+    def _sort(self, ids: list[int], cpus_of: Callable[[int], int]) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sort (v1.36): by available CPUs, then id."""
+        return sorted(ids, key=lambda i: (cpus_of(i).bit_count(), i))
+
+    def sort_available_numa_nodes(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableNUMANodes (numaFirst / socketsFirst) (v1.36)."""
+        t = self.topo
+        if t.numa_first:
+            return self._sort(t.ids(self.details, t.numa_of), self.cpus_in_numa)
+        result: list[int] = []
+        for socket in self.sort_available_sockets():
+            numas = t.ids(self.cpus_in_socket(socket), t.numa_of)
+            result.extend(self._sort(numas, self.cpus_in_numa))
+        return result
+
+    def sort_available_sockets(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableSockets (numaFirst / socketsFirst) (v1.36)."""
+        t = self.topo
+        if not t.numa_first:
+            return self._sort(t.ids(self.details, t.socket_of), self.cpus_in_socket)
+        result: list[int] = []
+        for numa in self.sort_available_numa_nodes():
+            sockets = t.ids(self.cpus_in_numa(numa), t.socket_of)
+            result.extend(self._sort(sockets, self.cpus_in_socket))
+        return result
+
+    def sort_available_cores(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCores (numaFirst / socketsFirst) (v1.36).
+
+        NUMA first: cores grouped by socket (sockets in their sorted order); sockets first: cores
+        grouped by NUMA node. All cores of a group that have an available CPU, sorted.
+        """
+        t = self.topo
+        result: list[int] = []
+        if t.numa_first:
+            for socket in self.sort_available_sockets():
+                cores = t.ids(self.cpus_in_socket(socket), t.core_of)
+                result.extend(self._sort(cores, self.cpus_in_core))
+        else:
+            for numa in self.sort_available_numa_nodes():
+                cores = t.ids(self.cpus_in_numa(numa), t.core_of)
+                result.extend(self._sort(cores, self.cpus_in_core))
+        return result
+
+    def sort_available_uncore_caches(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sortAvailableUncoreCaches (v1.36)."""
+        t = self.topo
+        result: list[int] = []
+        for numa in self.sort_available_numa_nodes():
+            uncores = t.ids(self.cpus_in_numa(numa), t.uncore_of)
+            result.extend(self._sort(uncores, self.cpus_in_uncore))
+        return result
+
+    def sort_available_cpus_packed(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCPUsPacked (v1.36): cores in order, CPU ids."""
+        out: list[int] = []
+        for core in self.sort_available_cores():
+            out.extend(cpus(self.cpus_in_core(core)))
+        return out
+
+    def sort_available_cpus_spread(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCPUsSpread (v1.36): by socket, then CPU id."""
+        out: list[int] = []
+        for socket in self.sort_available_sockets():
+            out.extend(cpus(self.cpus_in_socket(socket)))
+        return out
+
+    # ----- free entities ----------------------------------------------------------------------
+    def is_numa_node_free(self, numa: int) -> bool:
+        return self.cpus_in_numa(numa).bit_count() == self.topo.machine.numa_cpus[numa].bit_count()
+
+    def is_socket_free(self, socket: int) -> bool:
+        return self.cpus_in_socket(socket).bit_count() == self.topo.cpus_per_socket
+
+    def is_uncore_cache_free(self, uncore: int) -> bool:
+        return self.cpus_in_uncore(uncore).bit_count() == self.topo.machine.uncore_cpus[uncore].bit_count()
+
+    def is_core_free(self, core: int) -> bool:
+        return self.cpus_in_core(core).bit_count() == self.topo.cpus_per_core
+
+    def free_numa_nodes(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go freeNUMANodes (v1.36)."""
+        return [n for n in self.sort_available_numa_nodes() if self.is_numa_node_free(n)]
+
+    def free_sockets(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go freeSockets (v1.36)."""
+        return [s for s in self.sort_available_sockets() if self.is_socket_free(s)]
+
+    def free_uncore_caches(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go freeUncoreCache (v1.36)."""
+        return [u for u in self.sort_available_uncore_caches() if self.is_uncore_cache_free(u)]
+
+    def free_cores(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go freeCores (v1.36)."""
+        return [c for c in self.sort_available_cores() if self.is_core_free(c)]
+
+    def free_cpus(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go freeCPUs (v1.36): the packed or spread CPU order."""
+        if self.cpu_sorting == "packed":
+            return self.sort_available_cpus_packed()
+        return self.sort_available_cpus_spread()
+
+    # ----- state ------------------------------------------------------------------------------
+    def take(self, m: int) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.take (v1.36)."""
+        self.result |= m
+        self.details &= ~self.result
+        self.num_cpus_needed -= m.bit_count()
+
+    def needs_at_least(self, n: int) -> bool:
+        return self.num_cpus_needed >= n
+
+    def is_satisfied(self) -> bool:
+        return self.num_cpus_needed < 1
+
+    def is_failed(self) -> bool:
+        return self.num_cpus_needed > self.details.bit_count()
+
+    # ----- taking whole entities --------------------------------------------------------------
+    def take_full_numa_nodes(self) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takeFullNUMANodes (v1.36)."""
+        for numa in self.free_numa_nodes():
+            m = self.topo.machine.numa_cpus[numa]
+            if self.needs_at_least(m.bit_count()):
+                self.take(m)
+
+    def take_full_sockets(self) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takeFullSockets (v1.36)."""
+        for socket in self.free_sockets():
+            m = self.topo.machine.socket_cpus[socket]
+            if self.needs_at_least(m.bit_count()):
+                self.take(m)
+
+    def take_full_first_level(self) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takeFullFirstLevel (numaFirst: NUMA nodes; else sockets)."""
+        if self.topo.numa_first:
+            self.take_full_numa_nodes()
+        else:
+            self.take_full_sockets()
+
+    def take_full_second_level(self) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takeFullSecondLevel (numaFirst: sockets; else NUMA nodes)."""
+        if self.topo.numa_first:
+            self.take_full_sockets()
+        else:
+            self.take_full_numa_nodes()
+
+    def take_full_uncore(self) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takeFullUncore (v1.36)."""
+        for uncore in self.free_uncore_caches():
+            m = self.topo.machine.uncore_cpus[uncore]
+            if self.needs_at_least(m.bit_count()):
+                self.take(m)
+
+    def take_partial_uncore(self, uncore: int) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takePartialUncore (v1.36).
+
+        The lowest-id cores with an available CPU in ``uncore``, as many as the remaining request
+        needs (rounded up to whole cores); on SMT machines an odd request drops the highest CPU of
+        that set. Taken only when that yields exactly the number still needed.
+        """
+        t = self.topo
+        per_core = t.cpus_per_core
+        needed = self.num_cpus_needed
+        cores_needed = (needed + per_core - 1) // per_core
+        in_uncore = self.cpus_in_uncore(uncore)
+        cores = sorted(set(t.ids(in_uncore, t.core_of)))[:cores_needed]
+        free = 0
+        for core in cores:
+            free |= self.cpus_in_core(core)
+        if needed % 2 != 0 and per_core > 1 and free.bit_count() > needed:
+            free &= ~(1 << (free.bit_length() - 1))
+        if free.bit_count() == needed:
+            self.take(free)
+
+    def take_uncore_cache(self) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takeUncoreCache (v1.36)."""
+        for uncore in self.sort_available_uncore_caches():
+            if self.needs_at_least(self.topo.cpus_per_uncore):
+                self.take_full_uncore()
+            if self.is_satisfied():
+                return
+            self.take_partial_uncore(uncore)
+            if self.is_satisfied():
+                return
+
+    def take_full_cores(self) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takeFullCores (v1.36)."""
+        for core in self.free_cores():
+            m = self.topo.machine.core_cpus[core]
+            if self.needs_at_least(m.bit_count()):
+                self.take(m)
+
+    def take_remaining_cpus(self) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go takeRemainingCPUs (v1.36)."""
+        for cpu in self.free_cpus():
+            self.take(1 << cpu)
+            if self.is_satisfied():
+                return

@@ -1,0 +1,267 @@
+"""Choosing exclusive CPUs for a request: the static policy's two topology-aware algorithms.
+
+Mirrors kubelet ``pkg/kubelet/cm/cpumanager/cpu_assignment.go`` (v1.36):
+
+* :func:`take_by_topology_numa_packed` — ``takeByTopologyNUMAPacked``: whole NUMA nodes / sockets,
+  then (``prefer-align-cpus-by-uncorecache``) uncore caches, then whole cores (not with
+  ``distribute-cpus-across-cores``), then single CPUs.
+* :func:`take_by_topology_numa_distributed` — ``takeByTopologyNUMADistributed``
+  (``distribute-cpus-across-numa``): spread the request evenly over the fewest NUMA nodes, with the
+  kubelet's balance score (standard deviation of what is left, rounded to 3 decimals).
+
+In v1.36 the distributed algorithm takes the CPU sorting strategy but no uncore-cache flag (its inner
+packed calls always run with uncore alignment off), so neither does this port.
+Failures raise :class:`CPUAssignmentError` with the kubelet's error text.
+
+One deliberate deviation: when a subset of NUMA nodes holds enough CPUs for the remainder but not
+enough whole ``cpu_group_size`` groups, the remainder loop of the code read (v1.32.3; the v1.36 main file
+was not reachable) never terminates; this port skips that subset, as the newest upstream code does (it
+checks whole groups first, seen in the post-v1.36 resize variant).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+
+from podfit.cpu.accumulator import CPUAccumulator, CPUSorting, TopologyIndex
+from podfit.errors import PodfitError
+from podfit.model.machine import Machine
+
+__all__ = [
+    "CPUAssignmentError",
+    "CPUSorting",
+    "iterate_combinations",
+    "take_by_topology_numa_distributed",
+    "take_by_topology_numa_packed",
+]
+
+
+class CPUAssignmentError(PodfitError):
+    """The kubelet's CPU assignment failed; ``str(err)`` is the kubelet's error text."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def _not_enough(num_cpus: int, available: int) -> CPUAssignmentError:
+    size = available.bit_count()
+    return CPUAssignmentError(
+        f"not enough cpus available to satisfy request: requested={num_cpus}, available={size}"
+    )
+
+
+def _go_round(x: float) -> float:
+    """Go ``math.Round``: half away from zero (Python's ``round`` is half to even)."""
+    return math.copysign(math.floor(abs(x) + 0.5), x)
+
+
+def _mean(xs: Sequence[int]) -> float:
+    return _go_round(sum(float(x) for x in xs) / len(xs) * 1000) / 1000
+
+
+def standard_deviation(xs: Sequence[int]) -> float:
+    """Mirrors: cpumanager/cpu_assignment.go standardDeviation (v1.36): population std-dev, 3 decimals
+    (of a mean itself rounded to 3 decimals)."""
+    m = _mean(xs)
+    total = 0.0
+    for x in xs:
+        total += (float(x) - m) * (float(x) - m)
+    return _go_round(math.sqrt(total / len(xs)) * 1000) / 1000
+
+
+def iterate_combinations(n: Sequence[int], k: int) -> Iterator[list[int]]:
+    """Mirrors: cpumanager/cpu_assignment.go iterateCombinations (v1.36): the k-subsets of ``n`` in
+    lexicographic order of positions (nothing for k < 1)."""
+    if k < 1:
+        return
+
+    def helper(start: int, k: int, accum: list[int]) -> Iterator[list[int]]:
+        if k == 0:
+            yield accum
+            return
+        for i in range(start, len(n) - k + 1):
+            yield from helper(i + 1, k - 1, [*accum, n[i]])
+
+    yield from helper(0, k, [])
+
+
+def _packed(topo: TopologyIndex, available: int, num_cpus: int, cpu_sorting: CPUSorting, uncore: bool) -> int:
+    acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting)
+    if acc.is_satisfied():
+        return acc.result
+    if acc.is_failed():
+        raise _not_enough(num_cpus, available)
+    steps: list[Callable[[], None]] = [acc.take_full_first_level, acc.take_full_second_level]
+    if uncore:
+        steps.append(acc.take_uncore_cache)
+    if cpu_sorting != "spread":
+        steps.append(acc.take_full_cores)
+    steps.append(acc.take_remaining_cpus)
+    for step in steps:
+        step()
+        if acc.is_satisfied():
+            return acc.result
+    raise CPUAssignmentError("failed to allocate cpus")
+
+
+def take_by_topology_numa_packed(
+    machine: Machine,
+    available: int,
+    num_cpus: int,
+    *,
+    cpu_sorting: CPUSorting = "packed",
+    prefer_align_by_uncore_cache: bool = False,
+) -> int:
+    """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMAPacked (v1.36).
+
+    ``available``: the CPU mask to choose from; returns the mask of ``num_cpus`` chosen CPUs.
+    ``cpu_sorting="spread"`` is the ``distribute-cpus-across-cores`` strategy.
+    Raises :class:`CPUAssignmentError` when the request cannot be met.
+    """
+    return _packed(TopologyIndex.of(machine), available, num_cpus, cpu_sorting, prefer_align_by_uncore_cache)
+
+
+def _range_numa_nodes_needed(acc: CPUAccumulator, cpu_group_size: int) -> tuple[int, int]:
+    """Mirrors: cpumanager/cpu_assignment.go rangeNUMANodesNeededToSatisfy (v1.36)."""
+    machine = acc.topo.machine
+    num_numa = machine.num_numa_nodes_with_cpus
+    num_numa_available = len(acc.topo.ids(acc.details, acc.topo.numa_of))
+    groups = (machine.num_cpus - 1) // cpu_group_size + 1
+    groups_per_numa = (groups - 1) // num_numa + 1
+    groups_needed = (acc.num_cpus_needed - 1) // cpu_group_size + 1
+    return (groups_needed - 1) // groups_per_numa + 1, min(groups_needed, num_numa_available)
+
+
+def _spread_remainder(left: dict[int, int], subset: Sequence[int], remainder: int, group: int) -> None:
+    """Hand out ``remainder`` CPUs in ``group``-sized chunks round-robin over ``subset`` (in place).
+    The caller has checked that the subset holds enough whole groups, so this terminates."""
+    while remainder > 0:
+        for numa in subset:
+            if remainder == 0:
+                break
+            if left[numa] < group:
+                continue
+            left[numa] -= group
+            remainder -= group
+
+
+def take_by_topology_numa_distributed(
+    machine: Machine,
+    available: int,
+    num_cpus: int,
+    cpu_group_size: int,
+    *,
+    cpu_sorting: CPUSorting = "packed",
+) -> int:
+    """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMADistributed (v1.36).
+
+    ``cpu_group_size``: CPUs always handed out together (the CPUs per core with
+    ``full-pcpus-only``, else 1). Requests that are not a multiple of it, and requests no NUMA
+    combination can balance, fall back to the packed algorithm (uncore alignment off).
+    """
+    if cpu_group_size < 1:
+        raise ValueError(f"cpu_group_size must be at least 1, got {cpu_group_size}")
+    topo = TopologyIndex.of(machine)
+    if num_cpus % cpu_group_size != 0:
+        return _packed(topo, available, num_cpus, cpu_sorting, False)
+    acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting)
+    if acc.is_satisfied():
+        return acc.result
+    if acc.is_failed():
+        raise _not_enough(num_cpus, available)
+
+    numas = acc.sort_available_numa_nodes()
+    min_numas, max_numas = _range_numa_nodes_needed(acc, cpu_group_size)
+    for k in range(min_numas, max_numas + 1):
+        best = _best_combination(acc, numas, k, num_cpus, cpu_group_size)
+        if best is None:
+            continue
+        combo, remainder_numas = best
+        distribution = (num_cpus // len(combo) // cpu_group_size) * cpu_group_size
+        for numa in combo:
+            acc.take(_packed_or_empty(topo, acc.cpus_in_numa(numa), distribution, cpu_sorting))
+        remainder = num_cpus - distribution * len(combo)
+        while remainder > 0:
+            progressed = False
+            for numa in remainder_numas:
+                if remainder == 0:
+                    break
+                if acc.cpus_in_numa(numa).bit_count() < cpu_group_size:
+                    continue
+                acc.take(_packed_or_empty(topo, acc.cpus_in_numa(numa), cpu_group_size, cpu_sorting))
+                remainder -= cpu_group_size
+                progressed = True
+            if not progressed:
+                raise CPUAssignmentError("remainder CPUs cannot be placed (the kubelet would not return)")
+        if acc.num_cpus_needed > 0:
+            raise CPUAssignmentError(
+                f"accounting error, not enough CPUs allocated, remaining: {acc.num_cpus_needed}"
+            )
+        if acc.num_cpus_needed < 0:
+            raise CPUAssignmentError(
+                f"accounting error, too many CPUs allocated, remaining: {acc.num_cpus_needed}"
+            )
+        return acc.result
+
+    return _packed(topo, available, num_cpus, cpu_sorting, False)
+
+
+def _packed_or_empty(topo: TopologyIndex, available: int, num_cpus: int, cpu_sorting: CPUSorting) -> int:
+    # Upstream ignores the error of these inner calls and takes the empty set.
+    try:
+        return _packed(topo, available, num_cpus, cpu_sorting, False)
+    except CPUAssignmentError:
+        return 0
+
+
+def _best_combination(
+    acc: CPUAccumulator, numas: list[int], k: int, num_cpus: int, group: int
+) -> tuple[list[int], list[int]] | None:
+    """The k-NUMA combination (and the NUMA nodes getting the remainder) with the lowest balance
+    score, first found winning ties; ``None`` if no combination of k nodes fits."""
+    best_balance = math.inf
+    best: tuple[list[int], list[int]] | None = None
+    free = {numa: acc.cpus_in_numa(numa).bit_count() for numa in numas}
+    for combo in iterate_combinations(numas, k):
+        if best_balance == 0:
+            break
+        if sum(free[n] for n in combo) < num_cpus:
+            continue
+        if sum(free[n] // group for n in combo) * group < num_cpus:
+            continue
+        distribution = (num_cpus // len(combo) // group) * group
+        if any(free[n] < distribution for n in combo):
+            continue
+        left = dict(free)
+        for numa in combo:
+            left[numa] -= distribution
+        remainder = num_cpus - distribution * len(combo)
+        remainder_combo = [n for n in combo if left[n] >= group]
+
+        local_balance = math.inf
+        local_remainder: list[int] = []
+        if remainder == 0:
+            local_balance = standard_deviation([left[n] for n in numas])
+        size = len(remainder_combo)
+        while remainder > 0 and size >= 1:
+            for subset in iterate_combinations(remainder_combo, size):
+                if sum(left[n] for n in subset) < remainder:
+                    continue
+                # Whole groups only: without this check the kubelet's round-robin never ends when the
+                # raw CPU count suffices but the whole groups do not (fixed upstream the same way).
+                if sum(left[n] // group for n in subset) * group < remainder:
+                    continue
+                trial = dict(left)
+                _spread_remainder(trial, subset, remainder, group)
+                balance = standard_deviation([trial[n] for n in numas])
+                if balance < local_balance:
+                    local_balance = balance
+                    local_remainder = subset
+            size -= 1
+        # A combination only wins with a finite score (upstream: < math.MaxFloat64).
+        if local_balance < best_balance:
+            best_balance = local_balance
+            best = (combo, local_remainder)
+    return best
