@@ -112,8 +112,6 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="podfit", standalone_mode=False)
     except InputError as exc:
         return _fail(" ".join(str(exc).split()), 2)
-    except click.exceptions.NoArgsIsHelp:
-        return 0
     except click.UsageError as exc:
         return _fail(" ".join(exc.format_message().split()), 2)
     except click.exceptions.Abort:

@@ -1,0 +1,212 @@
+"""Device-plugin resources as a Topology Manager hint provider (GPUs, NICs, … with NUMA affinity).
+
+Mirrors: devicemanager/topology_hints.go (``GetTopologyHints``, ``GetPodTopologyHints``,
+``generateDeviceTopologyHints``) and manager.go (``Allocate``, ``devicesToAllocate``,
+``filterByAffinity``, init-container device reuse) at v1.36.0 — hints are generated over every NUMA
+mask of the machine (the post-1.36 restriction to the devices' NUMA nodes, kubernetes#138244, is
+not in v1.36.0).
+
+Devices are named ``<resource>#<numa>#<index>`` (``#-`` for no NUMA affinity) so that the kubelet's
+"sorted device id" picking order is "lowest NUMA node first".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from podfit.model.machine import Machine
+from podfit.model.pod import Container, Pod
+from podfit.model.qos import pod_limits
+from podfit.topology.bitmask import count, iterate_bit_masks
+from podfit.topology.errors import AdmissionError
+from podfit.topology.hint import ProviderHints, TopologyHint
+
+__all__ = ["Device", "DeviceManager", "DeviceState"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Device:
+    id: str
+    resource: str
+    numa: int | None
+
+
+@dataclass
+class DeviceState:
+    """Which container holds which devices, and the devices reusable by the pod being admitted."""
+
+    assigned: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)  # uid -> container -> ids
+    reuse_pod: str | None = None
+    reusable: dict[str, set[str]] = field(default_factory=dict)  # resource -> ids (of reuse_pod)
+
+    def in_use(self) -> set[str]:
+        return {d for ctrs in self.assigned.values() for ids in ctrs.values() for d in ids}
+
+    def snapshot(self) -> tuple[object, ...]:
+        assigned = tuple(sorted((u, tuple(sorted((c, tuple(sorted(i))) for c, i in cs.items())))
+                                for u, cs in self.assigned.items()))
+        return (assigned, self.reuse_pod, tuple(sorted((r, tuple(sorted(i))) for r, i in self.reusable.items())))
+
+
+class DeviceManager:
+    """The kubelet's device manager, reduced to what admission needs (no plugin RPCs)."""
+
+    def __init__(self, machine: Machine, state: DeviceState | None = None) -> None:
+        self.numa_ids = machine.numa_ids
+        devices: dict[str, dict[str, Device]] = {}
+        for group in machine.devices:
+            per = devices.setdefault(group.resource, {})
+            tag = "-" if group.numa is None else f"{group.numa:03d}"
+            start = sum(1 for d in per.values() if d.numa == group.numa)
+            for i in range(start, start + group.count):
+                dev = Device(f"{group.resource}#{tag}#{i:05d}", group.resource, group.numa)
+                per[dev.id] = dev
+        self.devices = devices
+        self.state = state if state is not None else DeviceState()
+
+    # ----- requests ----------------------------------------------------------------------
+    def is_device_resource(self, name: str) -> bool:
+        return name in self.devices
+
+    def container_requests(self, container: Container) -> dict[str, int]:
+        """Device requests of a container: its limits of device-plugin resources."""
+        return {r: v for r, v in container.resources.limits.items() if self.is_device_resource(r) and v}
+
+    def pod_requests(self, pod: Pod) -> dict[str, int]:
+        limits = pod_limits(pod, exclude_overhead=True)
+        return {r: v for r, v in limits.items() if self.is_device_resource(r) and v}
+
+    # ----- hints -------------------------------------------------------------------------
+    def _has_topology(self, resource: str) -> bool:
+        return any(d.numa is not None for d in self.devices[resource].values())
+
+    def _available(self, resource: str) -> set[str]:
+        return set(self.devices[resource]) - self.state.in_use()
+
+    def _numa_bit(self, device_id: str, resource: str) -> int:
+        numa = self.devices[resource][device_id].numa
+        return 0 if numa is None else 1 << numa
+
+    def generate_hints(
+        self, resource: str, available: set[str], reusable: set[str], request: int
+    ) -> list[TopologyHint]:
+        """Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (v1.36)"""
+        all_bits = [self._numa_bit(d, resource) for d in self.devices[resource]]
+        avail_bits = [self._numa_bit(d, resource) for d in available]
+        reuse_bits = [
+            self._numa_bit(d, resource) for d in reusable if self.devices[resource][d].numa is not None
+        ]
+        min_size = len(self.numa_ids)
+        hints: list[TopologyHint] = []
+        for mask in iterate_bit_masks(self.numa_ids):
+            in_mask = sum(1 for b in all_bits if b & mask)
+            if in_mask >= request and count(mask) < min_size:
+                min_size = count(mask)
+            if any(not (b & mask) for b in reuse_bits):
+                continue
+            matching = len(reuse_bits) + sum(1 for b in avail_bits if b & mask)
+            if matching >= request:
+                hints.append(TopologyHint(mask, False))
+        return [TopologyHint(h.numa_affinity, count(h.numa_affinity or 0) == min_size) for h in hints]
+
+    def _hints_for(self, requests: Mapping[str, int], allocated: Mapping[str, set[str]],
+                   reusable: Mapping[str, set[str]]) -> dict[str, list[TopologyHint] | None]:
+        out: dict[str, list[TopologyHint] | None] = {}
+        for resource, requested in sorted(requests.items()):
+            if not self._has_topology(resource):
+                out[resource] = None
+                continue
+            already = allocated.get(resource, set())
+            if already:
+                out[resource] = (
+                    [] if len(already) != requested
+                    else self.generate_hints(resource, already, set(), requested)
+                )
+                continue
+            available = self._available(resource)
+            reuse = reusable.get(resource, set())
+            if len(available | reuse) < requested:
+                out[resource] = []
+                continue
+            out[resource] = self.generate_hints(resource, available, reuse, requested)
+        return out
+
+    def _held(self, uid: str, names: set[str] | None) -> dict[str, set[str]]:
+        held: dict[str, set[str]] = {}
+        for name, ids in self.state.assigned.get(uid, {}).items():
+            if names is None or name in names:
+                for d in ids:
+                    held.setdefault(d.split("#", 1)[0], set()).add(d)
+        return held
+
+    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
+        """Mirrors: devicemanager/topology_hints.go GetTopologyHints (v1.36)"""
+        reusable = self.state.reusable if self.state.reuse_pod == pod.uid else {}
+        return self._hints_for(
+            self.container_requests(container), self._held(pod.uid, {container.name}), reusable
+        )
+
+    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
+        """Mirrors: devicemanager/topology_hints.go GetPodTopologyHints (v1.36)"""
+        return self._hints_for(self.pod_requests(pod), self._held(pod.uid, None), {})
+
+    # ----- allocation --------------------------------------------------------------------
+    def _pick(self, resource: str, needed: int, reusable: set[str], affinity: int | None) -> list[str] | str:
+        picked = sorted(reusable)[:needed]
+        needed -= len(picked)
+        if needed == 0:
+            return picked
+        available = self._available(resource)
+        if len(available) < needed:
+            return (
+                f"requested number of devices unavailable for {resource}. "
+                f"Requested: {needed}, Available: {len(available)}"
+            )
+        if affinity is None or not self._has_topology(resource):
+            order = sorted(available)
+        else:
+            devs = self.devices[resource]
+            aligned = sorted(d for d in available if devs[d].numa is not None and affinity >> devs[d].numa & 1)
+            unaligned = sorted(d for d in available if devs[d].numa is not None and not affinity >> devs[d].numa & 1)
+            order = aligned + unaligned + sorted(d for d in available if devs[d].numa is None)
+        return picked + order[:needed]
+
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
+        """Mirrors: devicemanager/manager.go Allocate + devicesToAllocate (v1.36)"""
+        if self.state.reuse_pod != pod.uid:
+            self.state.reuse_pod, self.state.reusable = pod.uid, {}
+        requests = self.container_requests(container)
+        if not requests or container.name in self.state.assigned.get(pod.uid, {}):
+            return None
+        ids: set[str] = set()
+        for resource, needed in sorted(requests.items()):
+            picked = self._pick(resource, needed, self.state.reusable.get(resource, set()), hint.numa_affinity)
+            if isinstance(picked, str):
+                return AdmissionError(picked)
+            ids.update(picked)
+        self.state.assigned.setdefault(pod.uid, {})[container.name] = frozenset(ids)
+        for d in ids:
+            pool = self.state.reusable.setdefault(d.split("#", 1)[0], set())
+            if container.kind == "init":
+                pool.add(d)  # a finished init container's devices are reusable by later containers
+            else:
+                pool.discard(d)
+        return None
+
+    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
+        """Mirrors: devicemanager AllocatePod — a no-op in v1.36 (devices are taken at container start)."""
+        return None
+
+    def remove_pod(self, uid: str) -> None:
+        self.state.assigned.pop(uid, None)
+        if self.state.reuse_pod == uid:
+            self.state.reuse_pod, self.state.reusable = None, {}
+
+    def container_devices(self, uid: str, name: str) -> dict[str, tuple[int | None, ...]]:
+        """Resource -> NUMA node of each device held by a container (for reports)."""
+        out: dict[str, list[int | None]] = {}
+        for d in sorted(self.state.assigned.get(uid, {}).get(name, ())):
+            resource = d.split("#", 1)[0]
+            out.setdefault(resource, []).append(self.devices[resource][d].numa)
+        return {r: tuple(v) for r, v in out.items()}

@@ -1,0 +1,132 @@
+"""Node capacity, allocatable, and the kubelet's resource-fit predicate.
+
+Mirrors: kubelet nodestatus ``MachineInfo`` setter (capacity, allocatable = capacity − reservation,
+hugepages also subtracted from allocatable memory), cm ``GetNodeAllocatableReservation``
+(kube-reserved + system-reserved + hard eviction thresholds), lifecycle ``predicateAdmitHandler``
+and scheduler noderesources ``fitsRequest`` (order: pods, cpu, memory, ephemeral-storage, scalar
+resources; only the first failure is reported) — v1.36.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from podfit.model.machine import Machine
+from podfit.model.startup import format_quantity, node_allocatable_reservation
+
+if TYPE_CHECKING:
+    from podfit.model.kubelet_config import KubeletConfig
+
+__all__ = [
+    "Insufficient",
+    "hugepage_resource_name",
+    "node_allocatable",
+    "node_capacity",
+    "predicate_admit",
+]
+
+# resources the fit predicate compares as plain numbers (everything else is a "scalar" resource)
+_NATIVE = ("cpu", "memory", "ephemeral-storage")
+
+
+def hugepage_resource_name(page_size: int) -> str:
+    """``hugepages-<size>`` with the size in canonical quantity form (2Mi, 1Gi)."""
+    return "hugepages-" + format_quantity(page_size, "BinarySI")
+
+
+def node_capacity(machine: Machine, config: KubeletConfig) -> dict[str, int]:
+    """Node capacity: cpu (millicores), memory and hugepages (bytes), pods, device-plugin resources."""
+    cap: dict[str, int] = {"cpu": machine.num_cpus * 1000, "memory": machine.total_memory}
+    for size in machine.hugepage_sizes:
+        cap[hugepage_resource_name(size)] = sum(n.hugepage_bytes(size) for n in machine.numa_nodes)
+    pods = config.max_pods
+    if config.pods_per_core > 0:
+        pods = min(pods, config.pods_per_core * machine.num_cpus)
+    cap["pods"] = pods
+    for group in machine.devices:
+        cap[group.resource] = cap.get(group.resource, 0) + group.count
+    return cap
+
+
+def node_allocatable(machine: Machine, config: KubeletConfig) -> dict[str, int]:
+    """Allocatable = capacity − reservation (≥ 0); memory also loses every hugepage pool."""
+    cap = node_capacity(machine, config)
+    reserved, _ = node_allocatable_reservation(config, machine)
+    alloc = {name: max(value - reserved.get(name, 0), 0) for name, value in cap.items()}
+    for name, value in cap.items():
+        if name.startswith("hugepages-"):
+            alloc["memory"] = max(alloc["memory"] - value, 0)
+    return alloc
+
+
+@dataclass(frozen=True, slots=True)
+class Insufficient:
+    """A failed resource-fit check: reason ``OutOf<resource>`` and the kubelet's message."""
+
+    resource: str
+    requested: int
+    used: int
+    capacity: int
+
+    @property
+    def reason(self) -> str:
+        return f"OutOf{self.resource}"
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Node didn't have enough resource: {self.resource}, requested: {self.requested}, "
+            f"used: {self.used}, capacity: {self.capacity}"
+        )
+
+
+def _is_extended(name: str) -> bool:
+    """v1helper.IsExtendedResourceName: a domain-qualified name outside kubernetes.io, not requests.*."""
+    if name.startswith("requests."):
+        return False
+    if "/" not in name:
+        return False
+    domain = name.split("/", 1)[0]
+    return not (domain == "kubernetes.io" or domain.endswith(".kubernetes.io"))
+
+
+def predicate_admit(
+    pod_request: Mapping[str, int],
+    admitted_requests: Iterable[Mapping[str, int]],
+    allocatable: Mapping[str, int],
+) -> Insufficient | None:
+    """The first resource the node lacks for a pod with ``pod_request``, or ``None`` if it fits.
+
+    ``admitted_requests`` are the effective requests of the pods already on the node.
+    Extended resources the node does not advertise are dropped first (removeMissingExtendedResources).
+    """
+    others = list(admitted_requests)
+    allowed_pods = allocatable.get("pods", 0)
+    if len(others) + 1 > allowed_pods:
+        return Insufficient("pods", 1, len(others), allowed_pods)
+    request = {
+        name: value
+        for name, value in pod_request.items()
+        if name != "pods" and not (_is_extended(name) and name not in allocatable)
+    }
+    if not any(request.values()):
+        return None
+    used: dict[str, int] = {}
+    for r in others:
+        for name, value in r.items():
+            used[name] = used.get(name, 0) + value
+    for name in _NATIVE:
+        want = request.get(name, 0)
+        if name == "ephemeral-storage" and name not in allocatable:
+            continue  # podfit does not model local storage: never the reason
+        if want > 0 and want > allocatable.get(name, 0) - used.get(name, 0):
+            return Insufficient(name, want, used.get(name, 0), allocatable.get(name, 0))
+    for name in sorted(request):  # Go iterates a map here; podfit reports in name order
+        want = request[name]
+        if name in _NATIVE or want == 0:
+            continue
+        if want > allocatable.get(name, 0) - used.get(name, 0):
+            return Insufficient(name, want, used.get(name, 0), allocatable.get(name, 0))
+    return None
