@@ -1,0 +1,110 @@
+"""NUMA nodes of the machine and their distances, with the two mask "fitness" orders.
+
+Mirrors: topologymanager/numa_info.go (v1.36).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from podfit.errors import InputError
+from podfit.model.machine import Machine
+from podfit.model.policy_options import TopologyManagerOptions
+from podfit.topology.bitmask import get_bits, is_less_than, is_narrower_than, new_bitmask
+
+__all__ = ["NUMADistances", "NUMAInfo", "calculate_average_for", "new_numa_info", "numa_info_from_machine"]
+
+# node id -> distance row (row[j] = distance from that node to node j), as cAdvisor reports it.
+NUMADistances = Mapping[int, Sequence[int] | None]
+
+
+def calculate_average_for(distances: NUMADistances, mask: int) -> float:
+    """Mean distance over all ordered pairs (including a node with itself) of nodes in ``mask``.
+
+    Mirrors: topologymanager/numa_info.go NUMADistances.CalculateAverageFor (v1.36)
+    """
+    bits = get_bits(mask)
+    if not bits:
+        return 0.0
+    total = 0.0
+    n = 0.0
+    for a in bits:
+        row = distances[a]
+        assert row is not None, f"no distances for NUMA node {a}"
+        for b in bits:
+            total += float(row[b])
+            n += 1
+    return total / n
+
+
+@dataclass(frozen=True, slots=True)
+class NUMAInfo:
+    """NUMA node ids (in discovery order) and their distance rows."""
+
+    nodes: tuple[int, ...]
+    distances: Mapping[int, tuple[int, ...] | None] = field(default_factory=dict, hash=False)
+
+    def default_affinity_mask(self) -> int:
+        """The mask of every NUMA node.
+
+        Mirrors: topologymanager/numa_info.go NUMAInfo.DefaultAffinityMask (v1.36)
+        """
+        return new_bitmask(*self.nodes)
+
+    def narrowest(self, m1: int, m2: int) -> int:
+        """Mirrors: topologymanager/numa_info.go NUMAInfo.Narrowest (v1.36)"""
+        return m1 if is_narrower_than(m1, m2) else m2
+
+    def closest(self, m1: int, m2: int) -> int:
+        """Different sizes: the narrower; same size: lower average distance, then lower mask.
+
+        Mirrors: topologymanager/numa_info.go NUMAInfo.Closest (v1.36)
+        """
+        if m1.bit_count() != m2.bit_count():
+            return self.narrowest(m1, m2)
+        d1 = calculate_average_for(self.distances, m1)
+        d2 = calculate_average_for(self.distances, m2)
+        if d1 == d2:
+            return m1 if is_less_than(m1, m2) else m2
+        return m1 if d1 < d2 else m2
+
+
+def new_numa_info(
+    topology: Sequence[tuple[int, Sequence[int] | None]], opts: TopologyManagerOptions
+) -> NUMAInfo:
+    """Build the NUMA info from ``(node id, distances)`` pairs; distances are only kept (and
+    required) with ``prefer-closest-numa-nodes``.
+
+    Mirrors: topologymanager/numa_info.go NewNUMAInfo (v1.36)
+    """
+    nodes: list[int] = []
+    distances: dict[int, tuple[int, ...] | None] = {}
+    for node_id, node_distances in topology:
+        nodes.append(node_id)
+        row: tuple[int, ...] | None = None
+        if opts.prefer_closest_numa:
+            if node_distances is None:
+                raise InputError("machine.numaNodes", "error getting NUMA distances from cadvisor")
+            row = tuple(node_distances)
+        distances[node_id] = row
+    return NUMAInfo(nodes=tuple(nodes), distances=distances)
+
+
+def numa_info_from_machine(machine: Machine, opts: TopologyManagerOptions) -> NUMAInfo:
+    """The NUMA info the kubelet builds for ``machine`` (every NUMA node, memory-only ones too).
+
+    Distance rows are indexed by NUMA node id, as the kubelet indexes them. (cAdvisor reports a
+    row per node over the online nodes in id order, so both agree when the ids are 0..n-1; on
+    machines with gaps in the ids the kubelet would index past the row -- here the row is padded
+    with the distances by id instead.)
+    """
+    ids = machine.numa_ids
+    width = max(ids, default=-1) + 1
+    topology: list[tuple[int, tuple[int, ...]]] = []
+    for i, node_id in enumerate(ids):
+        row = [0] * width
+        for j, other in enumerate(ids):
+            row[other] = machine.numa_distances[i][j]
+        topology.append((node_id, tuple(row)))
+    return new_numa_info(topology, opts)

@@ -1,0 +1,121 @@
+"""Topology Manager policies: none, best-effort, restricted, single-numa-node.
+
+Mirrors: topologymanager/policy_none.go, policy_best_effort.go, policy_restricted.go,
+policy_single_numa_node.go (v1.36).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from podfit.model.policy_options import TopologyManagerOptions
+from podfit.topology.hint import ProviderHints, TopologyHint
+from podfit.topology.merge import POLICY_SINGLE_NUMA_NODE, filter_providers_hints, new_hint_merger
+from podfit.topology.numa_info import NUMAInfo
+
+__all__ = [
+    "POLICY_BEST_EFFORT",
+    "POLICY_NAMES",
+    "POLICY_NONE",
+    "POLICY_RESTRICTED",
+    "POLICY_SINGLE_NUMA_NODE",
+    "Policy",
+    "filter_single_numa_hints",
+    "is_alignment_guaranteed",
+    "new_policy",
+]
+
+POLICY_NONE = "none"
+POLICY_BEST_EFFORT = "best-effort"
+POLICY_RESTRICTED = "restricted"
+POLICY_NAMES = (POLICY_NONE, POLICY_BEST_EFFORT, POLICY_RESTRICTED, POLICY_SINGLE_NUMA_NODE)
+
+
+def filter_single_numa_hints(
+    all_resources_hints: Sequence[Sequence[TopologyHint]],
+) -> list[list[TopologyHint]]:
+    """Keep only preferred hints that are "any" or exactly one NUMA node (a list may become empty).
+
+    Mirrors: topologymanager/policy_single_numa_node.go filterSingleNumaHints (v1.36)
+    """
+    out: list[list[TopologyHint]] = []
+    for hints in all_resources_hints:
+        out.append(
+            [
+                h
+                for h in hints
+                if h.preferred and (h.numa_affinity is None or h.numa_affinity.bit_count() == 1)
+            ]
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A policy bound to the machine's NUMA info and the policy options.
+
+    ``exact_reference=True`` merges by walking the whole cartesian product like the kubelet
+    (exponential); the default uses the equivalent fast merge.
+    """
+
+    name: str
+    numa_info: NUMAInfo | None = None
+    opts: TopologyManagerOptions = field(default_factory=TopologyManagerOptions)
+    exact_reference: bool = False
+
+    def can_admit_pod_result(self, hint: TopologyHint) -> bool:
+        """best-effort (and none) always admit; restricted and single-numa-node need a preferred hint.
+
+        Mirrors: topologymanager/policy_*.go canAdmitPodResult (v1.36)
+        """
+        if self.name in (POLICY_NONE, POLICY_BEST_EFFORT):
+            return True
+        return hint.preferred
+
+    def merge(self, providers_hints: Sequence[ProviderHints]) -> tuple[TopologyHint, bool]:
+        """The merged hint and whether the pod (or container) may be admitted.
+
+        Mirrors: topologymanager/policy_*.go Merge (v1.36)
+        """
+        if self.name == POLICY_NONE:
+            return TopologyHint(None, False), True
+        assert self.numa_info is not None, "policy needs NUMA info"
+        filtered = filter_providers_hints(providers_hints)
+        if self.name == POLICY_SINGLE_NUMA_NODE:
+            filtered = filter_single_numa_hints(filtered)
+        merger = new_hint_merger(self.numa_info, filtered, self.name, self.opts)
+        best = merger.merge() if self.exact_reference else merger.merge_fast()
+        default = self.numa_info.default_affinity_mask()
+        if self.name == POLICY_SINGLE_NUMA_NODE and best.numa_affinity == default:
+            best = TopologyHint(None, best.preferred)
+        return best, self.can_admit_pod_result(best)
+
+
+def new_policy(
+    name: str,
+    numa_info: NUMAInfo | None,
+    opts: TopologyManagerOptions | None = None,
+    *,
+    exact_reference: bool = False,
+) -> Policy:
+    """A policy by its kubelet name (``ValueError`` for an unknown name: 'unknown policy: "x"').
+
+    Mirrors: topologymanager/policy_*.go New*Policy (v1.36)
+    """
+    if name not in POLICY_NAMES:
+        raise ValueError(f'unknown policy: "{name}"')
+    return Policy(
+        name=name,
+        numa_info=None if name == POLICY_NONE else numa_info,
+        opts=opts or TopologyManagerOptions(),
+        exact_reference=exact_reference,
+    )
+
+
+def is_alignment_guaranteed(policy: Policy) -> bool:
+    """Only single-numa-node guarantees NUMA alignment (or failure).
+
+    Mirrors: topologymanager/policy.go IsAlignmentGuaranteed (v1.36)
+    """
+    return policy.name == POLICY_SINGLE_NUMA_NODE
