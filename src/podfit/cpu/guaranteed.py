@@ -1,0 +1,142 @@
+"""How many exclusive CPUs a container or a pod asks the static policy for, and the KEP-5526
+"empty shared pool" check.
+
+Mirrors: cpumanager/policy_static.go ``guaranteedCPUs``, ``podGuaranteedCPUs``,
+``isIntegralCPUAmount`` and ``validatePodScopeResources`` (v1.36; index file id 3556663868).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from podfit.model.pod import RESOURCE_CPU, Container, Pod
+from podfit.model.qos import get_pod_qos, is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
+
+__all__ = [
+    "FeatureGateReader",
+    "guaranteed_cpus",
+    "is_integral_cpu_amount",
+    "pod_guaranteed_cpus",
+    "pod_level_resource_managers_off_for",
+    "validate_pod_scope_resources",
+]
+
+PLR = "PodLevelResources"
+PLRM = "PodLevelResourceManagers"
+
+
+class FeatureGateReader(Protocol):
+    """Anything with ``enabled(name) -> bool`` (podfit.model.features.FeatureGates)."""
+
+    def enabled(self, name: str) -> bool: ...
+
+
+def is_integral_cpu_amount(millicores: int) -> bool:
+    """Mirrors: cpumanager/policy_static.go isIntegralCPUAmount (v1.36)"""
+    return millicores % 1000 == 0
+
+
+def _cpu_value(millicores: int) -> int:
+    # resource.Quantity.Value(): rounds up to a whole number of CPUs.
+    return -(-millicores // 1000)
+
+
+def pod_level_resource_managers_off_for(pod: Pod, gates: FeatureGateReader) -> bool:
+    """True when the pod uses pod-level resources but the pod-level resource managers are off:
+    the static policy then neither hints nor allocates for it (the pod runs in the shared pool).
+
+    Mirrors: the early return of cpumanager/policy_static.go Allocate / GetTopologyHints (v1.36)
+    """
+    gated_off = not gates.enabled(PLRM) or not gates.enabled(PLR)
+    return gated_off and is_pod_level_resources_set(pod)
+
+
+def _plrm_pod(pod: Pod, gates: FeatureGateReader) -> bool:
+    return gates.enabled(PLRM) and is_pod_level_resources_set(pod)
+
+
+def guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) -> int:
+    """Exclusive CPUs for ``container``: its integral CPU request in a Guaranteed pod, else 0.
+
+    Mirrors: cpumanager/policy_static.go guaranteedCPUs (v1.36)
+    """
+    if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed":
+        return 0
+    if _plrm_pod(pod, gates) and not is_container_equivalent_qos_guaranteed(container):
+        return 0
+    milli = container.resources.request(RESOURCE_CPU)
+    if not is_integral_cpu_amount(milli):
+        return 0
+    return _cpu_value(milli)
+
+
+def pod_guaranteed_cpus(pod: Pod, gates: FeatureGateReader) -> int:
+    """Exclusive CPUs for the whole pod: the pod-level integral CPU request (pod-level managers
+    on), else max(largest init container + sidecars started before it, apps + sidecars).
+
+    Mirrors: cpumanager/policy_static.go podGuaranteedCPUs (v1.36)
+    """
+    if _plrm_pod(pod, gates):
+        if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed":
+            return 0
+        assert pod.resources is not None
+        if RESOURCE_CPU in pod.resources.requests:
+            milli = pod.resources.requests[RESOURCE_CPU]
+            if is_integral_cpu_amount(milli):
+                return _cpu_value(milli)
+        return 0
+
+    by_init = 0
+    by_sidecars = 0
+    for c in pod.init_containers:
+        if RESOURCE_CPU not in c.resources.requests:
+            continue
+        n = guaranteed_cpus(pod, c, gates)
+        if c.is_restartable_init:
+            by_sidecars += n
+        elif by_sidecars + n > by_init:
+            by_init = by_sidecars + n
+    by_apps = sum(
+        guaranteed_cpus(pod, c, gates) for c in pod.containers if RESOURCE_CPU in c.resources.requests
+    )
+    return max(by_init, by_apps + by_sidecars)
+
+
+def validate_pod_scope_resources(pod: Pod, gates: FeatureGateReader) -> str | None:
+    """The KEP-5526 "empty shared pool" refusal text, or None when the pod's budget leaves CPUs
+    for every container that needs the pod's shared pool.
+
+    Mirrors: cpumanager/policy_static.go validatePodScopeResources (v1.36)
+    """
+    pod_total = pod_guaranteed_cpus(pod, gates)
+    has_shared_long_running = False
+    long_running_exclusive = 0
+    for c in pod.init_containers:
+        n = guaranteed_cpus(pod, c, gates)
+        if not c.is_restartable_init:
+            if n > 0:
+                pool = pod_total - long_running_exclusive
+                if n > pool:
+                    return (
+                        f"pod rejected, largest exclusive init container requests {n} cpus, "
+                        f"but only {pool} available"
+                    )
+            elif long_running_exclusive >= pod_total:
+                return "pod rejected, pod has shared init containers but no cpus available for them"
+            continue
+        if n == 0:
+            has_shared_long_running = True
+            continue
+        long_running_exclusive += n
+    for c in pod.containers:
+        n = guaranteed_cpus(pod, c, gates)
+        if n == 0:
+            has_shared_long_running = True
+            continue
+        long_running_exclusive += n
+    if has_shared_long_running and long_running_exclusive >= pod_total:
+        return (
+            "pod rejected, sum of exclusive container cpu requests equals pod budget, "
+            "leaving no cpus for shared containers"
+        )
+    return None

@@ -1,0 +1,75 @@
+"""The CPU Manager ``none`` policy: no exclusive CPUs, every container in the shared pool.
+
+Mirrors: pkg/kubelet/cm/cpumanager/policy_none.go (v1.36).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from podfit.cpu.results import AllocationError, PolicyError
+from podfit.cpu.state import CPUState
+from podfit.model.pod import Container, Pod
+from podfit.topology.hint import TopologyHint
+
+__all__ = ["POLICY_NONE", "NonePolicy", "new_none_policy"]
+
+POLICY_NONE = "none"
+
+
+def new_none_policy(cpu_policy_options: Mapping[str, str] | None = None) -> NonePolicy | PolicyError:
+    """The policy, or the kubelet's refusal when options are given.
+
+    Mirrors: cpumanager/policy_none.go NewNonePolicy (v1.36)
+    """
+    if cpu_policy_options:
+        shown = " ".join(f"{k}:{v}" for k, v in sorted(cpu_policy_options.items()))
+        return PolicyError(f"None policy: received unsupported options=map[{shown}]")
+    return NonePolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class NonePolicy:
+    """Mirrors: cpumanager/policy_none.go nonePolicy (v1.36)"""
+
+    def name(self) -> str:
+        """Mirrors: cpumanager/policy_none.go nonePolicy.Name (v1.36)"""
+        return POLICY_NONE
+
+    def start(self, s: CPUState) -> PolicyError | None:
+        """Mirrors: cpumanager/policy_none.go nonePolicy.Start (v1.36)"""
+        return None
+
+    def allocate(
+        self, s: CPUState, pod: Pod, container: Container, affinity: TopologyHint | None = None
+    ) -> AllocationError | None:
+        """Mirrors: cpumanager/policy_none.go nonePolicy.Allocate (v1.36)"""
+        return None
+
+    def allocate_pod(
+        self, s: CPUState, pod: Pod, affinity: TopologyHint | None = None
+    ) -> AllocationError | None:
+        """Mirrors: cpumanager/policy_none.go nonePolicy.AllocatePod (v1.36)"""
+        return None
+
+    def remove_container(self, s: CPUState, pod_uid: str, container_name: str) -> None:
+        """Mirrors: cpumanager/policy_none.go nonePolicy.RemoveContainer (v1.36)"""
+        return None
+
+    def get_topology_hints(
+        self, s: CPUState, pod: Pod, container: Container
+    ) -> dict[str, list[TopologyHint]] | None:
+        """Mirrors: cpumanager/policy_none.go nonePolicy.GetTopologyHints (v1.36)"""
+        return None
+
+    def get_pod_topology_hints(self, s: CPUState, pod: Pod) -> dict[str, list[TopologyHint]] | None:
+        """Mirrors: cpumanager/policy_none.go nonePolicy.GetPodTopologyHints (v1.36)"""
+        return None
+
+    def get_allocatable_cpus(self, s: CPUState) -> int:
+        """No CPU is exclusively allocatable.
+
+        Mirrors: cpumanager/policy_none.go nonePolicy.GetAllocatableCPUs (v1.36)
+        """
+        return 0

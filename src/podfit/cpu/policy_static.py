@@ -1,0 +1,398 @@
+"""The CPU Manager ``static`` policy: exclusive CPUs for integral-CPU containers of Guaranteed pods.
+
+Mirrors: pkg/kubelet/cm/cpumanager/policy_static.go (v1.36; code index file id 3556663868, the
+version carrying ``AllocatePod`` and the ``PodLevelResourceManagers`` gate).
+
+CPU pools, as in the kubelet: SHARED = the state's default set (everything not exclusively
+assigned); RESERVED = a fixed subset of SHARED never handed out (with ``strict-cpu-reservation``
+it is not in SHARED at all); ASSIGNABLE = SHARED - RESERVED; exclusive assignments live in the
+state. The policy object is immutable; all mutable data (including the kubelet's in-policy
+``cpusToReuse`` map) is in :class:`podfit.cpu.state.CPUState`.
+
+The pod-level (KEP-5526) ``AllocatePod`` bubble lives in :mod:`podfit.cpu.policy_static_pod`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from podfit.cpu.assignment import (
+    CPUAssignmentError,
+    take_by_topology_numa_distributed,
+    take_by_topology_numa_packed,
+)
+from podfit.cpu.guaranteed import (
+    PLRM,
+    FeatureGateReader,
+    guaranteed_cpus,
+    pod_guaranteed_cpus,
+    pod_level_resource_managers_off_for,
+    validate_pod_scope_resources,
+)
+from podfit.cpu.hints import cpus_in_numa_nodes, generate_cpu_topology_hints, sockets_in_numa_nodes
+from podfit.cpu.results import AllocationError, PolicyError, SMTAlignmentError, admission_error
+from podfit.cpu.state import CPUState
+from podfit.model.cpuset import cpus, format_cpuset
+from podfit.model.machine import Machine
+from podfit.model.pod import RESOURCE_CPU, Container, Pod
+from podfit.model.policy_options import CPUManagerOptions
+from podfit.model.qos import is_pod_level_resources_set
+from podfit.topology.bitmask import get_bits
+from podfit.topology.hint import TopologyHint
+
+__all__ = ["POLICY_STATIC", "StaticPolicy", "new_static_policy", "validate_static_policy_options"]
+
+POLICY_STATIC = "static"
+_SINGLE_NUMA_NODE = "single-numa-node"
+
+CPUHints = dict[str, list[TopologyHint]]
+
+
+def validate_static_policy_options(
+    options: CPUManagerOptions, machine: Machine, topology_manager_policy: str
+) -> str | None:
+    """The refusal text when the options do not fit the machine or the Topology Manager policy.
+
+    Mirrors: cpumanager/policy_options.go ValidateStaticPolicyOptions (v1.36)
+    """
+    if options.align_by_socket:
+        if topology_manager_policy == _SINGLE_NUMA_NODE:
+            return (
+                f"Topolgy manager {_SINGLE_NUMA_NODE} policy is incompatible with CPUManager "
+                "align-by-socket policy option"
+            )
+        if machine.num_sockets > machine.num_numa_nodes_with_cpus:
+            return (
+                "Align by socket is not compatible with hardware where number of sockets "
+                "are more than number of NUMA"
+            )
+    return None
+
+
+def _take_by_topology(
+    machine: Machine, options: CPUManagerOptions, group: int, available: int, n: int
+) -> int:
+    sorting = "spread" if options.distribute_cpus_across_cores else "packed"
+    if options.distribute_cpus_across_numa:
+        size = group if options.full_physical_cpus_only else 1
+        return take_by_topology_numa_distributed(machine, available, n, size, cpu_sorting=sorting)
+    return take_by_topology_numa_packed(
+        machine,
+        available,
+        n,
+        cpu_sorting=sorting,
+        prefer_align_by_uncore_cache=options.prefer_align_by_uncore_cache,
+    )
+
+
+def new_static_policy(
+    machine: Machine,
+    num_reserved_cpus: int,
+    reserved_cpus: int,
+    options: CPUManagerOptions,
+    gates: FeatureGateReader,
+    topology_manager_policy: str = "none",
+) -> StaticPolicy | PolicyError:
+    """Build the policy, or the kubelet's refusal. ``reserved_cpus`` (``reservedSystemCPUs``) wins
+    when non-empty; otherwise ``num_reserved_cpus`` CPUs are taken by topology from all CPUs.
+
+    Mirrors: cpumanager/policy_static.go NewStaticPolicy (v1.36)
+    """
+    refusal = validate_static_policy_options(options, machine, topology_manager_policy)
+    if refusal is not None:
+        return PolicyError(refusal)
+    group = machine.cpus_per_core
+    if reserved_cpus:
+        reserved = reserved_cpus
+    else:
+        try:
+            reserved = _take_by_topology(machine, options, group, machine.all_cpus, num_reserved_cpus)
+        except CPUAssignmentError:
+            reserved = 0
+    if reserved.bit_count() != num_reserved_cpus:
+        return PolicyError(
+            "[cpumanager] unable to reserve the required amount of CPUs "
+            f"(size of {format_cpuset(reserved)} did not equal {num_reserved_cpus})"
+        )
+    physical = 0
+    for cpu in cpus(reserved):
+        if cpu not in machine.cpu_info:
+            return PolicyError(
+                "[cpumanager] unable to build the reserved physical CPUs from the reserved set: "
+                f"unknown CPU ID: {cpu}"
+            )
+        physical |= machine.sibling_cpus(cpu)
+    return StaticPolicy(machine, options, gates, reserved, physical, group)
+
+
+@dataclass(frozen=True)
+class StaticPolicy:
+    """Mirrors: cpumanager/policy_static.go staticPolicy (v1.36). Build with :func:`new_static_policy`."""
+
+    machine: Machine
+    options: CPUManagerOptions
+    gates: FeatureGateReader
+    reserved_cpus: int
+    reserved_physical_cpus: int
+    cpu_group_size: int
+
+    def name(self) -> str:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.Name (v1.36)"""
+        return POLICY_STATIC
+
+    # ----- start ---------------------------------------------------------------------------
+    def start(self, s: CPUState) -> PolicyError | None:
+        """Validate (and, when empty, initialise) the state.
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.Start (v1.36)
+        """
+        return self.validate_state(s)
+
+    def validate_state(self, s: CPUState) -> PolicyError | None:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.validateState (v1.36)"""
+        assignments = s.get_cpu_assignments()
+        default = s.get_default_cpu_set()
+        all_cpus = self.machine.all_cpus
+        if self.options.strict_cpu_reservation:
+            all_cpus &= ~self.reserved_cpus
+        if default == 0:
+            if assignments:
+                return PolicyError("default cpuset cannot be empty")
+            s.set_default_cpu_set(all_cpus)
+            return None
+        fmt = format_cpuset
+        if self.options.strict_cpu_reservation:
+            overlap = self.reserved_cpus & default
+            if overlap:
+                return PolicyError(
+                    f'some of strictly reserved cpus: "{fmt(overlap)}" '
+                    f'are present in defaultCpuSet: "{fmt(default)}"'
+                )
+        elif self.reserved_cpus & default != self.reserved_cpus:
+            return PolicyError(
+                f'not all reserved cpus: "{fmt(self.reserved_cpus)}" '
+                f'are present in defaultCpuSet: "{fmt(default)}"'
+            )
+        for pod_uid in sorted(assignments):
+            for ctr in sorted(assignments[pod_uid]):
+                cset = assignments[pod_uid][ctr]
+                if default & cset:
+                    return PolicyError(
+                        f'pod: {pod_uid}, container: {ctr} cpuset: "{fmt(cset)}" '
+                        f'overlaps with default cpuset "{fmt(default)}"'
+                    )
+        known = default
+        for ctrs in assignments.values():
+            for cset in ctrs.values():
+                known |= cset
+        if self.gates.enabled(PLRM):
+            for cset in s.get_pod_cpu_assignments().values():
+                known |= cset
+        if known != all_cpus:
+            return PolicyError(
+                f'current set of available CPUs "{fmt(all_cpus)}" '
+                f'doesn\'t match with CPUs in state "{fmt(known)}"'
+            )
+        return None
+
+    # ----- pools ---------------------------------------------------------------------------
+    def get_allocatable_cpus(self, s: CPUState) -> int:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAllocatableCPUs (v1.36)"""
+        return self.machine.all_cpus & ~self.reserved_cpus
+
+    def get_available_cpus(self, s: CPUState) -> int:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAvailableCPUs (v1.36)"""
+        return s.get_default_cpu_set() & ~self.reserved_cpus
+
+    def get_available_physical_cpus(self, s: CPUState) -> int:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAvailablePhysicalCPUs (v1.36)"""
+        return s.get_default_cpu_set() & ~self.reserved_physical_cpus
+
+    # ----- requests ------------------------------------------------------------------------
+    def guaranteed_cpus(self, pod: Pod, container: Container) -> int:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.guaranteedCPUs (v1.36)"""
+        return guaranteed_cpus(pod, container, self.gates)
+
+    def pod_guaranteed_cpus(self, pod: Pod) -> int:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.podGuaranteedCPUs (v1.36)"""
+        return pod_guaranteed_cpus(pod, self.gates)
+
+    # ----- allocation ----------------------------------------------------------------------
+    def update_cpus_to_reuse(self, s: CPUState, pod: Pod, container: Container, cset: int) -> None:
+        """Init containers (not sidecars) lend their CPUs to later containers of the same pod;
+        an app container's CPUs leave the reusable set. Entries of other pods are dropped.
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.updateCPUsToReuse (v1.36)
+        """
+        reuse = s.cpus_to_reuse(pod.uid)
+        for init in pod.init_containers:
+            if init.name == container.name:
+                if not init.is_restartable_init:
+                    s.set_cpus_to_reuse({pod.uid: reuse | cset})
+                    return
+                break
+        s.set_cpus_to_reuse({pod.uid: reuse & ~cset})
+
+    def take_by_topology(self, available: int, num_cpus: int) -> int:
+        """Dispatch to the packed or NUMA-distributed algorithm per the options; raises
+        :class:`podfit.cpu.assignment.CPUAssignmentError` with the kubelet's text on failure.
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
+        """
+        return _take_by_topology(self.machine, self.options, self.cpu_group_size, available, num_cpus)
+
+    def get_aligned_cpus(self, numa_affinity: int, allocatable: int) -> int:
+        """CPUs of ``allocatable`` in the hint's NUMA nodes (whole sockets with align-by-socket).
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.getAlignedCPUs (v1.36)
+        """
+        bits = get_bits(numa_affinity)
+        if self.options.align_by_socket:
+            aligned = 0
+            for socket in sockets_in_numa_nodes(self.machine, bits):
+                aligned |= allocatable & self.machine.socket_cpus[socket]
+            return aligned
+        return allocatable & cpus_in_numa_nodes(self.machine, bits)
+
+    def allocate_cpus(
+        self, s: CPUState, num_cpus: int, numa_affinity: int | None, reusable: int
+    ) -> int | str:
+        """Take ``num_cpus`` CPUs (from the hint's NUMA nodes first) out of the shared pool; the
+        mask taken, or the error text (state untouched).
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.allocateCPUs (v1.36)
+        """
+        allocatable = self.get_available_cpus(s) | reusable
+        result = 0
+        try:
+            if numa_affinity is not None:
+                aligned = self.get_aligned_cpus(numa_affinity, allocatable)
+                result |= self.take_by_topology(aligned, min(num_cpus, aligned.bit_count()))
+            result |= self.take_by_topology(allocatable & ~result, num_cpus - result.bit_count())
+        except CPUAssignmentError as exc:
+            return str(exc)
+        s.set_default_cpu_set(s.get_default_cpu_set() & ~result)
+        return result
+
+    def enforce_smt_alignment(self, s: CPUState, num_cpus: int) -> SMTAlignmentError | None:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.enforceSMTAlignment (v1.36)"""
+        if not self.options.full_physical_cpus_only:
+            return None
+        if num_cpus % self.cpu_group_size != 0:
+            return SMTAlignmentError(num_cpus, self.cpu_group_size)
+        available = self.get_available_physical_cpus(s).bit_count()
+        if num_cpus > available:
+            return SMTAlignmentError(num_cpus, self.cpu_group_size, available, True)
+        return None
+
+    def allocate(
+        self, s: CPUState, pod: Pod, container: Container, affinity: TopologyHint | None = None
+    ) -> AllocationError | None:
+        """Give ``container`` its exclusive CPUs (if it qualifies); ``affinity`` is the Topology
+        Manager's hint for it (None = no preference). A rejection comes back as a value.
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.Allocate (v1.36)
+        """
+        num_cpus = self.guaranteed_cpus(pod, container)
+        if num_cpus == 0:
+            return None
+        if pod_level_resource_managers_off_for(pod, self.gates):
+            return None
+        smt = self.enforce_smt_alignment(s, num_cpus)
+        if smt is not None:
+            return admission_error(smt)
+        existing = s.get_cpu_set(pod.uid, container.name)
+        if existing is not None:
+            self.update_cpus_to_reuse(s, pod, container, existing)
+            return None
+        numa = affinity.numa_affinity if affinity is not None else None
+        got = self.allocate_cpus(s, num_cpus, numa, s.cpus_to_reuse(pod.uid))
+        if isinstance(got, str):
+            return admission_error(got)
+        s.set_cpu_set(pod.uid, container.name, got)
+        self.update_cpus_to_reuse(s, pod, container, got)
+        return None
+
+    def allocate_pod(
+        self, s: CPUState, pod: Pod, affinity: TopologyHint | None = None
+    ) -> AllocationError | None:
+        """KEP-5526 pod-level allocation (the CPU "bubble"); see :mod:`podfit.cpu.policy_static_pod`.
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (v1.36)
+        """
+        from podfit.cpu.policy_static_pod import allocate_pod  # late import: cycle
+
+        return allocate_pod(self, s, pod, affinity)
+
+    def remove_container(self, s: CPUState, pod_uid: str, container_name: str) -> None:
+        """Return a container's CPUs to the shared pool (unless a sibling still holds them; a
+        pod-level set is released only with the pod's last container).
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.RemoveContainer (v1.36)
+        """
+        to_release = s.get_cpu_set(pod_uid, container_name)
+        if to_release is None:
+            return
+        s.delete(pod_uid, container_name)
+        if self.gates.enabled(PLRM):
+            pod_set = s.get_pod_cpu_set(pod_uid)
+            if pod_set is not None:
+                if not s.get_cpu_assignments().get(pod_uid):
+                    s.set_default_cpu_set(s.get_default_cpu_set() | pod_set)
+                    s.delete_pod(pod_uid)
+                return
+        in_use = 0
+        for name, cset in s.get_cpu_assignments().get(pod_uid, {}).items():
+            if name != container_name:
+                in_use |= cset
+        s.set_default_cpu_set(s.get_default_cpu_set() | (to_release & ~in_use))
+
+    # ----- hints ---------------------------------------------------------------------------
+    def generate_cpu_topology_hints(self, available: int, reusable: int, request: int) -> list[TopologyHint]:
+        """Mirrors: cpumanager/policy_static.go staticPolicy.generateCPUTopologyHints (v1.36)"""
+        return generate_cpu_topology_hints(self.machine, self.options, available, reusable, request)
+
+    def get_topology_hints(self, s: CPUState, pod: Pod, container: Container) -> CPUHints | None:
+        """The container's CPU hints; None = no preference (not exclusive, or gated off).
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.GetTopologyHints (v1.36)
+        """
+        requested = self.guaranteed_cpus(pod, container)
+        if requested == 0 or pod_level_resource_managers_off_for(pod, self.gates):
+            return None
+        allocated = s.get_cpu_set(pod.uid, container.name)
+        if allocated is not None:
+            if allocated.bit_count() != requested:
+                return {RESOURCE_CPU: []}
+            return {RESOURCE_CPU: self.generate_cpu_topology_hints(allocated, 0, requested)}
+        available = self.get_available_cpus(s)
+        reusable = s.cpus_to_reuse(pod.uid)
+        return {RESOURCE_CPU: self.generate_cpu_topology_hints(available, reusable, requested)}
+
+    def get_pod_topology_hints(self, s: CPUState, pod: Pod) -> CPUHints | None:
+        """The pod's CPU hints for the Topology Manager's ``pod`` scope.
+
+        Mirrors: cpumanager/policy_static.go staticPolicy.GetPodTopologyHints (v1.36)
+        """
+        requested = self.pod_guaranteed_cpus(pod)
+        if requested == 0 or pod_level_resource_managers_off_for(pod, self.gates):
+            return None
+        if (
+            self.gates.enabled(PLRM)
+            and is_pod_level_resources_set(pod)
+            and validate_pod_scope_resources(pod, self.gates) is not None
+        ):
+            return {RESOURCE_CPU: []}
+        assigned = 0
+        for c in pod.all_containers():
+            by_container = self.guaranteed_cpus(pod, c)
+            allocated = s.get_cpu_set(pod.uid, c.name)
+            if allocated is not None:
+                if allocated.bit_count() != by_container:
+                    return {RESOURCE_CPU: []}
+                assigned |= allocated
+        if assigned.bit_count() == requested:
+            return {RESOURCE_CPU: self.generate_cpu_topology_hints(assigned, 0, requested)}
+        available = self.get_available_cpus(s)
+        reusable = s.cpus_to_reuse(pod.uid) | assigned
+        return {RESOURCE_CPU: self.generate_cpu_topology_hints(available, reusable, requested)}

@@ -1,0 +1,77 @@
+"""KEP-5526 pod-level CPU allocation of the static policy: one exclusive CPU "bubble" for the whole
+pod, partitioned among its containers.
+
+Mirrors: cpumanager/policy_static.go ``staticPolicy.AllocatePod`` (v1.36; code index file id
+3556663868). The caller (the Topology Manager's pod scope with ``PodLevelResourceManagers``) decides
+when this path is taken; this function does not re-check the gates, exactly like upstream.
+
+As upstream, a failure while partitioning the bubble returns the error with the state already
+changed (the bubble stays taken and recorded as the pod's CPU set).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from podfit.cpu.assignment import CPUAssignmentError
+from podfit.cpu.guaranteed import validate_pod_scope_resources
+from podfit.cpu.results import ERROR_REASON_EMPTY_POD_SHARED_POOL, AllocationError, admission_error
+from podfit.cpu.state import CPUState
+from podfit.model.pod import Pod
+from podfit.topology.hint import TopologyHint
+
+if TYPE_CHECKING:
+    from podfit.cpu.policy_static import StaticPolicy
+
+__all__ = ["allocate_pod"]
+
+
+def allocate_pod(
+    policy: StaticPolicy, s: CPUState, pod: Pod, affinity: TopologyHint | None = None
+) -> AllocationError | None:
+    """Take the pod's integral CPU budget as one set (from ``affinity``, the hint of the pod's
+    first container), store it as the pod's CPU set, then give exclusive slices to guaranteed
+    containers and the rest ("pod shared pool") to the others.
+
+    Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (v1.36)
+    """
+    total = policy.pod_guaranteed_cpus(pod)
+    if total == 0:
+        return None
+    refusal = validate_pod_scope_resources(pod, policy.gates)
+    if refusal is not None:
+        return AllocationError(ERROR_REASON_EMPTY_POD_SHARED_POOL, refusal, refusal)
+    smt = policy.enforce_smt_alignment(s, total)
+    if smt is not None:
+        return admission_error(smt)
+    numa = affinity.numa_affinity if affinity is not None else None
+    bubble = policy.allocate_cpus(s, total, numa, 0)
+    if isinstance(bubble, str):
+        return admission_error(bubble)
+    s.set_pod_cpu_set(pod.uid, bubble)
+
+    exclusive: dict[str, int] = {}
+    sidecar_cpus = 0
+    try:
+        for c in pod.init_containers:
+            n = policy.guaranteed_cpus(pod, c)
+            if n > 0:
+                cset = policy.take_by_topology(bubble & ~sidecar_cpus, n)
+                exclusive[c.name] = cset
+                if c.is_restartable_init:
+                    sidecar_cpus |= cset
+            elif not c.is_restartable_init:
+                exclusive[c.name] = bubble & ~sidecar_cpus
+        shared_pool = bubble & ~sidecar_cpus
+        for c in pod.containers:
+            n = policy.guaranteed_cpus(pod, c)
+            if n > 0:
+                cset = policy.take_by_topology(shared_pool, n)
+                exclusive[c.name] = cset
+                shared_pool &= ~cset
+    except CPUAssignmentError as exc:
+        return admission_error(str(exc))
+
+    for c in pod.all_containers():
+        s.set_cpu_set(pod.uid, c.name, exclusive.get(c.name, shared_pool))
+    return None
