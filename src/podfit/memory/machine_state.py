@@ -1,0 +1,261 @@
+"""The Static policy's machine state: built from the Machine and the reserved memory, charged and
+released block by block, and validated against the memory assignments on start.
+
+Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go (v1.36, index id 4195507488)
+``getDefaultMachineState``, ``getResourceSystemReserved``, ``updateMachineState``, ``releaseMemory``,
+``validateState``, ``updateExpectedMachineState``, ``areMachineStatesEqual``, ``areMemoryStatesEqual``.
+Errors are returned as their kubelet text (``str``), ``None`` meaning success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from podfit.memory.state import Block, MemoryState, MemoryTable, NUMANodeMap, NUMANodeState
+from podfit.model.machine import Machine
+from podfit.model.pod import RESOURCE_HUGEPAGES_PREFIX, RESOURCE_MEMORY
+from podfit.model.pod_validation import format_quantity
+
+__all__ = [
+    "SystemReservedMemory",
+    "are_groups_equal",
+    "are_machine_states_equal",
+    "get_default_machine_state",
+    "hugepage_resource_name",
+    "release_memory",
+    "update_expected_machine_state",
+    "update_machine_state",
+    "validate_state",
+]
+
+SystemReservedMemory = Mapping[int, Mapping[str, int]]
+"""NUMA node id -> resource -> bytes reserved for the system (policy_static.go systemReservedMemory)."""
+
+
+def hugepage_resource_name(page_size: int) -> str:
+    """``hugepages-<size>`` for a page size in bytes (``2Mi``, ``1Gi``, ...).
+
+    Mirrors: pkg/apis/core/v1/helper/helpers.go HugePageResourceName (v1.36)
+    """
+    return RESOURCE_HUGEPAGES_PREFIX + format_quantity(RESOURCE_MEMORY, page_size, binary=True)
+
+
+def _system_reserved(reserved: SystemReservedMemory, node_id: int, resource: str) -> int:
+    """Mirrors: memorymanager/policy_static.go getResourceSystemReserved (v1.36)"""
+    return reserved.get(node_id, {}).get(resource, 0)
+
+
+def get_default_machine_state(machine: Machine, reserved: SystemReservedMemory) -> dict[int, NUMANodeState]:
+    """Every NUMA node with one table per hugepage size and one for regular memory (which loses
+    the system-reserved memory and every hugepage pool); nothing reserved, ``cells == (id,)``.
+
+    Mirrors: memorymanager/policy_static.go getDefaultMachineState (v1.36)
+    """
+    out: dict[int, NUMANodeState] = {}
+    for node in machine.numa_nodes:
+        tables: dict[str, MemoryTable] = {}
+        hugepages_total = 0
+        for page_size, count in node.hugepages:
+            name = hugepage_resource_name(page_size)
+            total = page_size * count
+            sys_res = _system_reserved(reserved, node.id, name)
+            alloc = total - sys_res
+            tables[name] = MemoryTable(total, sys_res, alloc, 0, alloc)
+            hugepages_total += total
+        sys_res = _system_reserved(reserved, node.id, RESOURCE_MEMORY)
+        alloc = node.memory - sys_res - hugepages_total
+        tables[RESOURCE_MEMORY] = MemoryTable(node.memory, sys_res, alloc, 0, alloc)
+        out[node.id] = NUMANodeState(0, tables, (node.id,))
+    return out
+
+
+def _charge(table: MemoryTable, size: int) -> tuple[MemoryTable, int]:
+    """Take up to ``size`` bytes of ``table``'s free memory; return the table and what is left."""
+    if table.free <= 0:
+        return table, size
+    if table.free >= size:
+        return MemoryTable(
+            table.total_mem_size,
+            table.system_reserved,
+            table.allocatable,
+            table.reserved + size,
+            table.free - size,
+        ), 0
+    left = size - table.free
+    return MemoryTable(
+        table.total_mem_size, table.system_reserved, table.allocatable, table.reserved + table.free, 0
+    ), left
+
+
+def update_machine_state(
+    machine_state: dict[int, NUMANodeState], numa_affinity: Sequence[int], resource: str, requested: int
+) -> None:
+    """Charge ``requested`` bytes of ``resource`` to the affinity's nodes in order (fill one node's
+    free memory, then the next); every node of the affinity gets one more assignment and the
+    affinity as its group, even when nothing is left to charge.
+
+    Mirrors: memorymanager/policy_static.go updateMachineState (v1.36)
+    """
+    cells = tuple(numa_affinity)
+    for node_id in numa_affinity:
+        node = machine_state[node_id]
+        tables = dict(node.memory_map)
+        if requested != 0 and resource in tables:
+            tables[resource], requested = _charge(tables[resource], requested)
+        machine_state[node_id] = NUMANodeState(node.number_of_assignments + 1, tables, cells)
+
+
+def release_memory(state: MemoryState, blocks: Iterable[Block]) -> None:
+    """Give the blocks' memory back to the machine state: one assignment less per node of each
+    block (a node back at 0 assignments is its own group again), reserved bytes freed in order.
+
+    Mirrors: memorymanager/policy_static.go releaseMemory (v1.36)
+    """
+    machine_state = state.get_machine_state()
+    for block in blocks:
+        released = block.size
+        for node_id in block.numa_affinity:
+            node = machine_state[node_id]
+            count = node.number_of_assignments - 1
+            cells = (node_id,) if count == 0 else node.cells
+            tables = dict(node.memory_map)
+            table = tables.get(block.type)
+            if released != 0 and table is not None and table.reserved != 0:
+                if table.reserved < released:
+                    released -= table.reserved
+                    tables[block.type] = MemoryTable(
+                        table.total_mem_size,
+                        table.system_reserved,
+                        table.allocatable,
+                        0,
+                        table.free + table.reserved,
+                    )
+                else:
+                    tables[block.type] = MemoryTable(
+                        table.total_mem_size,
+                        table.system_reserved,
+                        table.allocatable,
+                        table.reserved - released,
+                        table.free + released,
+                    )
+                    released = 0
+            machine_state[node_id] = NUMANodeState(count, tables, cells)
+    state.set_machine_state(machine_state)
+
+
+def are_groups_equal(group1: Iterable[int], group2: Iterable[int]) -> bool:
+    """Same NUMA ids in any order.
+
+    Mirrors: memorymanager/policy_static.go areGroupsEqual (v1.36)
+    """
+    return sorted(group1) == sorted(group2)
+
+
+def update_expected_machine_state(
+    expected: dict[int, NUMANodeState], blocks: Iterable[Block], pod_uid: str, container_name: str
+) -> str | None:
+    """Replay blocks on a default machine state (what ``validate_state`` expects to find).
+
+    Mirrors: memorymanager/policy_static.go updateExpectedMachineState (v1.36)
+    """
+    for block in blocks:
+        requested = block.size
+        for node_id in block.numa_affinity:
+            node = expected.get(node_id)
+            if node is None:
+                return (
+                    f"[memorymanager] (pod: {pod_uid}, container: {container_name}) "
+                    "the memory assignment uses the NUMA that does not exist"
+                )
+            tables = dict(node.memory_map)
+            table = tables.get(block.type)
+            if table is None:
+                return (
+                    f"[memorymanager] (pod: {pod_uid}, container: {container_name}) "
+                    "the memory assignment uses memory resource that does not exist"
+                )
+            if requested != 0:
+                tables[block.type], requested = _charge(table, requested)
+            expected[node_id] = NUMANodeState(node.number_of_assignments + 1, tables, block.numa_affinity)
+    return None
+
+
+def _tables_equal(t1: MemoryTable, t2: MemoryTable) -> bool:
+    """Mirrors: memorymanager/policy_static.go areMemoryStatesEqual (v1.36)"""
+    return (
+        t1.total_mem_size == t2.total_mem_size
+        and t1.system_reserved == t2.system_reserved
+        and t1.allocatable == t2.allocatable
+    )
+
+
+def _group_sum(ms: NUMANodeMap, cells: Iterable[int], resource: str) -> tuple[int, int]:
+    free = reserved = 0
+    for node_id in cells:
+        table = ms[node_id].memory_map[resource]
+        free += table.free
+        reserved += table.reserved
+    return free, reserved
+
+
+def are_machine_states_equal(ms1: NUMANodeMap, ms2: NUMANodeMap) -> bool:
+    """Same nodes, assignment counts, groups and table sizes; free and reserved compared as sums
+    over each node's group (a cross-NUMA block may be spread differently between the nodes).
+
+    Mirrors: memorymanager/policy_static.go areMachineStatesEqual (v1.36)
+    """
+    if len(ms1) != len(ms2):
+        return False
+    for node_id, n1 in ms1.items():
+        n2 = ms2.get(node_id)
+        if n2 is None:
+            return False
+        if n1.number_of_assignments != n2.number_of_assignments:
+            return False
+        if not are_groups_equal(n1.cells, n2.cells):
+            return False
+        if len(n1.memory_map) != len(n2.memory_map):
+            return False
+        for resource, t1 in n1.memory_map.items():
+            t2 = n2.memory_map.get(resource)
+            if t2 is None or not _tables_equal(t1, t2):
+                return False
+            try:
+                if _group_sum(ms1, n1.cells, resource) != _group_sum(ms2, n1.cells, resource):
+                    return False
+            except KeyError:  # the Go code would dereference a missing node or table
+                return False
+    return True
+
+
+def validate_state(
+    state: MemoryState, machine: Machine, reserved: SystemReservedMemory, pod_level_resource_managers: bool
+) -> str | None:
+    """Fill an empty machine state with the default one, or check a restored one against the
+    machine state the assignments imply.
+
+    Mirrors: memorymanager/policy_static.go validateState (v1.36)
+    """
+    machine_state = state.get_machine_state()
+    assignments = state.get_memory_assignments()
+    if not machine_state:
+        if assignments:
+            return "[memorymanager] machine state can not be empty when it has memory assignments"
+        state.set_machine_state(get_default_machine_state(machine, reserved))
+        return None
+    expected = get_default_machine_state(machine, reserved)
+    for pod_uid, containers in assignments.items():
+        if pod_level_resource_managers:
+            pod_blocks = state.get_pod_memory_blocks(pod_uid)
+            if pod_blocks:
+                err = update_expected_machine_state(expected, pod_blocks, pod_uid, "")
+                if err is not None:
+                    return err
+                continue
+        for name, blocks in containers.items():
+            err = update_expected_machine_state(expected, blocks, pod_uid, name)
+            if err is not None:
+                return err
+    if not are_machine_states_equal(machine_state, expected):
+        return "[memorymanager] the expected machine state is different from the real one"
+    return None

@@ -1,0 +1,127 @@
+"""What the Memory Manager counts as requested: per container and per pod, and the pod-scope
+"empty shared pool" check of KEP-5526.
+
+Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go (v1.36, index id 4195507488)
+``getContainerRequestedResources``, ``getPodRequestedResources``, ``validatePodScopeResources``.
+Resource maps are ordered ``memory`` first, then hugepages by name (the Go maps are unordered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from podfit.model.pod import RESOURCE_HUGEPAGES_PREFIX, RESOURCE_MEMORY, Container, Pod
+from podfit.model.qos import is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
+
+__all__ = [
+    "get_container_requested_resources",
+    "get_pod_requested_resources",
+    "is_memory_resource",
+    "ordered",
+    "validate_pod_scope_resources",
+]
+
+
+def is_memory_resource(name: str) -> bool:
+    """``memory`` or a ``hugepages-<size>`` resource."""
+    return name == RESOURCE_MEMORY or name.startswith(RESOURCE_HUGEPAGES_PREFIX)
+
+
+def ordered(resources: Mapping[str, int]) -> dict[str, int]:
+    """``memory`` first, then the other names sorted."""
+    return dict(sorted(resources.items(), key=lambda kv: (kv[0] != RESOURCE_MEMORY, kv[0])))
+
+
+def get_container_requested_resources(
+    pod: Pod, container: Container, pod_level_managers: bool
+) -> dict[str, int]:
+    """The container's memory and hugepage requests; none for a non-Guaranteed-equivalent container
+    of a pod with pod-level resources when ``PodLevelResourceManagers`` is on.
+
+    Mirrors: memorymanager/policy_static.go getContainerRequestedResources (v1.36)
+    """
+    if (
+        pod_level_managers
+        and is_pod_level_resources_set(pod)
+        and not is_container_equivalent_qos_guaranteed(container)
+    ):
+        return {}
+    return ordered({n: v for n, v in container.resources.requests.items() if is_memory_resource(n)})
+
+
+def get_pod_requested_resources(pod: Pod, pod_level_managers: bool) -> dict[str, int]:
+    """The pod's memory and hugepage requests: its pod-level requests (gate on and set), else the
+    KEP-753 container formula restricted to the resources the app containers request.
+
+    Mirrors: memorymanager/policy_static.go getPodRequestedResources (v1.36)
+    """
+    if pod_level_managers and is_pod_level_resources_set(pod):
+        assert pod.resources is not None
+        return ordered({n: v for n, v in pod.resources.requests.items() if is_memory_resource(n) and v > 0})
+    by_init: dict[str, int] = {}
+    by_sidecars: dict[str, int] = {}
+    for c in pod.init_containers:
+        for name, qty in get_container_requested_resources(pod, c, pod_level_managers).items():
+            by_init.setdefault(name, 0)
+            if c.kind == "sidecar":
+                by_sidecars[name] = by_sidecars.get(name, 0) + qty
+            elif by_sidecars.get(name, 0) + qty > by_init[name]:
+                by_init[name] = by_sidecars.get(name, 0) + qty
+    by_app: dict[str, int] = {}
+    for c in pod.containers:
+        for name, qty in get_container_requested_resources(pod, c, pod_level_managers).items():
+            by_app[name] = by_app.get(name, 0) + qty
+    out: dict[str, int] = {}
+    for name, app in by_app.items():
+        out[name] = max(app + by_sidecars.get(name, 0), by_init.get(name, 0))
+    return ordered(out)
+
+
+def validate_pod_scope_resources(pod: Pod, pod_level_managers: bool) -> str | None:
+    """The "empty shared pool" check: exclusive requests may not use up the pod budget while some
+    container needs the pod's shared pool, and a standard init container must fit what the
+    sidecars before it leave.
+
+    Mirrors: memorymanager/policy_static.go validatePodScopeResources (v1.36)
+    """
+    total = get_pod_requested_resources(pod, pod_level_managers)
+    has_shared = False
+    exclusive: dict[str, int] = {}
+    for c in pod.init_containers:
+        reqs = get_container_requested_resources(pod, c, pod_level_managers)
+        if c.kind != "sidecar":
+            if reqs:
+                for name, budget in total.items():
+                    pool = budget - exclusive.get(name, 0)
+                    if reqs.get(name, 0) > pool:
+                        return (
+                            f"pod rejected, largest exclusive init container requests {reqs.get(name, 0)} "
+                            f"of {name}, but only {pool} available"
+                        )
+            else:
+                for name, budget in total.items():
+                    if exclusive.get(name, 0) >= budget:
+                        return (
+                            f"pod rejected, pod has shared init containers but no {name} available for them"
+                        )
+            continue
+        if not reqs:
+            has_shared = True
+            continue
+        for name, qty in reqs.items():
+            exclusive[name] = exclusive.get(name, 0) + qty
+    for c in pod.containers:
+        reqs = get_container_requested_resources(pod, c, pod_level_managers)
+        if not reqs:
+            has_shared = True
+            continue
+        for name, qty in reqs.items():
+            exclusive[name] = exclusive.get(name, 0) + qty
+    if has_shared:
+        for name, budget in total.items():
+            if exclusive.get(name, 0) >= budget:
+                return (
+                    f"pod rejected, sum of exclusive container {name} requests equals pod budget, "
+                    "leaving no memory for shared containers"
+                )
+    return None
