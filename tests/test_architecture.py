@@ -26,7 +26,9 @@ def test_ruff_clean() -> None:
     exe = str(ruff) if ruff.exists() else shutil.which("ruff")
     if exe is None:
         pytest.skip("ruff is not installed (pip install -e '.[dev]')")
-    proc = subprocess.run([exe, "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [exe, "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -131,7 +131,9 @@ def test_no_traceback_escapes_the_process(tmp_path: Path) -> None:
     scenario.write_text("kind: Scenario\nnode: [")
     proc = subprocess.run(
         [sys.executable, "-m", "podfit.cli.main", "simulate", str(scenario)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr

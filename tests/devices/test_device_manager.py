@@ -18,13 +18,25 @@ def _machine(devices: tuple[DeviceGroup, ...], numa: int = 2) -> Machine:
 
 def _container(name: str, gpus: int, kind: str = "app") -> Container:
     res = ResourceRequirements(requests={GPU: gpus}, limits={GPU: gpus})
-    return Container(name=name, kind=kind, resources=res, restart_policy="Always" if kind == "sidecar" else None)
+    return Container(
+        name=name, kind=kind, resources=res, restart_policy="Always" if kind == "sidecar" else None
+    )
 
 
 def _pod(*containers: Container, init: tuple[Container, ...] = ()) -> Pod:
-    return Pod(namespace="default", name="p", uid="uid-p", init_containers=init, containers=containers,
-               ephemeral_containers=(), resources=None, restart_policy="Always", os_name=None, overhead={},
-               qos_status=None)
+    return Pod(
+        namespace="default",
+        name="p",
+        uid="uid-p",
+        init_containers=init,
+        containers=containers,
+        ephemeral_containers=(),
+        resources=None,
+        restart_policy="Always",
+        os_name=None,
+        overhead={},
+        qos_status=None,
+    )
 
 
 def test_hints_prefer_the_narrowest_mask_holding_enough_devices() -> None:
@@ -76,9 +88,19 @@ def test_unavailable_devices_are_an_unexpected_error() -> None:
     dm = DeviceManager(_machine((DeviceGroup(GPU, 0, 1),)))
     a, b = _container("a", 1), _container("b", 1)
     assert dm.allocate(_pod(a), a, TopologyHint(None, True)) is None
-    pod_b = Pod(namespace="default", name="q", uid="uid-q", init_containers=(), containers=(b,),
-                ephemeral_containers=(), resources=None, restart_policy="Always", os_name=None, overhead={},
-                qos_status=None)
+    pod_b = Pod(
+        namespace="default",
+        name="q",
+        uid="uid-q",
+        init_containers=(),
+        containers=(b,),
+        ephemeral_containers=(),
+        resources=None,
+        restart_policy="Always",
+        os_name=None,
+        overhead={},
+        qos_status=None,
+    )
     err = dm.allocate(pod_b, b, TopologyHint(None, True))
     assert err is not None and err.reason is None
     assert err.message == f"requested number of devices unavailable for {GPU}. Requested: 1, Available: 0"

@@ -30,17 +30,23 @@ ALLOC = {"cpu": 4000, "memory": 8 << 30, "pods": 3, "hugepages-2Mi": 1 << 30, "e
         ({"cpu": 1000}, [{"cpu": 3000}], None),
     ],
 )
-def test_predicate(request_: dict[str, int], others: list[dict[str, int]], expected: Insufficient | None) -> None:
+def test_predicate(
+    request_: dict[str, int], others: list[dict[str, int]], expected: Insufficient | None
+) -> None:
     assert predicate_admit(request_, others, ALLOC) == expected
 
 
 def test_message_and_reason_are_the_kubelets() -> None:
     miss = Insufficient("cpu", 2000, 3000, 4000)
     assert miss.reason == "OutOfcpu"
-    assert miss.message == "Node didn't have enough resource: cpu, requested: 2000, used: 3000, capacity: 4000"
+    assert (
+        miss.message == "Node didn't have enough resource: cpu, requested: 2000, used: 3000, capacity: 4000"
+    )
     assert Insufficient("hugepages-2Mi", 1, 0, 0).reason == "OutOfhugepages-2Mi"
 
 
-@pytest.mark.parametrize(("size", "name"), [(2 << 20, "hugepages-2Mi"), (1 << 30, "hugepages-1Gi"), (64 << 10, "hugepages-64Ki")])
+@pytest.mark.parametrize(
+    ("size", "name"), [(2 << 20, "hugepages-2Mi"), (1 << 30, "hugepages-1Gi"), (64 << 10, "hugepages-64Ki")]
+)
 def test_hugepage_resource_name(size: int, name: str) -> None:
     assert hugepage_resource_name(size) == name

@@ -6,7 +6,6 @@ Exit codes: 0 the scenario ran (rejections and a kubelet that refuses to start a
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -39,9 +38,15 @@ def cli() -> None:
 @click.argument("scenario", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--machine", type=click.Path(path_type=Path, dir_okay=False), help="Machine description file.")
 @click.option("--preset", help="A named machine preset instead of --machine (see `podfit presets`).")
-@click.option("--kubelet-config", type=click.Path(path_type=Path, dir_okay=False), help="KubeletConfiguration.")
 @click.option(
-    "-f", "--filename", "pod_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+    "--kubelet-config", type=click.Path(path_type=Path, dir_okay=False), help="KubeletConfiguration."
+)
+@click.option(
+    "-f",
+    "--filename",
+    "pod_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Pod manifest file(s); multi-document YAML and kind: List accepted. Repeatable.",
 )
 @click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
@@ -56,7 +61,7 @@ def simulate(
     """Run a scenario through the node and show what the kubelet decides for each pod."""
     from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
     from podfit.node.simulation import simulate as run
-    from podfit.report.json_result import result_to_json
+    from podfit.report.json_result import dumps_result, result_to_json
     from podfit.report.table import render_table
 
     parts = machine or preset or kubelet_config or pod_files
@@ -72,7 +77,7 @@ def simulate(
         loaded = load_default_scenario()
     result = run(loaded)
     if output == "json":
-        click.echo(json.dumps(result_to_json(result), indent=2))
+        click.echo(dumps_result(result_to_json(result)))
     else:
         render_table(result, Console(highlight=False))
 
@@ -120,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(" ".join(exc.format_message().split()), exc.exit_code)
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - a bug: one line, no traceback unless asked for
+    except Exception as exc:
         if os.environ.get("PODFIT_DEBUG"):
             traceback.print_exc()
         return _fail(f"internal error: {type(exc).__name__}: {exc} (set PODFIT_DEBUG=1 for a traceback)", 1)

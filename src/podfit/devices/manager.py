@@ -44,9 +44,17 @@ class DeviceState:
         return {d for ctrs in self.assigned.values() for ids in ctrs.values() for d in ids}
 
     def snapshot(self) -> tuple[object, ...]:
-        assigned = tuple(sorted((u, tuple(sorted((c, tuple(sorted(i))) for c, i in cs.items())))
-                                for u, cs in self.assigned.items()))
-        return (assigned, self.reuse_pod, tuple(sorted((r, tuple(sorted(i))) for r, i in self.reusable.items())))
+        assigned = tuple(
+            sorted(
+                (u, tuple(sorted((c, tuple(sorted(i))) for c, i in cs.items())))
+                for u, cs in self.assigned.items()
+            )
+        )
+        return (
+            assigned,
+            self.reuse_pod,
+            tuple(sorted((r, tuple(sorted(i))) for r, i in self.reusable.items())),
+        )
 
 
 class DeviceManager:
@@ -110,8 +118,9 @@ class DeviceManager:
                 hints.append(TopologyHint(mask, False))
         return [TopologyHint(h.numa_affinity, count(h.numa_affinity or 0) == min_size) for h in hints]
 
-    def _hints_for(self, requests: Mapping[str, int], allocated: Mapping[str, set[str]],
-                   reusable: Mapping[str, set[str]]) -> dict[str, list[TopologyHint] | None]:
+    def _hints_for(
+        self, requests: Mapping[str, int], allocated: Mapping[str, set[str]], reusable: Mapping[str, set[str]]
+    ) -> dict[str, list[TopologyHint] | None]:
         out: dict[str, list[TopologyHint] | None] = {}
         for resource, requested in sorted(requests.items()):
             if not self._has_topology(resource):
@@ -120,7 +129,8 @@ class DeviceManager:
             already = allocated.get(resource, set())
             if already:
                 out[resource] = (
-                    [] if len(already) != requested
+                    []
+                    if len(already) != requested
                     else self.generate_hints(resource, already, set(), requested)
                 )
                 continue
@@ -167,8 +177,12 @@ class DeviceManager:
             order = sorted(available)
         else:
             devs = self.devices[resource]
-            aligned = sorted(d for d in available if devs[d].numa is not None and affinity >> devs[d].numa & 1)
-            unaligned = sorted(d for d in available if devs[d].numa is not None and not affinity >> devs[d].numa & 1)
+            aligned = sorted(
+                d for d in available if devs[d].numa is not None and affinity >> devs[d].numa & 1
+            )
+            unaligned = sorted(
+                d for d in available if devs[d].numa is not None and not affinity >> devs[d].numa & 1
+            )
             order = aligned + unaligned + sorted(d for d in available if devs[d].numa is None)
         return picked + order[:needed]
 
@@ -181,7 +195,9 @@ class DeviceManager:
             return None
         ids: set[str] = set()
         for resource, needed in sorted(requests.items()):
-            picked = self._pick(resource, needed, self.state.reusable.get(resource, set()), hint.numa_affinity)
+            picked = self._pick(
+                resource, needed, self.state.reusable.get(resource, set()), hint.numa_affinity
+            )
             if isinstance(picked, str):
                 return AdmissionError(picked)
             ids.update(picked)
@@ -197,6 +213,13 @@ class DeviceManager:
     def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
         """Mirrors: devicemanager AllocatePod — a no-op in v1.36 (devices are taken at container start)."""
         return None
+
+    def restore(self, snap: object) -> None:
+        """Back to a :meth:`DeviceState.snapshot` (a rejected pod leaves no trace)."""
+        assigned, reuse_pod, reusable = snap  # type: ignore[misc]
+        self.state.assigned = {u: {c: frozenset(i) for c, i in cs} for u, cs in assigned}
+        self.state.reuse_pod = reuse_pod
+        self.state.reusable = {r: set(i) for r, i in reusable}
 
     def remove_pod(self, uid: str) -> None:
         self.state.assigned.pop(uid, None)

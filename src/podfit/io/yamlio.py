@@ -32,9 +32,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
                 None, None, "found an unhashable mapping key", key_node.start_mark
             ) from None
         if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
     return out
 
@@ -65,7 +63,7 @@ def _yaml_error_text(exc: yaml.YAMLError) -> str:
 def parse_documents(text: str, source: str) -> list[Any]:
     """All documents of a YAML (or JSON) text; empty documents are dropped."""
     try:
-        docs = list(yaml.load_all(text, Loader=_StrictLoader))  # noqa: S506 - a SafeLoader subclass
+        docs = list(yaml.load_all(text, Loader=_StrictLoader))
     except yaml.YAMLError as exc:
         raise InputError("", _yaml_error_text(exc), source) from None
     except RecursionError:

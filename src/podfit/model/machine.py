@@ -53,7 +53,9 @@ class DeviceGroup:
     count: int
 
 
-def _default_distances(nodes: tuple[NUMANode, ...], socket_of: Mapping[int, int]) -> tuple[tuple[int, ...], ...]:
+def _default_distances(
+    nodes: tuple[NUMANode, ...], socket_of: Mapping[int, int]
+) -> tuple[tuple[int, ...], ...]:
     rows = []
     for a in nodes:
         row = []
@@ -94,7 +96,9 @@ class Machine:
                 raise ValueError(f"CPU {c.cpu} is on NUMA node {c.numa}, which the machine does not have")
         for d in self.devices:
             if d.numa is not None and d.numa not in known:
-                raise ValueError(f"device {d.resource} is on NUMA node {d.numa}, which the machine does not have")
+                raise ValueError(
+                    f"device {d.resource} is on NUMA node {d.numa}, which the machine does not have"
+                )
         if self.distances is not None:
             n = len(self.numa_nodes)
             if len(self.distances) != n or any(len(r) != n for r in self.distances):
@@ -137,7 +141,11 @@ class Machine:
 
     @cached_property
     def total_memory(self) -> int:
-        return self.memory_capacity if self.memory_capacity is not None else sum(n.memory for n in self.numa_nodes)
+        return (
+            self.memory_capacity
+            if self.memory_capacity is not None
+            else sum(n.memory for n in self.numa_nodes)
+        )
 
     # ----- ids ---------------------------------------------------------------------------
     @cached_property

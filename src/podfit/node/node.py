@@ -1,80 +1,158 @@
-"""The node: the kubelet's admission of pods through its resource managers.
+"""The node: a kubelet admitting pods through its resource managers.
 
-``Node(machine, config)`` holds the managers' state; ``admit(pod)`` and ``remove(...)`` return
-values. Until the managers are wired in (issue "Kubelet-exact Topology, CPU and Memory Managers"),
-every pod is admitted into the node shared pool without pinning.
+``Node(machine, config)`` builds the managers as the kubelet does at start-up; ``admit(pod)`` runs
+the kubelet's admission chain in its order — the resource managers' handler (the Topology Manager
+scope with its hint providers and their allocations), then the node-allocatable predicate — and
+``remove`` releases a pod. A rejection leaves no trace in the state. An admitted pod's containers
+are then started in order (init containers, then app containers), which lets the memory manager
+release the memory of finished init containers, as the kubelet's ``AddContainer`` does.
+
+Mirrors: kubelet.go ``canAdmitPod`` handler order, topologymanager ``manager.Admit``, lifecycle
+``predicateAdmitHandler`` (v1.36).
 """
 
 from __future__ import annotations
 
+from podfit.memory.manager import add_container
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
-from podfit.model.pod import Container, Pod
-from podfit.model.qos import compute_pod_qos
-from podfit.node.result import NODE_SHARED, AdmitResult, ContainerAssignment, CPUQuota, RemoveResult
+from podfit.model.pod import Pod
+from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
+from podfit.node.allocatable import node_allocatable, predicate_admit
+from podfit.node.assignments import container_assignments
+from podfit.node.managers import ResourceManagers, build_managers
+from podfit.node.result import AdmitResult, Hint, RemoveResult
+from podfit.topology.bitmask import get_bits
+from podfit.topology.hint import TopologyHint
+from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
 
 __all__ = ["Node"]
 
+PLR = "PodLevelResources"
+PLRM = "PodLevelResourceManagers"
 
-def _cfs_quota(container: Container, pod: Pod, config: KubeletConfig) -> CPUQuota:
-    """CFS quota of a container in the node shared pool (kubelet milliCPUToQuota; -1 = no limit)."""
-    period = config.cpu_cfs_quota_period_us
-    limit = container.resources.limits.get("cpu")
-    if limit is None and pod.resources is not None:
-        limit = pod.resources.limits.get("cpu")
-    if not config.cpu_cfs_quota or not limit:
-        return CPUQuota(-1, period)
-    return CPUQuota(max(limit * period // 1000, 1000), period)
+
+def _hint(h: TopologyHint) -> Hint:
+    return Hint(tuple(get_bits(h.numa_affinity)) if h.numa_affinity is not None else (), h.preferred)
 
 
 class Node:
-    """A kubelet's view of one node."""
+    """A kubelet's view of one node (build it only for a configuration the kubelet accepts)."""
 
     def __init__(self, machine: Machine, config: KubeletConfig) -> None:
         self.machine = machine
         self.config = config
-        self._pods: dict[str, Pod] = {}  # uid -> pod
+        self.managers: ResourceManagers = build_managers(machine, config)
+        self.allocatable = node_allocatable(machine, config)
+        self._pods: dict[str, Pod] = {}  # uid -> admitted pod, in admission order
 
+    # ----- views -------------------------------------------------------------------------
     @property
     def default_cpuset(self) -> int:
         """The CPU manager's shared (default) pool."""
-        return self.machine.all_cpus
+        return self.managers.cpu.state.get_default_cpu_set()
 
     @property
     def reserved_cpus(self) -> int:
         """CPUs reserved for system daemons (CPU manager ``static``)."""
-        return 0
+        return self.managers.cpu.reserved_cpus
 
-    def _containers(self, pod: Pod) -> tuple[ContainerAssignment, ...]:
-        return tuple(
-            ContainerAssignment(c.name, c.kind, None, NODE_SHARED, None, _cfs_quota(c, pod, self.config))
-            for c in (*pod.init_containers, *pod.containers)
-        )
+    @property
+    def pods(self) -> tuple[Pod, ...]:
+        return tuple(self._pods.values())
+
+    def _gate(self, name: str) -> bool:
+        return self.config.feature_gates.enabled(name)
+
+    def _effective_scope(self) -> str:
+        return scope_for(self.config.topology_manager_scope, self.managers.topology_policy)
+
+    # ----- admission ---------------------------------------------------------------------
+    def _snapshot(self) -> tuple[object, object, object]:
+        m = self.managers
+        return (m.cpu.state.snapshot(), m.memory.state.snapshot(), m.devices.state.snapshot())
+
+    def _restore(self, snap: tuple[object, object, object]) -> None:
+        m = self.managers
+        m.cpu.state.restore(snap[0])  # type: ignore[arg-type]
+        m.memory.state.restore(snap[1])  # type: ignore[arg-type]
+        m.devices.restore(snap[2])
 
     def admit(self, pod: Pod) -> AdmitResult:
-        pod_level = self.config.feature_gates.enabled("PodLevelResources")
-        qos = compute_pod_qos(pod, pod_level_resources=pod_level)
-        self._pods[pod.uid] = pod
-        return AdmitResult(
-            pod=pod.key,
-            uid=pod.uid,
-            admitted=True,
-            qos_class=qos,
-            containers=self._containers(pod),
-            default_cpuset=self.default_cpuset,
+        """The kubelet's admission decision for ``pod`` (and its allocations when admitted)."""
+        qos = compute_pod_qos(pod, pod_level_resources=self._gate(PLR))
+        pod_level = self._gate(PLR) and self._gate(PLRM) and is_pod_level_resources_set(pod)
+        snap = self._snapshot()
+        containers = [(c.name, c) for c in pod.all_containers()]
+        scoped = admit(
+            self.config.topology_manager_scope,
+            self.managers.topology_policy,
+            self.managers.providers,
+            pod,
+            containers,
+            pod_level=pod_level,
         )
+        scope = self._effective_scope()
+        pod_hint = container_hints = None
+        if scope == POD_SCOPE and scoped.merges:
+            pod_hint = _hint(scoped.merges[0].best_hint)
+        elif scope == CONTAINER_SCOPE:
+            container_hints = {m.container or "": _hint(m.best_hint) for m in scoped.merges}
+        base = {
+            "pod": pod.key,
+            "uid": pod.uid,
+            "qos_class": qos,
+            "pod_hint": pod_hint,
+            "container_hints": container_hints,
+        }
+        if not scoped.result.admit:
+            self._restore(snap)
+            return AdmitResult(
+                admitted=False,
+                reason=scoped.result.reason,
+                message=scoped.result.message,
+                default_cpuset=self.default_cpuset,
+                **base,
+            )  # type: ignore[arg-type]
+        want = pod_requests(pod, pod_level_resources=self._gate(PLR))
+        others = [pod_requests(p, pod_level_resources=self._gate(PLR)) for p in self._pods.values()]
+        missing = predicate_admit(want, others, self.allocatable)
+        if missing is not None:
+            self._restore(snap)
+            return AdmitResult(
+                admitted=False,
+                reason=missing.reason,
+                message=missing.message,
+                default_cpuset=self.default_cpuset,
+                **base,
+            )  # type: ignore[arg-type]
+        assigned = container_assignments(self, pod, pod_level)
+        pod_cpus = self.managers.cpu.state.get_pod_cpu_set(pod.uid) if pod_level else None
+        self._pods[pod.uid] = pod
+        self._start_containers(pod)
+        return AdmitResult(
+            admitted=True, pod_cpus=pod_cpus, containers=assigned, default_cpuset=self.default_cpuset, **base
+        )  # type: ignore[arg-type]
 
+    def _start_containers(self, pod: Pod) -> None:
+        memory = self.managers.memory
+        for c in pod.all_containers():
+            add_container(memory.policy, memory.state, pod, c)
+
+    # ----- removal -----------------------------------------------------------------------
     def find(self, key: str | None = None, uid: str | None = None) -> Pod | None:
         if uid is not None:
             return self._pods.get(uid)
-        for pod in self._pods.values():
-            if pod.key == key:
-                return pod
-        return None
+        return next((p for p in self._pods.values() if p.key == key), None)
 
     def remove(self, key: str | None = None, uid: str | None = None) -> RemoveResult:
+        """The pod leaves the node: every container's resources go back."""
         pod = self.find(key, uid)
         if pod is None:
             return RemoveResult(pod=key or "", uid=uid, removed=False, default_cpuset=self.default_cpuset)
+        m = self.managers
+        m.cpu.remove_pod(pod)
+        m.memory.remove_pod(pod)
+        m.devices.remove_pod(pod.uid)
         del self._pods[pod.uid]
         return RemoveResult(pod=pod.key, uid=pod.uid, removed=True, default_cpuset=self.default_cpuset)

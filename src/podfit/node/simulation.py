@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podfit.model.kubelet_config_validation import validate_kubelet_config
+from podfit.model.kubelet_config_validation import ConfigRefusal
 from podfit.model.machine import Machine
 from podfit.model.scenario import AddPod, Scenario
-from podfit.model.startup import ConfigRefusal, startup_refusal
+from podfit.model.startup import kubelet_refusal
 from podfit.node.node import Node
 from podfit.node.result import AdmitResult, RemoveResult
 
@@ -30,7 +30,7 @@ class SimulationResult:
 def simulate(scenario: Scenario) -> SimulationResult:
     """The kubelet's decisions for every event of ``scenario`` (or its refusal to start)."""
     machine, config = scenario.machine, scenario.kubelet_config
-    refusal = validate_kubelet_config(config) or startup_refusal(config, machine)
+    refusal = kubelet_refusal(config, machine)
     if refusal is not None:
         return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, refusal, ())
     node = Node(machine, config)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from podfit.model.cpuset import format_cpuset
 from podfit.node.result import AdmitResult, ContainerAssignment, Hint, RemoveResult
 from podfit.node.simulation import SimulationResult
 
-__all__ = ["result_to_json"]
+__all__ = ["dumps_result", "result_to_json"]
 
 
 def _hint(h: Hint | None) -> dict[str, Any] | None:
@@ -77,3 +79,12 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
         else {"reason": result.error.reason, "message": result.error.message},
         "steps": [_add_step(s) if isinstance(s, AdmitResult) else _remove_step(s) for s in result.steps],
     }
+
+
+_SCALAR_ARRAY = re.compile(r"\[\s*((?:-?\d+|true|false|null)(?:,\s*(?:-?\d+|true|false|null))*)\s*\]")
+
+
+def dumps_result(doc: dict[str, Any]) -> str:
+    """Indented JSON with arrays of scalars kept on one line (``[0, 0, 0, 0]``)."""
+    text = json.dumps(doc, indent=2)
+    return _SCALAR_ARRAY.sub(lambda m: "[" + ", ".join(p.strip() for p in m.group(1).split(",")) + "]", text)

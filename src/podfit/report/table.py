@@ -46,7 +46,12 @@ def _container_rows(table: Table, containers: tuple[ContainerAssignment, ...]) -
             mem = ", ".join(f"{k} {format_bytes(v)}" for k, v in c.memory.bytes.items()) or "-"
         quota = "-"
         if c.cpu_quota is not None:
-            quota = "unlimited" if c.cpu_quota.quota_us < 0 else f"{c.cpu_quota.quota_us}/{c.cpu_quota.period_us}µs"
+            if c.cpu_quota.quota_us < 0:
+                quota = "off (exclusive)"
+            elif c.cpu_quota.quota_us == 0:
+                quota = "no limit"
+            else:
+                quota = f"{c.cpu_quota.quota_us / c.cpu_quota.period_us:g} CPU"
         cpus = "node shared pool" if c.cpus is None else format_cpuset(c.cpus)
         table.add_row(c.name, c.kind, c.assignment, cpus, numa, mem, quota)
 
@@ -66,7 +71,9 @@ def _add_panel(step: AdmitResult) -> Panel:
     if step.container_hints:
         for name, h in step.container_hints.items():
             affinity = ",".join(map(str, h.numa_affinity)) or "any"
-            lines.append(Text(f"hint {name}: NUMA {affinity} ({'preferred' if h.preferred else 'not preferred'})"))
+            lines.append(
+                Text(f"hint {name}: NUMA {affinity} ({'preferred' if h.preferred else 'not preferred'})")
+            )
     if step.pod_cpus is not None:
         lines.append(Text(f"pod CPUs (budget): {format_cpuset(step.pod_cpus)}"))
     if step.admitted and step.containers:

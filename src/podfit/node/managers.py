@@ -1,0 +1,172 @@
+"""The container manager's resource managers, composed as the kubelet does: the device, CPU and
+memory managers are the Topology Manager's hint providers, in that order.
+
+Mirrors: cm/container_manager_linux.go (NewContainerManager: AddHintProvider order), cpumanager
+``manager`` and memorymanager ``manager`` wrappers around their policies (v1.36).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from podfit.cpu.policy_none import NonePolicy as CPUNonePolicy
+from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
+from podfit.cpu.policy_static import new_static_policy
+from podfit.cpu.results import AllocationError, PolicyError
+from podfit.cpu.state import CPUState
+from podfit.devices.manager import DeviceManager
+from podfit.memory.policy_none import NonePolicy as MemoryNonePolicy
+from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
+from podfit.memory.policy_static import new_policy_static
+from podfit.memory.reserved import get_system_reserved_memory
+from podfit.memory.state import MemoryState
+from podfit.model.kubelet_config import KubeletConfig
+from podfit.model.machine import Machine
+from podfit.model.pod import Container, Pod
+from podfit.model.policy_options import parse_cpu_manager_options, parse_topology_manager_options
+from podfit.model.startup import node_allocatable_reservation, num_reserved_cpus
+from podfit.topology.errors import AdmissionError
+from podfit.topology.hint import ProviderHints, TopologyHint
+from podfit.topology.numa_info import numa_info_from_machine
+from podfit.topology.policy import Policy, new_policy
+
+__all__ = ["CPUManager", "ManagerStartupError", "MemoryManager", "ResourceManagers", "build_managers"]
+
+
+class ManagerStartupError(Exception):
+    """A manager refused to start (the kubelet would not run): carries reason and message."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def _cpu_error(err: AllocationError | None) -> AdmissionError | None:
+    if err is None:
+        return None
+    if err.smt is not None:
+        return AdmissionError(err.message, err.reason)
+    if err.reason == "UnexpectedAdmissionError":
+        return AdmissionError(err.error)
+    return AdmissionError(err.message, err.reason)
+
+
+@dataclass
+class CPUManager:
+    """Mirrors: cpumanager/cpu_manager.go manager (the parts admission uses)."""
+
+    policy: CPUStaticPolicy | CPUNonePolicy
+    state: CPUState
+
+    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
+        return self.policy.get_topology_hints(self.state, pod, container)
+
+    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
+        return self.policy.get_pod_topology_hints(self.state, pod)
+
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
+        return _cpu_error(self.policy.allocate(self.state, pod, container, hint))
+
+    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
+        return _cpu_error(self.policy.allocate_pod(self.state, pod, hint))
+
+    def remove_pod(self, pod: Pod) -> None:
+        for c in pod.all_containers():
+            self.policy.remove_container(self.state, pod.uid, c.name)
+
+    @property
+    def reserved_cpus(self) -> int:
+        return self.policy.reserved_cpus if isinstance(self.policy, CPUStaticPolicy) else 0
+
+
+@dataclass
+class MemoryManager:
+    """Mirrors: memorymanager/memory_manager.go manager (the parts admission uses)."""
+
+    policy: MemoryStaticPolicy | MemoryNonePolicy
+    state: MemoryState
+
+    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
+        return self.policy.get_topology_hints(self.state, pod, container)
+
+    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
+        return self.policy.get_pod_topology_hints(self.state, pod)
+
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
+        err = self.policy.allocate(self.state, pod, container, hint)
+        return None if err is None else AdmissionError(err)
+
+    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
+        err = self.policy.allocate_pod(self.state, pod, hint)
+        return None if err is None else AdmissionError(err)
+
+    def remove_pod(self, pod: Pod) -> None:
+        for c in pod.all_containers():
+            self.policy.remove_container(self.state, pod.uid, c.name)
+
+
+@dataclass
+class ResourceManagers:
+    topology_policy: Policy
+    scope: str
+    devices: DeviceManager
+    cpu: CPUManager
+    memory: MemoryManager
+
+    @property
+    def providers(self) -> tuple[DeviceManager, CPUManager, MemoryManager]:
+        return (self.devices, self.cpu, self.memory)
+
+
+def _cpu_manager(machine: Machine, config: KubeletConfig) -> CPUManager:
+    state = CPUState()
+    gates = config.feature_gates
+    if config.cpu_manager_policy == "static":
+        options = parse_cpu_manager_options(config.cpu_manager_policy_options, gates)
+        policy = new_static_policy(
+            machine,
+            num_reserved_cpus(config, machine) or 0,
+            config.reserved_system_cpus or 0,
+            options,
+            gates,
+            config.topology_manager_policy,
+        )
+    else:
+        policy = CPUNonePolicy()
+    if isinstance(policy, PolicyError):
+        raise ManagerStartupError("CPUManagerError", policy.message)
+    err = policy.start(state)
+    if err is not None:
+        raise ManagerStartupError("CPUManagerError", err.message)
+    return CPUManager(policy, state)
+
+
+def _memory_manager(machine: Machine, config: KubeletConfig) -> MemoryManager:
+    state = MemoryState()
+    if config.memory_manager_policy != "Static":
+        return MemoryManager(MemoryNonePolicy(), state)
+    reservation, formats = node_allocatable_reservation(config, machine)
+    reserved, err = get_system_reserved_memory(machine, reservation, config.reserved_memory, formats)
+    if err is not None or reserved is None:
+        raise ManagerStartupError("MemoryManagerError", err or "no reserved memory")
+    policy, err = new_policy_static(machine, reserved, config.feature_gates)
+    if err is not None or policy is None:
+        raise ManagerStartupError("MemoryManagerError", err or "memory manager refused to start")
+    err = policy.start(state)
+    if err is not None:
+        raise ManagerStartupError("MemoryManagerError", err)
+    return MemoryManager(policy, state)
+
+
+def build_managers(machine: Machine, config: KubeletConfig) -> ResourceManagers:
+    """The managers of a kubelet that passed its start-up checks on ``machine``."""
+    opts = parse_topology_manager_options(config.topology_manager_policy_options, config.feature_gates)
+    policy = new_policy(config.topology_manager_policy, numa_info_from_machine(machine, opts), opts)
+    return ResourceManagers(
+        topology_policy=policy,
+        scope=config.topology_manager_scope,
+        devices=DeviceManager(machine),
+        cpu=_cpu_manager(machine, config),
+        memory=_memory_manager(machine, config),
+    )
