@@ -79,7 +79,7 @@ def simulate(
     if output == "json":
         click.echo(dumps_result(result_to_json(result)))
     else:
-        render_table(result, Console(highlight=False))
+        render_table(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
 
 
 @cli.command("capture-machine", epilog="\b\nExample:\n  podfit capture-machine -o node.yaml")

@@ -1,5 +1,11 @@
 """podfit.memory: the kubelet Memory Manager (``Static`` and ``None`` policies), v1.36."""
 
+from podfit.memory.errors import (
+    ERROR_REASON_EMPTY_POD_SHARED_POOL,
+    AllocationResult,
+    EmptyPodSharedPoolError,
+    admission_error,
+)
 from podfit.memory.machine_state import (
     SystemReservedMemory,
     get_default_machine_state,
@@ -12,7 +18,10 @@ from podfit.memory.reserved import get_system_reserved_memory, validate_reserved
 from podfit.memory.state import Block, MemorySnapshot, MemoryState, MemoryTable, NUMANodeMap, NUMANodeState
 
 __all__ = [
+    "ERROR_REASON_EMPTY_POD_SHARED_POOL",
+    "AllocationResult",
     "Block",
+    "EmptyPodSharedPoolError",
     "MemorySnapshot",
     "MemoryState",
     "MemoryTable",
@@ -22,6 +31,7 @@ __all__ = [
     "StaticPolicy",
     "SystemReservedMemory",
     "add_container",
+    "admission_error",
     "get_default_machine_state",
     "get_memory_numa_nodes",
     "get_pod_admit_result",

@@ -23,7 +23,9 @@ class ContainerRemover(Protocol):
 
 def add_container(policy: ContainerRemover, state: MemoryState, pod: Pod, container: Container) -> None:
     """A container starts: every regular init container before it has finished, so its memory is
-    released (restartable init containers keep theirs).
+    released (restartable init containers keep theirs). For a pod allocated at pod level
+    (KEP-5526) the policy's ``remove_container`` only drops the init container's entry: its
+    memory is part of the pod budget, released with the pod's last container entry.
 
     Mirrors: memorymanager/memory_manager.go AddContainer (v1.36)
     """

@@ -15,6 +15,7 @@ from podfit.cpu.policy_static import new_static_policy
 from podfit.cpu.results import AllocationError, PolicyError
 from podfit.cpu.state import CPUState
 from podfit.devices.manager import DeviceManager
+from podfit.memory.errors import admission_error as memory_admission_error
 from podfit.memory.policy_none import NonePolicy as MemoryNonePolicy
 from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
 from podfit.memory.policy_static import new_policy_static
@@ -95,11 +96,11 @@ class MemoryManager:
 
     def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
         err = self.policy.allocate(self.state, pod, container, hint)
-        return None if err is None else AdmissionError(err)
+        return None if err is None else memory_admission_error(err)
 
     def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
         err = self.policy.allocate_pod(self.state, pod, hint)
-        return None if err is None else AdmissionError(err)
+        return None if err is None else memory_admission_error(err)
 
     def remove_pod(self, pod: Pod) -> None:
         for c in pod.all_containers():
