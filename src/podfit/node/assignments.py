@@ -68,7 +68,8 @@ def _quota(node: Node, pod: Pod, container: Container, exclusive: bool) -> CPUQu
 
 
 def container_assignments(node: Node, pod: Pod, pod_level: bool) -> tuple[ContainerAssignment, ...]:
-    """The assignment of every init and app container of ``pod`` (right after admission)."""
+    """The assignment of every init and app container of ``pod`` (right after admission);
+    ``pod_level``: the pod got a pod-level budget (pod scope with pod-level resource managers)."""
     cpu = node.managers.cpu
     out = []
     for c in pod.all_containers():

@@ -126,8 +126,9 @@ class Node:
                 default_cpuset=self.default_cpuset,
                 **base,
             )  # type: ignore[arg-type]
-        assigned = container_assignments(self, pod, pod_level)
-        pod_cpus = self.managers.cpu.state.get_pod_cpu_set(pod.uid) if pod_level else None
+        bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
+        assigned = container_assignments(self, pod, bubble)
+        pod_cpus = self.managers.cpu.state.get_pod_cpu_set(pod.uid) if bubble else None
         self._pods[pod.uid] = pod
         self._start_containers(pod)
         return AdmitResult(
