@@ -66,7 +66,9 @@ def _pod(i: int, containers: list[tuple[str, int, int]], init: list[tuple[str, i
 
 
 container = st.tuples(st.just("app"), st.integers(0, 5), st.sampled_from([64, 512, 1024, 3072]))
-init_container = st.tuples(st.sampled_from(["init", "sidecar"]), st.integers(0, 3), st.sampled_from([64, 512]))
+init_container = st.tuples(
+    st.sampled_from(["init", "sidecar"]), st.integers(0, 3), st.sampled_from([64, 512])
+)
 pods = st.lists(
     st.tuples(st.lists(container, min_size=1, max_size=3), st.lists(init_container, max_size=2)),
     min_size=1, max_size=8,
