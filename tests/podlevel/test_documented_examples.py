@@ -64,3 +64,46 @@ def test_ml_workload_single_numa_node_is_rejected_in_1_36() -> None:
         "no NUMA nodes with enough memory is available, which is unexpected"
     )
     assert step["defaultCPUSet"] == "0-31"
+
+
+def test_cgroups_and_pod_resources_of_the_database_pod() -> None:
+    """cgroups as kuberuntime sets them: the exclusive database runs without CFS quota; the sidecars
+    have no limits of their own, so the pod-level limits (8 CPU, 16Gi) bound them, and their CPU
+    shares come from that limit; the pod cgroup's quota is off because a container holds exclusive
+    CPUs. PodResources (v1.37 shape): the whole budget at pod level, only the database's own slice
+    at container level."""
+    (step,) = _run("kep5526-tightly-coupled-database.yaml")["steps"]
+    c = _containers(step)
+    assert c["database"]["cgroup"] == {
+        "cpuShares": 6144,
+        "cpuQuotaUs": -1,
+        "cpuPeriodUs": 100000,
+        "memoryLimitBytes": 12 << 30,
+        "cpusetCpus": "1-3,17-19",
+        "cpusetMems": "0",
+    }
+    assert c["backup-agent"]["cgroup"] == {
+        "cpuShares": 8192,
+        "cpuQuotaUs": 800000,
+        "cpuPeriodUs": 100000,
+        "memoryLimitBytes": 16 << 30,
+        "cpusetCpus": "4,20",
+        "cpusetMems": "0",
+    }
+    assert step["podCgroup"] == {
+        "cpuShares": 8192,
+        "cpuQuotaUs": -1,
+        "cpuPeriodUs": 100000,
+        "memoryLimitBytes": 16 << 30,
+    }
+    pr = step["podResources"]
+    assert pr["cpuIds"] == [1, 2, 3, 4, 17, 18, 19, 20]
+    assert pr["memory"] == [{"memoryType": "memory", "size": 16 << 30, "topology": {"nodes": [{"id": 0}]}}]
+    by_name = {x["name"]: x for x in pr["containers"]}
+    assert by_name["database"]["cpuIds"] == [1, 2, 3, 17, 18, 19]
+    assert by_name["metrics-exporter"] == {
+        "name": "metrics-exporter",
+        "cpuIds": [],
+        "memory": [],
+        "devices": [],
+    }

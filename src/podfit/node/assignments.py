@@ -1,91 +1,124 @@
-"""What each container of an admitted pod got: CPUs, memory blocks, assignment type, CFS quota.
+"""What each container of an admitted pod got — CPUs, memory blocks, assignment type, cgroup values —
+and the PodResources view of the pod.
 
-Mirrors: cpumanager ``GetResourceIsolationLevel`` / ``ContainerHasExclusiveCPUs`` and kuberuntime
-``generateLinuxContainerResources`` / ``calculateLinuxResources`` / ``milliCPUToQuota`` (v1.36).
+Mirrors: cpumanager ``GetResourceIsolationLevel`` / ``ContainerHasExclusiveCPUs`` and the
+podresources server's container and pod entries (v1.36; pod-level fields as v1.37 reports them).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from podfit.model.cpuset import cpus as cpu_ids
 from podfit.model.pod import Container, Pod
-from podfit.model.qos import is_pod_level_resources_set
+from podfit.node.cgroups import container_cgroup, pod_cgroup
 from podfit.node.result import (
     NODE_EXCLUSIVE,
     NODE_SHARED,
     POD_EXCLUSIVE,
     POD_SHARED,
+    CgroupValues,
     ContainerAssignment,
+    ContainerResourcesView,
     CPUQuota,
+    DeviceView,
     MemoryAssignment,
+    MemoryBlockView,
+    PodResourcesView,
 )
 
 if TYPE_CHECKING:
     from podfit.node.node import Node
 
-__all__ = ["container_assignments", "mill_cpu_to_quota"]
-
-MIN_QUOTA_PERIOD_US = 1000
+__all__ = ["PodAssignments", "pod_assignments"]
 
 
-def mill_cpu_to_quota(milli_cpu: int, period_us: int) -> int:
-    """CFS quota for a CPU limit (0 = no limit set).
-
-    Mirrors: kuberuntime/helpers_linux.go milliCPUToQuota (v1.36)
-    """
-    if milli_cpu == 0:
-        return 0
-    return max(milli_cpu * period_us // 1000, MIN_QUOTA_PERIOD_US)
+@dataclass(frozen=True, slots=True)
+class PodAssignments:
+    containers: tuple[ContainerAssignment, ...]
+    pod_cgroup: CgroupValues | None
+    pod_resources: PodResourcesView
 
 
-def _memory(node: Node, pod: Pod, container: Container) -> MemoryAssignment | None:
-    blocks = node.managers.memory.state.get_memory_blocks(pod.uid, container.name)
+def _blocks(node: Node, pod: Pod, container: Container) -> tuple[MemoryBlockView, ...]:
+    blocks = node.managers.memory.state.get_memory_blocks(pod.uid, container.name) or ()
+    return tuple(MemoryBlockView(b.type, b.size, tuple(b.numa_affinity)) for b in blocks)
+
+
+def _memory(blocks: tuple[MemoryBlockView, ...]) -> MemoryAssignment | None:
     if not blocks:
         return None
-    numa = sorted({n for b in blocks for n in b.numa_affinity})
     sizes: dict[str, int] = {}
     for b in blocks:
-        sizes[b.type] = sizes.get(b.type, 0) + b.size
-    return MemoryAssignment(tuple(numa), sizes)
+        sizes[b.memory_type] = sizes.get(b.memory_type, 0) + b.size
+    return MemoryAssignment(tuple(sorted({n for b in blocks for n in b.numa_nodes})), sizes)
 
 
-def _cpu_limit(node: Node, pod: Pod, container: Container) -> int:
-    limit = container.resources.limits.get("cpu", 0)
-    plr = node.config.feature_gates.enabled("PodLevelResources")
-    if not limit and plr and is_pod_level_resources_set(pod) and pod.resources is not None:
-        limit = pod.resources.limits.get("cpu", 0)
-    return limit
-
-
-def _quota(node: Node, pod: Pod, container: Container, exclusive: bool) -> CPUQuota | None:
-    config = node.config
-    if not config.cpu_cfs_quota:
-        return None
-    period = config.cpu_cfs_quota_period_us
-    if exclusive and config.feature_gates.enabled("DisableCPUQuotaWithExclusiveCPUs"):
-        return CPUQuota(-1, period)
-    return CPUQuota(mill_cpu_to_quota(_cpu_limit(node, pod, container), period), period)
-
-
-def container_assignments(node: Node, pod: Pod, pod_level: bool) -> tuple[ContainerAssignment, ...]:
-    """The assignment of every init and app container of ``pod`` (right after admission);
-    ``pod_level``: the pod got a pod-level budget (pod scope with pod-level resource managers)."""
-    cpu = node.managers.cpu
+def _devices(node: Node, pod: Pod, container: Container) -> tuple[DeviceView, ...]:
+    dm = node.managers.devices
+    held = dm.state.assigned.get(pod.uid, {}).get(container.name, frozenset())
+    by_resource: dict[str, list[str]] = {}
+    for d in sorted(held):
+        by_resource.setdefault(d.split("#", 1)[0], []).append(d)
     out = []
+    for resource, ids in sorted(by_resource.items()):
+        numa = sorted({n for d in ids if (n := dm.devices[resource][d].numa) is not None})
+        out.append(DeviceView(resource, tuple(ids), tuple(numa)))
+    return tuple(out)
+
+
+def _kind(cpus: int | None, eligible: bool, pod_level: bool) -> str:
+    if cpus is None:
+        return NODE_SHARED
+    if pod_level:
+        return POD_EXCLUSIVE if eligible else POD_SHARED
+    return NODE_EXCLUSIVE
+
+
+def pod_assignments(node: Node, pod: Pod, pod_level: bool) -> PodAssignments:
+    """Right after admission: every init and app container's assignment, the pod cgroup, and the
+    PodResources view. ``pod_level``: the pod got a pod-level budget (pod scope, KEP-5526)."""
+    cpu = node.managers.cpu
+    policy = cpu.policy
+    containers, views = [], []
+    any_exclusive = False
     for c in pod.all_containers():
         cpus = cpu.state.get_cpu_set(pod.uid, c.name)
-        eligible = cpu.policy.guaranteed_cpus(pod, c) > 0 if hasattr(cpu.policy, "guaranteed_cpus") else False
-        if cpus is None:
-            kind = NODE_SHARED
-        elif pod_level:
-            kind = POD_EXCLUSIVE if eligible else POD_SHARED
-        else:
-            kind = NODE_EXCLUSIVE
-        # resource isolation level "container": an exclusive slice (or any non-pod-level entry)
-        exclusive = cpus is not None and kind in (NODE_EXCLUSIVE, POD_EXCLUSIVE)
-        out.append(
-            ContainerAssignment(
-                c.name, c.kind, cpus, kind, _memory(node, pod, c), _quota(node, pod, c, exclusive)
+        eligible = policy.guaranteed_cpus(pod, c) > 0 if hasattr(policy, "guaranteed_cpus") else False
+        kind = _kind(cpus, eligible, pod_level)
+        exclusive = kind in (NODE_EXCLUSIVE, POD_EXCLUSIVE)  # resource isolation level "container"
+        any_exclusive |= exclusive
+        blocks = _blocks(node, pod, c)
+        memory = _memory(blocks)
+        cgroup = container_cgroup(
+            node.config,
+            pod,
+            c,
+            exclusive=exclusive,
+            cpuset_cpus=node.default_cpuset if cpus is None else cpus,
+            cpuset_mems=memory.numa_affinity if memory is not None else None,
+        )
+        quota = (
+            None if cgroup.cpu_quota_us is None else CPUQuota(cgroup.cpu_quota_us, cgroup.cpu_period_us or 0)
+        )
+        containers.append(ContainerAssignment(c.name, c.kind, cpus, kind, memory, quota, cgroup))
+        own = not pod_level or eligible  # pod-shared containers report nothing of their own
+        views.append(
+            ContainerResourcesView(
+                c.name,
+                tuple(cpu_ids(cpus)) if exclusive and cpus is not None else (),
+                blocks if own else (),
+                _devices(node, pod, c),
             )
         )
-    return tuple(out)
+    pod_cpus = cpu.state.get_pod_cpu_set(pod.uid) if pod_level else None
+    pod_blocks = node.managers.memory.state.get_pod_memory_blocks(pod.uid) if pod_level else None
+    view = PodResourcesView(
+        tuple(cpu_ids(pod_cpus)) if pod_cpus else (),
+        tuple(MemoryBlockView(b.type, b.size, tuple(b.numa_affinity)) for b in pod_blocks or ()),
+        tuple(views),
+    )
+    return PodAssignments(
+        tuple(containers), pod_cgroup(node.config, pod, has_exclusive_cpus=any_exclusive), view
+    )

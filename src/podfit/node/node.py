@@ -19,7 +19,7 @@ from podfit.model.machine import Machine
 from podfit.model.pod import Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
 from podfit.node.allocatable import node_allocatable, predicate_admit
-from podfit.node.assignments import container_assignments
+from podfit.node.assignments import pod_assignments
 from podfit.node.managers import ResourceManagers, build_managers
 from podfit.node.result import AdmitResult, Hint, RemoveResult
 from podfit.topology.bitmask import get_bits
@@ -127,12 +127,18 @@ class Node:
                 **base,
             )  # type: ignore[arg-type]
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
-        assigned = container_assignments(self, pod, bubble)
+        assigned = pod_assignments(self, pod, bubble)
         pod_cpus = self.managers.cpu.state.get_pod_cpu_set(pod.uid) if bubble else None
         self._pods[pod.uid] = pod
         self._start_containers(pod)
         return AdmitResult(
-            admitted=True, pod_cpus=pod_cpus, containers=assigned, default_cpuset=self.default_cpuset, **base
+            admitted=True,
+            pod_cpus=pod_cpus,
+            containers=assigned.containers,
+            pod_cgroup=assigned.pod_cgroup,
+            pod_resources=assigned.pod_resources,
+            default_cpuset=self.default_cpuset,
+            **base,
         )  # type: ignore[arg-type]
 
     def _start_containers(self, pod: Pod) -> None:

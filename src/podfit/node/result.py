@@ -12,9 +12,14 @@ from dataclasses import dataclass, field
 __all__ = [
     "AdmitResult",
     "CPUQuota",
+    "CgroupValues",
     "ContainerAssignment",
+    "ContainerResourcesView",
+    "DeviceView",
     "Hint",
     "MemoryAssignment",
+    "MemoryBlockView",
+    "PodResourcesView",
     "RemoveResult",
 ]
 
@@ -50,6 +55,55 @@ class CPUQuota:
 
 
 @dataclass(frozen=True, slots=True)
+class CgroupValues:
+    """cgroup values the kubelet sets (``None`` = left unset; ``cpu_quota_us == -1`` = no quota)."""
+
+    cpu_shares: int
+    cpu_quota_us: int | None
+    cpu_period_us: int | None
+    memory_limit: int | None
+    cpuset_cpus: int | None = None  # containers only
+    cpuset_mems: tuple[int, ...] | None = None  # containers only; None = not restricted
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryBlockView:
+    """A PodResources ``ContainerMemory``: memory type, size, NUMA nodes."""
+
+    memory_type: str
+    size: int
+    numa_nodes: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceView:
+    """A PodResources ``ContainerDevices``: resource, device ids, NUMA nodes."""
+
+    resource_name: str
+    device_ids: tuple[str, ...]
+    numa_nodes: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerResourcesView:
+    name: str
+    cpu_ids: tuple[int, ...]
+    memory: tuple[MemoryBlockView, ...]
+    devices: tuple[DeviceView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PodResourcesView:
+    """What the kubelet's PodResources API reports for the pod (v1.37 shape: pod-level ``cpu_ids``
+    and ``memory`` for a pod-level allocation; container-level entries only for containers with
+    resources of their own)."""
+
+    cpu_ids: tuple[int, ...]
+    memory: tuple[MemoryBlockView, ...]
+    containers: tuple[ContainerResourcesView, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerAssignment:
     name: str
     kind: str  # init | sidecar | app
@@ -57,6 +111,7 @@ class ContainerAssignment:
     assignment: str  # node_exclusive | pod_exclusive | pod_shared | node_shared
     memory: MemoryAssignment | None = None
     cpu_quota: CPUQuota | None = None
+    cgroup: CgroupValues | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +129,8 @@ class AdmitResult:
     pod_cpus: int | None = None
     containers: tuple[ContainerAssignment, ...] = ()
     default_cpuset: int = 0  # the node's shared pool after this step
+    pod_cgroup: CgroupValues | None = None
+    pod_resources: PodResourcesView | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
 

@@ -7,7 +7,15 @@ import re
 from typing import Any
 
 from podfit.model.cpuset import format_cpuset
-from podfit.node.result import AdmitResult, ContainerAssignment, Hint, RemoveResult
+from podfit.node.result import (
+    AdmitResult,
+    CgroupValues,
+    ContainerAssignment,
+    Hint,
+    MemoryBlockView,
+    PodResourcesView,
+    RemoveResult,
+)
 from podfit.node.simulation import SimulationResult
 
 __all__ = ["dumps_result", "result_to_json"]
@@ -17,6 +25,56 @@ def _hint(h: Hint | None) -> dict[str, Any] | None:
     if h is None:
         return None
     return {"numaAffinity": list(h.numa_affinity), "preferred": h.preferred}
+
+
+def _cgroup(g: CgroupValues | None, *, container: bool) -> dict[str, Any] | None:
+    if g is None:
+        return None
+    out: dict[str, Any] = {
+        "cpuShares": g.cpu_shares,
+        "cpuQuotaUs": g.cpu_quota_us,
+        "cpuPeriodUs": g.cpu_period_us,
+        "memoryLimitBytes": g.memory_limit,
+    }
+    if container:
+        out["cpusetCpus"] = None if g.cpuset_cpus is None else format_cpuset(g.cpuset_cpus)
+        out["cpusetMems"] = None if g.cpuset_mems is None else ",".join(map(str, g.cpuset_mems))
+    return out
+
+
+def _topology(numa: tuple[int, ...]) -> dict[str, Any] | None:
+    return {"nodes": [{"id": n} for n in numa]} if numa else None
+
+
+def _memory_views(blocks: tuple[MemoryBlockView, ...]) -> list[dict[str, Any]]:
+    return [
+        {"memoryType": b.memory_type, "size": b.size, "topology": _topology(b.numa_nodes)} for b in blocks
+    ]
+
+
+def _pod_resources(v: PodResourcesView | None) -> dict[str, Any] | None:
+    if v is None:
+        return None
+    return {
+        "cpuIds": list(v.cpu_ids),
+        "memory": _memory_views(v.memory),
+        "containers": [
+            {
+                "name": c.name,
+                "cpuIds": list(c.cpu_ids),
+                "memory": _memory_views(c.memory),
+                "devices": [
+                    {
+                        "resourceName": d.resource_name,
+                        "deviceIds": list(d.device_ids),
+                        "topology": _topology(d.numa_nodes),
+                    }
+                    for d in c.devices
+                ],
+            }
+            for c in v.containers
+        ],
+    }
 
 
 def _container(c: ContainerAssignment) -> dict[str, Any]:
@@ -31,6 +89,7 @@ def _container(c: ContainerAssignment) -> dict[str, Any]:
         "cpuQuota": None
         if c.cpu_quota is None
         else {"quotaUs": c.cpu_quota.quota_us, "periodUs": c.cpu_quota.period_us},
+        "cgroup": _cgroup(c.cgroup, container=True),
     }
 
 
@@ -50,6 +109,8 @@ def _add_step(r: AdmitResult) -> dict[str, Any]:
         "podCPUs": None if r.pod_cpus is None else format_cpuset(r.pod_cpus),
         "containers": [_container(c) for c in r.containers],
         "defaultCPUSet": format_cpuset(r.default_cpuset),
+        "podCgroup": _cgroup(r.pod_cgroup, container=False),
+        "podResources": _pod_resources(r.pod_resources),
     }
 
 
