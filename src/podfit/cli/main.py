@@ -106,6 +106,25 @@ def presets() -> None:
         click.echo(f"{name:32} {preset.description}")
 
 
+# Sub-commands living in their own modules: ``podfit.cli.<name>`` exposes a click ``command``.
+_COMMAND_MODULES = ("explain", "compare", "render")
+
+
+def _register_commands() -> None:
+    import importlib
+    import importlib.util
+
+    for name in _COMMAND_MODULES:
+        module_name = f"podfit.cli.{name}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        cli.add_command(module.command)
+
+
+_register_commands()
+
+
 def _fail(message: str, code: int) -> int:
     click.echo(f"podfit: error: {message}", err=True)
     return code
