@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from tests.memory import upstream_loader as L
 
-from podfit.memory.reserved import get_system_reserved_memory, validate_reserved_memory
+from podfit.memory.reserved import get_system_reserved_memory
 from podfit.model.kubelet_config import ReservedMemory
 from podfit.model.machine import Machine, NUMANode
+from podfit.model.startup import validate_reserved_memory
 
 FILE = "reserved_memory.yaml"
 
@@ -46,7 +47,8 @@ VALIDATE = L.cases(FILE, "TestValidateReservedMemory")
 @pytest.mark.parametrize("case", VALIDATE, ids=L.ids(VALIDATE))
 def test_validate_reserved_memory(case: dict[str, Any]) -> None:
     values, formats = _allocatable(case)
-    err = validate_reserved_memory(_machine(case["machine_info"]), values, _reservations(case), formats)
+    machine = _machine(case["machine_info"])
+    err = validate_reserved_memory(machine.numa_ids, values, formats, _reservations(case))
     assert err == case.get("expected_error")
 
 

@@ -85,6 +85,22 @@ def test_burstable_pod_runs_in_the_shared_pool_with_its_quota() -> None:
         "assignment": "node_shared",
         "memory": None,
         "cpuQuota": {"quotaUs": 150000, "periodUs": 100000},
+        # shares from the 500m request (500 * 1024 / 1000), quota from the 1500m limit, no memory
+        # limit, the node's whole shared pool (reserved CPU 0 included: no strict reservation)
+        "cgroup": {
+            "cpuShares": 512,
+            "cpuQuotaUs": 150000,
+            "cpuPeriodUs": 100000,
+            "memoryLimitBytes": None,
+            "cpusetCpus": "0-15",
+            "cpusetMems": None,
+        },
+    }
+    assert d["podCgroup"] == {
+        "cpuShares": 512,
+        "cpuQuotaUs": 150000,
+        "cpuPeriodUs": 100000,
+        "memoryLimitBytes": None,
     }
 
 

@@ -14,7 +14,7 @@ from podfit.memory.machine_state import (
 from podfit.memory.manager import add_container, get_memory_numa_nodes
 from podfit.memory.policy_none import NonePolicy
 from podfit.memory.policy_static import StaticPolicy, get_pod_admit_result, new_policy_static
-from podfit.memory.reserved import get_system_reserved_memory, validate_reserved_memory
+from podfit.memory.reserved import get_system_reserved_memory
 from podfit.memory.state import Block, MemorySnapshot, MemoryState, MemoryTable, NUMANodeMap, NUMANodeState
 
 __all__ = [
@@ -38,5 +38,4 @@ __all__ = [
     "get_system_reserved_memory",
     "hugepage_resource_name",
     "new_policy_static",
-    "validate_reserved_memory",
 ]
