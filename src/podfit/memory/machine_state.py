@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from podfit.memory.state import Block, MemoryState, MemoryTable, NUMANodeMap, NUMANodeState
 from podfit.model.machine import Machine
-from podfit.model.pod import RESOURCE_HUGEPAGES_PREFIX, RESOURCE_MEMORY
-from podfit.model.pod_validation import format_quantity
+from podfit.model.pod import RESOURCE_MEMORY, hugepage_resource_name
 
 __all__ = [
     "SystemReservedMemory",
@@ -30,14 +29,6 @@ __all__ = [
 
 SystemReservedMemory = Mapping[int, Mapping[str, int]]
 """NUMA node id -> resource -> bytes reserved for the system (policy_static.go systemReservedMemory)."""
-
-
-def hugepage_resource_name(page_size: int) -> str:
-    """``hugepages-<size>`` for a page size in bytes (``2Mi``, ``1Gi``, ...).
-
-    Mirrors: pkg/apis/core/v1/helper/helpers.go HugePageResourceName (v1.36)
-    """
-    return RESOURCE_HUGEPAGES_PREFIX + format_quantity(RESOURCE_MEMORY, page_size, binary=True)
 
 
 def _system_reserved(reserved: SystemReservedMemory, node_id: int, resource: str) -> int:

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from podfit.model.quantity import BINARY_SI, Quantity
+
 ContainerKind = Literal["init", "sidecar", "app", "ephemeral"]
 """``sidecar`` = an init container with ``restartPolicy: Always`` (a restartable init container)."""
 
@@ -19,6 +21,14 @@ RESOURCE_CPU = "cpu"
 RESOURCE_MEMORY = "memory"
 RESOURCE_EPHEMERAL_STORAGE = "ephemeral-storage"
 RESOURCE_HUGEPAGES_PREFIX = "hugepages-"
+
+
+def hugepage_resource_name(page_size: int) -> str:
+    """``hugepages-<size>`` for a page size in bytes (``2Mi``, ``1Gi``, ...).
+
+    Mirrors: pkg/apis/core/v1/helper/helpers.go HugePageResourceName (v1.36)
+    """
+    return RESOURCE_HUGEPAGES_PREFIX + str(Quantity(page_size, 0, BINARY_SI))
 
 CONTAINER_RESTART_POLICY_ALWAYS = "Always"
 

@@ -31,7 +31,7 @@ from podfit.model.qos import (
     is_overcommit_allowed,
     is_supported_pod_level_resource,
 )
-from podfit.model.quantity import QuantityError, bytes_value, parse_quantity
+from podfit.model.quantity import BINARY_SI, DECIMAL_SI, Quantity, QuantityError, bytes_value, parse_quantity
 
 
 class GateReader(Protocol):
@@ -69,8 +69,6 @@ _SUBDOMAIN_MSG = (
     "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 )
-_DEC = ((10**18, "E"), (10**15, "P"), (10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
-_BIN = ((2**60, "Ei"), (2**50, "Pi"), (2**40, "Ti"), (2**30, "Gi"), (2**20, "Mi"), (2**10, "Ki"))
 
 
 def gates_with_defaults(feature_gates: Mapping[str, bool] | GateReader | None) -> dict[str, bool]:
@@ -86,18 +84,10 @@ def gates_with_defaults(feature_gates: Mapping[str, bool] | GateReader | None) -
 
 
 def format_quantity(resource: str, value: int, binary: bool = False) -> str:
-    """A canonical integer as the API server prints the quantity (``Quantity.String``)."""
-    if resource == RESOURCE_CPU:
-        if value % 1000:
-            return f"{value}m"
-        value //= 1000
-    if value == 0:
-        return "0"
-    table = _BIN if binary else _DEC
-    for factor, suffix in table:
-        if value % factor == 0:
-            return f"{value // factor}{suffix}"
-    return str(value)
+    """A canonical integer as the API server prints the quantity (``Quantity.String``); cpu values
+    are millicores."""
+    scale = -3 if resource == RESOURCE_CPU else 0
+    return str(Quantity(value, scale, BINARY_SI if binary else DECIMAL_SI))
 
 
 def shown_quantity(name: str, q: QValue) -> str:

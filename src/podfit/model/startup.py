@@ -22,6 +22,7 @@ from podfit.model.kubelet_config_validation import (
     validate_kubelet_config,
 )
 from podfit.model.machine import Machine
+from podfit.model.pod import hugepage_resource_name
 from podfit.model.policy_options import (
     ALIGN_BY_SOCKET,
     PolicyOptionError,
@@ -79,7 +80,7 @@ def node_allocatable_reservation(
     kube, system = _reserved_cpu_overrides(cfg)
     capacity: dict[str, int] = {"cpu": machine.num_cpus * 1000, "memory": machine.total_memory}
     for page in machine.hugepage_sizes:
-        name = "hugepages-" + format_quantity(page, "BinarySI")
+        name = hugepage_resource_name(page)
         capacity[name] = sum(n.hugepage_bytes(page) for n in machine.numa_nodes)
     eviction: dict[str, tuple[int, str]] = {}
     threshold = cfg.eviction_hard.get("memory.available")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from podfit.model.machine import Machine
-from podfit.model.startup import format_quantity, node_allocatable_reservation
+from podfit.model.pod import hugepage_resource_name
+from podfit.model.startup import node_allocatable_reservation
 
 if TYPE_CHECKING:
     from podfit.model.kubelet_config import KubeletConfig
@@ -29,11 +30,6 @@ __all__ = [
 
 # resources the fit predicate compares as plain numbers (everything else is a "scalar" resource)
 _NATIVE = ("cpu", "memory", "ephemeral-storage")
-
-
-def hugepage_resource_name(page_size: int) -> str:
-    """``hugepages-<size>`` with the size in canonical quantity form (2Mi, 1Gi)."""
-    return "hugepages-" + format_quantity(page_size, "BinarySI")
 
 
 def node_capacity(machine: Machine, config: KubeletConfig) -> dict[str, int]:
