@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from podfit.memory.errors import ERROR_REASON_UNEXPECTED, AllocationResult, EmptyPodSharedPoolError
+from podfit.memory.errors import AllocationResult, admission_error
 from podfit.memory.hints import Hints, calculate_hints, regenerate_hints, select_hint
 from podfit.memory.machine_state import (
     SystemReservedMemory,
@@ -42,10 +42,10 @@ from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_MEMORY, Container, Pod
 from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
 from podfit.topology.bitmask import get_bits
+from podfit.topology.errors import get_pod_admit_result as topology_admit_result
 from podfit.topology.hint import TopologyHint
 
 __all__ = [
-    "ERROR_REASON_UNEXPECTED",
     "POLICY_TYPE_STATIC",
     "FeatureGateReader",
     "StaticPolicy",
@@ -70,11 +70,8 @@ def get_pod_admit_result(err: AllocationResult) -> tuple[bool, str, str]:
 
     Mirrors: pkg/kubelet/cm/admission/errors.go GetPodAdmitResult (v1.36)
     """
-    if err is None:
-        return True, "", ""
-    if isinstance(err, EmptyPodSharedPoolError):
-        return False, err.reason, err.message
-    return False, ERROR_REASON_UNEXPECTED, f"Allocate failed due to {err}, which is unexpected"
+    result = topology_admit_result(None if err is None else admission_error(err))
+    return result.admit, result.reason, result.message
 
 
 def new_policy_static(
