@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from podfit.topology.errors import AdmissionError, get_pod_admit_result
+
 __all__ = [
     "ERROR_REASON_EMPTY_POD_SHARED_POOL",
     "ERROR_REASON_UNEXPECTED",
@@ -77,11 +79,8 @@ def admission_error(error: str | SMTAlignmentError) -> AllocationError:
     if isinstance(error, SMTAlignmentError):
         text = error.error()
         return AllocationError(reason=error.type(), message=text, error=text, smt=error)
-    return AllocationError(
-        reason=ERROR_REASON_UNEXPECTED,
-        message=f"Allocate failed due to {error}, which is unexpected",
-        error=error,
-    )
+    result = get_pod_admit_result(AdmissionError(error))
+    return AllocationError(reason=result.reason, message=result.message, error=error)
 
 
 @dataclass(frozen=True, slots=True)
