@@ -22,9 +22,26 @@ from typing import Literal
 from podfit.model.cpuset import cpus
 from podfit.model.machine import Machine
 
-__all__ = ["CPUAccumulator", "CPUSorting", "TopologyIndex"]
+__all__ = ["CPUAccumulator", "CPUSorting", "TakeStep", "TopologyIndex"]
 
 CPUSorting = Literal["packed", "spread"]
+
+
+@dataclass(frozen=True, slots=True)
+class TakeStep:
+    """One take of the accumulator, recorded only when a trace list is given (``podfit explain``).
+
+    ``phase``: ``numa`` / ``socket`` (a whole free one), ``uncore`` (a whole free L3 group),
+    ``partial-uncore`` (whole cores of one L3 group), ``core`` (a whole free core), ``cpu`` (a single
+    thread), ``distribute`` / ``distribute-remainder`` (NUMA-distributed share of one NUMA node).
+    ``entity``: the id of that socket / NUMA node / uncore cache / core / CPU; ``cpus``: the mask
+    taken; ``free``: the entity's available CPUs just before the take.
+    """
+
+    phase: str
+    entity: int
+    cpus: int
+    free: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +87,19 @@ class CPUAccumulator:
     Mutable on purpose (it is the kubelet's work-in-progress object); it never outlives one call.
     """
 
-    def __init__(self, topo: TopologyIndex, available: int, num_cpus: int, cpu_sorting: CPUSorting) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go newCPUAccumulator (v1.36)."""
+    def __init__(
+        self,
+        topo: TopologyIndex,
+        available: int,
+        num_cpus: int,
+        cpu_sorting: CPUSorting,
+        trace: list[TakeStep] | None = None,
+    ) -> None:
+        """Mirrors: cpumanager/cpu_assignment.go newCPUAccumulator (v1.36).
+
+        ``trace``: when a list, every take is appended to it as a :class:`TakeStep` (off: no cost
+        beyond one ``None`` check per take)."""
+        self.trace = trace
         self.topo = topo
         self.details = available & topo.machine.all_cpus
         self.num_cpus_needed = num_cpus
@@ -219,6 +247,8 @@ class CPUAccumulator:
         for numa in self.free_numa_nodes():
             m = self.topo.machine.numa_cpus[numa]
             if self.needs_at_least(m.bit_count()):
+                if self.trace is not None:
+                    self.trace.append(TakeStep("numa", numa, m, self.cpus_in_numa(numa).bit_count()))
                 self.take(m)
 
     def take_full_sockets(self) -> None:
@@ -226,6 +256,8 @@ class CPUAccumulator:
         for socket in self.free_sockets():
             m = self.topo.machine.socket_cpus[socket]
             if self.needs_at_least(m.bit_count()):
+                if self.trace is not None:
+                    self.trace.append(TakeStep("socket", socket, m, self.cpus_in_socket(socket).bit_count()))
                 self.take(m)
 
     def take_full_first_level(self) -> None:
@@ -247,6 +279,8 @@ class CPUAccumulator:
         for uncore in self.free_uncore_caches():
             m = self.topo.machine.uncore_cpus[uncore]
             if self.needs_at_least(m.bit_count()):
+                if self.trace is not None:
+                    self.trace.append(TakeStep("uncore", uncore, m, self.cpus_in_uncore(uncore).bit_count()))
                 self.take(m)
 
     def take_partial_uncore(self, uncore: int) -> None:
@@ -268,6 +302,8 @@ class CPUAccumulator:
         if needed % 2 != 0 and per_core > 1 and free.bit_count() > needed:
             free &= ~(1 << (free.bit_length() - 1))
         if free.bit_count() == needed:
+            if self.trace is not None:
+                self.trace.append(TakeStep("partial-uncore", uncore, free, in_uncore.bit_count()))
             self.take(free)
 
     def take_uncore_cache(self) -> None:
@@ -286,11 +322,15 @@ class CPUAccumulator:
         for core in self.free_cores():
             m = self.topo.machine.core_cpus[core]
             if self.needs_at_least(m.bit_count()):
+                if self.trace is not None:
+                    self.trace.append(TakeStep("core", core, m, self.cpus_in_core(core).bit_count()))
                 self.take(m)
 
     def take_remaining_cpus(self) -> None:
         """Mirrors: cpumanager/cpu_assignment.go takeRemainingCPUs (v1.36)."""
         for cpu in self.free_cpus():
+            if self.trace is not None:
+                self.trace.append(TakeStep("cpu", cpu, 1 << cpu, 1))
             self.take(1 << cpu)
             if self.is_satisfied():
                 return

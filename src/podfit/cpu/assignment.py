@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 
-from podfit.cpu.accumulator import CPUAccumulator, CPUSorting, TopologyIndex
+from podfit.cpu.accumulator import CPUAccumulator, CPUSorting, TakeStep, TopologyIndex
 from podfit.errors import PodfitError
 from podfit.model.machine import Machine
 
@@ -87,8 +87,15 @@ def iterate_combinations(n: Sequence[int], k: int) -> Iterator[list[int]]:
     yield from helper(0, k, [])
 
 
-def _packed(topo: TopologyIndex, available: int, num_cpus: int, cpu_sorting: CPUSorting, uncore: bool) -> int:
-    acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting)
+def _packed(
+    topo: TopologyIndex,
+    available: int,
+    num_cpus: int,
+    cpu_sorting: CPUSorting,
+    uncore: bool,
+    trace: list[TakeStep] | None = None,
+) -> int:
+    acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting, trace)
     if acc.is_satisfied():
         return acc.result
     if acc.is_failed():
@@ -113,14 +120,17 @@ def take_by_topology_numa_packed(
     *,
     cpu_sorting: CPUSorting = "packed",
     prefer_align_by_uncore_cache: bool = False,
+    trace: list[TakeStep] | None = None,
 ) -> int:
     """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMAPacked (v1.36).
 
     ``available``: the CPU mask to choose from; returns the mask of ``num_cpus`` chosen CPUs.
     ``cpu_sorting="spread"`` is the ``distribute-cpus-across-cores`` strategy.
-    Raises :class:`CPUAssignmentError` when the request cannot be met.
+    Raises :class:`CPUAssignmentError` when the request cannot be met. ``trace``: a list that
+    receives every take as a :class:`TakeStep` (``podfit explain``); ``None`` = off.
     """
-    return _packed(TopologyIndex.of(machine), available, num_cpus, cpu_sorting, prefer_align_by_uncore_cache)
+    topo = TopologyIndex.of(machine)
+    return _packed(topo, available, num_cpus, cpu_sorting, prefer_align_by_uncore_cache, trace)
 
 
 def _range_numa_nodes_needed(acc: CPUAccumulator, cpu_group_size: int) -> tuple[int, int]:
@@ -154,18 +164,21 @@ def take_by_topology_numa_distributed(
     cpu_group_size: int,
     *,
     cpu_sorting: CPUSorting = "packed",
+    trace: list[TakeStep] | None = None,
 ) -> int:
     """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMADistributed (v1.36).
 
     ``cpu_group_size``: CPUs always handed out together (the CPUs per core with
     ``full-pcpus-only``, else 1). Requests that are not a multiple of it, and requests no NUMA
     combination can balance, fall back to the packed algorithm (uncore alignment off).
+    ``trace``: as for :func:`take_by_topology_numa_packed` (a NUMA node's share is recorded as a
+    ``distribute`` / ``distribute-remainder`` step after the takes inside it).
     """
     if cpu_group_size < 1:
         raise ValueError(f"cpu_group_size must be at least 1, got {cpu_group_size}")
     topo = TopologyIndex.of(machine)
     if num_cpus % cpu_group_size != 0:
-        return _packed(topo, available, num_cpus, cpu_sorting, False)
+        return _packed(topo, available, num_cpus, cpu_sorting, False, trace)
     acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting)
     if acc.is_satisfied():
         return acc.result
@@ -181,7 +194,11 @@ def take_by_topology_numa_distributed(
         combo, remainder_numas = best
         distribution = (num_cpus // len(combo) // cpu_group_size) * cpu_group_size
         for numa in combo:
-            acc.take(_packed_or_empty(topo, acc.cpus_in_numa(numa), distribution, cpu_sorting))
+            pool = acc.cpus_in_numa(numa)
+            share = _packed_or_empty(topo, pool, distribution, cpu_sorting, trace)
+            if trace is not None:
+                trace.append(TakeStep("distribute", numa, share, pool.bit_count()))
+            acc.take(share)
         remainder = num_cpus - distribution * len(combo)
         while remainder > 0:
             progressed = False
@@ -190,7 +207,11 @@ def take_by_topology_numa_distributed(
                     break
                 if acc.cpus_in_numa(numa).bit_count() < cpu_group_size:
                     continue
-                acc.take(_packed_or_empty(topo, acc.cpus_in_numa(numa), cpu_group_size, cpu_sorting))
+                pool = acc.cpus_in_numa(numa)
+                share = _packed_or_empty(topo, pool, cpu_group_size, cpu_sorting, trace)
+                if trace is not None:
+                    trace.append(TakeStep("distribute-remainder", numa, share, pool.bit_count()))
+                acc.take(share)
                 remainder -= cpu_group_size
                 progressed = True
             if not progressed:
@@ -205,15 +226,25 @@ def take_by_topology_numa_distributed(
             )
         return acc.result
 
-    return _packed(topo, available, num_cpus, cpu_sorting, False)
+    return _packed(topo, available, num_cpus, cpu_sorting, False, trace)
 
 
-def _packed_or_empty(topo: TopologyIndex, available: int, num_cpus: int, cpu_sorting: CPUSorting) -> int:
+def _packed_or_empty(
+    topo: TopologyIndex,
+    available: int,
+    num_cpus: int,
+    cpu_sorting: CPUSorting,
+    trace: list[TakeStep] | None = None,
+) -> int:
     # Upstream ignores the error of these inner calls and takes the empty set.
+    steps: list[TakeStep] | None = None if trace is None else []
     try:
-        return _packed(topo, available, num_cpus, cpu_sorting, False)
+        got = _packed(topo, available, num_cpus, cpu_sorting, False, steps)
     except CPUAssignmentError:
         return 0
+    if trace is not None and steps:
+        trace.extend(steps)
+    return got
 
 
 def _best_combination(

@@ -1,0 +1,119 @@
+"""``podfit explain`` on the command line: text and JSON, help with an example, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from podfit.cli.main import main
+from podfit.io.scenario import load_scenario
+from podfit.model.scenario import AddPod
+from podfit.node.result import AdmitResult
+from podfit.node.simulation import simulate
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TOPOLOGY = str(EXAMPLES / "explain-topology-affinity.yaml")
+SMT = str(EXAMPLES / "explain-smt-alignment.yaml")
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_topology_affinity(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "explain", TOPOLOGY, "--pod", "default/big-db")
+    assert code == 0
+    assert "TopologyAffinityError" in out
+    assert "cpu: needs 10 CPUs within one NUMA node; free: node0 5, node1 6" in out
+    assert "What would admit it" in out
+    assert "topologyManagerPolicy: best-effort" in out
+
+
+def test_text_smt_alignment(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "explain", SMT, "--pod", "default/three-cpus")
+    assert code == 0
+    assert "full-pcpus-only: requested 3 CPUs, not a multiple of 2 threads per core" in out
+    assert "2 CPUs for container app" in out
+
+
+@pytest.mark.parametrize(
+    ("path", "pod", "reason"),
+    [(TOPOLOGY, "default/big-db", "TopologyAffinityError"), (SMT, "default/three-cpus", "SMTAlignmentError")],
+)
+def test_json_suggestions_rerun(capsys: pytest.CaptureFixture[str], path: str, pod: str, reason: str) -> None:
+    """Every printed suggestion, applied to the scenario by this test, admits the pod."""
+    code, out, _ = _run(capsys, "explain", path, "--pod", pod, "-o", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["result"]["reason"] == reason and doc["shortfall"]
+    assert doc["suggestions"]
+    scenario = load_scenario(Path(path))
+    for s in doc["suggestions"]:
+        changed = _apply(scenario, pod, s["kind"], s["change"])
+        if changed is None:
+            continue
+        steps = [st for st in simulate(changed).steps if isinstance(st, AdmitResult) and st.pod == pod]
+        assert steps[0].admitted, s["summary"]
+
+
+def _apply(scenario, pod: str, kind: str, change: dict):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from podfit.explain.suggest import with_cpus
+    from podfit.model.presets import preset_machine
+
+    i = next(i for i, e in enumerate(scenario.events) if isinstance(e, AddPod) and e.pod.key == pod)
+    event = scenario.events[i]
+    head = scenario.events[:i]
+    if kind == "topology-policy":
+        config = replace(scenario.kubelet_config, topology_manager_policy=change["topologyManagerPolicy"])
+        return replace(scenario, kubelet_config=config, events=(*head, event))
+    if kind == "topology-scope":
+        config = replace(scenario.kubelet_config, topology_manager_scope=change["topologyManagerScope"])
+        return replace(scenario, kubelet_config=config, events=(*head, event))
+    if kind in ("fewer-cpus", "smt-even-cpus"):
+        container = None if change["container"] == "(pod)" else change["container"]
+        return replace(scenario, events=(*head, AddPod(with_cpus(event.pod, container, int(change["cpu"])))))
+    if kind == "machine":
+        return replace(scenario, machine=preset_machine(change["preset"]), events=(*head, event))
+    return None
+
+
+def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "explain", "--help")
+    assert code == 0
+    assert "Example" in out and "podfit explain" in out and "--pod" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["explain", TOPOLOGY, "--pod", "default/nope"], 'no pod "default/nope"'),
+        (["explain", TOPOLOGY], "--pod"),
+        (["explain", TOPOLOGY, "--pod", " "], "--pod"),
+        (["explain", TOPOLOGY, "--preset", "laptop-8c16t", "--pod", "x"], "not both"),
+        (["explain", "/nonexistent.yaml", "--pod", "x"], "nonexistent"),
+    ],
+)
+def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:
+    code, out, err = _run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_a_kubelet_that_refuses_to_start_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(EXAMPLES / "topology-max-allowable-numa-nodes.yaml")
+    code, out, err = _run(capsys, "explain", path, "--pod", "never-admitted")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "refuses to start" in err
+
+
+def test_default_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "explain", "--pod", "default/orders-db-3")
+    assert code == 0
+    assert "cpu: needs 8 CPUs; no NUMA node combination has that much free; free: node0 7, node1 0" in out
