@@ -194,6 +194,8 @@ def _machines(base: Scenario, index: int, pod: Pod) -> Iterator[Suggestion]:
     found: list[tuple[int, str, Suggestion]] = []
     wanted = _extended(pod)
     for name in sorted(PRESETS):
+        if PRESETS[name].description.startswith("kubelet test"):
+            continue  # the kubelet's unit-test topologies are not machines anyone buys
         machine = _preset_with_devices(name, base.machine)
         if machine is None or machine == base.machine:
             continue
