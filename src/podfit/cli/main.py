@@ -50,6 +50,13 @@ def cli() -> None:
     help="Pod manifest file(s); multi-document YAML and kind: List accepted. Repeatable.",
 )
 @click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--metrics",
+    "metrics_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the kubelet's resource-manager metrics after the last event to FILE "
+    "(Prometheus text format; empty when the kubelet refuses to start).",
+)
 def simulate(
     scenario: Path | None,
     machine: Path | None,
@@ -57,6 +64,7 @@ def simulate(
     kubelet_config: Path | None,
     pod_files: tuple[Path, ...],
     output: str,
+    metrics_file: Path | None,
 ) -> None:
     """Run a scenario through the node and show what the kubelet decides for each pod."""
     from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
@@ -76,6 +84,11 @@ def simulate(
     else:
         loaded = load_default_scenario()
     result = run(loaded)
+    if metrics_file is not None:
+        from podfit.report.prometheus import render_text
+
+        text = "" if result.metrics is None else render_text(result.metrics)
+        metrics_file.write_text(text, encoding="utf-8")
     if output == "json":
         click.echo(dumps_result(result_to_json(result)))
     else:

@@ -11,7 +11,7 @@ changed (the bubble stays taken and recorded as the pod's CPU set).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from podfit.cpu.assignment import CPUAssignmentError
 from podfit.cpu.guaranteed import validate_pod_scope_resources
@@ -23,15 +23,49 @@ from podfit.topology.hint import TopologyHint
 if TYPE_CHECKING:
     from podfit.cpu.policy_static import StaticPolicy
 
-__all__ = ["allocate_pod"]
+__all__ = ["POD_EXCLUSIVE", "POD_SHARED", "AllocatePodObserver", "allocate_pod"]
+
+POD_EXCLUSIVE = "pod_exclusive"
+POD_SHARED = "pod_shared"
+
+
+class AllocatePodObserver(Protocol):
+    """Told what ``allocate_pod`` does at the points where the kubelet updates its metrics."""
+
+    def bubble_allocated(self, cpus: int) -> None: ...
+
+    def pinning_request(self) -> None: ...
+
+    def container_assigned(self, assignment_type: str) -> None: ...
+
+    def container_allocated(self) -> None: ...
+
+
+class _NoObserver:
+    def bubble_allocated(self, cpus: int) -> None:
+        pass
+
+    def pinning_request(self) -> None:
+        pass
+
+    def container_assigned(self, assignment_type: str) -> None:
+        pass
+
+    def container_allocated(self) -> None:
+        pass
 
 
 def allocate_pod(
-    policy: StaticPolicy, s: CPUState, pod: Pod, affinity: TopologyHint | None = None
+    policy: StaticPolicy,
+    s: CPUState,
+    pod: Pod,
+    affinity: TopologyHint | None = None,
+    observer: AllocatePodObserver | None = None,
 ) -> AllocationError | None:
     """Take the pod's integral CPU budget as one set (from ``affinity``, the hint of the pod's
     first container), store it as the pod's CPU set, then give exclusive slices to guaranteed
-    containers and the rest ("pod shared pool") to the others.
+    containers and the rest ("pod shared pool") to the others. ``observer`` hears the points where
+    the kubelet updates its metrics (``updateMetricsOnAllocate``, pinning requests, assignments).
 
     Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (v1.36)
     """
@@ -48,6 +82,8 @@ def allocate_pod(
     bubble = policy.allocate_cpus(s, total, numa, 0)
     if isinstance(bubble, str):
         return admission_error(bubble)
+    obs = observer or _NoObserver()
+    obs.bubble_allocated(bubble)
     s.set_pod_cpu_set(pod.uid, bubble)
 
     exclusive: dict[str, int] = {}
@@ -56,22 +92,30 @@ def allocate_pod(
         for c in pod.init_containers:
             n = policy.guaranteed_cpus(pod, c)
             if n > 0:
+                obs.pinning_request()
                 cset = policy.take_by_topology(bubble & ~sidecar_cpus, n)
+                obs.container_assigned(POD_EXCLUSIVE)
                 exclusive[c.name] = cset
                 if c.is_restartable_init:
                     sidecar_cpus |= cset
             elif not c.is_restartable_init:
+                obs.container_assigned(POD_SHARED)
                 exclusive[c.name] = bubble & ~sidecar_cpus
         shared_pool = bubble & ~sidecar_cpus
         for c in pod.containers:
             n = policy.guaranteed_cpus(pod, c)
             if n > 0:
+                obs.pinning_request()
                 cset = policy.take_by_topology(shared_pool, n)
+                obs.container_assigned(POD_EXCLUSIVE)
                 exclusive[c.name] = cset
                 shared_pool &= ~cset
     except CPUAssignmentError as exc:
         return admission_error(str(exc))
 
     for c in pod.all_containers():
+        if c.name not in exclusive:
+            obs.container_assigned(POD_SHARED)
         s.set_cpu_set(pod.uid, c.name, exclusive.get(c.name, shared_pool))
+        obs.container_allocated()
     return None

@@ -7,7 +7,7 @@ Mirrors: cm/container_manager_linux.go (NewContainerManager: AddHintProvider ord
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from podfit.cpu.policy_none import NonePolicy as CPUNonePolicy
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
@@ -26,6 +26,8 @@ from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
 from podfit.model.policy_options import parse_cpu_manager_options, parse_topology_manager_options
 from podfit.model.startup import node_allocatable_reservation, num_reserved_cpus
+from podfit.node import metrics_record as record
+from podfit.node.metrics import NodeMetrics, new_node_metrics
 from podfit.topology.errors import AdmissionError
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.numa_info import numa_info_from_machine
@@ -59,6 +61,7 @@ class CPUManager:
 
     policy: CPUStaticPolicy | CPUNonePolicy
     state: CPUState
+    metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
 
     def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
         return self.policy.get_topology_hints(self.state, pod, container)
@@ -67,14 +70,22 @@ class CPUManager:
         return self.policy.get_pod_topology_hints(self.state, pod)
 
     def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
+        if isinstance(self.policy, CPUStaticPolicy):
+            err = record.cpu_allocate(self.metrics, self.policy, self.state, pod, container, hint)
+            return _cpu_error(err)
         return _cpu_error(self.policy.allocate(self.state, pod, container, hint))
 
     def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
+        if isinstance(self.policy, CPUStaticPolicy):
+            return _cpu_error(record.cpu_allocate_pod(self.metrics, self.policy, self.state, pod, hint))
         return _cpu_error(self.policy.allocate_pod(self.state, pod, hint))
 
     def remove_pod(self, pod: Pod) -> None:
         for c in pod.all_containers():
-            self.policy.remove_container(self.state, pod.uid, c.name)
+            if isinstance(self.policy, CPUStaticPolicy):
+                record.cpu_remove_container(self.metrics, self.policy, self.state, pod.uid, c.name)
+            else:
+                self.policy.remove_container(self.state, pod.uid, c.name)
 
     @property
     def reserved_cpus(self) -> int:
@@ -87,6 +98,7 @@ class MemoryManager:
 
     policy: MemoryStaticPolicy | MemoryNonePolicy
     state: MemoryState
+    metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
 
     def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
         return self.policy.get_topology_hints(self.state, pod, container)
@@ -95,11 +107,17 @@ class MemoryManager:
         return self.policy.get_pod_topology_hints(self.state, pod)
 
     def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
-        err = self.policy.allocate(self.state, pod, container, hint)
+        if isinstance(self.policy, MemoryStaticPolicy):
+            err = record.memory_allocate(self.metrics, self.policy, self.state, pod, container, hint)
+        else:
+            err = self.policy.allocate(self.state, pod, container, hint)
         return None if err is None else memory_admission_error(err)
 
     def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
-        err = self.policy.allocate_pod(self.state, pod, hint)
+        if isinstance(self.policy, MemoryStaticPolicy):
+            err = record.memory_allocate_pod(self.metrics, self.policy, self.state, pod, hint)
+        else:
+            err = self.policy.allocate_pod(self.state, pod, hint)
         return None if err is None else memory_admission_error(err)
 
     def remove_pod(self, pod: Pod) -> None:
@@ -114,6 +132,7 @@ class ResourceManagers:
     devices: DeviceManager
     cpu: CPUManager
     memory: MemoryManager
+    metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
 
     @property
     def providers(self) -> tuple[DeviceManager, CPUManager, MemoryManager]:
@@ -160,14 +179,27 @@ def _memory_manager(machine: Machine, config: KubeletConfig) -> MemoryManager:
     return MemoryManager(policy, state)
 
 
-def build_managers(machine: Machine, config: KubeletConfig) -> ResourceManagers:
-    """The managers of a kubelet that passed its start-up checks on ``machine``."""
+def build_managers(
+    machine: Machine, config: KubeletConfig, metrics: NodeMetrics | None = None
+) -> ResourceManagers:
+    """The managers of a kubelet that passed its start-up checks on ``machine``; their metrics go
+    to ``metrics`` (a fresh registry when not given), initialised as at the kubelet's start."""
+    if metrics is None:
+        metrics = new_node_metrics(config.feature_gates.enabled("PodLevelResourceManagers"))
     opts = parse_topology_manager_options(config.topology_manager_policy_options, config.feature_gates)
     policy = new_policy(config.topology_manager_policy, numa_info_from_machine(machine, opts), opts)
+    record.initialize_topology_metrics(metrics, policy)
+    cpu = _cpu_manager(machine, config)
+    cpu.metrics = metrics
+    if isinstance(cpu.policy, CPUStaticPolicy):
+        record.initialize_cpu_metrics(metrics, cpu.policy, cpu.state)
+    memory = _memory_manager(machine, config)
+    memory.metrics = metrics
     return ResourceManagers(
         topology_policy=policy,
         scope=config.topology_manager_scope,
         devices=DeviceManager(machine),
-        cpu=_cpu_manager(machine, config),
-        memory=_memory_manager(machine, config),
+        cpu=cpu,
+        memory=memory,
+        metrics=metrics,
     )

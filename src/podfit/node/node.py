@@ -21,6 +21,8 @@ from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_re
 from podfit.node.allocatable import node_allocatable, predicate_admit
 from podfit.node.assignments import pod_assignments
 from podfit.node.managers import ResourceManagers, build_managers
+from podfit.node.metrics import NodeMetrics, new_node_metrics
+from podfit.node.metrics_record import record_topology_admission
 from podfit.node.result import AdmitResult, Hint, RemoveResult
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
@@ -42,7 +44,8 @@ class Node:
     def __init__(self, machine: Machine, config: KubeletConfig) -> None:
         self.machine = machine
         self.config = config
-        self.managers: ResourceManagers = build_managers(machine, config)
+        self._metrics = new_node_metrics(config.feature_gates.enabled(PLRM))
+        self.managers: ResourceManagers = build_managers(machine, config, self._metrics)
         self.allocatable = node_allocatable(machine, config)
         self._pods: dict[str, Pod] = {}  # uid -> admitted pod, in admission order
 
@@ -56,6 +59,11 @@ class Node:
     def reserved_cpus(self) -> int:
         """CPUs reserved for system daemons (CPU manager ``static``)."""
         return self.managers.cpu.reserved_cpus
+
+    @property
+    def metrics(self) -> NodeMetrics:
+        """The kubelet's resource-manager metrics of this node (see :mod:`podfit.node.metrics`)."""
+        return self._metrics
 
     @property
     def pods(self) -> tuple[Pod, ...]:
@@ -72,8 +80,12 @@ class Node:
         m = self.managers
         return (m.cpu.state.snapshot(), m.memory.state.snapshot(), m.devices.state.snapshot())
 
-    def _restore(self, snap: tuple[object, object, object]) -> None:
+    def _restore(self, snap: tuple[object, object, object], pod: Pod) -> None:
         m = self.managers
+        # The kubelet releases a rejected pod's allocations later (stale-state cleanup, through
+        # RemoveContainer and its release metrics); podfit rolls the state back at once.
+        if pod.uid not in self._pods:
+            m.cpu.remove_pod(pod)
         m.cpu.state.restore(snap[0])  # type: ignore[arg-type]
         m.memory.state.restore(snap[1])  # type: ignore[arg-type]
         m.devices.restore(snap[2])
@@ -93,6 +105,7 @@ class Node:
             pod_level=pod_level,
         )
         scope = self._effective_scope()
+        record_topology_admission(self._metrics, scope, self.managers.topology_policy, scoped)
         pod_hint = container_hints = None
         if scope == POD_SCOPE and scoped.merges:
             pod_hint = _hint(scoped.merges[0].best_hint)
@@ -106,7 +119,7 @@ class Node:
             "container_hints": container_hints,
         }
         if not scoped.result.admit:
-            self._restore(snap)
+            self._restore(snap, pod)
             return AdmitResult(
                 admitted=False,
                 reason=scoped.result.reason,
@@ -118,7 +131,7 @@ class Node:
         others = [pod_requests(p, pod_level_resources=self._gate(PLR)) for p in self._pods.values()]
         missing = predicate_admit(want, others, self.allocatable)
         if missing is not None:
-            self._restore(snap)
+            self._restore(snap, pod)
             return AdmitResult(
                 admitted=False,
                 reason=missing.reason,

@@ -8,6 +8,7 @@ from podfit.model.kubelet_config_validation import ConfigRefusal
 from podfit.model.machine import Machine
 from podfit.model.scenario import AddPod, Scenario
 from podfit.model.startup import kubelet_refusal
+from podfit.node.metrics import MetricsSnapshot
 from podfit.node.node import Node
 from podfit.node.result import AdmitResult, RemoveResult
 
@@ -25,6 +26,7 @@ class SimulationResult:
     initial_default_cpuset: int
     error: ConfigRefusal | None
     steps: tuple[Step, ...]
+    metrics: MetricsSnapshot | None = None  # the node's metrics after the last event (None: refused)
 
 
 def simulate(scenario: Scenario) -> SimulationResult:
@@ -42,5 +44,12 @@ def simulate(scenario: Scenario) -> SimulationResult:
         else:
             steps.append(node.remove(key=event.key, uid=event.uid))
     return SimulationResult(
-        scenario.name, scenario.node_name, machine, node.reserved_cpus, initial, None, tuple(steps)
+        scenario.name,
+        scenario.node_name,
+        machine,
+        node.reserved_cpus,
+        initial,
+        None,
+        tuple(steps),
+        node.metrics.snapshot(),
     )
