@@ -5,6 +5,7 @@ changes nothing."""
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,8 @@ def test_every_example_pod_is_explained_consistently(path: Path) -> None:
         if any(isinstance(e, AddPod) and e.pod.key == event.pod.key for e in scenario.events[:i]):
             continue  # explain names the first add of a pod
         e = explain(scenario, event.pod.key, suggestions=False)
-        assert e.result == step, event.pod.key
+        # the simulation adds a view of the memory tables after each step; the decision is the same
+        assert e.result == replace(step, node_memory=None), event.pod.key
         assert e.notes == (), e.notes
         for merge, hint in zip(e.merges, _reported_hints(step), strict=False):
             assert (merge.best_hint.numa_affinity or 0, merge.best_hint.preferred) == hint

@@ -121,6 +121,7 @@ def test_predicate_runs_after_the_resource_managers() -> None:
 def test_remove_returns_cpus_to_the_shared_pool() -> None:
     out = _run([{"add": _pod("a", "4")}, {"remove": "default/a"}, {"remove": "default/a"}])
     _, removed, again = out["steps"]
+    memory = removed.pop("nodeMemory")
     assert removed == {
         "op": "remove",
         "pod": "default/a",
@@ -128,6 +129,9 @@ def test_remove_returns_cpus_to_the_shared_pool() -> None:
         "removed": True,
         "defaultCPUSet": "0-15",
     }
+    # the memory manager's tables are back to nothing reserved
+    assert {numa: t["memory"]["reserved"] for numa, t in memory.items()} == {"0": 0, "1": 0}
+    assert out["steps"][0]["nodeMemory"]["0"]["memory"]["reserved"] == 2 << 30
     assert again["removed"] is False
 
 

@@ -33,7 +33,14 @@ from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.numa_info import numa_info_from_machine
 from podfit.topology.policy import Policy, new_policy
 
-__all__ = ["CPUManager", "ManagerStartupError", "MemoryManager", "ResourceManagers", "build_managers"]
+__all__ = [
+    "CPUManager",
+    "ManagerStartupError",
+    "MemoryManager",
+    "ResourceManagers",
+    "RestoredState",
+    "build_managers",
+]
 
 
 class ManagerStartupError(Exception):
@@ -139,8 +146,16 @@ class ResourceManagers:
         return (self.devices, self.cpu, self.memory)
 
 
-def _cpu_manager(machine: Machine, config: KubeletConfig) -> CPUManager:
-    state = CPUState()
+@dataclass(frozen=True)
+class RestoredState:
+    """The managers' state read back from the kubelet's checkpoint files (a kubelet restart)."""
+
+    cpu: CPUState | None = None
+    memory: MemoryState | None = None
+
+
+def _cpu_manager(machine: Machine, config: KubeletConfig, state: CPUState | None = None) -> CPUManager:
+    state = state if state is not None else CPUState()
     gates = config.feature_gates
     if config.cpu_manager_policy == "static":
         options = parse_cpu_manager_options(config.cpu_manager_policy_options, gates)
@@ -162,8 +177,10 @@ def _cpu_manager(machine: Machine, config: KubeletConfig) -> CPUManager:
     return CPUManager(policy, state)
 
 
-def _memory_manager(machine: Machine, config: KubeletConfig) -> MemoryManager:
-    state = MemoryState()
+def _memory_manager(
+    machine: Machine, config: KubeletConfig, state: MemoryState | None = None
+) -> MemoryManager:
+    state = state if state is not None else MemoryState()
     if config.memory_manager_policy != "Static":
         return MemoryManager(MemoryNonePolicy(), state)
     reservation, formats = node_allocatable_reservation(config, machine)
@@ -180,20 +197,26 @@ def _memory_manager(machine: Machine, config: KubeletConfig) -> MemoryManager:
 
 
 def build_managers(
-    machine: Machine, config: KubeletConfig, metrics: NodeMetrics | None = None
+    machine: Machine,
+    config: KubeletConfig,
+    metrics: NodeMetrics | None = None,
+    restored: RestoredState | None = None,
 ) -> ResourceManagers:
     """The managers of a kubelet that passed its start-up checks on ``machine``; their metrics go
-    to ``metrics`` (a fresh registry when not given), initialised as at the kubelet's start."""
+    to ``metrics`` (a fresh registry when not given), initialised as at the kubelet's start.
+    ``restored``: start from checkpointed state, which the policies validate as the kubelet's
+    ``Start`` does (``ManagerStartupError`` when it refuses it)."""
+    restored = restored or RestoredState()
     if metrics is None:
         metrics = new_node_metrics(config.feature_gates.enabled("PodLevelResourceManagers"))
     opts = parse_topology_manager_options(config.topology_manager_policy_options, config.feature_gates)
     policy = new_policy(config.topology_manager_policy, numa_info_from_machine(machine, opts), opts)
     record.initialize_topology_metrics(metrics, policy)
-    cpu = _cpu_manager(machine, config)
+    cpu = _cpu_manager(machine, config, restored.cpu)
     cpu.metrics = metrics
     if isinstance(cpu.policy, CPUStaticPolicy):
         record.initialize_cpu_metrics(metrics, cpu.policy, cpu.state)
-    memory = _memory_manager(machine, config)
+    memory = _memory_manager(machine, config, restored.memory)
     memory.metrics = metrics
     return ResourceManagers(
         topology_policy=policy,

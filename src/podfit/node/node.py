@@ -20,10 +20,10 @@ from podfit.model.pod import Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
 from podfit.node.allocatable import node_allocatable, predicate_admit
 from podfit.node.assignments import pod_assignments
-from podfit.node.managers import ResourceManagers, build_managers
+from podfit.node.managers import ResourceManagers, RestoredState, build_managers
 from podfit.node.metrics import NodeMetrics, new_node_metrics
 from podfit.node.metrics_record import record_topology_admission
-from podfit.node.result import AdmitResult, Hint, RemoveResult
+from podfit.node.result import AdmitResult, Hint, MemoryTableView, RemoveResult
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
@@ -41,11 +41,13 @@ def _hint(h: TopologyHint) -> Hint:
 class Node:
     """A kubelet's view of one node (build it only for a configuration the kubelet accepts)."""
 
-    def __init__(self, machine: Machine, config: KubeletConfig) -> None:
+    def __init__(
+        self, machine: Machine, config: KubeletConfig, restored: RestoredState | None = None
+    ) -> None:
         self.machine = machine
         self.config = config
         self._metrics = new_node_metrics(config.feature_gates.enabled(PLRM))
-        self.managers: ResourceManagers = build_managers(machine, config, self._metrics)
+        self.managers: ResourceManagers = build_managers(machine, config, self._metrics, restored)
         self.allocatable = node_allocatable(machine, config)
         self._pods: dict[str, Pod] = {}  # uid -> admitted pod, in admission order
 
@@ -64,6 +66,19 @@ class Node:
     def metrics(self) -> NodeMetrics:
         """The kubelet's resource-manager metrics of this node (see :mod:`podfit.node.metrics`)."""
         return self._metrics
+
+    def memory_tables(self) -> dict[int, dict[str, MemoryTableView]] | None:
+        """The memory manager's per-NUMA tables (``None`` without the Static policy)."""
+        machine_state = self.managers.memory.state.get_machine_state()
+        if not machine_state:
+            return None
+        return {
+            numa: {
+                kind: MemoryTableView(t.allocatable, t.reserved, t.free)
+                for kind, t in sorted(node.memory_map.items())
+            }
+            for numa, node in sorted(machine_state.items())
+        }
 
     @property
     def pods(self) -> tuple[Pod, ...]:

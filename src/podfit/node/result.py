@@ -19,6 +19,8 @@ __all__ = [
     "Hint",
     "MemoryAssignment",
     "MemoryBlockView",
+    "MemoryTableView",
+    "NodeMemory",
     "PodResourcesView",
     "RemoveResult",
 ]
@@ -104,6 +106,18 @@ class PodResourcesView:
 
 
 @dataclass(frozen=True, slots=True)
+class MemoryTableView:
+    """One memory type on one NUMA node, as the memory manager's machine state holds it."""
+
+    allocatable: int
+    reserved: int
+    free: int
+
+
+NodeMemory = Mapping[int, Mapping[str, MemoryTableView]]
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerAssignment:
     name: str
     kind: str  # init | sidecar | app
@@ -131,6 +145,7 @@ class AdmitResult:
     default_cpuset: int = 0  # the node's shared pool after this step
     pod_cgroup: CgroupValues | None = None
     pod_resources: PodResourcesView | None = None
+    node_memory: NodeMemory | None = None  # the memory manager's tables after this step
     extra: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -140,3 +155,4 @@ class RemoveResult:
     uid: str | None
     removed: bool  # False when the pod was not on the node (never admitted, or already removed)
     default_cpuset: int = 0
+    node_memory: NodeMemory | None = None

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from podfit.model.kubelet_config_validation import ConfigRefusal
 from podfit.model.machine import Machine
 from podfit.model.scenario import AddPod, Scenario
 from podfit.model.startup import kubelet_refusal
+from podfit.node.managers import ManagerStartupError, RestoredState
 from podfit.node.metrics import MetricsSnapshot
 from podfit.node.node import Node
-from podfit.node.result import AdmitResult, RemoveResult
+from podfit.node.result import AdmitResult, NodeMemory, RemoveResult
 
 __all__ = ["SimulationResult", "simulate"]
 
@@ -27,22 +28,33 @@ class SimulationResult:
     error: ConfigRefusal | None
     steps: tuple[Step, ...]
     metrics: MetricsSnapshot | None = None  # the node's metrics after the last event (None: refused)
+    initial_node_memory: NodeMemory | None = None  # the memory manager's tables before any event
+    node: Node | None = field(default=None, compare=False, repr=False)  # the node after the last event
 
 
-def simulate(scenario: Scenario) -> SimulationResult:
-    """The kubelet's decisions for every event of ``scenario`` (or its refusal to start)."""
+def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> SimulationResult:
+    """The kubelet's decisions for every event of ``scenario`` (or its refusal to start).
+
+    ``restored``: the kubelet restarts from these checkpointed manager states (their validation
+    can refuse the start, as the kubelet's does).
+    """
     machine, config = scenario.machine, scenario.kubelet_config
     refusal = kubelet_refusal(config, machine)
     if refusal is not None:
         return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, refusal, ())
-    node = Node(machine, config)
-    initial = node.default_cpuset
+    try:
+        node = Node(machine, config, restored)
+    except ManagerStartupError as exc:
+        failed = ConfigRefusal(exc.reason, exc.message)
+        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, failed, ())
+    initial, initial_memory = node.default_cpuset, node.memory_tables()
     steps: list[Step] = []
     for event in scenario.events:
         if isinstance(event, AddPod):
-            steps.append(node.admit(event.pod))
+            step: Step = node.admit(event.pod)
         else:
-            steps.append(node.remove(key=event.key, uid=event.uid))
+            step = node.remove(key=event.key, uid=event.uid)
+        steps.append(replace(step, node_memory=node.memory_tables()))
     return SimulationResult(
         scenario.name,
         scenario.node_name,
@@ -52,4 +64,6 @@ def simulate(scenario: Scenario) -> SimulationResult:
         None,
         tuple(steps),
         node.metrics.snapshot(),
+        initial_memory,
+        node,
     )

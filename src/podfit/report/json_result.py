@@ -13,6 +13,7 @@ from podfit.node.result import (
     ContainerAssignment,
     Hint,
     MemoryBlockView,
+    NodeMemory,
     PodResourcesView,
     RemoveResult,
 )
@@ -77,6 +78,18 @@ def _pod_resources(v: PodResourcesView | None) -> dict[str, Any] | None:
     }
 
 
+def _node_memory(tables: NodeMemory | None) -> dict[str, Any] | None:
+    if tables is None:
+        return None
+    return {
+        str(numa): {
+            kind: {"allocatable": t.allocatable, "reserved": t.reserved, "free": t.free}
+            for kind, t in by_kind.items()
+        }
+        for numa, by_kind in tables.items()
+    }
+
+
 def _container(c: ContainerAssignment) -> dict[str, Any]:
     return {
         "name": c.name,
@@ -111,6 +124,7 @@ def _add_step(r: AdmitResult) -> dict[str, Any]:
         "defaultCPUSet": format_cpuset(r.default_cpuset),
         "podCgroup": _cgroup(r.pod_cgroup, container=False),
         "podResources": _pod_resources(r.pod_resources),
+        "nodeMemory": _node_memory(r.node_memory),
     }
 
 
@@ -121,6 +135,7 @@ def _remove_step(r: RemoveResult) -> dict[str, Any]:
         "uid": r.uid,
         "removed": r.removed,
         "defaultCPUSet": format_cpuset(r.default_cpuset),
+        "nodeMemory": _node_memory(r.node_memory),
     }
 
 
@@ -134,6 +149,7 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
             "cpuTopology": machine.cpu_topology_rows(),
             "reservedCPUs": format_cpuset(result.reserved_cpus),
             "initialDefaultCPUSet": format_cpuset(result.initial_default_cpuset),
+            "nodeMemory": _node_memory(result.initial_node_memory),
         },
         "error": None
         if result.error is None
