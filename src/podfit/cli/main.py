@@ -10,6 +10,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import yaml
@@ -17,6 +18,10 @@ from rich.console import Console
 
 from podfit import __version__
 from podfit.errors import InputError
+
+if TYPE_CHECKING:
+    from podfit.model.scenario import Scenario
+    from podfit.node.simulation import SimulationResult
 
 EXAMPLES_SIMULATE = """
 \b
@@ -57,6 +62,23 @@ def cli() -> None:
     help="Write the kubelet's resource-manager metrics after the last event to FILE "
     "(Prometheus text format; empty when the kubelet refuses to start).",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the node's CPU map as a self-contained HTML page (see `podfit render`).",
+)
+@click.option(
+    "--restore-from",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Start the kubelet from the cpu_manager_state / memory_manager_state files in DIR "
+    "(a restart: a file it cannot restore is reported as the kubelet's refusal).",
+)
+@click.option(
+    "--checkpoint-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write cpu_manager_state and memory_manager_state after the last event into DIR.",
+)
 def simulate(
     scenario: Path | None,
     machine: Path | None,
@@ -65,10 +87,12 @@ def simulate(
     pod_files: tuple[Path, ...],
     output: str,
     metrics_file: Path | None,
+    html_file: Path | None,
+    restore_from: Path | None,
+    checkpoint_dir: Path | None,
 ) -> None:
     """Run a scenario through the node and show what the kubelet decides for each pod."""
     from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
-    from podfit.node.simulation import simulate as run
     from podfit.report.json_result import dumps_result, result_to_json
     from podfit.report.table import render_table
 
@@ -83,16 +107,42 @@ def simulate(
         )
     else:
         loaded = load_default_scenario()
-    result = run(loaded)
+    result = _run(loaded, restore_from)
+    if checkpoint_dir is not None and result.node is not None:
+        from podfit.io.checkpoints import write_checkpoints
+
+        for path in write_checkpoints(checkpoint_dir, result.node):
+            click.echo(f"wrote {path.resolve()}", err=True)
     if metrics_file is not None:
         from podfit.report.prometheus import render_text
 
         text = "" if result.metrics is None else render_text(result.metrics)
         metrics_file.write_text(text, encoding="utf-8")
+    doc = result_to_json(result)
     if output == "json":
-        click.echo(dumps_result(result_to_json(result)))
+        click.echo(dumps_result(doc))
     else:
         render_table(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
+    if html_file is not None:
+        from podfit.report.render_html import render_html
+
+        html_file.parent.mkdir(parents=True, exist_ok=True)
+        html_file.write_text(render_html(doc, loaded.machine), encoding="utf-8")
+        click.echo(f"CPU map: {html_file.resolve()}", err=output == "json")
+
+
+def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
+    from podfit.node.simulation import SimulationResult, simulate
+
+    if restore_from is None:
+        return simulate(loaded)
+    from podfit.io.checkpoints import restore_from as restore
+    from podfit.model.kubelet_config_validation import ConfigRefusal
+
+    restored = restore(restore_from, loaded.kubelet_config)
+    if isinstance(restored, ConfigRefusal):
+        return SimulationResult(loaded.name, loaded.node_name, loaded.machine, 0, 0, restored, ())
+    return simulate(loaded, restored=restored)
 
 
 @cli.command("capture-machine", epilog="\b\nExample:\n  podfit capture-machine -o node.yaml")
