@@ -245,11 +245,14 @@ def node_map_svg(
 def memory_rows(
     memory: Mapping[str, Mapping[str, Mapping[str, int]]],
 ) -> list[tuple[str, str, int, int, int]]:
-    """``(numa, type, allocatable, reserved, free)`` rows of a step's ``nodeMemory``."""
+    """``(numa, type, allocatable, reserved, free)`` rows of a step's ``nodeMemory`` (memory types a
+    node has none of — e.g. hugepage sizes with no pages — are left out)."""
     out = []
     for numa in sorted(memory, key=lambda n: int(n) if str(n).isdigit() else 1 << 30):
         for mtype in sorted(memory[numa], key=lambda t: (t != "memory", t)):
             v = memory[numa][mtype]
+            if not any(int(v.get(k, 0)) for k in ("allocatable", "reserved", "free")):
+                continue
             out.append(
                 (
                     str(numa),
