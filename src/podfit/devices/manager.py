@@ -4,7 +4,7 @@ Mirrors: devicemanager/topology_hints.go (``GetTopologyHints``, ``GetPodTopology
 ``generateDeviceTopologyHints``) and manager.go (``Allocate``, ``devicesToAllocate``,
 ``filterByAffinity``, init-container device reuse) at v1.36.0 — hints are generated over every NUMA
 mask of the machine (the post-1.36 restriction to the devices' NUMA nodes, kubernetes#138244, is
-not in v1.36.0).
+not in v1.36.0); :meth:`DeviceManager.generate_hints` gives that full list compactly.
 
 Devices are named ``<resource>#<numa>#<index>`` (``#-`` for no NUMA affinity) so that the kubelet's
 "sorted device id" picking order is "lowest NUMA node first".
@@ -12,7 +12,7 @@ Devices are named ``<resource>#<numa>#<index>`` (``#-`` for no NUMA affinity) so
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from podfit.model.machine import Machine
@@ -20,6 +20,7 @@ from podfit.model.pod import Container, Pod
 from podfit.model.qos import pod_limits
 from podfit.topology.bitmask import count, iterate_bit_masks
 from podfit.topology.errors import AdmissionError
+from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import ProviderHints, TopologyHint
 
 __all__ = ["Device", "DeviceManager", "DeviceState"]
@@ -98,8 +99,49 @@ class DeviceManager:
 
     def generate_hints(
         self, resource: str, available: set[str], reusable: set[str], request: int
+    ) -> Sequence[TopologyHint]:
+        """The hints of :meth:`generate_hints_reference` without enumerating every NUMA mask.
+
+        Whether a mask qualifies depends only on its part on the NUMA nodes D that hold devices of
+        ``resource``, and the smallest mask holding ``request`` devices lies inside D. So the full
+        list is: the masks over D that qualify (preferred as in the full enumeration), each also
+        extended by every subset of the other NUMA nodes, not preferred. When D is every NUMA node
+        that is a plain list (identical, same order); otherwise a :class:`HintSpace` (same hints,
+        same iteration order) that the Topology Manager merges without listing it.
+
+        Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (v1.36)
+        """
+        devs = self.devices[resource]
+        holding = {d.numa for d in devs.values() if d.numa is not None}
+        nodes = [n for n in self.numa_ids if n in holding]
+        all_bits = [self._numa_bit(d, resource) for d in devs]
+        avail_bits = [self._numa_bit(d, resource) for d in available]
+        reuse_bits = [self._numa_bit(d, resource) for d in reusable if devs[d].numa is not None]
+        min_size = len(nodes)
+        masks: list[int] = []
+        for mask in iterate_bit_masks(nodes):
+            if sum(1 for b in all_bits if b & mask) >= request and count(mask) < min_size:
+                min_size = count(mask)
+            if any(not (b & mask) for b in reuse_bits):
+                continue
+            if len(reuse_bits) + sum(1 for b in avail_bits if b & mask) >= request:
+                masks.append(mask)
+        base = [TopologyHint(m, count(m) == min_size) for m in masks]
+        free = 0
+        for n in self.numa_ids:
+            if n not in holding:
+                free |= 1 << n
+        if not free or not base:
+            return base
+        return HintSpace(self.numa_ids, base, free)
+
+    def generate_hints_reference(
+        self, resource: str, available: set[str], reusable: set[str], request: int
     ) -> list[TopologyHint]:
-        """Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (v1.36)"""
+        """The literal full enumeration over every NUMA mask of the machine (2^n masks).
+
+        Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (v1.36)
+        """
         all_bits = [self._numa_bit(d, resource) for d in self.devices[resource]]
         avail_bits = [self._numa_bit(d, resource) for d in available]
         reuse_bits = [
@@ -120,8 +162,8 @@ class DeviceManager:
 
     def _hints_for(
         self, requests: Mapping[str, int], allocated: Mapping[str, set[str]], reusable: Mapping[str, set[str]]
-    ) -> dict[str, list[TopologyHint] | None]:
-        out: dict[str, list[TopologyHint] | None] = {}
+    ) -> dict[str, Sequence[TopologyHint] | None]:
+        out: dict[str, Sequence[TopologyHint] | None] = {}
         for resource, requested in sorted(requests.items()):
             if not self._has_topology(resource):
                 out[resource] = None

@@ -16,10 +16,12 @@ from podfit.memory.machine_state import are_groups_equal
 from podfit.memory.state import Block, NUMANodeMap
 from podfit.model.pod import RESOURCE_MEMORY
 from podfit.topology.bitmask import count, get_bits, is_narrower_than, iterate_bit_masks, new_bitmask
+from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import TopologyHint
 
 __all__ = [
     "calculate_hints",
+    "calculate_hints_reference",
     "extend_topology_manager_hint",
     "find_best_hint",
     "get_default_hint",
@@ -30,7 +32,7 @@ __all__ = [
     "select_hint",
 ]
 
-Hints = dict[str, list[TopologyHint]]
+Hints = dict[str, Sequence[TopologyHint]]
 ReusableFor = Mapping[int, Mapping[str, int]]
 """NUMA mask -> resource -> reusable init-container bytes of the pod being placed."""
 
@@ -49,17 +51,27 @@ def _sums(
     return free, allocatable
 
 
-def calculate_hints(machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor) -> Hints:
+def calculate_hints_reference(
+    machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor
+) -> Hints:
     """One hint per NUMA mask (kubelet order) whose free memory plus the pod's reusable memory covers
     every requested resource, skipping single-NUMA masks on nodes that belong to a multi-NUMA group
     and multi-NUMA masks that would mix groups; preferred = as narrow as the narrowest mask whose
     *allocatable* memory could hold the request. An empty result means no NUMA node has room.
+    The literal version over every NUMA mask; :func:`calculate_hints` gives the same hints.
 
     Mirrors: memorymanager/policy_static.go calculateHints / isHintPreferred (v1.36)
     """
-    numa_nodes = sorted(machine_state)
-    min_affinity_size = len(numa_nodes)
-    hints: Hints = {}
+    return _hints_over(machine_state, sorted(machine_state), requested, reusable)
+
+
+def _hints_over(
+    machine_state: NUMANodeMap, numa_nodes: Sequence[int], requested: Mapping[str, int], reusable: ReusableFor
+) -> Hints:
+    """``calculateHints`` restricted to the masks over ``numa_nodes`` (``min_affinity_size``
+    still starts at the number of every NUMA node)."""
+    min_affinity_size = len(machine_state)
+    hints: dict[str, list[TopologyHint]] = {}
     for mask in iterate_bit_masks(numa_nodes):
         bits = get_bits(mask)
         single = len(bits) == 1
@@ -80,13 +92,79 @@ def calculate_hints(machine_state: NUMANodeMap, requested: Mapping[str, int], re
             continue
         for name in requested:
             hints.setdefault(name, []).append(TopologyHint(mask, False))
+    out: Hints = {}
     for name in requested:
         if name in hints:
-            hints[name] = [
+            out[name] = [
                 TopologyHint(h.numa_affinity, count(h.numa_affinity or 0) == min_affinity_size)
                 for h in hints[name]
             ]
-    return hints
+    return out
+
+
+def _idle_empty_nodes(machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor) -> int:
+    """The mask of nodes that cannot matter to a mask beyond making it multi-NUMA: no capacity for
+    any requested resource, no assignment, their own group, in no other node's group and no
+    reusable mask -- or 0 when the shortcut does not apply (then every mask is enumerated)."""
+    if any(size <= 0 for size in requested.values()):
+        return 0
+    empty = 0
+    for node_id, node in machine_state.items():
+        if node.number_of_assignments or node.cells != (node_id,):
+            continue
+        tables = node.memory_map
+        if all(
+            (t := tables.get(name)) is None or (t.allocatable == 0 and t.free == 0) for name in requested
+        ):
+            empty |= 1 << node_id
+    for node_id, node in machine_state.items():
+        if not empty >> node_id & 1:
+            for cell in node.cells:
+                empty &= ~(1 << cell)
+    for mask in reusable:
+        empty &= ~mask
+    return empty
+
+
+def calculate_hints(machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor) -> Hints:
+    """The hints of :func:`calculate_hints_reference`, without enumerating masks of idle empty
+    NUMA nodes (memory-only nodes with no memory, e.g. the 32 extra nodes of a GB200 tray).
+
+    Adding such nodes to a mask changes no sum; it only makes the mask multi-NUMA, so the
+    extension qualifies exactly when the mask does not use an assigned node and its free memory
+    alone covers the request (never preferred: it is wider than the narrowest fit). The result is
+    then a :class:`HintSpace` per resource (same hints, same order).
+
+    Mirrors: memorymanager/policy_static.go calculateHints / isHintPreferred (v1.36)
+    """
+    empty = _idle_empty_nodes(machine_state, requested, reusable)
+    if not empty:
+        return calculate_hints_reference(machine_state, requested, reusable)
+    nodes = sorted(machine_state)
+    core_nodes = [n for n in nodes if not empty >> n & 1]
+    hints = _hints_over(machine_state, core_nodes, requested, reusable)
+    base = next(iter(hints.values()), [])
+    in_base = {h.numa_affinity for h in base}
+    extendable: set[int] = set()
+    for mask in iterate_bit_masks(core_nodes):
+        bits = get_bits(mask)
+        free, allocatable = _sums(machine_state, bits, requested)
+        if any(allocatable[n] < size or free[n] < size for n, size in requested.items()):
+            continue
+        if any(machine_state[n].number_of_assignments > 0 for n in bits):
+            continue
+        if mask not in in_base:
+            return calculate_hints_reference(machine_state, requested, reusable)  # not a base hint
+        extendable.add(mask)
+    if not base:
+        return hints
+    space = HintSpace(nodes, base, empty, extendable)
+    return {name: space for name in hints}
+
+
+def _find_best(hints: Sequence[TopologyHint]) -> TopologyHint:
+    # a HintSpace's extensions are wider than their (base) mask and never preferred
+    return find_best_hint(hints.base if isinstance(hints, HintSpace) else hints)
 
 
 def find_best_hint(hints: Sequence[TopologyHint]) -> TopologyHint:
@@ -124,7 +202,7 @@ def get_default_hint(
             "[memorymanager] failed to get the default NUMA affinity, "
             "no NUMA nodes with enough memory is available"
         )
-    return find_best_hint(hints.get(RESOURCE_MEMORY, [])), None
+    return _find_best(hints.get(RESOURCE_MEMORY, [])), None
 
 
 def is_affinity_satisfy_request(machine_state: NUMANodeMap, mask: int, requested: Mapping[str, int]) -> bool:
@@ -152,12 +230,22 @@ def extend_topology_manager_hint(
     Mirrors: memorymanager/policy_static.go extendTopologyManagerHint (v1.36)
     """
     hints = calculate_hints(machine_state, requested, reusable)
+    memory_hints = hints.get(RESOURCE_MEMORY, [])
+    failed = "[memorymanager] failed to find NUMA nodes to extend the current topology hint"
+    if isinstance(memory_hints, HintSpace) and mask & memory_hints.free:
+        # only extensions contain the mask: the narrowest extendable core that holds the rest
+        wanted, rest = mask & memory_hints.free, mask & ~memory_hints.free
+        cores = [g for g in memory_hints.extendable if g & rest == rest]
+        if not cores:
+            return None, failed
+        best = min(cores, key=lambda g: (g.bit_count(), g))
+        return TopologyHint(best | wanted, False), None
+    if isinstance(memory_hints, HintSpace):
+        memory_hints = memory_hints.base  # an extension is never better than its base mask
     bits = get_bits(mask)
-    filtered = [
-        h for h in hints.get(RESOURCE_MEMORY, []) if is_hint_in_group(bits, get_bits(h.numa_affinity or 0))
-    ]
+    filtered = [h for h in memory_hints if is_hint_in_group(bits, get_bits(h.numa_affinity or 0))]
     if not filtered:
-        return None, "[memorymanager] failed to find NUMA nodes to extend the current topology hint"
+        return None, failed
     return find_best_hint(filtered), None
 
 

@@ -1,26 +1,108 @@
 """The set of merged hints the cartesian product of hint lists can reach, without walking it.
 
-A dynamic programme over the hint lists with two state sets:
+Two passes over the hint lists:
 
 * "still preferred": every hint so far preferred and every concrete mask equal -- the state is
-  that common raw mask (``None`` while only "any" hints were seen);
+  that common raw mask (``None`` while only "any" hints were seen). Preferred merges always win
+  in ``HintMerger.compare``, so when this pass finds one the second pass is skipped.
 * "reachable": the AND of the masks (with the default affinity) of any partial permutation.
+  The step is an AND-convolution of two mask sets; for dense sets on contiguous NUMA ids it is
+  done with a superset zeta / Moebius transform, O(n * 2^n) instead of O(|states| * |hints|).
+  Masks that AND to 0 can never win (``compare`` skips empty masks) and are dropped early.
 
-The reachable step is an AND-convolution of two mask sets. For dense sets on contiguous
-NUMA ids it is done with a superset zeta / Moebius transform, O(n * 2^n) instead of
-O(|states| * |hints|). Masks that AND to 0 can never win (``compare`` skips empty masks) and are
-dropped early.
+A :class:`HintSpace` is a hint list too large to list (a device on a 34-NUMA machine has
+2^34 - 2^32 hints): base hints on some NUMA nodes, each also extended by every subset of the
+remaining ("free") nodes as a non-preferred hint. The reachable pass then works on *families*
+``(core, free)`` = every ``core | y`` with ``y`` a subset of ``free``; families are closed under
+AND, and the best member of a family under ``compare``'s total order is found directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import combinations
+from typing import overload
 
+from podfit.topology.bitmask import get_bits, iterate_bit_masks
 from podfit.topology.hint import TopologyHint
+from podfit.topology.numa_info import NUMADistances, calculate_average_for
 
-__all__ = ["and_convolution", "reachable_merged_hints"]
+__all__ = ["HintSpace", "and_convolution", "reachable_merged_hints"]
 
 _ZETA_MAX_WIDTH = 16
+_MAX_LEN = (1 << 63) - 1
+
+
+class HintSpace(Sequence[TopologyHint]):
+    """The hints ``base`` plus, for each mask ``g`` of ``extendable`` (default: every base mask;
+    always a subset of them), every strict extension ``g | y`` (``y`` a non-empty subset of
+    ``free``), not preferred. Iteration follows ``IterateBitMasks(nodes)`` (the order a
+    full-enumeration hint generator emits); ``free`` must be disjoint from every base mask.
+    """
+
+    __slots__ = ("_index", "base", "extendable", "free", "nodes")
+
+    def __init__(
+        self,
+        nodes: Sequence[int],
+        base: Sequence[TopologyHint],
+        free: int,
+        extendable: Iterable[int] | None = None,
+    ) -> None:
+        self.nodes = tuple(nodes)
+        self.base = tuple(base)
+        self.free = free
+        self._index = {h.numa_affinity: h.preferred for h in self.base}
+        self.extendable = frozenset(self._index if extendable is None else extendable)
+        assert all(m is not None and not m & free for m in self._index), "base masks must avoid free"
+        assert self.extendable <= self._index.keys(), "extendable masks must be base masks"
+
+    def __iter__(self) -> Iterator[TopologyHint]:
+        index, free, ext = self._index, self.free, self.extendable
+        for mask in iterate_bit_masks(self.nodes):
+            core = mask & ~free
+            if core == mask:
+                if core in index:
+                    yield TopologyHint(mask, index[core])
+            elif core in ext:
+                yield TopologyHint(mask, False)
+
+    @property
+    def size(self) -> int:
+        """The exact number of hints (may exceed what ``len()`` can return on 64 NUMA nodes)."""
+        return len(self.base) + len(self.extendable) * ((1 << self.free.bit_count()) - 1)
+
+    def __len__(self) -> int:
+        return min(self.size, _MAX_LEN)  # len() is capped at Py_ssize_t's maximum
+
+    def __bool__(self) -> bool:
+        return bool(self.base)
+
+    @overload
+    def __getitem__(self, i: int) -> TopologyHint: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[TopologyHint]: ...
+    def __getitem__(self, i: int | slice) -> TopologyHint | Sequence[TopologyHint]:
+        return list(self)[i]  # for completeness only: materialises the list
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.nodes, self.base, self.free, self.extendable)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HintSpace):
+            return self._key() == other._key()
+        if isinstance(other, list | tuple):  # the same hints in the same order
+            return self.size == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"HintSpace(nodes={self.nodes!r}, base={list(self.base)!r}, free={self.free:#x}, "
+            f"extendable={sorted(self.extendable)!r})"
+        )
 
 
 def _and_convolution_zeta(left: Iterable[int], right: Iterable[int], width: int) -> set[int]:
@@ -62,38 +144,133 @@ def and_convolution(left: set[int], right: set[int], universe: int) -> set[int]:
     return out
 
 
+def _preferred_candidates(d: int, hint_lists: Sequence[Sequence[TopologyHint]]) -> list[int]:
+    """Masks (non-empty, with the default affinity) of every preferred ``merge_permutation``.
+
+    States: ``only_any`` -- a partial permutation of preferred "any" hints is alive; ``masks`` --
+    the common raw mask of the partial permutations of preferred hints with equal masks.
+    """
+    only_any = True
+    masks: set[int] = set()
+    for hints in hint_lists:
+        preferred_masks: set[int] = set()
+        any_preferred = False
+        for h in hints.base if isinstance(hints, HintSpace) else hints:
+            if h.preferred:
+                if h.numa_affinity is None:
+                    any_preferred = True
+                else:
+                    preferred_masks.add(h.numa_affinity)
+        new_masks = masks if any_preferred else masks & preferred_masks
+        if only_any:
+            new_masks = new_masks | {m for m in preferred_masks if m & d}
+            only_any = any_preferred
+        masks = new_masks
+        if not masks and not only_any:
+            return []
+    out = {d & p for p in masks}
+    if only_any:
+        out.add(d)
+    out.discard(0)
+    return sorted(out)
+
+
+def _reachable_masks(d: int, hint_lists: Sequence[Sequence[TopologyHint]]) -> list[int]:
+    reachable: set[int] = {d} if d else set()
+    for hints in hint_lists:
+        concrete = {h.numa_affinity & d for h in hints if h.numa_affinity is not None}
+        new_reachable = and_convolution(reachable, concrete, d)
+        if any(h.numa_affinity is None for h in hints):
+            new_reachable |= reachable
+        reachable = new_reachable
+        if not reachable:
+            return []
+    return sorted(reachable)
+
+
+def _reachable_families(d: int, hint_lists: Sequence[Sequence[TopologyHint]]) -> set[tuple[int, int]]:
+    """Reachable merged masks as families ``(core, free)`` (every ``core | y``, ``y`` within free)."""
+    families: set[tuple[int, int]] = {(d, 0)} if d else set()
+    for hints in hint_lists:
+        if isinstance(hints, HintSpace):
+            free, ext = hints.free & d, hints.extendable
+            step = {
+                (h.numa_affinity & d, free if h.numa_affinity in ext else 0)
+                for h in hints.base
+                if h.numa_affinity is not None
+            }
+            keep = False
+        else:
+            step = {(h.numa_affinity & d, 0) for h in hints if h.numa_affinity is not None}
+            keep = any(h.numa_affinity is None for h in hints)
+        new: set[tuple[int, int]] = set(families) if keep else set()
+        for c1, f1 in families:
+            u1 = c1 | f1
+            for c2, f2 in step:
+                core = c1 & c2
+                free = u1 & (c2 | f2) & ~core
+                if core or free:
+                    new.add((core, free))
+        families = new
+        if not families:
+            break
+    return families
+
+
+def _family_best(
+    core: int, free: int, best_count: int, distances: NUMADistances | None
+) -> int | None:
+    """The member of a family that ``compare`` ranks first among non-preferred hints (``None``:
+    the family holds only the empty mask)."""
+    base = core.bit_count()
+    kmin, kmax = max(base, 1), base + free.bit_count()
+    if kmax == 0:
+        return None
+    if kmin <= best_count <= kmax:
+        k = best_count  # count == B beats every other band
+    elif best_count > kmax:
+        k = kmax  # below B: the largest count wins
+    else:
+        k = kmin  # above B: the fitter (narrower first) wins
+    extra = k - base
+    bits = get_bits(free)
+    if distances is None or extra == 0:
+        return core | sum(1 << b for b in bits[:extra])  # narrowest: the numerically lowest
+    best: tuple[float, int] | None = None
+    for combo in combinations(bits, extra):
+        mask = core | sum(1 << b for b in combo)
+        key = (calculate_average_for(distances, mask), mask)
+        if best is None or key < best:
+            best = key
+    assert best is not None
+    return best[1]
+
+
 def reachable_merged_hints(
-    default_affinity: int, hint_lists: Sequence[Sequence[TopologyHint]]
+    default_affinity: int,
+    hint_lists: Sequence[Sequence[TopologyHint]],
+    best_count: int = 0,
+    distances: NUMADistances | None = None,
 ) -> list[TopologyHint]:
     """The merged hints the winner is chosen from: every distinct preferred ``merge_permutation``
-    result with a non-empty mask; only if there is none, every distinct non-empty merged mask
-    (all of them non-preferred then).
+    result with a non-empty mask; only if there is none, the distinct non-empty merged masks (all
+    non-preferred then) -- or, when a list is a :class:`HintSpace`, the best member of each
+    reachable family under ``compare``'s order given ``best_count`` (B) and, for
+    prefer-closest-numa-nodes, the distance rows indexed by NUMA id.
 
     Preferred merges always beat non-preferred ones in ``HintMerger.compare``, so the second set
     is only needed when the first is empty -- and then every permutation with a non-empty mask is
     non-preferred, so the plain set of reachable non-empty AND masks is exactly the candidate set.
     """
     d = default_affinity
-    # raw common mask of the still-preferred partial permutations (None: only "any" hints so far)
-    preferred: set[int | None] = {None}
-    # every reachable AND of the masks (with the default affinity), whatever the preference
-    reachable: set[int] = {d} if d else set()
-    for hints in hint_lists:
-        preferred_masks = {h.numa_affinity for h in hints if h.preferred and h.numa_affinity is not None}
-        concrete = {h.numa_affinity & d for h in hints if h.numa_affinity is not None}
-        any_preferred = any(h.preferred and h.numa_affinity is None for h in hints)
-        any_hint = any(h.numa_affinity is None for h in hints)
-        new_preferred: set[int | None] = set(preferred) if any_preferred else set()
-        if None in preferred:
-            new_preferred |= {m for m in preferred_masks if m & d}
-        new_preferred |= {p for p in preferred if p in preferred_masks}
-        new_reachable = and_convolution(reachable, concrete, d)
-        if any_hint:
-            new_reachable |= reachable
-        preferred, reachable = new_preferred, new_reachable
-        if not reachable:
-            return []
-    out = sorted({d if p is None else d & p for p in preferred} - {0})
-    if out:
-        return [TopologyHint(m, True) for m in out]
-    return [TopologyHint(m, False) for m in sorted(reachable)]
+    preferred = _preferred_candidates(d, hint_lists)
+    if preferred:
+        return [TopologyHint(m, True) for m in preferred]
+    if not any(isinstance(h, HintSpace) for h in hint_lists):
+        return [TopologyHint(m, False) for m in _reachable_masks(d, hint_lists)]
+    out: set[int] = set()
+    for core, free in _reachable_families(d, hint_lists):
+        mask = _family_best(core, free, best_count, distances)
+        if mask is not None:
+            out.add(mask)
+    return [TopologyHint(m, False) for m in sorted(out)]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from podfit.model.policy_options import TopologyManagerOptions
-from podfit.topology.fastmerge import reachable_merged_hints
+from podfit.topology.fastmerge import HintSpace, reachable_merged_hints
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.numa_info import NUMAInfo
 
@@ -63,13 +63,13 @@ def merge_permutation(default_affinity: int, permutation: Sequence[TopologyHint]
     return TopologyHint(merged, preferred)
 
 
-def filter_providers_hints(providers_hints: Sequence[ProviderHints]) -> list[list[TopologyHint]]:
+def filter_providers_hints(providers_hints: Sequence[ProviderHints]) -> list[Sequence[TopologyHint]]:
     """One hint list per resource: a provider with no hints at all, or a resource with ``None``,
     becomes ``[any, preferred]``; a resource with an empty list becomes ``[any, not preferred]``.
 
     Mirrors: topologymanager/policy.go filterProvidersHints (v1.36)
     """
-    out: list[list[TopologyHint]] = []
+    out: list[Sequence[TopologyHint]] = []
     for hints in providers_hints:
         if not hints:
             out.append([_ANY_PREFERRED])
@@ -77,8 +77,10 @@ def filter_providers_hints(providers_hints: Sequence[ProviderHints]) -> list[lis
         for resource_hints in hints.values():
             if resource_hints is None:
                 out.append([_ANY_PREFERRED])
-            elif len(resource_hints) == 0:
+            elif not resource_hints:
                 out.append([_ANY_NOT_PREFERRED])
+            elif isinstance(resource_hints, HintSpace):
+                out.append(resource_hints)  # kept compact: never listed
             else:
                 out.append(list(resource_hints))
     return out
@@ -90,7 +92,8 @@ def narrowest_hint(hints: Sequence[TopologyHint]) -> TopologyHint | None:
     Mirrors: topologymanager/policy.go narrowestHint (v1.36)
     """
     best: TopologyHint | None = None
-    for hint in hints:
+    # a HintSpace's extensions are strict supersets of its base masks: never the narrowest
+    for hint in hints.base if isinstance(hints, HintSpace) else hints:
         if hint.numa_affinity is None:
             continue
         if best is None:
@@ -132,7 +135,7 @@ class HintMerger:
     """The merge of one admission: the hint lists, B and the mask comparison to use."""
 
     numa_info: NUMAInfo
-    hints: tuple[tuple[TopologyHint, ...], ...]
+    hints: tuple[Sequence[TopologyHint], ...]
     best_non_preferred_affinity_count: int
     prefer_closest: bool
 
@@ -202,7 +205,11 @@ class HintMerger:
         """The same winner as ``merge`` without walking the product (see the module docstring)."""
         default = self.numa_info.default_affinity_mask()
         best: TopologyHint | None = None
-        for candidate in reachable_merged_hints(default, self.hints):
+        distances = self.numa_info.distances if self.prefer_closest else None
+        candidates = reachable_merged_hints(
+            default, self.hints, self.best_non_preferred_affinity_count, distances
+        )
+        for candidate in candidates:
             best = self.compare(best, candidate)
         return best if best is not None else TopologyHint(default, False)
 
@@ -214,7 +221,7 @@ def new_hint_merger(
     opts: TopologyManagerOptions,
 ) -> HintMerger:
     """Mirrors: topologymanager/policy.go NewHintMerger (v1.36)"""
-    frozen = tuple(tuple(h) for h in hints)
+    frozen = tuple(h if isinstance(h, HintSpace) else tuple(h) for h in hints)
     return HintMerger(
         numa_info=numa_info,
         hints=frozen,

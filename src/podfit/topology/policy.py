@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from podfit.model.policy_options import TopologyManagerOptions
+from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.merge import POLICY_SINGLE_NUMA_NODE, filter_providers_hints, new_hint_merger
 from podfit.topology.numa_info import NUMAInfo
@@ -41,10 +42,12 @@ def filter_single_numa_hints(
     """
     out: list[list[TopologyHint]] = []
     for hints in all_resources_hints:
+        # a HintSpace's extensions are never preferred: only its base hints can pass
+        source = hints.base if isinstance(hints, HintSpace) else hints
         out.append(
             [
                 h
-                for h in hints
+                for h in source
                 if h.preferred and (h.numa_affinity is None or h.numa_affinity.bit_count() == 1)
             ]
         )

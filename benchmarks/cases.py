@@ -1,0 +1,420 @@
+"""The benchmark cases: each builds its input once and offers the fast call, the reference call
+on the same input where it is feasible, and a check that the fast answer is the reference's.
+
+Used by ``benchmarks/run.py`` (timed) and ``tests/benchmarks/test_smoke.py`` (run once, checked).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from podfit.cpu import policy_static as cpu_policy_static
+from podfit.cpu.hints import generate_cpu_topology_hints, generate_cpu_topology_hints_reference
+from podfit.cpu.policy_static import StaticPolicy, new_static_policy
+from podfit.memory import hints as memory_hints
+from podfit.memory import policy_static as memory_policy_static
+from podfit.memory.hints import calculate_hints_reference
+from podfit.model.machine import Machine
+from podfit.model.machine_build import synthetic_machine
+from podfit.model.policy_options import CPUManagerOptions, TopologyManagerOptions
+from podfit.model.presets import preset_machine
+from podfit.model.scenario import scenario_from_dict
+from podfit.node.node import Node
+from podfit.topology.hint import TopologyHint
+from podfit.topology.numa_info import NUMAInfo
+from podfit.topology.policy import new_policy
+
+
+@dataclass
+class Case:
+    """One benchmark input. ``run`` is timed; ``reference`` (if any) is timed for the ratio;
+    ``check`` raises AssertionError unless the fast answer equals the reference's."""
+
+    run: Callable[[], object]
+    check: Callable[[], None]
+    reference: Callable[[], object] | None = None
+    ops: Callable[[], Iterator[Callable[[], object]]] | None = None  # per-op timing (p50/p99)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    target: str  # the issue's target, as written there
+    limit_ns: float | None  # median must be <= this (None: no target, reported only)
+    build: Callable[[bool], Case]  # quick=True: a smaller smoke-test variant where it matters
+    p99_limit_ns: float | None = None
+    throughput_per_s: float | None = None  # target as cycles per second instead of a time
+
+
+# ----- topology manager merge ---------------------------------------------------------------
+def _merge_case(
+    numa: int,
+    providers: list[list[TopologyHint]],
+    policy: str,
+    ref_ok: bool,
+    expected: TopologyHint | None,
+    small: tuple[int, list[list[TopologyHint]]] | None = None,
+) -> Case:
+    info = NUMAInfo(nodes=tuple(range(numa)))
+    opts = TopologyManagerOptions(max_allowable_numa_nodes=64)
+    provider_hints = [{f"r{i}": hs} for i, hs in enumerate(providers)]
+    fast = new_policy(policy, info, opts)
+    ref = new_policy(policy, info, opts, exact_reference=True)
+
+    def check() -> None:
+        got = fast.merge(provider_hints)
+        if ref_ok:
+            assert got == ref.merge(provider_hints)
+        elif small is not None:
+            # the product is too large for the reference: the same shape, 2 providers, <= 8 NUMA
+            s_info = NUMAInfo(nodes=tuple(range(small[0])))
+            s_hints = [{f"r{i}": hs} for i, hs in enumerate(small[1])]
+            s_fast = new_policy(policy, s_info, opts).merge(s_hints)
+            assert s_fast == new_policy(policy, s_info, opts, exact_reference=True).merge(s_hints)
+        if expected is not None:
+            assert got[0] == expected, got
+
+    return Case(
+        run=lambda: fast.merge(provider_hints),
+        check=check,
+        reference=(lambda: ref.merge(provider_hints)) if ref_ok else None,
+    )
+
+
+def _all_masks(numa: int, preferred: Callable[[int], bool]) -> list[TopologyHint]:
+    return [TopologyHint(m, preferred(m)) for m in range(1, 1 << numa)]
+
+
+def merge_typical(quick: bool) -> Case:
+    hints = [TopologyHint(0b01, True), TopologyHint(0b10, True), TopologyHint(0b11, False)]
+    return _merge_case(2, [hints, hints, hints], "restricted", True, TopologyHint(0b01, True))
+
+
+def merge_many(numa: int, quick: bool, preferred: bool = True) -> Case:
+    n = min(numa, 6) if quick else numa
+    single = (lambda m: m.bit_count() == 1) if preferred else (lambda m: False)
+    hints = _all_masks(n, single)
+    expected = TopologyHint(1, True) if preferred else None
+    small_n = min(n, 8)
+    small = (small_n, [_all_masks(small_n, single)] * 2)
+    return _merge_case(n, [hints] * 4, "best-effort", False, expected, small)
+
+
+# ----- full admissions through the node ---------------------------------------------------
+def _scenario(machine: dict[str, Any], config: dict[str, Any]) -> tuple[Machine, Any]:
+    doc = {
+        "kind": "Scenario",
+        "metadata": {"name": "bench"},
+        "node": machine,
+        "kubeletConfig": {
+            "apiVersion": "kubelet.config.k8s.io/v1beta1",
+            "kind": "KubeletConfiguration",
+            **config,
+        },
+        "events": [],
+    }
+    sc = scenario_from_dict(doc)
+    return sc.machine, sc.kubelet_config
+
+
+def _pod(name: str, containers: list[dict[str, str]]) -> Any:
+    doc = {
+        "kind": "Scenario",
+        "metadata": {"name": "p"},
+        "node": {"machine": {"sockets": 1, "coresPerNUMANode": 1, "threadsPerCore": 1}},
+        "kubeletConfig": {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"},
+        "events": [
+            {
+                "add": {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {"name": name},
+                    "spec": {
+                        "containers": [
+                            {"name": f"c{i}", "resources": {"limits": limits}}
+                            for i, limits in enumerate(containers)
+                        ]
+                    },
+                }
+            }
+        ],
+    }
+    return scenario_from_dict(doc).events[0].pod
+
+
+@contextmanager
+def reference_mode(node: Node) -> Iterator[None]:
+    """The node with every fast path swapped for its literal reference (benchmark use only)."""
+    m = node.managers
+    saved_policy = m.topology_policy
+    saved_cpu = cpu_policy_static.generate_cpu_topology_hints
+    saved_mem = memory_hints.calculate_hints
+    m.topology_policy = dataclasses.replace(saved_policy, exact_reference=True)
+    m.devices.generate_hints = m.devices.generate_hints_reference  # type: ignore[method-assign]
+    cpu_policy_static.generate_cpu_topology_hints = generate_cpu_topology_hints_reference  # type: ignore[assignment]
+    memory_hints.calculate_hints = memory_policy_static.calculate_hints = calculate_hints_reference  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        m.topology_policy = saved_policy
+        del m.devices.generate_hints
+        cpu_policy_static.generate_cpu_topology_hints = saved_cpu  # type: ignore[assignment]
+        memory_hints.calculate_hints = memory_policy_static.calculate_hints = saved_mem  # type: ignore[assignment]
+
+
+def _cycle(node: Node, pod: Any) -> object:
+    result = node.admit(pod)
+    node.remove(uid=pod.uid)
+    return result
+
+
+def _admission_case(machine: Machine, config: Any, pod: Any, ref_ok: bool) -> Case:
+    node = Node(machine, config)
+
+    def reference() -> object:
+        with reference_mode(node):
+            return _cycle(node, pod)
+
+    def check() -> None:
+        got = _cycle(node, pod)
+        if ref_ok:
+            assert got == reference()
+
+    return Case(run=lambda: _cycle(node, pod), check=check, reference=reference if ref_ok else None)
+
+
+GB200_CONFIG = {
+    "cpuManagerPolicy": "static",
+    "reservedSystemCPUs": "0",
+    "memoryManagerPolicy": "Static",
+    "kubeReserved": {"memory": "1Gi"},
+    "reservedMemory": [{"numaNode": 0, "limits": {"memory": "1124Mi"}}],
+    "topologyManagerPolicy": "restricted",
+    "topologyManagerScope": "pod",
+    "topologyManagerPolicyOptions": {"max-allowable-numa-nodes": "64"},
+}
+GPU_POD = [{"cpu": "4", "memory": "8Gi", "nvidia.com/gpu": "1"}]
+# needs both Grace sockets: no preferred merge exists, so the non-preferred (family) path runs
+GPU_POD_WIDE = [{"cpu": "100", "memory": "8Gi", "nvidia.com/gpu": "3"}]
+
+
+def gb200_admission(
+    quick: bool, pod_spec: list[dict[str, str]] = GPU_POD, policy: str = "restricted"
+) -> Case:
+    full = preset_machine("gb200-tray")
+    machine, config = _scenario(
+        {"preset": "gb200-tray"}, {**GB200_CONFIG, "topologyManagerPolicy": policy}
+    )
+    assert machine.num_numa_nodes == full.num_numa_nodes == 34
+    case = _admission_case(machine, config, _pod("gpu", pod_spec), ref_ok=False)
+    # the reference enumerates 2^34 device masks: check on the same tray cut to 10 NUMA nodes
+    small = dataclasses.replace(full, numa_nodes=full.numa_nodes[:10], name="gb200-10")
+    small_case = _admission_case(small, config, _pod("gpu", pod_spec), ref_ok=True)
+
+    def check() -> None:
+        got = _cycle(Node(machine, config), _pod("gpu", pod_spec))
+        small_case.check()
+        # same decision on 34 nodes as on the 10-node cut (the extra nodes are memory-only)
+        assert got == _cycle(Node(small, config), _pod("gpu", pod_spec))
+
+    case.check = check
+    case.note = "reference (2^34 device masks) infeasible; checked against the reference on a 10-NUMA cut"
+    return case
+
+
+def admit_release_cycle(quick: bool) -> Case:
+    machine, config = _scenario(
+        {"machine": {"sockets": 2, "coresPerNUMANode": 8, "threadsPerCore": 2, "memoryPerNUMANode": "64Gi"}},
+        {
+            "cpuManagerPolicy": "static",
+            "reservedSystemCPUs": "0",
+            "memoryManagerPolicy": "Static",
+            "kubeReserved": {"memory": "1Gi"},
+            "reservedMemory": [{"numaNode": 0, "limits": {"memory": "1124Mi"}}],
+            "topologyManagerPolicy": "restricted",
+            "topologyManagerScope": "pod",
+        },
+    )
+    pod = _pod("g", [{"cpu": "2", "memory": "1Gi"}, {"cpu": "2", "memory": "1Gi"}])
+    return _admission_case(machine, config, pod, ref_ok=True)
+
+
+# ----- CPU manager --------------------------------------------------------------------------
+def cpu_hints(numa: int, quick: bool) -> Case:
+    machine = synthetic_machine(
+        sockets=2, numa_nodes_per_socket=max(1, numa // 2), cores_per_numa_node=4, threads_per_core=2
+    )
+    opts = CPUManagerOptions()
+    available = machine.all_cpus & ~1
+
+    def args() -> tuple[Any, ...]:
+        return (machine, opts, available, 0, 6)
+
+    def check() -> None:
+        assert generate_cpu_topology_hints(*args()) == generate_cpu_topology_hints_reference(*args())
+
+    return Case(
+        run=lambda: generate_cpu_topology_hints(*args()),
+        check=check,
+        reference=lambda: generate_cpu_topology_hints_reference(*args()),
+    )
+
+
+class _NoGates:
+    def enabled(self, name: str) -> bool:
+        return False
+
+
+CPU_OPTION_SETS = {
+    "packed": CPUManagerOptions(),
+    "full-pcpus-only": CPUManagerOptions(full_physical_cpus_only=True),
+    "distribute-cpus-across-numa": CPUManagerOptions(distribute_cpus_across_numa=True),
+    "distribute-cpus-across-numa+full-pcpus-only": CPUManagerOptions(
+        distribute_cpus_across_numa=True, full_physical_cpus_only=True
+    ),
+    "distribute-cpus-across-cores": CPUManagerOptions(distribute_cpus_across_cores=True),
+    "prefer-align-cpus-by-uncorecache": CPUManagerOptions(prefer_align_by_uncore_cache=True),
+    "align-by-socket": CPUManagerOptions(align_by_socket=True),
+}
+CPU_REQUESTS = (2, 4, 8, 6, 16, 2, 32, 4, 10, 2, 12, 8, 24, 4, 2, 64, 6, 2, 8, 4)
+
+
+def cpu_allocation(quick: bool) -> Case:
+    machine = preset_machine("topoDualSocketMultiNumaPerSocketHTLarge")
+    assert (machine.num_sockets, machine.num_numa_nodes, machine.num_cpus) == (2, 8, 256)
+    policies: list[StaticPolicy] = []
+    for opts in CPU_OPTION_SETS.values():
+        p = new_static_policy(machine, 0, 0, opts, _NoGates())
+        assert isinstance(p, StaticPolicy), p
+        policies.append(p)
+    rounds = 1 if quick else 5
+
+    def ops() -> Iterator[Callable[[], object]]:
+        # a deterministic allocate/free sequence per option set: each op is one takeByTopology
+        for policy in policies:
+            free = machine.all_cpus
+            held: list[int] = []
+            for _ in range(rounds):
+                for n in CPU_REQUESTS:
+                    while held and free.bit_count() < n:
+                        free |= held.pop(0)
+                    avail = free
+
+                    def op(policy: StaticPolicy = policy, avail: int = avail, n: int = n) -> int:
+                        return policy.take_by_topology(avail, n)
+
+                    got = op()
+                    assert got.bit_count() == n and got & ~avail == 0
+                    free &= ~got
+                    held.append(got)
+                    yield op
+
+    def run() -> object:
+        return [op() for op in ops()]
+
+    def check() -> None:
+        run()
+
+    return Case(run=run, check=check, ops=ops, note="no separate reference: one kubelet-order implementation")
+
+
+# ----- memory manager -----------------------------------------------------------------------
+def memory_allocation(quick: bool) -> Case:
+    machine, config = _scenario(
+        {
+            "machine": {
+                "sockets": 2,
+                "coresPerNUMANode": 4,
+                "threadsPerCore": 2,
+                "memoryPerNUMANode": "64Gi",
+                "hugepages2MiPerNUMANode": "4Gi",
+            }
+        },
+        {
+            "cpuManagerPolicy": "none",
+            "memoryManagerPolicy": "Static",
+            "kubeReserved": {"memory": "1Gi"},
+            "reservedMemory": [{"numaNode": 0, "limits": {"memory": "1124Mi"}}],
+            "topologyManagerPolicy": "single-numa-node",
+        },
+    )
+    node = Node(machine, config)
+    mm = node.managers.memory
+    pod = _pod("m", [{"cpu": "1", "memory": "2Gi", "hugepages-2Mi": "512Mi"}])
+    container = pod.containers[0]
+    hint = TopologyHint(0b01, True)
+
+    def allocate() -> object:
+        return mm.policy.allocate(mm.state, pod, container, hint)
+
+    def release() -> None:
+        mm.policy.remove_container(mm.state, pod.uid, container.name)
+
+    def ops() -> Iterator[Callable[[], object]]:
+        for _ in range(1 if quick else 200):
+            release()
+            yield allocate
+        release()
+
+    def check() -> None:
+        assert allocate() is None
+        blocks = mm.state.get_memory_blocks(pod.uid, container.name)
+        assert [tuple(b.numa_affinity) for b in blocks] == [(0,), (0,)], blocks
+        release()
+
+    return Case(run=allocate, check=check, ops=ops, note="timed: Allocate only (the release is not timed)")
+
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark("merge: 2 NUMA, 3 providers x 3 hints", "<= 5 us", 5e3, merge_typical),
+    Benchmark(
+        "merge: 8 NUMA, 4 providers x 255 hints (upstream shape)",
+        "<= 5 ms (Go: 258 s)",
+        5e6,
+        lambda q: merge_many(8, q),
+    ),
+    Benchmark(
+        "merge: 8 NUMA, 4 x 255 hints, none preferred (extra)",
+        "-",
+        None,
+        lambda q: merge_many(8, q, preferred=False),
+    ),
+    Benchmark("merge: 16 NUMA, 4 providers x 65,535 hints", "<= 250 ms", 250e6, lambda q: merge_many(16, q)),
+    Benchmark(
+        "full admission: 34 NUMA GB200 tray, max-allowable-numa-nodes=64 (admit+release)",
+        "<= 10 ms",
+        10e6,
+        gb200_admission,
+    ),
+    Benchmark(
+        "full admission: 34 NUMA GB200 tray, 3 GPUs + 100 CPUs across both sockets, best-effort (extra)",
+        "-",
+        None,
+        lambda q: gb200_admission(q, GPU_POD_WIDE, "best-effort"),
+    ),
+    Benchmark("CPU hints: 2 NUMA", "<= 5 us", 5e3, lambda q: cpu_hints(2, q)),
+    Benchmark("CPU hints: 8 NUMA", "<= 100 us", 100e3, lambda q: cpu_hints(8, q)),
+    Benchmark("CPU hints: 16 NUMA", "<= 20 ms", 20e6, lambda q: cpu_hints(16 if not q else 6, q)),
+    Benchmark(
+        "static CPU allocation: 2 sockets / 8 NUMA / 256 CPUs, every option",
+        "p50 <= 30 us, p99 <= 200 us",
+        30e3,
+        cpu_allocation,
+        p99_limit_ns=200e3,
+    ),
+    Benchmark(
+        "memory manager Allocate: memory + hugepages-2Mi, 2 NUMA", "<= 15 us", 15e3, memory_allocation
+    ),
+    Benchmark(
+        "admit + release: 2-container Guaranteed pod, pod scope, 2 NUMA",
+        ">= 20,000 cycles/s",
+        1e9 / 20000,
+        admit_release_cycle,
+        throughput_per_s=20000,
+    ),
+)
