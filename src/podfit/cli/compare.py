@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from podfit.cli.options import scenario_input
+
+if TYPE_CHECKING:
+    from podfit.model.scenario import Scenario
 
 __all__ = ["command"]
 
@@ -25,20 +33,6 @@ pod-level in pod scope, pod-level in container scope, and pod-level under each t
 
 
 @click.command("compare", epilog=EPILOG)
-@click.argument("scenario", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--machine", type=click.Path(path_type=Path, dir_okay=False), help="Machine description file.")
-@click.option("--preset", help="A named machine preset instead of --machine (see `podfit presets`).")
-@click.option(
-    "--kubelet-config", type=click.Path(path_type=Path, dir_okay=False), help="KubeletConfiguration."
-)
-@click.option(
-    "-f",
-    "--filename",
-    "pod_files",
-    multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Pod manifest file(s). Repeatable.",
-)
 @click.option(
     "--fill",
     is_flag=True,
@@ -50,35 +44,35 @@ pod-level in pod scope, pod-level in container scope, and pod-level under each t
     help="Scope of the per-topology-policy rows (default: the configured topologyManagerScope).",
 )
 @click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@scenario_input
 def command(
-    scenario: Path | None,
-    machine: Path | None,
-    preset: str | None,
-    kubelet_config: Path | None,
-    pod_files: tuple[Path, ...],
+    loaded: Scenario,
     fill: bool,
     scope: str | None,
     output: str,
 ) -> None:
     """Run the same workload under the per-container (pre-1.36) model and the pod-level models
     (KEP-5526), and show the cores saved and the extra pods that fit."""
+    from podfit.compare.models import models_for
     from podfit.compare.run import compare
-    from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
     from podfit.report.compare_table import comparison_to_json, dumps_comparison, render_comparison
 
-    parts = machine or preset or kubelet_config or pod_files
-    if scenario is not None and parts:
-        raise click.UsageError("give a SCENARIO file or --machine/--preset/--kubelet-config/-f, not both")
-    if scenario is not None:
-        loaded = load_scenario(scenario)
-    elif parts:
-        loaded = scenario_from_parts(
-            machine=machine, preset=preset, kubelet_config=kubelet_config, pod_files=pod_files
-        )
-    else:
-        loaded = load_default_scenario()
-    result = compare(loaded, scope=scope, fill=fill)
+    with _progress("comparing models", len(models_for(loaded.kubelet_config, scope))) as advance:
+        result = compare(loaded, scope=scope, fill=fill, on_model=advance)
     if output == "json":
         click.echo(dumps_comparison(comparison_to_json(result)))
     else:
         render_comparison(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
+
+
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on stderr while ``total`` steps run (only on a terminal: nothing in pipes)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _item: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda _item: progress.advance(task)

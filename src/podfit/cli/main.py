@@ -17,6 +17,7 @@ import yaml
 from rich.console import Console
 
 from podfit import __version__
+from podfit.cli.options import scenario_input
 from podfit.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,8 +28,9 @@ EXAMPLES_SIMULATE = """
 \b
 Examples:
   podfit simulate                                  # the built-in default scenario
-  podfit simulate examples/db.yaml --output json   # a scenario file, JSON contract
-  podfit simulate --preset dual-socket-intel-ht --kubelet-config kubelet.yaml -f pod.yaml
+  podfit simulate examples/cpu-static-qos-classes.yaml --output json   # a scenario file, JSON contract
+  podfit simulate --preset xeon-gold-6230-2s --kubelet-config kubelet.yaml -f pod.yaml
+  podfit simulate --html page.html --metrics metrics.prom --checkpoint-dir state/
 """
 
 
@@ -40,20 +42,6 @@ def cli() -> None:
 
 
 @cli.command(epilog=EXAMPLES_SIMULATE)
-@click.argument("scenario", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--machine", type=click.Path(path_type=Path, dir_okay=False), help="Machine description file.")
-@click.option("--preset", help="A named machine preset instead of --machine (see `podfit presets`).")
-@click.option(
-    "--kubelet-config", type=click.Path(path_type=Path, dir_okay=False), help="KubeletConfiguration."
-)
-@click.option(
-    "-f",
-    "--filename",
-    "pod_files",
-    multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Pod manifest file(s); multi-document YAML and kind: List accepted. Repeatable.",
-)
 @click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
     "--metrics",
@@ -79,12 +67,9 @@ def cli() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Write cpu_manager_state and memory_manager_state after the last event into DIR.",
 )
+@scenario_input
 def simulate(
-    scenario: Path | None,
-    machine: Path | None,
-    preset: str | None,
-    kubelet_config: Path | None,
-    pod_files: tuple[Path, ...],
+    loaded: Scenario,
     output: str,
     metrics_file: Path | None,
     html_file: Path | None,
@@ -92,21 +77,9 @@ def simulate(
     checkpoint_dir: Path | None,
 ) -> None:
     """Run a scenario through the node and show what the kubelet decides for each pod."""
-    from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
     from podfit.report.json_result import dumps_result, result_to_json
     from podfit.report.table import render_table
 
-    parts = machine or preset or kubelet_config or pod_files
-    if scenario is not None and parts:
-        raise click.UsageError("give a SCENARIO file or --machine/--preset/--kubelet-config/-f, not both")
-    if scenario is not None:
-        loaded = load_scenario(scenario)
-    elif parts:
-        loaded = scenario_from_parts(
-            machine=machine, preset=preset, kubelet_config=kubelet_config, pod_files=pod_files
-        )
-    else:
-        loaded = load_default_scenario()
     result = _run(loaded, restore_from)
     if checkpoint_dir is not None and result.node is not None:
         from podfit.io.checkpoints import write_checkpoints

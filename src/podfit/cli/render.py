@@ -4,8 +4,14 @@ coloured by owner, with a step control to walk through the scenario's events."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+from podfit.cli.options import scenario_input
+
+if TYPE_CHECKING:
+    from podfit.model.scenario import Scenario
 
 EXAMPLES_RENDER = """
 \b
@@ -19,18 +25,6 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
 @click.command("render", epilog=EXAMPLES_RENDER)
-@click.argument("scenario", required=False, type=_FILE)
-@click.option("--machine", type=_FILE, help="Machine description file.")
-@click.option("--preset", help="A named machine preset instead of --machine (see `podfit presets`).")
-@click.option("--kubelet-config", type=_FILE, help="KubeletConfiguration.")
-@click.option(
-    "-f",
-    "--filename",
-    "pod_files",
-    multiple=True,
-    type=_FILE,
-    help="Pod manifest file(s); multi-document YAML and kind: List accepted. Repeatable.",
-)
 @click.option(
     "--output", "-o", "out", type=_FILE, help="HTML file to write [default: podfit-<scenario>.html]."
 )
@@ -41,12 +35,9 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
     type=click.IntRange(min=0),
     help="Step shown when the page opens (0 = before any event) [default: the last].",
 )
+@scenario_input
 def command(
-    scenario: Path | None,
-    machine: Path | None,
-    preset: str | None,
-    kubelet_config: Path | None,
-    pod_files: tuple[Path, ...],
+    loaded: Scenario,
     out: Path | None,
     svg_out: Path | None,
     png_out: Path | None,
@@ -54,23 +45,11 @@ def command(
 ) -> None:
     """Draw the node (sockets, NUMA nodes, L3 groups, cores, threads) with every CPU coloured by
     its owner after each event, and write it as an HTML page you can step through."""
-    from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
     from podfit.node.simulation import simulate as run
     from podfit.report.json_result import result_to_json
     from podfit.report.render_html import render_html, uncore_map
     from podfit.report.render_svg import render_svg
 
-    parts = machine or preset or kubelet_config or pod_files
-    if scenario is not None and parts:
-        raise click.UsageError("give a SCENARIO file or --machine/--preset/--kubelet-config/-f, not both")
-    if scenario is not None:
-        loaded = load_scenario(scenario)
-    elif parts:
-        loaded = scenario_from_parts(
-            machine=machine, preset=preset, kubelet_config=kubelet_config, pod_files=pod_files
-        )
-    else:
-        loaded = load_default_scenario()
     result = run(loaded)
     doc = result_to_json(result)
     last = len(doc["steps"])

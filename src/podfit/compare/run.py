@@ -18,7 +18,7 @@ copies that fit; ``extra_pods`` = ``pods_fit`` minus the per-container model's.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from podfit.compare.metrics import PodFootprint, cores, pod_footprint
@@ -181,12 +181,23 @@ def run_model(
 
 
 def compare(
-    scenario: Scenario, *, scope: str | None = None, fill: bool = False, fill_limit: int = FILL_LIMIT
+    scenario: Scenario,
+    *,
+    scope: str | None = None,
+    fill: bool = False,
+    fill_limit: int = FILL_LIMIT,
+    on_model: Callable[[Model], None] | None = None,
 ) -> Comparison:
-    """Every model of :func:`podfit.compare.models.models_for` run on ``scenario``."""
+    """Every model of :func:`podfit.compare.models.models_for` run on ``scenario``;
+    ``on_model`` is called after each model's run (progress reporting)."""
     config = scenario.kubelet_config
     machine = scenario.machine
-    runs = tuple(run_model(scenario, m, fill=fill, fill_limit=fill_limit) for m in models_for(config, scope))
+    runs_list = []
+    for m in models_for(config, scope):
+        runs_list.append(run_model(scenario, m, fill=fill, fill_limit=fill_limit))
+        if on_model is not None:
+            on_model(m)
+    runs = tuple(runs_list)
     refusal = kubelet_refusal(config, machine)
     reserved = 0 if refusal is not None else size(Node(machine, config).reserved_cpus)
     return Comparison(

@@ -1,0 +1,74 @@
+"""What every command that runs a scenario shares: where the scenario comes from.
+
+``@scenario_input`` adds ``SCENARIO`` (a scenario file) or the separate-files form (``--machine`` /
+``--preset``, ``--kubelet-config``, ``-f`` pod files), or neither (the built-in default scenario), and
+hands the command the loaded :class:`~podfit.model.scenario.Scenario` as ``loaded``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from podfit.model.scenario import Scenario
+
+__all__ = ["load_scenario_input", "scenario_input"]
+
+_FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+def load_scenario_input(
+    scenario: Path | None,
+    machine: Path | None,
+    preset: str | None,
+    kubelet_config: Path | None,
+    pod_files: tuple[Path, ...],
+) -> Scenario:
+    """The scenario the command line names (``InputError`` / ``UsageError`` for bad input)."""
+    from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
+
+    parts = machine or preset or kubelet_config or pod_files
+    if scenario is not None and parts:
+        raise click.UsageError("give a SCENARIO file or --machine/--preset/--kubelet-config/-f, not both")
+    if scenario is not None:
+        return load_scenario(scenario)
+    if parts:
+        return scenario_from_parts(
+            machine=machine, preset=preset, kubelet_config=kubelet_config, pod_files=pod_files
+        )
+    return load_default_scenario()
+
+
+def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the scenario source options to a click command; it receives ``loaded`` instead."""
+
+    @click.argument("scenario", required=False, type=_FILE)
+    @click.option("--machine", type=_FILE, help="Machine description file.")
+    @click.option("--preset", help="A named machine preset instead of --machine (see `podfit presets`).")
+    @click.option("--kubelet-config", type=_FILE, help="KubeletConfiguration file (or /configz JSON).")
+    @click.option(
+        "-f",
+        "--filename",
+        "pod_files",
+        multiple=True,
+        type=_FILE,
+        help="Pod manifest file(s); multi-document YAML and kind: List accepted. Repeatable.",
+    )
+    @functools.wraps(command)
+    def wrapper(
+        scenario: Path | None,
+        machine: Path | None,
+        preset: str | None,
+        kubelet_config: Path | None,
+        pod_files: tuple[Path, ...],
+        **kwargs: Any,
+    ) -> Any:
+        loaded = load_scenario_input(scenario, machine, preset, kubelet_config, pod_files)
+        return command(loaded=loaded, **kwargs)
+
+    return wrapper
