@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from podfit.io.checkpoint_cpu import read_cpu_checkpoint, write_cpu_checkpoint
 from podfit.io.checkpoint_memory import read_memory_checkpoint, write_memory_checkpoint
 from podfit.io.scenario import load_default_scenario
-from podfit.model.scenario import AddPod
 from podfit.node.node import Node
 
 
@@ -24,10 +23,7 @@ def _run_default(upto: int) -> Node:
     scenario = load_default_scenario()
     node = Node(scenario.machine, scenario.kubelet_config)
     for event in scenario.events[:upto]:
-        if isinstance(event, AddPod):
-            node.admit(event.pod)
-        else:
-            node.remove(key=event.key, uid=event.uid)
+        node.apply(event)
     return node
 
 

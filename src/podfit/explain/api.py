@@ -47,10 +47,7 @@ def node_before(scenario: Scenario, index: int) -> Node:
         )
     node = Node(scenario.machine, scenario.kubelet_config)
     for event in scenario.events[:index]:
-        if isinstance(event, AddPod):
-            node.admit(event.pod)
-        else:
-            node.remove(key=event.key, uid=event.uid)
+        node.apply(event)
     return node
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from podfit.cpu.state import CPUState
+from podfit.io.files import write_atomic
 from podfit.io.gojson import (
     CustomT,
     Field,
@@ -296,11 +297,8 @@ def write_cpu_checkpoint(
     directory: str | os.PathLike[str], state: CPUState, policy_name: str, *, pod_level_gate: bool
 ) -> Path:
     """Write ``<directory>/cpu_manager_state`` atomically (temp file + rename); return its path."""
-    target = Path(directory) / CPU_CHECKPOINT_FILE
-    tmp = target.with_name(f".{CPU_CHECKPOINT_FILE}.tmp")
-    tmp.write_bytes(encode_cpu_checkpoint(state, policy_name, pod_level_gate=pod_level_gate))
-    os.replace(tmp, target)
-    return target
+    data = encode_cpu_checkpoint(state, policy_name, pod_level_gate=pod_level_gate)
+    return write_atomic(Path(directory) / CPU_CHECKPOINT_FILE, data)
 
 
 def read_cpu_checkpoint(

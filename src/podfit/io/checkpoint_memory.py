@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from podfit.io.checkpoint_cpu import CheckpointError, checkpoint_checksum
+from podfit.io.files import write_atomic
 from podfit.io.gojson import Field, GoJSONError, IntT, MapT, PtrT, SliceT, StrT, StructT, decode, encode
 from podfit.io.gospew import go_q
 from podfit.memory.state import Block, MemoryState, MemoryTable, NUMANodeState
@@ -243,11 +244,8 @@ def write_memory_checkpoint(
     directory: str | os.PathLike[str], state: MemoryState, policy_name: str, *, pod_level_gate: bool
 ) -> Path:
     """Write ``<directory>/memory_manager_state`` atomically (temp file + rename); return its path."""
-    target = Path(directory) / MEMORY_CHECKPOINT_FILE
-    tmp = target.with_name(f".{MEMORY_CHECKPOINT_FILE}.tmp")
-    tmp.write_bytes(encode_memory_checkpoint(state, policy_name, pod_level_gate=pod_level_gate))
-    os.replace(tmp, target)
-    return target
+    data = encode_memory_checkpoint(state, policy_name, pod_level_gate=pod_level_gate)
+    return write_atomic(Path(directory) / MEMORY_CHECKPOINT_FILE, data)
 
 
 def read_memory_checkpoint(

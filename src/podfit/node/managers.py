@@ -8,6 +8,7 @@ Mirrors: cm/container_manager_linux.go (NewContainerManager: AddHintProvider ord
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from podfit.cpu.policy_none import NonePolicy as CPUNonePolicy
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
@@ -62,19 +63,26 @@ def _cpu_error(err: AllocationError | None) -> AdmissionError | None:
     return AdmissionError(err.message, err.reason)
 
 
+class _PolicyHints:
+    """The manager's hint-provider side: its policy's hints over its state."""
+
+    policy: Any
+    state: Any
+
+    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
+        return self.policy.get_topology_hints(self.state, pod, container)  # type: ignore[no-any-return]
+
+    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
+        return self.policy.get_pod_topology_hints(self.state, pod)  # type: ignore[no-any-return]
+
+
 @dataclass
-class CPUManager:
+class CPUManager(_PolicyHints):
     """Mirrors: cpumanager/cpu_manager.go manager (the parts admission uses)."""
 
     policy: CPUStaticPolicy | CPUNonePolicy
     state: CPUState
     metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
-
-    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
-        return self.policy.get_topology_hints(self.state, pod, container)
-
-    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
-        return self.policy.get_pod_topology_hints(self.state, pod)
 
     def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
         if isinstance(self.policy, CPUStaticPolicy):
@@ -100,18 +108,12 @@ class CPUManager:
 
 
 @dataclass
-class MemoryManager:
+class MemoryManager(_PolicyHints):
     """Mirrors: memorymanager/memory_manager.go manager (the parts admission uses)."""
 
     policy: MemoryStaticPolicy | MemoryNonePolicy
     state: MemoryState
     metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
-
-    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
-        return self.policy.get_topology_hints(self.state, pod, container)
-
-    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
-        return self.policy.get_pod_topology_hints(self.state, pod)
 
     def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
         if isinstance(self.policy, MemoryStaticPolicy):

@@ -18,6 +18,7 @@ from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
+from podfit.model.scenario import AddPod, Event
 from podfit.node.allocatable import node_allocatable, predicate_admit
 from podfit.node.assignments import pod_assignments
 from podfit.node.managers import ResourceManagers, RestoredState, build_managers
@@ -173,6 +174,12 @@ class Node:
         memory = self.managers.memory
         for c in pod.all_containers():
             add_container(memory.policy, memory.state, pod, c)
+
+    def apply(self, event: Event) -> AdmitResult | RemoveResult:
+        """One scenario event: a pod arrives (admission) or leaves (removal)."""
+        if isinstance(event, AddPod):
+            return self.admit(event.pod)
+        return self.remove(key=event.key, uid=event.uid)
 
     # ----- removal -----------------------------------------------------------------------
     def find(self, key: str | None = None, uid: str | None = None) -> Pod | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from podfit.model.kubelet_config_validation import ConfigRefusal
 from podfit.model.machine import Machine
-from podfit.model.scenario import AddPod, Scenario
+from podfit.model.scenario import Scenario
 from podfit.model.startup import kubelet_refusal
 from podfit.node.managers import ManagerStartupError, RestoredState
 from podfit.node.metrics import MetricsSnapshot
@@ -50,11 +50,7 @@ def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> Si
     initial, initial_memory = node.default_cpuset, node.memory_tables()
     steps: list[Step] = []
     for event in scenario.events:
-        if isinstance(event, AddPod):
-            step: Step = node.admit(event.pod)
-        else:
-            step = node.remove(key=event.key, uid=event.uid)
-        steps.append(replace(step, node_memory=node.memory_tables()))
+        steps.append(replace(node.apply(event), node_memory=node.memory_tables()))
     return SimulationResult(
         scenario.name,
         scenario.node_name,
