@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
 
 from podfit.cli.options import scenario_input
+from podfit.cli.progress import progress
 
 if TYPE_CHECKING:
     from podfit.model.scenario import Scenario
@@ -57,22 +55,9 @@ def command(
     from podfit.compare.run import compare
     from podfit.report.compare_table import comparison_to_json, dumps_comparison, render_comparison
 
-    with _progress("comparing models", len(models_for(loaded.kubelet_config, scope))) as advance:
+    with progress("comparing models", len(models_for(loaded.kubelet_config, scope))) as advance:
         result = compare(loaded, scope=scope, fill=fill, on_model=advance)
     if output == "json":
         click.echo(dumps_comparison(comparison_to_json(result)))
     else:
         render_comparison(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
-
-
-@contextmanager
-def _progress(label: str, total: int) -> Iterator[Callable[[Any], None]]:
-    """A progress bar on stderr while ``total`` steps run (only on a terminal: nothing in pipes)."""
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield lambda _item: None
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda _item: progress.advance(task)

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from podfit.cli.options import scenario_input
+from podfit.cli.progress import spinner
 
 if TYPE_CHECKING:
     from podfit.model.scenario import Scenario
@@ -42,7 +43,8 @@ def command(loaded: Scenario, pod: str, output: str, no_suggestions: bool) -> No
 
     if not pod.strip():
         raise InputError("--pod", "expected namespace/name")
-    explanation = explain(loaded, pod.strip(), suggestions=not no_suggestions)
+    with spinner("tracing the admission and verifying suggestions"):
+        explanation = explain(loaded, pod.strip(), suggestions=not no_suggestions)
     if output == "json":
         click.echo(json.dumps(explanation_to_json(explanation), indent=2))
     else:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from podfit.cli.options import scenario_input
+from podfit.cli.progress import spinner
 
 if TYPE_CHECKING:
     from podfit.model.scenario import Scenario
@@ -64,7 +65,8 @@ def command(
         from podfit.report.screenshot import BrowserUnavailable, screenshot_html
 
         try:
-            screenshot_html(html, png_out)
+            with spinner("taking the screenshot in headless Chromium"):
+                screenshot_html(html, png_out)
         except BrowserUnavailable as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"wrote {png_out.resolve()}")
