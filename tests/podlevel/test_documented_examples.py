@@ -69,9 +69,11 @@ def test_ml_workload_single_numa_node_is_rejected_in_1_36() -> None:
 def test_cgroups_and_pod_resources_of_the_database_pod() -> None:
     """cgroups as kuberuntime sets them: the exclusive database runs without CFS quota; the sidecars
     have no limits of their own, so the pod-level limits (8 CPU, 16Gi) bound them, and their CPU
-    shares come from that limit; the pod cgroup's quota is off because a container holds exclusive
-    CPUs. PodResources (v1.37 shape): the whole budget at pod level, only the database's own slice
-    at container level."""
+    shares come from that limit; the pod cgroup keeps its quota (the pod-level 8 CPUs): with
+    pod-level resource managers a pod "has exclusive CPUs" only when every container is exclusive —
+    here the sidecars share the pod pool (upstream TestPodHasExclusiveCPUs, "Mixed containers").
+    PodResources (v1.37 shape): the whole budget at pod level, only the database's own slice at
+    container level."""
     (step,) = _run("kep5526-tightly-coupled-database.yaml")["steps"]
     c = _containers(step)
     assert c["database"]["cgroup"] == {
@@ -92,7 +94,7 @@ def test_cgroups_and_pod_resources_of_the_database_pod() -> None:
     }
     assert step["podCgroup"] == {
         "cpuShares": 8192,
-        "cpuQuotaUs": -1,
+        "cpuQuotaUs": 800000,
         "cpuPeriodUs": 100000,
         "memoryLimitBytes": 16 << 30,
     }

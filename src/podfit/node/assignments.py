@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from podfit.model.cpuset import cpus as cpu_ids
 from podfit.model.pod import Container, Pod
+from podfit.model.qos import is_pod_level_resources_set
 from podfit.node.cgroups import container_cgroup, pod_cgroup
 from podfit.node.result import (
     NODE_EXCLUSIVE,
@@ -82,13 +83,13 @@ def pod_assignments(node: Node, pod: Pod, pod_level: bool) -> PodAssignments:
     cpu = node.managers.cpu
     policy = cpu.policy
     containers, views = [], []
-    any_exclusive = False
+    isolated: list[bool] = []  # per container: resource isolation level "container"
     for c in pod.all_containers():
         cpus = cpu.state.get_cpu_set(pod.uid, c.name)
         eligible = policy.guaranteed_cpus(pod, c) > 0 if hasattr(policy, "guaranteed_cpus") else False
         kind = _kind(cpus, eligible, pod_level)
         exclusive = kind in (NODE_EXCLUSIVE, POD_EXCLUSIVE)  # resource isolation level "container"
-        any_exclusive |= exclusive
+        isolated.append(exclusive)
         blocks = _blocks(node, pod, c)
         memory = _memory(blocks)
         cgroup = container_cgroup(
@@ -104,6 +105,8 @@ def pod_assignments(node: Node, pod: Pod, pod_level: bool) -> PodAssignments:
         )
         containers.append(ContainerAssignment(c.name, c.kind, cpus, kind, memory, quota, cgroup))
         own = not pod_level or eligible  # pod-shared containers report nothing of their own
+        if c.kind == "init":
+            continue  # the PodResources server lists sidecars and app containers only
         views.append(
             ContainerResourcesView(
                 c.name,
@@ -119,6 +122,17 @@ def pod_assignments(node: Node, pod: Pod, pod_level: bool) -> PodAssignments:
         tuple(MemoryBlockView(b.type, b.size, tuple(b.numa_affinity)) for b in pod_blocks or ()),
         tuple(views),
     )
-    return PodAssignments(
-        tuple(containers), pod_cgroup(node.config, pod, has_exclusive_cpus=any_exclusive), view
-    )
+    cgroup = pod_cgroup(node.config, pod, has_exclusive_cpus=_pod_has_exclusive_cpus(node, pod, isolated))
+    return PodAssignments(tuple(containers), cgroup, view)
+
+
+def _pod_has_exclusive_cpus(node: Node, pod: Pod, isolated: list[bool]) -> bool:
+    """Mirrors: cm/container_manager_linux.go PodHasExclusiveCPUs (v1.36): any container with
+    exclusive CPUs — but for a pod with pod-level resources under the pod-level resource managers,
+    only when every container is isolated at container level (a container in the pod shared pool
+    needs the pod's CFS quota; upstream TestPodHasExclusiveCPUs "Mixed containers")."""
+    gates = node.config.feature_gates
+    pod_level = gates.enabled("PodLevelResources") and gates.enabled("PodLevelResourceManagers")
+    if pod_level and is_pod_level_resources_set(pod):
+        return bool(isolated) and all(isolated)
+    return any(isolated)
