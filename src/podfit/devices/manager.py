@@ -79,12 +79,13 @@ class DeviceManager:
         return name in self.devices
 
     def container_requests(self, container: Container) -> dict[str, int]:
-        """Device requests of a container: its limits of device-plugin resources."""
-        return {r: v for r, v in container.resources.limits.items() if self.is_device_resource(r) and v}
+        """Device requests of a container: its limits of device-plugin resources. A zero limit
+        stays: the kubelet still generates hints for it (every NUMA mask qualifies)."""
+        return {r: v for r, v in container.resources.limits.items() if self.is_device_resource(r)}
 
     def pod_requests(self, pod: Pod) -> dict[str, int]:
         limits = pod_limits(pod, exclude_overhead=True)
-        return {r: v for r, v in limits.items() if self.is_device_resource(r) and v}
+        return {r: v for r, v in limits.items() if self.is_device_resource(r)}
 
     # ----- hints -------------------------------------------------------------------------
     def _has_topology(self, resource: str) -> bool:
@@ -111,6 +112,8 @@ class DeviceManager:
 
         Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (v1.36)
         """
+        if request <= 0:  # every mask qualifies, also those outside D: list them literally
+            return self.generate_hints_reference(resource, available, reusable, request)
         devs = self.devices[resource]
         holding = {d.numa for d in devs.values() if d.numa is not None}
         nodes = [n for n in self.numa_ids if n in holding]
@@ -232,7 +235,7 @@ class DeviceManager:
         """Mirrors: devicemanager/manager.go Allocate + devicesToAllocate (v1.36)"""
         if self.state.reuse_pod != pod.uid:
             self.state.reuse_pod, self.state.reusable = pod.uid, {}
-        requests = self.container_requests(container)
+        requests = {r: v for r, v in self.container_requests(container).items() if v}
         if not requests or container.name in self.state.assigned.get(pod.uid, {}):
             return None
         ids: set[str] = set()
