@@ -16,7 +16,7 @@ from podfit.node.simulation import SimulationResult, simulate
 from podfit.report.frames import KIND_LABELS, build_frames
 from podfit.report.json_result import result_to_json
 from podfit.report.render_html import render_html, uncore_map
-from podfit.report.render_svg import format_bytes, memory_rows, render_svg
+from podfit.report.render_svg import memory_rows, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -125,11 +125,6 @@ def test_memory_bars(doc: dict[str, Any]) -> None:
     full = [float(r.get("width", "")) for g in rows for r in g if r.get("class") == "mem-bg"]
     assert used[0] == 0 and used[2] == pytest.approx(full[2] / 4, abs=1)
     assert "16Gi assigned · 48Gi free of 64Gi" in ET.tostring(rows[2], encoding="unicode")
-
-
-@pytest.mark.parametrize(("n", "text"), [(0, "0B"), (1536, "1.5Ki"), (17179869184, "16Gi"), (2 << 40, "2Ti")])
-def test_format_bytes(n: int, text: str) -> None:
-    assert format_bytes(n) == text
 
 
 class _Collector(HTMLParser):

@@ -11,21 +11,13 @@ from collections.abc import Mapping, Sequence
 from podfit.explain.model import CPUTake, Demand, MemoryChoice, MergeTrace, ResourceHints
 from podfit.explain.tracing import TraceLog
 from podfit.model.machine import Machine
-from podfit.model.machine_values import GI, MI
+from podfit.model.units import format_bytes
 from podfit.node.result import AdmitResult
 from podfit.topology.policy import POLICY_RESTRICTED, POLICY_SINGLE_NUMA_NODE
 
 __all__ = ["amount", "format_bytes", "free_line", "mask_text", "min_numa_nodes", "shortfall"]
 
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
-
-
-def format_bytes(n: int) -> str:
-    """``12Gi``, ``512Mi``; ``122.7Gi`` when not a whole number of the largest unit that fits."""
-    for suffix, unit in (("Gi", GI), ("Mi", MI), ("Ki", 1024)):
-        if n >= unit:
-            return f"{n // unit}{suffix}" if n % unit == 0 else f"{n / unit:.1f}{suffix}"
-    return str(n)
 
 
 def amount(unit: str, n: int) -> str:

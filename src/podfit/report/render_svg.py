@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from podfit.model.units import format_bytes
 from podfit.report.frames import (
     EXCLUSIVE,
     KIND_LABELS,
@@ -86,17 +87,6 @@ DEFS = (
 )
 
 Fragment = tuple[int, int, str]  # width, height, SVG drawn at the origin
-
-
-def format_bytes(n: int) -> str:
-    """``17179869184`` → ``16Gi`` (binary units, up to one decimal)."""
-    value = float(n)
-    for unit in ("", "Ki", "Mi", "Gi", "Ti"):
-        if abs(value) < 1024 or unit == "Ti":
-            text = f"{value:.1f}".rstrip("0").rstrip(".")
-            return f"{text}{unit}" if unit else f"{text}B"
-        value /= 1024
-    return str(n)  # pragma: no cover
 
 
 def _short(name: str, limit: int = 6) -> str:

@@ -8,23 +8,11 @@ from rich.table import Table
 from rich.text import Text
 
 from podfit.model.cpuset import format_cpuset
+from podfit.model.units import format_bytes
 from podfit.node.result import AdmitResult, ContainerAssignment, RemoveResult
 from podfit.node.simulation import SimulationResult
 
 __all__ = ["format_bytes", "render_table"]
-
-_UNITS = (("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10))
-
-
-def format_bytes(n: int) -> str:
-    """Bytes as the largest exact binary-suffix quantity (``12Gi``), else with one decimal."""
-    for suffix, size in _UNITS:
-        if n >= size and n % size == 0:
-            return f"{n // size}{suffix}"
-    for suffix, size in _UNITS:
-        if n >= size:
-            return f"{n / size:.1f}{suffix}"
-    return str(n)
 
 
 def _machine_line(result: SimulationResult) -> str:
