@@ -18,6 +18,7 @@ from podfit.explain.tracing import TraceLog
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Container, Pod, ResourceRequirements
+from podfit.model.pod_validation import format_quantity
 from podfit.model.presets import PRESETS, preset_machine
 from podfit.model.qos import (
     aggregate_container_limits,
@@ -224,12 +225,7 @@ def _budget(pod: Pod) -> dict[str, int]:
 
 
 def _quantity(name: str, value: int) -> str:
-    if name == RESOURCE_CPU:
-        return str(value // 1000)
-    for suffix, unit in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
-        if value % unit == 0:
-            return f"{value // unit}{suffix}"
-    return str(value)
+    return format_quantity(name, value, binary=name != RESOURCE_CPU)
 
 
 def _pod_level(base: Scenario, index: int, pod: Pod) -> Iterator[Suggestion]:
