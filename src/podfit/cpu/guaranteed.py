@@ -60,6 +60,15 @@ def guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) ->
 
     Mirrors: cpumanager/policy_static.go guaranteedCPUs (v1.36)
     """
+    key = ("guaranteed-cpus", id(container), gates.enabled(PLR), gates.enabled(PLRM))
+    memo = pod.derived
+    found = memo.get(key)
+    if found is None or found[0] is not container:  # the container object is kept: ids stay unique
+        found = memo[key] = (container, _guaranteed_cpus(pod, container, gates))
+    return found[1]
+
+
+def _guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) -> int:
     if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed":
         return 0
     if _plrm_pod(pod, gates) and not is_container_equivalent_qos_guaranteed(container):

@@ -59,6 +59,8 @@ def update_pod_reusable_memory(
             if block.size > per_mask.get(block.type, 0):
                 per_mask[block.type] = block.size
         return
+    if not state.reusable.get(pod.uid):
+        return  # nothing reusable: every lookup below would be 0
     for block in blocks:
         mask = new_bitmask(*block.numa_affinity)
         reusable = get_pod_reusable_memory(state, pod.uid, mask, block.type)
