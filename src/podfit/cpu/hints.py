@@ -102,8 +102,12 @@ def generate_cpu_topology_hints_reference(
 
 @dataclass(frozen=True, slots=True)
 class _Tables:
-    """For CPU NUMA nodes at some ids, masks numbered by position (``c``, bit i = the i-th id)."""
+    """For the CPU NUMA nodes of a machine, masks numbered by position (``c``, bit i = the i-th
+    node id)."""
 
+    numa_ids: tuple[int, ...]  # the NUMA nodes with CPUs, ascending
+    node_cpus: tuple[int, ...]  # their CPU masks
+    reach: tuple[int, ...]  # [k - 1]: the CPUs of the k largest nodes together
     blocks: list[list[int]]  # the masks of each size, in IterateBitMasks order
     plain: list[TopologyHint]  # per c: its hint (the real mask), not preferred
     preferred: list[TopologyHint]  # per c: preferred
@@ -112,8 +116,15 @@ class _Tables:
 
 
 @lru_cache(maxsize=8)
-def _tables(numa_ids: tuple[int, ...]) -> _Tables:
-    """The tables of one machine shape. Hints are immutable values, so calls share them."""
+def _tables(numa_cpus: tuple[tuple[int, int], ...]) -> _Tables:
+    """The tables of one machine (``numa_cpus``: its (NUMA id, CPU mask) pairs). Hints are
+    immutable values, so calls share them."""
+    numa_ids = tuple(sorted(n for n, cpus in numa_cpus if cpus))  # == cpu_numa_ids(machine)
+    node_cpus = tuple(dict(numa_cpus)[i] for i in numa_ids)
+    reach, acc = [], 0
+    for count in sorted((c.bit_count() for c in node_cpus), reverse=True):
+        acc += count
+        reach.append(acc)
     n = len(numa_ids)
     bits = [1 << i for i in range(n)]
     blocks = [bits if size == 1 else list(map(sum, combinations(bits, size))) for size in range(1, n + 1)]
@@ -122,6 +133,9 @@ def _tables(numa_ids: tuple[int, ...]) -> _Tables:
     plain = new_hints(zip(real, repeat(False)))
     preferred = new_hints(zip(real, repeat(True)))
     return _Tables(
+        numa_ids,
+        node_cpus,
+        tuple(reach),
         blocks,
         plain,
         preferred,
@@ -160,20 +174,18 @@ def generate_cpu_topology_hints(
 
     Mirrors: cpumanager/policy_static.go generateCPUTopologyHints (v1.36)
     """
-    by_numa = machine.numa_cpus
-    numa_ids = tuple(sorted(n for n, cpus in by_numa.items() if cpus))  # == cpu_numa_ids(machine)
-    node_cpus = [by_numa[i] for i in numa_ids]
+    t = _tables(tuple(machine.numa_cpus.items()))
+    numa_ids, node_cpus = t.numa_ids, t.node_cpus
     reuse_pos = 0
     outside = reusable
-    for pos, cpus in enumerate(node_cpus):
-        if reusable & cpus:
-            reuse_pos |= 1 << pos
-            outside &= ~cpus
+    if reusable:
+        for pos, cpus in enumerate(node_cpus):
+            if reusable & cpus:
+                reuse_pos |= 1 << pos
+                outside &= ~cpus
     min_affinity_size = len(numa_ids)
-    acc = 0
-    for k, count in enumerate(sorted((c.bit_count() for c in node_cpus), reverse=True), 1):
-        acc += count
-        if acc >= request:
+    for k, reached in enumerate(t.reach, 1):
+        if reached >= request:
             min_affinity_size = k
             break
     if outside:
@@ -183,7 +195,6 @@ def generate_cpu_topology_hints(
     free: list[int] | None = None  # per c, built when a size has masks without enough free CPUs
     least = 0  # the free CPUs of the `size` emptiest nodes: every mask of that size has as many
     least_free = sorted(node_free)
-    t = _tables(numa_ids)
     by_socket: list[int] | None = None
     min_sockets = -1
     if options.align_by_socket:

@@ -30,7 +30,6 @@ from podfit.topology.numa_info import NUMADistances, calculate_average_for
 __all__ = ["HintSpace", "and_convolution", "preferred_merged_masks", "reachable_merged_hints"]
 
 _ZETA_MAX_WIDTH = 16
-_ANY_PREFERRED = TopologyHint(None, True)
 _MAX_LEN = (1 << 63) - 1
 
 
@@ -156,9 +155,15 @@ def preferred_merged_masks(d: int, hint_lists: Sequence[Sequence[TopologyHint]])
     common: set[int] | None = None  # the preferred masks of every list without "any"
     union: set[int] = set()  # the preferred masks of the lists with "any" (while all have one)
     for hints in hint_lists:
-        source = hints.base if type(hints) is HintSpace else hints
-        preferred_masks = {mask for mask, preferred in source if preferred and mask is not None}
-        if _ANY_PREFERRED in source:
+        preferred_masks: set[int] = set()
+        any_preferred = False
+        for mask, preferred in hints.base if type(hints) is HintSpace else hints:
+            if preferred:
+                if mask is None:
+                    any_preferred = True
+                else:
+                    preferred_masks.add(mask)
+        if any_preferred:
             if common is None:
                 union |= preferred_masks
         else:

@@ -96,8 +96,8 @@ class Policy:
             best = new_hint_merger(self.numa_info, filtered, self.name, self.opts).merge()
         else:
             best = merge_fast(self.numa_info, filtered, self.name, self.opts)
-        default = self.numa_info.default_affinity_mask()
-        if self.name == POLICY_SINGLE_NUMA_NODE and best.numa_affinity == default:
+        single_numa = self.name == POLICY_SINGLE_NUMA_NODE
+        if single_numa and best.numa_affinity == self.numa_info.default_affinity_mask():
             best = TopologyHint(None, best.preferred)
         return best, self.can_admit_pod_result(best)
 
