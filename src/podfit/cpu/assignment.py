@@ -195,8 +195,14 @@ def take_by_topology_numa_distributed(
 
     numas = acc.sort_available_numa_nodes()
     min_numas, max_numas = _range_numa_nodes_needed(acc, cpu_group_size)
+    free = [acc.cpus_in_numa(numa).bit_count() for numa in numas]
+    largest = sorted(free, reverse=True)
+    largest_groups = sorted((f // cpu_group_size for f in free), reverse=True)
     for k in range(min_numas, max_numas + 1):
-        best = _best_combination(acc, numas, k, num_cpus, cpu_group_size)
+        # no k nodes hold the request (in CPUs or whole groups): every combination would be skipped
+        if sum(largest[:k]) < num_cpus or sum(largest_groups[:k]) * cpu_group_size < num_cpus:
+            continue
+        best = _best_combination(numas, free, k, num_cpus, cpu_group_size)
         if best is None:
             continue
         combo, remainder_numas = best
@@ -256,14 +262,14 @@ def _packed_or_empty(
 
 
 def _best_combination(
-    acc: CPUAccumulator, numas: list[int], k: int, num_cpus: int, group: int
+    numas: list[int], free: list[int], k: int, num_cpus: int, group: int
 ) -> tuple[list[int], list[int]] | None:
     """The k-NUMA combination (and the NUMA nodes getting the remainder) with the lowest balance
-    score, first found winning ties; ``None`` if no combination of k nodes fits. Combinations
-    are of positions in ``numas`` (``iterateCombinations`` order); ``left`` is indexed alike."""
+    score, first found winning ties; ``None`` if no combination of k nodes fits. ``free``: the
+    available CPUs of each of ``numas``. Combinations are of positions in ``numas``
+    (``iterateCombinations`` order); ``left`` is indexed alike."""
     best_balance = math.inf
     best: tuple[list[int], list[int]] | None = None
-    free = [acc.cpus_in_numa(numa).bit_count() for numa in numas]
     distribution = (num_cpus // k // group) * group
     for combo in combinations(range(len(numas)), k):
         if best_balance == 0:
