@@ -47,8 +47,9 @@ def pod_level_resource_managers_off_for(pod: Pod, gates: FeatureGateReader) -> b
 
     Mirrors: the early return of cpumanager/policy_static.go Allocate / GetTopologyHints (v1.36)
     """
-    gated_off = not gates.enabled(PLRM) or not gates.enabled(PLR)
-    return gated_off and is_pod_level_resources_set(pod)
+    if not is_pod_level_resources_set(pod):
+        return False
+    return not gates.enabled(PLRM) or not gates.enabled(PLR)
 
 
 def _plrm_pod(pod: Pod, gates: FeatureGateReader) -> bool:

@@ -106,8 +106,9 @@ class StaticPolicy:
 
     def _skips_pod_level(self, pod: Pod) -> bool:
         """Pod-level resources while the pod-level managers (or pod-level resources) are off."""
-        gates_on = self._pod_level_managers and self.gates.enabled(GATE_POD_LEVEL_RESOURCES)
-        return not gates_on and is_pod_level_resources_set(pod)
+        if not is_pod_level_resources_set(pod):
+            return False
+        return not (self._pod_level_managers and self.gates.enabled(GATE_POD_LEVEL_RESOURCES))
 
     def _is_guaranteed(self, pod: Pod) -> bool:
         return (
