@@ -50,7 +50,7 @@ def update_pod_reusable_memory(
 
     Mirrors: memorymanager/policy_static.go updatePodReusableMemory (v1.36)
     """
-    for uid in [u for u in state.reusable if u != pod.uid]:
+    for uid in state.reusable.keys() - {pod.uid}:
         del state.reusable[uid]
     if is_regular_init_container(pod, container):
         per_pod = state.reusable.setdefault(pod.uid, {})
