@@ -64,6 +64,15 @@ def get_pod_requested_resources(pod: Pod, pod_level_managers: bool) -> dict[str,
 
     Mirrors: memorymanager/policy_static.go getPodRequestedResources (v1.36)
     """
+    key = ("memory-pod-requests", pod_level_managers)
+    memo = pod.derived
+    found: dict[str, int] | None = memo.get(key)
+    if found is None:
+        found = memo[key] = _pod_requested(pod, pod_level_managers)
+    return dict(found)
+
+
+def _pod_requested(pod: Pod, pod_level_managers: bool) -> dict[str, int]:
     if pod_level_managers and is_pod_level_resources_set(pod):
         assert pod.resources is not None
         return ordered({n: v for n, v in pod.resources.requests.items() if is_memory_resource(n) and v > 0})
