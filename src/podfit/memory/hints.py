@@ -206,8 +206,16 @@ def is_affinity_satisfy_request(machine_state: NUMANodeMap, mask: int, requested
 
     Mirrors: memorymanager/policy_static.go isAffinitySatisfyRequest (v1.36)
     """
-    free, _ = _sums(machine_state, get_bits(mask), requested)
-    return all(free.get(name, 0) >= size for name, size in requested.items())
+    bits = get_bits(mask)
+    for name, size in requested.items():
+        free = 0
+        for node_id in bits:
+            table = machine_state[node_id].memory_map.get(name)
+            if table is not None:
+                free += table.free
+        if free < size:
+            return False
+    return True
 
 
 def is_hint_in_group(hint: Sequence[int], group: Sequence[int]) -> bool:
