@@ -245,12 +245,22 @@ def admit_release_cycle(quick: bool) -> Case:
 
 
 # ----- CPU manager --------------------------------------------------------------------------
-def cpu_hints(numa: int, quick: bool) -> Case:
+def cpu_hints(numa: int, quick: bool, fragmented: bool = False) -> Case:
     machine = synthetic_machine(
         sockets=2, numa_nodes_per_socket=max(1, numa // 2), cores_per_numa_node=4, threads_per_core=2
     )
     opts = CPUManagerOptions()
     available = machine.all_cpus & ~1
+    if fragmented:
+        # node i keeps i % 8 free CPUs: masks of every size need their own free-CPU check
+        available = 0
+        for i, cpus in sorted(machine.numa_cpus.items()):
+            keep = i % 8
+            while keep and cpus:
+                low = cpus & -cpus
+                available |= low
+                cpus ^= low
+                keep -= 1
 
     def args() -> tuple[Any, ...]:
         return (machine, opts, available, 0, 6)
@@ -400,6 +410,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("CPU hints: 2 NUMA", "<= 5 us", 5e3, lambda q: cpu_hints(2, q)),
     Benchmark("CPU hints: 8 NUMA", "<= 100 us", 100e3, lambda q: cpu_hints(8, q)),
     Benchmark("CPU hints: 16 NUMA", "<= 20 ms", 20e6, lambda q: cpu_hints(16 if not q else 6, q)),
+    Benchmark(
+        "CPU hints: 16 NUMA, fragmented free CPUs (per-mask checks) (extra)",
+        "-",
+        None,
+        lambda q: cpu_hints(16 if not q else 6, q, fragmented=True),
+    ),
     Benchmark(
         "static CPU allocation: 2 sockets / 8 NUMA / 256 CPUs, every option",
         "p50 <= 30 us, p99 <= 200 us",

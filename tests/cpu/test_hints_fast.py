@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,5 +39,32 @@ def cases(draw: st.DrawFn) -> tuple[Machine, CPUManagerOptions, int, int, int]:
 @given(cases())
 def test_fast_cpu_hints_equal_reference(case: tuple[Machine, CPUManagerOptions, int, int, int]) -> None:
     machine, options, available, reusable, request = case
+    fast = generate_cpu_topology_hints(machine, options, available, reusable, request)
+    assert fast == generate_cpu_topology_hints_reference(machine, options, available, reusable, request)
+
+
+def _with_sparse_numa_ids(machine: Machine, gaps: list[int]) -> Machine:
+    """The same machine with NUMA node i renumbered ``i + sum(gaps[:i + 1])`` (memory-only nodes
+    in the gaps), so node ids are not 0..n-1."""
+    new_id, acc = {}, 0
+    for i, node in enumerate(machine.numa_nodes):
+        acc += gaps[i % len(gaps)]
+        new_id[node.id] = node.id + acc
+    nodes = []
+    for node in machine.numa_nodes:
+        if new_id[node.id] > 0 and new_id[node.id] - 1 not in new_id.values():
+            nodes.append(dataclasses.replace(node, id=new_id[node.id] - 1))  # a memory-only node
+        nodes.append(dataclasses.replace(node, id=new_id[node.id]))
+    cpus = tuple(dataclasses.replace(c, numa=new_id[c.numa]) for c in machine.cpus)
+    return Machine(cpus=cpus, numa_nodes=tuple(nodes))
+
+
+@settings(max_examples=500, deadline=None)
+@given(cases(), st.lists(st.integers(0, 2), min_size=1, max_size=4))
+def test_fast_cpu_hints_equal_reference_sparse_numa_ids(
+    case: tuple[Machine, CPUManagerOptions, int, int, int], gaps: list[int]
+) -> None:
+    machine, options, available, reusable, request = case
+    machine = _with_sparse_numa_ids(machine, gaps)
     fast = generate_cpu_topology_hints(machine, options, available, reusable, request)
     assert fast == generate_cpu_topology_hints_reference(machine, options, available, reusable, request)

@@ -15,7 +15,7 @@ Averages come from the whole machine, exactly as ``CPUTopology.CPUsPerSocket`` /
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,9 +44,21 @@ class TakeStep:
     free: int
 
 
+Groups = tuple[tuple[int, int], ...]  # (id, CPU mask) of each core / socket / NUMA node / uncore cache, by id
+
+
+def _groups(by_id: Mapping[int, int]) -> Groups:
+    return tuple(sorted((g, m) for g, m in by_id.items() if m))
+
+
+def _within(groups: Groups, parents: Groups) -> dict[int, Groups]:
+    """Per parent id: the groups with a CPU inside that parent."""
+    return {p: tuple((g, m) for g, m in groups if m & pm) for p, pm in parents}
+
+
 @dataclass(frozen=True, slots=True)
 class TopologyIndex:
-    """Per-machine lookups the accumulator needs (built once per allocation)."""
+    """Per-machine lookups the accumulator needs (built once per machine: see :meth:`of`)."""
 
     machine: Machine
     core_of: Mapping[int, int]
@@ -57,6 +69,14 @@ class TopologyIndex:
     cpus_per_socket: int
     cpus_per_uncore: int
     numa_first: bool
+    numas: Groups
+    sockets: Groups
+    numas_in_socket: Mapping[int, Groups]
+    sockets_in_numa: Mapping[int, Groups]
+    cores_in_socket: Mapping[int, Groups]
+    cores_in_numa: Mapping[int, Groups]
+    uncores_in_numa: Mapping[int, Groups]
+    cores_in_uncore: Mapping[int, Groups]
 
     @classmethod
     def of(cls, machine: Machine) -> TopologyIndex:
@@ -64,6 +84,8 @@ class TopologyIndex:
         n_cpus = machine.num_cpus
         n_sockets = machine.num_sockets
         n_uncore = machine.num_uncore_caches
+        numas, sockets = _groups(machine.numa_cpus), _groups(machine.socket_cpus)
+        cores, uncores = _groups(machine.core_cpus), _groups(machine.uncore_cpus)
         return cls(
             machine=machine,
             core_of={c: i.core for c, i in info.items()},
@@ -74,6 +96,14 @@ class TopologyIndex:
             cpus_per_socket=n_cpus // n_sockets if n_sockets else 0,
             cpus_per_uncore=n_cpus // n_uncore if n_uncore else 0,
             numa_first=n_sockets >= machine.num_numa_nodes_with_cpus,
+            numas=numas,
+            sockets=sockets,
+            numas_in_socket=_within(numas, sockets),
+            sockets_in_numa=_within(sockets, numas),
+            cores_in_socket=_within(cores, sockets),
+            cores_in_numa=_within(cores, numas),
+            uncores_in_numa=_within(uncores, numas),
+            cores_in_uncore=_within(cores, uncores),
         )
 
     def ids(self, m: int, of: Mapping[int, int]) -> list[int]:
@@ -86,6 +116,8 @@ class CPUAccumulator:
 
     Mutable on purpose (it is the kubelet's work-in-progress object); it never outlives one call.
     """
+
+    __slots__ = ("cpu_sorting", "details", "num_cpus_needed", "result", "topo", "trace")
 
     def __init__(
         self,
@@ -123,31 +155,62 @@ class CPUAccumulator:
         return self._in(self.topo.machine.uncore_cpus, uncore)
 
     # ----- sorting ----------------------------------------------------------------------------
-    def _sort(self, ids: list[int], cpus_of: Callable[[int], int]) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sort (v1.36): by available CPUs, then id."""
-        return sorted(ids, key=lambda i: (cpus_of(i).bit_count(), i))
+    def _sort(self, groups: Groups, within: int) -> list[tuple[int, int]]:
+        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sort (v1.36): the groups with an
+        available CPU in ``within``, by available CPUs, then id -- as (available count, id)."""
+        d = self.details
+        m = d & within
+        keyed = [((d & gm).bit_count(), g) for g, gm in groups if gm & m]
+        keyed.sort()
+        return keyed
 
-    def sort_available_numa_nodes(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go sortAvailableNUMANodes (numaFirst / socketsFirst) (v1.36)."""
+    def _sorted_numa_nodes(self) -> list[tuple[int, int]]:
         t = self.topo
         if t.numa_first:
-            return self._sort(t.ids(self.details, t.numa_of), self.cpus_in_numa)
-        result: list[int] = []
-        for socket in self.sort_available_sockets():
-            numas = t.ids(self.cpus_in_socket(socket), t.numa_of)
-            result.extend(self._sort(numas, self.cpus_in_numa))
+            return self._sort(t.numas, -1)
+        result: list[tuple[int, int]] = []
+        for _, socket in self._sorted_sockets():
+            result += self._sort(t.numas_in_socket[socket], t.machine.socket_cpus[socket])
         return result
+
+    def _sorted_sockets(self) -> list[tuple[int, int]]:
+        t = self.topo
+        if not t.numa_first:
+            return self._sort(t.sockets, -1)
+        result: list[tuple[int, int]] = []
+        for _, numa in self._sorted_numa_nodes():
+            result += self._sort(t.sockets_in_numa[numa], t.machine.numa_cpus[numa])
+        return result
+
+    def _sorted_cores(self) -> list[tuple[int, int]]:
+        t = self.topo
+        result: list[tuple[int, int]] = []
+        if t.numa_first:
+            for _, socket in self._sorted_sockets():
+                result += self._sort(t.cores_in_socket[socket], t.machine.socket_cpus[socket])
+        else:
+            for _, numa in self._sorted_numa_nodes():
+                result += self._sort(t.cores_in_numa[numa], t.machine.numa_cpus[numa])
+        return result
+
+    def _sorted_uncore_caches(self) -> list[tuple[int, int]]:
+        t = self.topo
+        result: list[tuple[int, int]] = []
+        for _, numa in self._sorted_numa_nodes():
+            result += self._sort(t.uncores_in_numa[numa], t.machine.numa_cpus[numa])
+        return result
+
+    def sort_available_numa_nodes(self) -> list[int]:
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableNUMANodes (numaFirst / socketsFirst) (v1.36).
+
+        NUMA first: every NUMA node with an available CPU, sorted; sockets first: per socket (in
+        sorted order), its NUMA nodes with an available CPU in it, sorted.
+        """
+        return [g for _, g in self._sorted_numa_nodes()]
 
     def sort_available_sockets(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go sortAvailableSockets (numaFirst / socketsFirst) (v1.36)."""
-        t = self.topo
-        if not t.numa_first:
-            return self._sort(t.ids(self.details, t.socket_of), self.cpus_in_socket)
-        result: list[int] = []
-        for numa in self.sort_available_numa_nodes():
-            sockets = t.ids(self.cpus_in_numa(numa), t.socket_of)
-            result.extend(self._sort(sockets, self.cpus_in_socket))
-        return result
+        return [g for _, g in self._sorted_sockets()]
 
     def sort_available_cores(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go sortAvailableCores (numaFirst / socketsFirst) (v1.36).
@@ -155,32 +218,18 @@ class CPUAccumulator:
         NUMA first: cores grouped by socket (sockets in their sorted order); sockets first: cores
         grouped by NUMA node. All cores of a group that have an available CPU, sorted.
         """
-        t = self.topo
-        result: list[int] = []
-        if t.numa_first:
-            for socket in self.sort_available_sockets():
-                cores = t.ids(self.cpus_in_socket(socket), t.core_of)
-                result.extend(self._sort(cores, self.cpus_in_core))
-        else:
-            for numa in self.sort_available_numa_nodes():
-                cores = t.ids(self.cpus_in_numa(numa), t.core_of)
-                result.extend(self._sort(cores, self.cpus_in_core))
-        return result
+        return [g for _, g in self._sorted_cores()]
 
     def sort_available_uncore_caches(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sortAvailableUncoreCaches (v1.36)."""
-        t = self.topo
-        result: list[int] = []
-        for numa in self.sort_available_numa_nodes():
-            uncores = t.ids(self.cpus_in_numa(numa), t.uncore_of)
-            result.extend(self._sort(uncores, self.cpus_in_uncore))
-        return result
+        return [g for _, g in self._sorted_uncore_caches()]
 
     def sort_available_cpus_packed(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go sortAvailableCPUsPacked (v1.36): cores in order, CPU ids."""
         out: list[int] = []
-        for core in self.sort_available_cores():
-            out.extend(cpus(self.cpus_in_core(core)))
+        core_cpus, d = self.topo.machine.core_cpus, self.details
+        for _, core in self._sorted_cores():
+            out.extend(cpus(d & core_cpus[core]))
         return out
 
     def sort_available_cpus_spread(self) -> list[int]:
@@ -205,19 +254,23 @@ class CPUAccumulator:
 
     def free_numa_nodes(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go freeNUMANodes (v1.36)."""
-        return [n for n in self.sort_available_numa_nodes() if self.is_numa_node_free(n)]
+        numa_cpus = self.topo.machine.numa_cpus
+        return [n for free, n in self._sorted_numa_nodes() if free == numa_cpus[n].bit_count()]
 
     def free_sockets(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go freeSockets (v1.36)."""
-        return [s for s in self.sort_available_sockets() if self.is_socket_free(s)]
+        per_socket = self.topo.cpus_per_socket
+        return [s for free, s in self._sorted_sockets() if free == per_socket]
 
     def free_uncore_caches(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go freeUncoreCache (v1.36)."""
-        return [u for u in self.sort_available_uncore_caches() if self.is_uncore_cache_free(u)]
+        uncore_cpus = self.topo.machine.uncore_cpus
+        return [u for free, u in self._sorted_uncore_caches() if free == uncore_cpus[u].bit_count()]
 
     def free_cores(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go freeCores (v1.36)."""
-        return [c for c in self.sort_available_cores() if self.is_core_free(c)]
+        per_core = self.topo.cpus_per_core
+        return [c for free, c in self._sorted_cores() if free == per_core]
 
     def free_cpus(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go freeCPUs (v1.36): the packed or spread CPU order."""
@@ -295,7 +348,7 @@ class CPUAccumulator:
         needed = self.num_cpus_needed
         cores_needed = (needed + per_core - 1) // per_core
         in_uncore = self.cpus_in_uncore(uncore)
-        cores = sorted(set(t.ids(in_uncore, t.core_of)))[:cores_needed]
+        cores = [c for c, cm in t.cores_in_uncore.get(uncore, ()) if cm & in_uncore][:cores_needed]
         free = 0
         for core in cores:
             free |= self.cpus_in_core(core)

@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from itertools import combinations
 
 from podfit.cpu.accumulator import CPUAccumulator, CPUSorting, TakeStep, TopologyIndex
 from podfit.errors import PodfitError
 from podfit.model.machine import Machine
+from podfit.model.policy_options import CPUManagerOptions
 
 __all__ = [
     "CPUAssignmentError",
     "CPUSorting",
     "iterate_combinations",
+    "take_by_topology",
     "take_by_topology_numa_distributed",
     "take_by_topology_numa_packed",
 ]
@@ -58,7 +61,8 @@ def _go_round(x: float) -> float:
 
 
 def _mean(xs: Sequence[int]) -> float:
-    return _go_round(sum(float(x) for x in xs) / len(xs) * 1000) / 1000
+    # the float sum of integers below 2^53 is exact at every step: it equals float(sum(xs))
+    return _go_round(float(sum(xs)) / len(xs) * 1000) / 1000
 
 
 def standard_deviation(xs: Sequence[int]) -> float:
@@ -67,7 +71,8 @@ def standard_deviation(xs: Sequence[int]) -> float:
     m = _mean(xs)
     total = 0.0
     for x in xs:
-        total += (float(x) - m) * (float(x) - m)
+        d = x - m  # x - m == float(x) - m for integers below 2^53
+        total += d * d
     return _go_round(math.sqrt(total / len(xs)) * 1000) / 1000
 
 
@@ -121,15 +126,17 @@ def take_by_topology_numa_packed(
     cpu_sorting: CPUSorting = "packed",
     prefer_align_by_uncore_cache: bool = False,
     trace: list[TakeStep] | None = None,
+    topo: TopologyIndex | None = None,
 ) -> int:
     """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMAPacked (v1.36).
 
     ``available``: the CPU mask to choose from; returns the mask of ``num_cpus`` chosen CPUs.
     ``cpu_sorting="spread"`` is the ``distribute-cpus-across-cores`` strategy.
     Raises :class:`CPUAssignmentError` when the request cannot be met. ``trace``: a list that
-    receives every take as a :class:`TakeStep` (``podfit explain``); ``None`` = off.
+    receives every take as a :class:`TakeStep` (``podfit explain``); ``None`` = off. ``topo``:
+    the machine's :class:`TopologyIndex` when the caller keeps one (built here otherwise).
     """
-    topo = TopologyIndex.of(machine)
+    topo = topo or TopologyIndex.of(machine)
     return _packed(topo, available, num_cpus, cpu_sorting, prefer_align_by_uncore_cache, trace)
 
 
@@ -137,14 +144,14 @@ def _range_numa_nodes_needed(acc: CPUAccumulator, cpu_group_size: int) -> tuple[
     """Mirrors: cpumanager/cpu_assignment.go rangeNUMANodesNeededToSatisfy (v1.36)."""
     machine = acc.topo.machine
     num_numa = machine.num_numa_nodes_with_cpus
-    num_numa_available = len(acc.topo.ids(acc.details, acc.topo.numa_of))
+    num_numa_available = sum(1 for _, m in acc.topo.numas if m & acc.details)
     groups = (machine.num_cpus - 1) // cpu_group_size + 1
     groups_per_numa = (groups - 1) // num_numa + 1
     groups_needed = (acc.num_cpus_needed - 1) // cpu_group_size + 1
     return (groups_needed - 1) // groups_per_numa + 1, min(groups_needed, num_numa_available)
 
 
-def _spread_remainder(left: dict[int, int], subset: Sequence[int], remainder: int, group: int) -> None:
+def _spread_remainder(left: list[int], subset: Sequence[int], remainder: int, group: int) -> None:
     """Hand out ``remainder`` CPUs in ``group``-sized chunks round-robin over ``subset`` (in place).
     The caller has checked that the subset holds enough whole groups, so this terminates."""
     while remainder > 0:
@@ -165,6 +172,7 @@ def take_by_topology_numa_distributed(
     *,
     cpu_sorting: CPUSorting = "packed",
     trace: list[TakeStep] | None = None,
+    topo: TopologyIndex | None = None,
 ) -> int:
     """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMADistributed (v1.36).
 
@@ -176,7 +184,7 @@ def take_by_topology_numa_distributed(
     """
     if cpu_group_size < 1:
         raise ValueError(f"cpu_group_size must be at least 1, got {cpu_group_size}")
-    topo = TopologyIndex.of(machine)
+    topo = topo or TopologyIndex.of(machine)
     if num_cpus % cpu_group_size != 0:
         return _packed(topo, available, num_cpus, cpu_sorting, False, trace)
     acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting)
@@ -187,8 +195,14 @@ def take_by_topology_numa_distributed(
 
     numas = acc.sort_available_numa_nodes()
     min_numas, max_numas = _range_numa_nodes_needed(acc, cpu_group_size)
+    free = [acc.cpus_in_numa(numa).bit_count() for numa in numas]
+    largest = sorted(free, reverse=True)
+    largest_groups = sorted((f // cpu_group_size for f in free), reverse=True)
     for k in range(min_numas, max_numas + 1):
-        best = _best_combination(acc, numas, k, num_cpus, cpu_group_size)
+        # no k nodes hold the request (in CPUs or whole groups): every combination would be skipped
+        if sum(largest[:k]) < num_cpus or sum(largest_groups[:k]) * cpu_group_size < num_cpus:
+            continue
+        best = _best_combination(numas, free, k, num_cpus, cpu_group_size)
         if best is None:
             continue
         combo, remainder_numas = best
@@ -248,45 +262,47 @@ def _packed_or_empty(
 
 
 def _best_combination(
-    acc: CPUAccumulator, numas: list[int], k: int, num_cpus: int, group: int
+    numas: list[int], free: list[int], k: int, num_cpus: int, group: int
 ) -> tuple[list[int], list[int]] | None:
     """The k-NUMA combination (and the NUMA nodes getting the remainder) with the lowest balance
-    score, first found winning ties; ``None`` if no combination of k nodes fits."""
+    score, first found winning ties; ``None`` if no combination of k nodes fits. ``free``: the
+    available CPUs of each of ``numas``. Combinations are of positions in ``numas``
+    (``iterateCombinations`` order); ``left`` is indexed alike."""
     best_balance = math.inf
     best: tuple[list[int], list[int]] | None = None
-    free = {numa: acc.cpus_in_numa(numa).bit_count() for numa in numas}
-    for combo in iterate_combinations(numas, k):
+    distribution = (num_cpus // k // group) * group
+    for combo in combinations(range(len(numas)), k):
         if best_balance == 0:
             break
-        if sum(free[n] for n in combo) < num_cpus:
+        in_combo = [free[i] for i in combo]
+        if sum(in_combo) < num_cpus:
             continue
-        if sum(free[n] // group for n in combo) * group < num_cpus:
+        if sum(f // group for f in in_combo) * group < num_cpus:
             continue
-        distribution = (num_cpus // len(combo) // group) * group
-        if any(free[n] < distribution for n in combo):
+        if min(in_combo) < distribution:
             continue
-        left = dict(free)
-        for numa in combo:
-            left[numa] -= distribution
-        remainder = num_cpus - distribution * len(combo)
-        remainder_combo = [n for n in combo if left[n] >= group]
+        left = free.copy()
+        for i in combo:
+            left[i] -= distribution
+        remainder = num_cpus - distribution * k
+        remainder_combo = [i for i in combo if left[i] >= group]
 
         local_balance = math.inf
-        local_remainder: list[int] = []
+        local_remainder: tuple[int, ...] = ()
         if remainder == 0:
-            local_balance = standard_deviation([left[n] for n in numas])
+            local_balance = standard_deviation(left)
         size = len(remainder_combo)
         while remainder > 0 and size >= 1:
-            for subset in iterate_combinations(remainder_combo, size):
-                if sum(left[n] for n in subset) < remainder:
+            for subset in combinations(remainder_combo, size):
+                if sum(left[i] for i in subset) < remainder:
                     continue
                 # Whole groups only: without this check the kubelet's round-robin never ends when the
                 # raw CPU count suffices but the whole groups do not (fixed upstream the same way).
-                if sum(left[n] // group for n in subset) * group < remainder:
+                if sum(left[i] // group for i in subset) * group < remainder:
                     continue
-                trial = dict(left)
+                trial = left.copy()
                 _spread_remainder(trial, subset, remainder, group)
-                balance = standard_deviation([trial[n] for n in numas])
+                balance = standard_deviation(trial)
                 if balance < local_balance:
                     local_balance = balance
                     local_remainder = subset
@@ -294,5 +310,27 @@ def _best_combination(
         # A combination only wins with a finite score (upstream: < math.MaxFloat64).
         if local_balance < best_balance:
             best_balance = local_balance
-            best = (combo, local_remainder)
+            best = ([numas[i] for i in combo], [numas[i] for i in local_remainder])
     return best
+
+
+def take_by_topology(
+    machine: Machine,
+    options: CPUManagerOptions,
+    group: int,
+    available: int,
+    n: int,
+    topo: TopologyIndex | None = None,
+) -> int:
+    """The static policy's choice of algorithm by its options (``group``: CPUs per core).
+
+    Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
+    """
+    sorting = "spread" if options.distribute_cpus_across_cores else "packed"
+    if options.distribute_cpus_across_numa:
+        size = group if options.full_physical_cpus_only else 1
+        return take_by_topology_numa_distributed(machine, available, n, size, cpu_sorting=sorting, topo=topo)
+    uncore = options.prefer_align_by_uncore_cache
+    return take_by_topology_numa_packed(
+        machine, available, n, cpu_sorting=sorting, prefer_align_by_uncore_cache=uncore, topo=topo
+    )

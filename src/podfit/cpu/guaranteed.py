@@ -47,8 +47,9 @@ def pod_level_resource_managers_off_for(pod: Pod, gates: FeatureGateReader) -> b
 
     Mirrors: the early return of cpumanager/policy_static.go Allocate / GetTopologyHints (v1.36)
     """
-    gated_off = not gates.enabled(PLRM) or not gates.enabled(PLR)
-    return gated_off and is_pod_level_resources_set(pod)
+    if not is_pod_level_resources_set(pod):
+        return False
+    return not gates.enabled(PLRM) or not gates.enabled(PLR)
 
 
 def _plrm_pod(pod: Pod, gates: FeatureGateReader) -> bool:
@@ -60,6 +61,15 @@ def guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) ->
 
     Mirrors: cpumanager/policy_static.go guaranteedCPUs (v1.36)
     """
+    key = ("guaranteed-cpus", id(container), gates.enabled(PLR), gates.enabled(PLRM))
+    memo = pod.derived
+    found = memo.get(key)
+    if found is None or found[0] is not container:  # the container object is kept: ids stay unique
+        found = memo[key] = (container, _guaranteed_cpus(pod, container, gates))
+    return found[1]
+
+
+def _guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) -> int:
     if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed":
         return 0
     if _plrm_pod(pod, gates) and not is_container_equivalent_qos_guaranteed(container):

@@ -7,13 +7,15 @@ Mirrors: cpumanager/policy_static.go ``generateCPUTopologyHints`` and ``isHintSo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import combinations
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations, repeat
 
 from podfit.model.machine import Machine
 from podfit.model.policy_options import CPUManagerOptions
 from podfit.topology.bitmask import get_bits, iterate_bit_masks
-from podfit.topology.hint import TopologyHint
+from podfit.topology.hint import TopologyHint, new_hints
 
 __all__ = [
     "cpu_numa_ids",
@@ -98,12 +100,64 @@ def generate_cpu_topology_hints_reference(
     return hints
 
 
-def _masks_of_size(ids: Sequence[int], size: int) -> Iterator[int]:
-    """The masks of ``size`` nodes in ``IterateBitMasks(ids)`` order (without its range checks)."""
-    bits = [1 << i for i in ids]
-    if size == 1:
-        return iter(bits)
-    return (sum(combo) for combo in combinations(bits, size))
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """For the CPU NUMA nodes of a machine, masks numbered by position (``c``, bit i = the i-th
+    node id)."""
+
+    numa_ids: tuple[int, ...]  # the NUMA nodes with CPUs, ascending
+    node_cpus: tuple[int, ...]  # their CPU masks
+    reach: tuple[int, ...]  # [k - 1]: the CPUs of the k largest nodes together
+    blocks: list[list[int]]  # the masks of each size, in IterateBitMasks order
+    plain: list[TopologyHint]  # per c: its hint (the real mask), not preferred
+    preferred: list[TopologyHint]  # per c: preferred
+    block_plain: list[list[TopologyHint]]  # per size: the hints of every mask of the block
+    block_preferred: list[list[TopologyHint]]
+
+
+@lru_cache(maxsize=8)
+def _tables(numa_cpus: tuple[tuple[int, int], ...]) -> _Tables:
+    """The tables of one machine (``numa_cpus``: its (NUMA id, CPU mask) pairs). Hints are
+    immutable values, so calls share them."""
+    numa_ids = tuple(sorted(n for n, cpus in numa_cpus if cpus))  # == cpu_numa_ids(machine)
+    node_cpus = tuple(dict(numa_cpus)[i] for i in numa_ids)
+    reach, acc = [], 0
+    for count in sorted((c.bit_count() for c in node_cpus), reverse=True):
+        acc += count
+        reach.append(acc)
+    n = len(numa_ids)
+    bits = [1 << i for i in range(n)]
+    blocks = [bits if size == 1 else list(map(sum, combinations(bits, size))) for size in range(1, n + 1)]
+    real: list[int | None] = list(_unions([1 << i for i in numa_ids]))
+    real[0] = None  # never selected
+    plain = new_hints(zip(real, repeat(False)))
+    preferred = new_hints(zip(real, repeat(True)))
+    return _Tables(
+        numa_ids,
+        node_cpus,
+        tuple(reach),
+        blocks,
+        plain,
+        preferred,
+        [list(map(plain.__getitem__, b)) for b in blocks],
+        [list(map(preferred.__getitem__, b)) for b in blocks],
+    )
+
+
+def _sums(values: Sequence[int]) -> list[int]:
+    """``out[c]`` = sum of ``values[i]`` over the bits i of ``c`` (every c < 2^len(values))."""
+    out = [0]
+    for v in values:
+        out += [x + v for x in out]
+    return out
+
+
+def _unions(values: Sequence[int]) -> list[int]:
+    """``out[c]`` = OR of ``values[i]`` over the bits i of ``c``."""
+    out = [0]
+    for v in values:
+        out += [x | v for x in out]
+    return out
 
 
 def generate_cpu_topology_hints(
@@ -111,60 +165,67 @@ def generate_cpu_topology_hints(
 ) -> list[TopologyHint]:
     """The hints of :func:`generate_cpu_topology_hints_reference`, in the same order.
 
-    A mask's CPU count and available-CPU count are its lowest node's plus those of the mask
-    without that node (already seen: ``IterateBitMasks`` goes by increasing size); "every
-    reusable CPU inside" is "the reusable CPUs' NUMA nodes inside the mask"; the sockets of a mask
-    are the union of its nodes' sockets.
+    Masks are numbered over the positions of the CPU NUMA nodes (``c``). A mask's free-CPU
+    count (and its sockets) is built for every ``c`` at once by doubling the table per node;
+    "every reusable CPU inside" is "the reusable CPUs' NUMA nodes inside the mask"; the smallest
+    mask that could hold the request on an empty machine has as many nodes as the largest nodes
+    needed to reach ``request`` CPUs. ``IterateBitMasks`` goes by size: per size, every mask
+    qualifies when its smallest nodes hold enough free CPUs, else each is tested.
 
     Mirrors: cpumanager/policy_static.go generateCPUTopologyHints (v1.36)
     """
-    by_numa = machine.numa_cpus
-    numa_ids = sorted(n for n, cpus in by_numa.items() if cpus)  # == cpu_numa_ids(machine)
-    total = {1 << n: by_numa[n].bit_count() for n in numa_ids}
-    free = {1 << n: (available & by_numa[n]).bit_count() for n in numa_ids}
-    reuse_numa = 0
+    t = _tables(tuple(machine.numa_cpus.items()))
+    numa_ids, node_cpus = t.numa_ids, t.node_cpus
+    reuse_pos = 0
     outside = reusable
-    for n in numa_ids:
-        if reusable & by_numa[n]:
-            reuse_numa |= 1 << n
-            outside &= ~by_numa[n]
-    need = request - reusable.bit_count()
+    if reusable:
+        for pos, cpus in enumerate(node_cpus):
+            if reusable & cpus:
+                reuse_pos |= 1 << pos
+                outside &= ~cpus
     min_affinity_size = len(numa_ids)
-    masks: list[int] = []
-    for size in range(1, len(numa_ids) + 1):
-        fits = False
-        for mask in _masks_of_size(numa_ids, size):
-            if size > 1:
-                rest = mask & (mask - 1)
-                low = mask ^ rest
-                in_mask = total[mask] = total[rest] + total[low]
-                free_in = free[mask] = free[rest] + free[low]
-            else:
-                in_mask, free_in = total[mask], free[mask]
-            if in_mask >= request:
-                fits = True
-            if free_in >= need and not (outside or reuse_numa & ~mask):
-                masks.append(mask)
-        if fits and size < min_affinity_size:
-            min_affinity_size = size
-
+    for k, reached in enumerate(t.reach, 1):
+        if reached >= request:
+            min_affinity_size = k
+            break
+    if outside:
+        return []  # a reusable CPU is on no CPU NUMA node: no mask holds it
+    need = request - reusable.bit_count()
+    node_free = [(available & cpus).bit_count() for cpus in node_cpus]
+    free: list[int] | None = None  # per c, built when a size has masks without enough free CPUs
+    least = 0  # the free CPUs of the `size` emptiest nodes: every mask of that size has as many
+    least_free = sorted(node_free)
+    by_socket: list[int] | None = None
+    min_sockets = -1
     if options.align_by_socket:
-        socket_of = {
-            1 << n: sum(1 << s for s, cpus in machine.socket_cpus.items() if cpus & by_numa[n])
-            for n in numa_ids
-        }
+        by_socket = _unions(
+            [sum(1 << s for s, cpus in machine.socket_cpus.items() if cpus & node) for node in node_cpus]
+        )
         num_sockets = machine.num_sockets
         numa_per_socket = machine.num_numa_nodes_with_cpus // num_sockets if num_sockets else 0
-        min_sockets = -(-min_affinity_size // numa_per_socket) if numa_per_socket else -1
-        hints: list[TopologyHint] = []
-        for mask in masks:
-            sockets = 0
-            m = mask
-            while m:
-                low = m & -m
-                sockets |= socket_of.get(low, 0)
-                m ^= low
-            preferred = mask.bit_count() == min_affinity_size or sockets.bit_count() == min_sockets
-            hints.append(TopologyHint(mask, preferred))
-        return hints
-    return [TopologyHint(m, m.bit_count() == min_affinity_size) for m in masks]
+        if numa_per_socket:
+            min_sockets = -(-min_affinity_size // numa_per_socket)
+    hints: list[TopologyHint] = []
+    for size, block in enumerate(t.blocks, 1):
+        least += least_free[size - 1]
+        if not reuse_pos and least >= need:
+            selected = block  # every mask of this size qualifies
+            if by_socket is None or size == min_affinity_size:
+                hints += (t.block_preferred if size == min_affinity_size else t.block_plain)[size - 1]
+                continue
+        else:
+            if free is None:
+                free = _sums(node_free)
+            if reuse_pos:
+                selected = [c for c in block if free[c] >= need and not reuse_pos & ~c]
+            else:
+                selected = [c for c in block if free[c] >= need]
+        if size == min_affinity_size:
+            hints += map(t.preferred.__getitem__, selected)
+        elif by_socket is not None:
+            hints += [
+                t.preferred[c] if by_socket[c].bit_count() == min_sockets else t.plain[c] for c in selected
+            ]
+        else:
+            hints += map(t.plain.__getitem__, selected)
+    return hints

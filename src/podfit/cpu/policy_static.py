@@ -15,11 +15,12 @@ The pod-level (KEP-5526) ``AllocatePod`` bubble lives in :mod:`podfit.cpu.policy
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from podfit.cpu.accumulator import TopologyIndex
 from podfit.cpu.assignment import (
     CPUAssignmentError,
-    take_by_topology_numa_distributed,
-    take_by_topology_numa_packed,
+    take_by_topology,
 )
 from podfit.cpu.guaranteed import (
     PLRM,
@@ -69,22 +70,6 @@ def validate_static_policy_options(
     return None
 
 
-def _take_by_topology(
-    machine: Machine, options: CPUManagerOptions, group: int, available: int, n: int
-) -> int:
-    sorting = "spread" if options.distribute_cpus_across_cores else "packed"
-    if options.distribute_cpus_across_numa:
-        size = group if options.full_physical_cpus_only else 1
-        return take_by_topology_numa_distributed(machine, available, n, size, cpu_sorting=sorting)
-    return take_by_topology_numa_packed(
-        machine,
-        available,
-        n,
-        cpu_sorting=sorting,
-        prefer_align_by_uncore_cache=options.prefer_align_by_uncore_cache,
-    )
-
-
 def new_static_policy(
     machine: Machine,
     num_reserved_cpus: int,
@@ -106,7 +91,7 @@ def new_static_policy(
         reserved = reserved_cpus
     else:
         try:
-            reserved = _take_by_topology(machine, options, group, machine.all_cpus, num_reserved_cpus)
+            reserved = take_by_topology(machine, options, group, machine.all_cpus, num_reserved_cpus)
         except CPUAssignmentError:
             reserved = 0
     if reserved.bit_count() != num_reserved_cpus:
@@ -135,6 +120,11 @@ class StaticPolicy:
     reserved_cpus: int
     reserved_physical_cpus: int
     cpu_group_size: int
+
+    @cached_property
+    def topology_index(self) -> TopologyIndex:
+        """The machine's lookups for CPU assignment, built once."""
+        return TopologyIndex.of(self.machine)
 
     def name(self) -> str:
         """Mirrors: cpumanager/policy_static.go staticPolicy.Name (v1.36)"""
@@ -239,7 +229,8 @@ class StaticPolicy:
 
         Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
         """
-        return _take_by_topology(self.machine, self.options, self.cpu_group_size, available, num_cpus)
+        topo = self.topology_index
+        return take_by_topology(self.machine, self.options, self.cpu_group_size, available, num_cpus, topo)
 
     def get_aligned_cpus(self, numa_affinity: int, allocatable: int) -> int:
         """CPUs of ``allocatable`` in the hint's NUMA nodes (whole sockets with align-by-socket).

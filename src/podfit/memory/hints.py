@@ -17,7 +17,7 @@ from podfit.memory.state import Block, NUMANodeMap
 from podfit.model.pod import RESOURCE_MEMORY
 from podfit.topology.bitmask import count, get_bits, is_narrower_than, iterate_bit_masks, new_bitmask
 from podfit.topology.fastmerge import HintSpace
-from podfit.topology.hint import TopologyHint
+from podfit.topology.hint import TopologyHint, new_hints
 
 __all__ = [
     "calculate_hints",
@@ -71,7 +71,7 @@ def _hints_over(
     """``calculateHints`` restricted to the masks over ``numa_nodes`` (``min_affinity_size``
     still starts at the number of every NUMA node)."""
     min_affinity_size = len(machine_state)
-    hints: dict[str, list[TopologyHint]] = {}
+    masks: list[int] = []
     for mask in iterate_bit_masks(numa_nodes):
         bits = get_bits(mask)
         single = len(bits) == 1
@@ -90,16 +90,12 @@ def _hints_over(
         reuse = reusable.get(mask, {})
         if any(free[name] + reuse.get(name, 0) < size for name, size in requested.items()):
             continue
-        for name in requested:
-            hints.setdefault(name, []).append(TopologyHint(mask, False))
-    out: Hints = {}
-    for name in requested:
-        if name in hints:
-            out[name] = [
-                TopologyHint(h.numa_affinity, count(h.numa_affinity or 0) == min_affinity_size)
-                for h in hints[name]
-            ]
-    return out
+        masks.append(mask)
+    if not masks:
+        return {}
+    # every requested resource gets the same hints (its own list of them)
+    preferred = new_hints((m, m.bit_count() == min_affinity_size) for m in masks)
+    return {name: preferred.copy() for name in requested}
 
 
 def _idle_empty_nodes(machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor) -> int:
@@ -210,8 +206,16 @@ def is_affinity_satisfy_request(machine_state: NUMANodeMap, mask: int, requested
 
     Mirrors: memorymanager/policy_static.go isAffinitySatisfyRequest (v1.36)
     """
-    free, _ = _sums(machine_state, get_bits(mask), requested)
-    return all(free.get(name, 0) >= size for name, size in requested.items())
+    bits = get_bits(mask)
+    for name, size in requested.items():
+        free = 0
+        for node_id in bits:
+            table = machine_state[node_id].memory_map.get(name)
+            if table is not None:
+                free += table.free
+        if free < size:
+            return False
+    return True
 
 
 def is_hint_in_group(hint: Sequence[int], group: Sequence[int]) -> bool:

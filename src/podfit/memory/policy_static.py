@@ -106,8 +106,9 @@ class StaticPolicy:
 
     def _skips_pod_level(self, pod: Pod) -> bool:
         """Pod-level resources while the pod-level managers (or pod-level resources) are off."""
-        gates_on = self._pod_level_managers and self.gates.enabled(GATE_POD_LEVEL_RESOURCES)
-        return not gates_on and is_pod_level_resources_set(pod)
+        if not is_pod_level_resources_set(pod):
+            return False
+        return not (self._pod_level_managers and self.gates.enabled(GATE_POD_LEVEL_RESOURCES))
 
     def _is_guaranteed(self, pod: Pod) -> bool:
         return (
@@ -140,7 +141,8 @@ class StaticPolicy:
             return None
         requested = get_container_requested_resources(pod, container, self._pod_level_managers)
         machine_state = state.get_machine_state()
-        best, err = select_hint(machine_state, requested, reusable_for_pod(state, pod.uid), hint)
+        pod_reusable = reusable_for_pod(state, pod.uid)
+        best, err = select_hint(machine_state, requested, pod_reusable, hint)
         if err is not None or best is None:
             return err
         mask = best.numa_affinity or 0
@@ -148,7 +150,7 @@ class StaticPolicy:
         blocks: list[Block] = []
         for resource, size in requested.items():
             blocks.append(Block(bits, resource, size))
-            reuse = get_pod_reusable_memory(state, pod.uid, mask, resource)
+            reuse = get_pod_reusable_memory(state, pod.uid, mask, resource) if pod_reusable else 0
             charge = 0 if reuse >= size else size - reuse
             update_machine_state(machine_state, bits, resource, charge)
         update_pod_reusable_memory(state, pod, container, blocks)

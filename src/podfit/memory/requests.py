@@ -40,6 +40,15 @@ def get_container_requested_resources(
 
     Mirrors: memorymanager/policy_static.go getContainerRequestedResources (v1.36)
     """
+    key = ("memory-requests", id(container), pod_level_managers)
+    memo = pod.derived
+    found = memo.get(key)
+    if found is None or found[0] is not container:  # the container object is kept: ids stay unique
+        found = memo[key] = (container, _container_requested(pod, container, pod_level_managers))
+    return dict(found[1])
+
+
+def _container_requested(pod: Pod, container: Container, pod_level_managers: bool) -> dict[str, int]:
     if (
         pod_level_managers
         and is_pod_level_resources_set(pod)
@@ -55,6 +64,15 @@ def get_pod_requested_resources(pod: Pod, pod_level_managers: bool) -> dict[str,
 
     Mirrors: memorymanager/policy_static.go getPodRequestedResources (v1.36)
     """
+    key = ("memory-pod-requests", pod_level_managers)
+    memo = pod.derived
+    found: dict[str, int] | None = memo.get(key)
+    if found is None:
+        found = memo[key] = _pod_requested(pod, pod_level_managers)
+    return dict(found)
+
+
+def _pod_requested(pod: Pod, pod_level_managers: bool) -> dict[str, int]:
     if pod_level_managers and is_pod_level_resources_set(pod):
         assert pod.resources is not None
         return ordered({n: v for n, v in pod.resources.requests.items() if is_memory_resource(n) and v > 0})

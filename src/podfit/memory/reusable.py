@@ -50,7 +50,7 @@ def update_pod_reusable_memory(
 
     Mirrors: memorymanager/policy_static.go updatePodReusableMemory (v1.36)
     """
-    for uid in [u for u in state.reusable if u != pod.uid]:
+    for uid in state.reusable.keys() - {pod.uid}:
         del state.reusable[uid]
     if is_regular_init_container(pod, container):
         per_pod = state.reusable.setdefault(pod.uid, {})
@@ -59,6 +59,8 @@ def update_pod_reusable_memory(
             if block.size > per_mask.get(block.type, 0):
                 per_mask[block.type] = block.size
         return
+    if not state.reusable.get(pod.uid):
+        return  # nothing reusable: every lookup below would be 0
     for block in blocks:
         mask = new_bitmask(*block.numa_affinity)
         reusable = get_pod_reusable_memory(state, pod.uid, mask, block.type)

@@ -57,7 +57,8 @@ class NUMANodeState:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "memory_map", dict(self.memory_map))
-        object.__setattr__(self, "cells", tuple(self.cells))
+        if type(self.cells) is not tuple:
+            object.__setattr__(self, "cells", tuple(self.cells))
 
     def __hash__(self) -> int:
         return hash((self.number_of_assignments, tuple(sorted(self.memory_map.items())), self.cells))
@@ -79,7 +80,8 @@ class Block:
     size: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "numa_affinity", tuple(self.numa_affinity))
+        if type(self.numa_affinity) is not tuple:
+            object.__setattr__(self, "numa_affinity", tuple(self.numa_affinity))
 
 
 ContainerMemoryAssignments = dict[str, dict[str, tuple[Block, ...]]]

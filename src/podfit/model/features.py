@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 from podfit.errors import InputError
@@ -232,6 +233,15 @@ class FeatureGates:
 
     def enabled(self, name: str) -> bool:
         """Mirrors: component-base/featuregate/feature_gate.go featureGate.Enabled (v1.36)."""
+        value = self._resolved.get(name)
+        return self._enabled(name) if value is None else value
+
+    @cached_property
+    def _resolved(self) -> dict[str, bool]:
+        """Every registered gate's value, resolved once (the overrides never change)."""
+        return {name: self._enabled(name) for name in GATES}
+
+    def _enabled(self, name: str) -> bool:
         spec = GATES.get(name)
         if spec is None:
             raise KeyError(f"feature {name!r} is not registered in FeatureGate")

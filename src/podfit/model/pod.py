@@ -6,9 +6,10 @@ Quantities are canonical integers: ``cpu`` in millicores, ``memory``, ``ephemera
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
+from typing import Any, Literal
 
 from podfit.model.quantity import BINARY_SI, Quantity
 
@@ -43,6 +44,22 @@ class ResourceList(Mapping[str, int]):
 
     def __getitem__(self, key: str) -> int:
         return self._items[key]
+
+    # the dict's own methods (the Mapping mixins go through __getitem__ and are slow)
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._items.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def keys(self) -> KeysView[str]:
+        return self._items.keys()
+
+    def items(self) -> ItemsView[str, int]:
+        return self._items.items()
+
+    def values(self) -> ValuesView[int]:
+        return self._items.values()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
@@ -134,6 +151,12 @@ class Pod:
         object.__setattr__(self, "init_containers", tuple(self.init_containers))
         object.__setattr__(self, "containers", tuple(self.containers))
         object.__setattr__(self, "ephemeral_containers", tuple(self.ephemeral_containers))
+
+    @cached_property
+    def derived(self) -> dict[Hashable, Any]:
+        """A memo for the values pure functions derive from this pod (QoS class, effective
+        requests, ...): the pod never changes, so each is computed once."""
+        return {}
 
     @property
     def key(self) -> str:

@@ -54,7 +54,13 @@ def _any_supported(names: Iterable[str]) -> bool:
 def is_pod_level_resources_set(pod: Pod) -> bool:
     """Mirrors: component-helpers/resource/helpers.go IsPodLevelResourcesSet (v1.36)"""
     res = pod.resources
-    return res is not None and (_any_supported(res.requests) or _any_supported(res.limits))
+    if res is None:
+        return False
+    memo = pod.derived
+    found: bool | None = memo.get("pod-level-resources-set")
+    if found is None:
+        found = memo["pod-level-resources-set"] = _any_supported(res.requests) or _any_supported(res.limits)
+    return found
 
 
 def is_pod_level_requests_set(pod: Pod) -> bool:
@@ -102,7 +108,17 @@ def compute_pod_qos(
     ``pod_level_resources`` is the ``PodLevelResources`` gate. ``fix_kubelet_qos_class`` is
     ``PodLevelResourcesFixKubeletQOSClass`` (on in 1.36): with it the pod-level stanza decides only
     when it names a supported resource; without it any non-nil stanza decides (the old bug).
+    The class is computed once per pod and flags (``Pod.derived``).
     """
+    key = ("qos", pod_level_resources, fix_kubelet_qos_class)
+    memo = pod.derived
+    qos: QOSClass | None = memo.get(key)
+    if qos is None:
+        qos = memo[key] = _compute_pod_qos(pod, pod_level_resources, fix_kubelet_qos_class)
+    return qos
+
+
+def _compute_pod_qos(pod: Pod, pod_level_resources: bool, fix_kubelet_qos_class: bool) -> QOSClass:
     decides = not fix_kubelet_qos_class or is_pod_level_resources_set(pod)
     if pod_level_resources and pod.resources is not None and decides:
         return requirements_qos(pod.resources)
@@ -201,6 +217,15 @@ def pod_requests(
 
     Mirrors: component-helpers/resource/helpers.go PodRequests (v1.36)
     """
+    key = ("requests", pod_level_resources, exclude_overhead)
+    memo = pod.derived
+    found: ResourceList | None = memo.get(key)
+    if found is None:
+        found = memo[key] = _pod_requests(pod, pod_level_resources, exclude_overhead)
+    return found
+
+
+def _pod_requests(pod: Pod, pod_level_resources: bool, exclude_overhead: bool) -> ResourceList:
     reqs = dict(aggregate_container_requests(pod))
     if pod_level_resources and is_pod_level_requests_set(pod):
         assert pod.resources is not None
@@ -215,6 +240,15 @@ def pod_limits(pod: Pod, *, pod_level_resources: bool = True, exclude_overhead: 
 
     Mirrors: component-helpers/resource/helpers.go PodLimits (v1.36)
     """
+    key = ("limits", pod_level_resources, exclude_overhead)
+    memo = pod.derived
+    found: ResourceList | None = memo.get(key)
+    if found is None:
+        found = memo[key] = _pod_limits(pod, pod_level_resources, exclude_overhead)
+    return found
+
+
+def _pod_limits(pod: Pod, pod_level_resources: bool, exclude_overhead: bool) -> ResourceList:
     limits = dict(aggregate_container_limits(pod))
     if pod_level_resources and is_pod_level_resources_set(pod):
         assert pod.resources is not None

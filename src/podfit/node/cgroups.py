@@ -88,6 +88,15 @@ def pod_cgroup(config: KubeletConfig, pod: Pod, *, has_exclusive_cpus: bool) -> 
     Mirrors: cm/helpers_linux.go ResourceConfigForPod with enforceCPULimits from
     pod_container_manager_linux.go (v1.36)
     """
+    key = ("pod-cgroup", id(config), has_exclusive_cpus)
+    memo = pod.derived
+    found = memo.get(key)
+    if found is None or found[0] is not config:  # the (frozen) config is kept: ids stay unique
+        found = memo[key] = (config, _pod_cgroup(config, pod, has_exclusive_cpus))
+    return found[1]
+
+
+def _pod_cgroup(config: KubeletConfig, pod: Pod, has_exclusive_cpus: bool) -> CgroupValues | None:
     plr = config.feature_gates.enabled("PodLevelResources")
     requests = pod_requests(pod, pod_level_resources=plr)
     limits = pod_limits(pod, pod_level_resources=plr)

@@ -260,14 +260,16 @@ class NodeMetrics:
 
     def add(self, desc: MetricDesc, delta: int, *label_values: str) -> None:
         """Add ``delta`` (counters: never negative); ``add(desc, 0, ...)`` makes the series exist."""
-        if desc.type == COUNTER and delta < 0:
+        if delta < 0 and desc.type == COUNTER:
             raise ValueError(f"{desc.name}: a counter cannot decrease")
         series = self._series(desc, label_values)
         if series is not None:
             series[label_values] = series.get(label_values, 0) + delta
 
     def inc(self, desc: MetricDesc, *label_values: str) -> None:
-        self.add(desc, 1, *label_values)
+        series = self._series(desc, label_values)
+        if series is not None:
+            series[label_values] = series.get(label_values, 0) + 1
 
     def set(self, desc: MetricDesc, value: int, *label_values: str) -> None:
         if desc.type != GAUGE:

@@ -112,19 +112,19 @@ def update_allocation_per_numa_metric(m: NodeMetrics, machine: Machine, cpus: in
 
     Mirrors: cpumanager/policy_static.go updateAllocationPerNUMAMetric (v1.36)
     """
-    counts: dict[int, int] = {}
-    for cpu in range(cpus.bit_length()):
-        if cpus >> cpu & 1:
-            numa = machine.cpu_info[cpu].numa
-            counts[numa] = counts.get(numa, 0) + 1
-    for numa, n in sorted(counts.items()):
-        m.set(M.CPU_MANAGER_ALLOCATION_PER_NUMA, n, str(numa))
+    if cpus & ~machine.all_cpus:
+        raise KeyError(f"CPUs {cpus & ~machine.all_cpus:#x} are not on the machine")
+    for numa, numa_cpus in sorted(machine.numa_cpus.items()):
+        n = (cpus & numa_cpus).bit_count()
+        if n:
+            m.set(M.CPU_MANAGER_ALLOCATION_PER_NUMA, n, str(numa))
 
 
 def _uncore_aligned(machine: Machine, cpus: int) -> bool:
     """Mirrors: cpumanager/topology/alignment.go isAlignedAtUncoreCache (v1.36)"""
-    ids = {machine.cpu_info[c].uncore for c in range(cpus.bit_length()) if cpus >> c & 1}
-    return len(ids) <= 1
+    if cpus & ~machine.all_cpus:
+        raise KeyError(f"CPUs {cpus & ~machine.all_cpus:#x} are not on the machine")
+    return sum(1 for group in machine.uncore_cpus.values() if group & cpus) <= 1
 
 
 def initialize_cpu_metrics(m: NodeMetrics, policy: CPUStaticPolicy, state: CPUState) -> None:

@@ -108,8 +108,9 @@ class Node:
 
     def admit(self, pod: Pod) -> AdmitResult:
         """The kubelet's admission decision for ``pod`` (and its allocations when admitted)."""
-        qos = compute_pod_qos(pod, pod_level_resources=self._gate(PLR))
-        pod_level = self._gate(PLR) and self._gate(PLRM) and is_pod_level_resources_set(pod)
+        plr = self._gate(PLR)
+        qos = compute_pod_qos(pod, pod_level_resources=plr)
+        pod_level = plr and self._gate(PLRM) and is_pod_level_resources_set(pod)
         snap = self._snapshot()
         containers = [(c.name, c) for c in pod.all_containers()]
         scoped = admit(
@@ -143,8 +144,8 @@ class Node:
                 default_cpuset=self.default_cpuset,
                 **base,
             )  # type: ignore[arg-type]
-        want = pod_requests(pod, pod_level_resources=self._gate(PLR))
-        others = [pod_requests(p, pod_level_resources=self._gate(PLR)) for p in self._pods.values()]
+        want = pod_requests(pod, pod_level_resources=plr)
+        others = [pod_requests(p, pod_level_resources=plr) for p in self._pods.values()]
         missing = predicate_admit(want, others, self.allocatable)
         if missing is not None:
             self._restore(snap, pod)

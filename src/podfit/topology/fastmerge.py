@@ -27,7 +27,7 @@ from podfit.topology.bitmask import get_bits, iterate_bit_masks
 from podfit.topology.hint import TopologyHint
 from podfit.topology.numa_info import NUMADistances, calculate_average_for
 
-__all__ = ["HintSpace", "and_convolution", "reachable_merged_hints"]
+__all__ = ["HintSpace", "and_convolution", "preferred_merged_masks", "reachable_merged_hints"]
 
 _ZETA_MAX_WIDTH = 16
 _MAX_LEN = (1 << 63) - 1
@@ -144,33 +144,37 @@ def and_convolution(left: set[int], right: set[int], universe: int) -> set[int]:
     return out
 
 
-def _preferred_candidates(d: int, hint_lists: Sequence[Sequence[TopologyHint]]) -> list[int]:
+def preferred_merged_masks(d: int, hint_lists: Sequence[Sequence[TopologyHint]]) -> list[int]:
     """Masks (non-empty, with the default affinity) of every preferred ``merge_permutation``.
 
-    States: ``only_any`` -- a partial permutation of preferred "any" hints is alive; ``masks`` --
-    the common raw mask of the partial permutations of preferred hints with equal masks.
+    A preferred permutation takes preferred hints only, and its concrete masks are all one mask
+    ``m``: a list without a preferred "any" hint must give ``m`` itself, the others may give
+    "any". So the raw masks are those preferred in every list without "any" (if there is such a
+    list), else those preferred in some list plus the all-"any" merge ``d``.
     """
-    only_any = True
-    masks: set[int] = set()
+    common: set[int] | None = None  # the preferred masks of every list without "any"
+    union: set[int] = set()  # the preferred masks of the lists with "any" (while all have one)
     for hints in hint_lists:
         preferred_masks: set[int] = set()
         any_preferred = False
-        for h in hints.base if isinstance(hints, HintSpace) else hints:
-            if h.preferred:
-                if h.numa_affinity is None:
+        for mask, preferred in hints.base if type(hints) is HintSpace else hints:
+            if preferred:
+                if mask is None:
                     any_preferred = True
                 else:
-                    preferred_masks.add(h.numa_affinity)
-        new_masks = masks if any_preferred else masks & preferred_masks
-        if only_any:
-            new_masks = new_masks | {m for m in preferred_masks if m & d}
-            only_any = any_preferred
-        masks = new_masks
-        if not masks and not only_any:
-            return []
-    out = {d & p for p in masks}
-    if only_any:
+                    preferred_masks.add(mask)
+        if any_preferred:
+            if common is None:
+                union |= preferred_masks
+        else:
+            common = preferred_masks if common is None else common & preferred_masks
+            if not common:
+                return []
+    if common is None:
+        out = {d & m for m in union}
         out.add(d)
+    else:
+        out = {d & m for m in common}
     out.discard(0)
     return sorted(out)
 
@@ -263,10 +267,10 @@ def reachable_merged_hints(
     non-preferred, so the plain set of reachable non-empty AND masks is exactly the candidate set.
     """
     d = default_affinity
-    preferred = _preferred_candidates(d, hint_lists)
+    preferred = preferred_merged_masks(d, hint_lists)
     if preferred:
         return [TopologyHint(m, True) for m in preferred]
-    if not any(isinstance(h, HintSpace) for h in hint_lists):
+    if not any(type(h) is HintSpace for h in hint_lists):
         return [TopologyHint(m, False) for m in _reachable_masks(d, hint_lists)]
     out: set[int] = set()
     for core, free in _reachable_families(d, hint_lists):

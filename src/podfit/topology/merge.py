@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from podfit.model.policy_options import TopologyManagerOptions
-from podfit.topology.fastmerge import HintSpace, reachable_merged_hints
+from podfit.topology.fastmerge import HintSpace, preferred_merged_masks, reachable_merged_hints
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.numa_info import NUMAInfo
 
@@ -31,6 +31,7 @@ __all__ = [
     "filter_providers_hints",
     "iterate_all_provider_topology_hints",
     "max_of_min_affinity_counts",
+    "merge_fast",
     "merge_permutation",
     "narrowest_hint",
     "new_hint_merger",
@@ -40,6 +41,7 @@ POLICY_SINGLE_NUMA_NODE = "single-numa-node"
 
 _ANY_PREFERRED = TopologyHint(None, True)
 _ANY_NOT_PREFERRED = TopologyHint(None, False)
+_AS_IS = (list, tuple, HintSpace)
 
 
 def merge_permutation(default_affinity: int, permutation: Sequence[TopologyHint]) -> TopologyHint:
@@ -79,8 +81,8 @@ def filter_providers_hints(providers_hints: Sequence[ProviderHints]) -> list[Seq
                 out.append([_ANY_PREFERRED])
             elif not resource_hints:
                 out.append([_ANY_NOT_PREFERRED])
-            elif isinstance(resource_hints, HintSpace):
-                out.append(resource_hints)  # kept compact: never listed
+            elif type(resource_hints) in _AS_IS:
+                out.append(resource_hints)  # read only; a HintSpace is kept compact: never listed
             else:
                 out.append(list(resource_hints))
     return out
@@ -93,7 +95,7 @@ def narrowest_hint(hints: Sequence[TopologyHint]) -> TopologyHint | None:
     """
     best: TopologyHint | None = None
     # a HintSpace's extensions are strict supersets of its base masks: never the narrowest
-    for hint in hints.base if isinstance(hints, HintSpace) else hints:
+    for hint in hints.base if type(hints) is HintSpace else hints:
         if hint.numa_affinity is None:
             continue
         if best is None:
@@ -221,10 +223,34 @@ def new_hint_merger(
     opts: TopologyManagerOptions,
 ) -> HintMerger:
     """Mirrors: topologymanager/policy.go NewHintMerger (v1.36)"""
-    frozen = tuple(h if isinstance(h, HintSpace) else tuple(h) for h in hints)
+    frozen = tuple(h if type(h) is HintSpace else tuple(h) for h in hints)
     return HintMerger(
         numa_info=numa_info,
         hints=frozen,
         best_non_preferred_affinity_count=max_of_min_affinity_counts(frozen),
         prefer_closest=policy_name != POLICY_SINGLE_NUMA_NODE and opts.prefer_closest_numa,
     )
+
+
+def merge_fast(
+    numa_info: NUMAInfo,
+    hints: Sequence[Sequence[TopologyHint]],
+    policy_name: str,
+    opts: TopologyManagerOptions,
+) -> TopologyHint:
+    """``new_hint_merger(...).merge_fast()`` (the winner of ``HintMerger.Merge``), going straight
+    to the fittest preferred merge when there is one: preferred merges beat every other, and
+    among them ``compare`` keeps the narrowest mask (fewer nodes, then the numerically lower),
+    which needs neither B nor the merger."""
+    prefer_closest = policy_name != POLICY_SINGLE_NUMA_NODE and opts.prefer_closest_numa
+    if not prefer_closest:
+        preferred = preferred_merged_masks(numa_info.default_affinity_mask(), hints)
+        if preferred:
+            best = preferred[0]
+            count = best.bit_count()
+            for m in preferred:  # ascending: the first of the smallest count is the narrowest
+                c = m.bit_count()
+                if c < count:
+                    best, count = m, c
+            return TopologyHint(best, True)
+    return new_hint_merger(numa_info, hints, policy_name, opts).merge_fast()

@@ -6,6 +6,7 @@ Mirrors: topologymanager/numa_info.go (v1.36).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from podfit.errors import InputError
@@ -44,13 +45,20 @@ class NUMAInfo:
 
     nodes: tuple[int, ...]
     distances: Mapping[int, tuple[int, ...] | None] = field(default_factory=dict, hash=False)
+    # the default affinity mask, computed once (None: a node id outside 0-63, refused per call)
+    _default_mask: int | None = field(init=False, default=None, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        with suppress(ValueError):
+            object.__setattr__(self, "_default_mask", new_bitmask(*self.nodes))
 
     def default_affinity_mask(self) -> int:
         """The mask of every NUMA node.
 
         Mirrors: topologymanager/numa_info.go NUMAInfo.DefaultAffinityMask (v1.36)
         """
-        return new_bitmask(*self.nodes)
+        mask = self._default_mask
+        return new_bitmask(*self.nodes) if mask is None else mask
 
     def narrowest(self, m1: int, m2: int) -> int:
         """Mirrors: topologymanager/numa_info.go NUMAInfo.Narrowest (v1.36)"""

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from podfit.model.policy_options import TopologyManagerOptions
 from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import ProviderHints, TopologyHint
-from podfit.topology.merge import POLICY_SINGLE_NUMA_NODE, filter_providers_hints, new_hint_merger
+from podfit.topology.merge import (
+    POLICY_SINGLE_NUMA_NODE,
+    filter_providers_hints,
+    merge_fast,
+    new_hint_merger,
+)
 from podfit.topology.numa_info import NUMAInfo
 
 __all__ = [
@@ -43,7 +48,7 @@ def filter_single_numa_hints(
     out: list[list[TopologyHint]] = []
     for hints in all_resources_hints:
         # a HintSpace's extensions are never preferred: only its base hints can pass
-        source = hints.base if isinstance(hints, HintSpace) else hints
+        source = hints.base if type(hints) is HintSpace else hints
         out.append(
             [
                 h
@@ -87,10 +92,12 @@ class Policy:
         filtered = filter_providers_hints(providers_hints)
         if self.name == POLICY_SINGLE_NUMA_NODE:
             filtered = filter_single_numa_hints(filtered)
-        merger = new_hint_merger(self.numa_info, filtered, self.name, self.opts)
-        best = merger.merge() if self.exact_reference else merger.merge_fast()
-        default = self.numa_info.default_affinity_mask()
-        if self.name == POLICY_SINGLE_NUMA_NODE and best.numa_affinity == default:
+        if self.exact_reference:
+            best = new_hint_merger(self.numa_info, filtered, self.name, self.opts).merge()
+        else:
+            best = merge_fast(self.numa_info, filtered, self.name, self.opts)
+        single_numa = self.name == POLICY_SINGLE_NUMA_NODE
+        if single_numa and best.numa_affinity == self.numa_info.default_affinity_mask():
             best = TopologyHint(None, best.preferred)
         return best, self.can_admit_pod_result(best)
 
