@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import combinations, repeat
 
 from podfit.model.machine import Machine
@@ -115,7 +114,14 @@ class _Tables:
     block_preferred: list[list[TopologyHint]]
 
 
-@lru_cache(maxsize=8)
+def _machine_tables(machine: Machine) -> _Tables:
+    """The machine's tables, built on first use and kept on the machine (``Machine.derived``)."""
+    tables = machine.derived.get("cpu-hint-tables")
+    if tables is None:
+        tables = machine.derived["cpu-hint-tables"] = _tables(tuple(machine.numa_cpus.items()))
+    return tables  # type: ignore[return-value]
+
+
 def _tables(numa_cpus: tuple[tuple[int, int], ...]) -> _Tables:
     """The tables of one machine (``numa_cpus``: its (NUMA id, CPU mask) pairs). Hints are
     immutable values, so calls share them."""
@@ -174,7 +180,7 @@ def generate_cpu_topology_hints(
 
     Mirrors: cpumanager/policy_static.go generateCPUTopologyHints (v1.36)
     """
-    t = _tables(tuple(machine.numa_cpus.items()))
+    t = _machine_tables(machine)
     numa_ids, node_cpus = t.numa_ids, t.node_cpus
     reuse_pos = 0
     outside = reusable

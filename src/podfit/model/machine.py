@@ -234,6 +234,12 @@ class Machine:
     def hugepage_sizes(self) -> tuple[int, ...]:
         return tuple(sorted({size for n in self.numa_nodes for size, _ in n.hugepages}))
 
+    @cached_property
+    def derived(self) -> dict[str, object]:
+        """A memo for values other modules derive from this (immutable) machine, such as the CPU
+        manager's hint tables: computed once per machine, never shared between machines."""
+        return {}
+
     def cpu_topology_rows(self) -> list[list[int]]:
         """``[cpu, core, socket, numa]`` for every CPU, sorted by cpu (the JSON ``node.cpuTopology``)."""
         return [[c.cpu, c.core, c.socket, c.numa] for c in self.cpus]
