@@ -61,12 +61,9 @@ def guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) ->
 
     Mirrors: cpumanager/policy_static.go guaranteedCPUs (v1.36)
     """
-    key = ("guaranteed-cpus", id(container), gates.enabled(PLR), gates.enabled(PLRM))
-    memo = pod.derived
-    found = memo.get(key)
-    if found is None or found[0] is not container:  # the container object is kept: ids stay unique
-        found = memo[key] = (container, _guaranteed_cpus(pod, container, gates))
-    return found[1]
+    key = ("guaranteed-cpus", gates.enabled(PLR), gates.enabled(PLRM))
+    found: int = pod.memo(key, _guaranteed_cpus, pod, container, gates, anchor=container)
+    return found
 
 
 def _guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) -> int:

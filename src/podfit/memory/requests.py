@@ -40,12 +40,8 @@ def get_container_requested_resources(
 
     Mirrors: memorymanager/policy_static.go getContainerRequestedResources (v1.36)
     """
-    key = ("memory-requests", id(container), pod_level_managers)
-    memo = pod.derived
-    found = memo.get(key)
-    if found is None or found[0] is not container:  # the container object is kept: ids stay unique
-        found = memo[key] = (container, _container_requested(pod, container, pod_level_managers))
-    return dict(found[1])
+    key = ("memory-requests", pod_level_managers)
+    return dict(pod.memo(key, _container_requested, pod, container, pod_level_managers, anchor=container))
 
 
 def _container_requested(pod: Pod, container: Container, pod_level_managers: bool) -> dict[str, int]:
@@ -65,11 +61,7 @@ def get_pod_requested_resources(pod: Pod, pod_level_managers: bool) -> dict[str,
     Mirrors: memorymanager/policy_static.go getPodRequestedResources (v1.36)
     """
     key = ("memory-pod-requests", pod_level_managers)
-    memo = pod.derived
-    found: dict[str, int] | None = memo.get(key)
-    if found is None:
-        found = memo[key] = _pod_requested(pod, pod_level_managers)
-    return dict(found)
+    return dict(pod.memo(key, _pod_requested, pod, pod_level_managers))
 
 
 def _pod_requested(pod: Pod, pod_level_managers: bool) -> dict[str, int]:

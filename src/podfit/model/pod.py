@@ -6,7 +6,7 @@ Quantities are canonical integers: ``cpu`` in millicores, ``memory``, ``ephemera
 
 from __future__ import annotations
 
-from collections.abc import Hashable, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Callable, Hashable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -22,6 +22,7 @@ RESOURCE_CPU = "cpu"
 RESOURCE_MEMORY = "memory"
 RESOURCE_EPHEMERAL_STORAGE = "ephemeral-storage"
 RESOURCE_HUGEPAGES_PREFIX = "hugepages-"
+_MISSING = object()
 
 
 def hugepage_resource_name(page_size: int) -> str:
@@ -30,6 +31,7 @@ def hugepage_resource_name(page_size: int) -> str:
     Mirrors: pkg/apis/core/v1/helper/helpers.go HugePageResourceName (v1.36)
     """
     return RESOURCE_HUGEPAGES_PREFIX + str(Quantity(page_size, 0, BINARY_SI))
+
 
 CONTAINER_RESTART_POLICY_ALWAYS = "Always"
 
@@ -157,6 +159,22 @@ class Pod:
         """A memo for the values pure functions derive from this pod (QoS class, effective
         requests, ...): the pod never changes, so each is computed once."""
         return {}
+
+    def memo(self, key: Hashable, compute: Callable[..., Any], *args: Any, anchor: object = None) -> Any:
+        """``compute(*args)``, computed once per ``key`` for this pod. With ``anchor`` (a container or
+        a configuration the value also depends on), the value is kept per anchor object: the anchor
+        is held with it, so its identity stays unique while the pod lives."""
+        store = self.derived
+        if anchor is None:
+            value = store.get(key, _MISSING)
+            if value is _MISSING:
+                value = store[key] = compute(*args)
+            return value
+        full = (key, id(anchor))
+        found = store.get(full)
+        if found is None or found[0] is not anchor:
+            found = store[full] = (anchor, compute(*args))
+        return found[1]
 
     @property
     def key(self) -> str:

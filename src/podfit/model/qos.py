@@ -51,16 +51,16 @@ def _any_supported(names: Iterable[str]) -> bool:
     return any(is_supported_pod_level_resource(n) for n in names)
 
 
+def _any_supported_in(res: ResourceRequirements) -> bool:
+    return _any_supported(res.requests) or _any_supported(res.limits)
+
+
 def is_pod_level_resources_set(pod: Pod) -> bool:
     """Mirrors: component-helpers/resource/helpers.go IsPodLevelResourcesSet (v1.36)"""
     res = pod.resources
     if res is None:
         return False
-    memo = pod.derived
-    found: bool | None = memo.get("pod-level-resources-set")
-    if found is None:
-        found = memo["pod-level-resources-set"] = _any_supported(res.requests) or _any_supported(res.limits)
-    return found
+    return bool(pod.memo("pod-level-resources-set", _any_supported_in, res))
 
 
 def is_pod_level_requests_set(pod: Pod) -> bool:
@@ -111,10 +111,7 @@ def compute_pod_qos(
     The class is computed once per pod and flags (``Pod.derived``).
     """
     key = ("qos", pod_level_resources, fix_kubelet_qos_class)
-    memo = pod.derived
-    qos: QOSClass | None = memo.get(key)
-    if qos is None:
-        qos = memo[key] = _compute_pod_qos(pod, pod_level_resources, fix_kubelet_qos_class)
+    qos: QOSClass = pod.memo(key, _compute_pod_qos, pod, pod_level_resources, fix_kubelet_qos_class)
     return qos
 
 
@@ -218,10 +215,7 @@ def pod_requests(
     Mirrors: component-helpers/resource/helpers.go PodRequests (v1.36)
     """
     key = ("requests", pod_level_resources, exclude_overhead)
-    memo = pod.derived
-    found: ResourceList | None = memo.get(key)
-    if found is None:
-        found = memo[key] = _pod_requests(pod, pod_level_resources, exclude_overhead)
+    found: ResourceList = pod.memo(key, _pod_requests, pod, pod_level_resources, exclude_overhead)
     return found
 
 
@@ -241,10 +235,7 @@ def pod_limits(pod: Pod, *, pod_level_resources: bool = True, exclude_overhead: 
     Mirrors: component-helpers/resource/helpers.go PodLimits (v1.36)
     """
     key = ("limits", pod_level_resources, exclude_overhead)
-    memo = pod.derived
-    found: ResourceList | None = memo.get(key)
-    if found is None:
-        found = memo[key] = _pod_limits(pod, pod_level_resources, exclude_overhead)
+    found: ResourceList = pod.memo(key, _pod_limits, pod, pod_level_resources, exclude_overhead)
     return found
 
 

@@ -88,12 +88,10 @@ def pod_cgroup(config: KubeletConfig, pod: Pod, *, has_exclusive_cpus: bool) -> 
     Mirrors: cm/helpers_linux.go ResourceConfigForPod with enforceCPULimits from
     pod_container_manager_linux.go (v1.36)
     """
-    key = ("pod-cgroup", id(config), has_exclusive_cpus)
-    memo = pod.derived
-    found = memo.get(key)
-    if found is None or found[0] is not config:  # the (frozen) config is kept: ids stay unique
-        found = memo[key] = (config, _pod_cgroup(config, pod, has_exclusive_cpus))
-    return found[1]
+    found: CgroupValues | None = pod.memo(
+        ("pod-cgroup", has_exclusive_cpus), _pod_cgroup, config, pod, has_exclusive_cpus, anchor=config
+    )
+    return found
 
 
 def _pod_cgroup(config: KubeletConfig, pod: Pod, has_exclusive_cpus: bool) -> CgroupValues | None:
