@@ -12,14 +12,19 @@ never alias the internal dictionaries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["CPUState", "CPUStateSnapshot", "ContainerCPUAssignments"]
+__all__ = ["CPUPodSnapshot", "CPUState", "CPUStateSnapshot", "ContainerCPUAssignments"]
 
 ContainerCPUAssignments = dict[str, dict[str, int]]
 """pod UID -> container name -> CPU mask (Go ``state.ContainerCPUAssignments``)."""
+
+CPUPodSnapshot = tuple[int, str, dict[str, int] | None, int | None, dict[str, int]]
+"""(shared pool, pod UID, the pod's container masks, its pod-level mask, the reuse map)."""
+
+_NO_CONTAINERS: Mapping[str, int] = MappingProxyType({})
 
 
 def _freeze_assignments(a: Mapping[str, Mapping[str, int]]) -> Mapping[str, Mapping[str, int]]:
@@ -60,7 +65,7 @@ class CPUState:
 
         Mirrors: cpumanager/state/state_mem.go GetCPUSet (v1.36)
         """
-        return self._assignments.get(pod_uid, {}).get(container_name)
+        return self._assignments.get(pod_uid, _NO_CONTAINERS).get(container_name)
 
     def get_default_cpu_set(self) -> int:
         """Mirrors: cpumanager/state/state_mem.go GetDefaultCPUSet (v1.36)"""
@@ -146,7 +151,43 @@ class CPUState:
         """A copy of the reuse map (pod UID -> CPU mask)."""
         return dict(self._cpus_to_reuse)
 
+    # ----- non-copying readers (hot paths; callers must not mutate what they get) -----------
+    def container_cpu_sets(self, pod_uid: str) -> Mapping[str, int]:
+        """The pod's container masks, without a copy (read-only; do not keep across writes)."""
+        return self._assignments.get(pod_uid, _NO_CONTAINERS)
+
+    def assigned_cpu_sets(self) -> Iterator[int]:
+        """Every container's mask, without copying the assignments (for unions and counts)."""
+        for ctrs in self._assignments.values():
+            yield from ctrs.values()
+
     # ----- snapshots ---------------------------------------------------------------------
+    def pod_snapshot(self, pod_uid: str) -> CPUPodSnapshot:
+        """What an admission of ``pod_uid`` can change: the shared pool, the pod's entries and the
+        reuse map (replaced whole on every allocation). O(1) in the number of pods on the node."""
+        ctrs = self._assignments.get(pod_uid)
+        return (
+            self._default,
+            pod_uid,
+            None if ctrs is None else dict(ctrs),
+            self._pod_cpu_sets.get(pod_uid),
+            self._cpus_to_reuse,
+        )
+
+    def restore_pod(self, snap: CPUPodSnapshot) -> None:
+        """Undo everything done to the pod's entries since :meth:`pod_snapshot`."""
+        default, uid, ctrs, pod_set, reuse = snap
+        self._default = default
+        if ctrs is None:
+            self._assignments.pop(uid, None)
+        else:
+            self._assignments[uid] = dict(ctrs)
+        if pod_set is None:
+            self._pod_cpu_sets.pop(uid, None)
+        else:
+            self._pod_cpu_sets[uid] = pod_set
+        self._cpus_to_reuse = reuse
+
     def snapshot(self) -> CPUStateSnapshot:
         """An immutable copy of everything in this state."""
         return CPUStateSnapshot(

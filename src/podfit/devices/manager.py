@@ -197,6 +197,8 @@ class DeviceManager:
 
     def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
         """Mirrors: devicemanager/topology_hints.go GetTopologyHints (v1.36)"""
+        if not self.devices:
+            return {}  # no device-plugin resource on the node: nothing can be requested
         reusable = self.state.reusable if self.state.reuse_pod == pod.uid else {}
         return self._hints_for(
             self.container_requests(container), self._held(pod.uid, {container.name}), reusable
@@ -204,6 +206,8 @@ class DeviceManager:
 
     def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
         """Mirrors: devicemanager/topology_hints.go GetPodTopologyHints (v1.36)"""
+        if not self.devices:
+            return {}
         return self._hints_for(self.pod_requests(pod), self._held(pod.uid, None), {})
 
     # ----- allocation --------------------------------------------------------------------
@@ -235,6 +239,8 @@ class DeviceManager:
         """Mirrors: devicemanager/manager.go Allocate + devicesToAllocate (v1.36)"""
         if self.state.reuse_pod != pod.uid:
             self.state.reuse_pod, self.state.reusable = pod.uid, {}
+        if not self.devices:
+            return None
         requests = {r: v for r, v in self.container_requests(container).items() if v}
         if not requests or container.name in self.state.assigned.get(pod.uid, {}):
             return None
@@ -258,6 +264,23 @@ class DeviceManager:
     def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
         """Mirrors: devicemanager AllocatePod — a no-op in v1.36 (devices are taken at container start)."""
         return None
+
+    def pod_snapshot(self, uid: str) -> tuple[object, ...]:
+        """What admitting ``uid`` can change (its entry and the reuse pool): O(1) in the pods."""
+        st = self.state
+        held = st.assigned.get(uid)
+        reusable = {r: set(i) for r, i in st.reusable.items()}
+        return (uid, None if held is None else dict(held), st.reuse_pod, reusable)
+
+    def restore_pod(self, snap: tuple[object, ...]) -> None:
+        """Back to a :meth:`pod_snapshot`."""
+        uid, held, reuse_pod, reusable = snap
+        st = self.state
+        if held is None:
+            st.assigned.pop(uid, None)  # type: ignore[call-overload]
+        else:
+            st.assigned[uid] = held  # type: ignore[index,assignment]
+        st.reuse_pod, st.reusable = reuse_pod, reusable  # type: ignore[assignment]
 
     def restore(self, snap: object) -> None:
         """Back to a :meth:`DeviceState.snapshot` (a rejected pod leaves no trace)."""

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 __all__ = [
     "Block",
     "ContainerMemoryAssignments",
+    "MemoryPodSnapshot",
     "MemorySnapshot",
     "MemoryState",
     "MemoryTable",
@@ -84,12 +86,24 @@ class Block:
             object.__setattr__(self, "numa_affinity", tuple(self.numa_affinity))
 
 
+_NO_CONTAINERS: Mapping[str, tuple[Block, ...]] = MappingProxyType({})
+
 ContainerMemoryAssignments = dict[str, dict[str, tuple[Block, ...]]]
 """pod UID -> container name -> blocks (Mirrors: state.go ContainerMemoryAssignments)."""
 
 ReusableMemory = dict[str, dict[int, dict[str, int]]]
 """pod UID -> NUMA mask -> resource -> reusable bytes (policy_static.go reusableMemory; the Go key
 is the mask's string form, here the mask itself)."""
+
+
+MemoryPodSnapshot = tuple[
+    dict[int, "NUMANodeState"],
+    str,
+    dict[str, tuple[Block, ...]] | None,
+    tuple[Block, ...] | None,
+    ReusableMemory,
+]
+"""(machine state, pod UID, the pod's container blocks, its pod-level blocks, the reusable table)."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +146,7 @@ class MemoryState:
 
         Mirrors: state/state_mem.go GetMemoryBlocks (v1.36)
         """
-        return self._assignments.get(pod_uid, {}).get(container_name)
+        return self._assignments.get(pod_uid, _NO_CONTAINERS).get(container_name)
 
     def set_memory_blocks(self, pod_uid: str, container_name: str, blocks: Sequence[Block]) -> None:
         """Mirrors: state/state_mem.go SetMemoryBlocks (v1.36)"""
@@ -189,6 +203,34 @@ class MemoryState:
         self._pod_blocks.pop(pod_uid, None)
 
     # ----- snapshot ----------------------------------------------------------------------------
+    def pod_snapshot(self, pod_uid: str) -> MemoryPodSnapshot:
+        """What an admission of ``pod_uid`` can change: the machine state (replaced whole on every
+        write; its values are frozen), the pod's entries and the reusable table (small: it only
+        ever holds the pod being admitted). O(1) in the number of pods on the node."""
+        ctrs = self._assignments.get(pod_uid)
+        reusable = {uid: {m: dict(res) for m, res in masks.items()} for uid, masks in self.reusable.items()}
+        return (
+            self._machine_state,
+            pod_uid,
+            None if ctrs is None else dict(ctrs),
+            self._pod_blocks.get(pod_uid),
+            reusable,
+        )
+
+    def restore_pod(self, snap: MemoryPodSnapshot) -> None:
+        """Undo everything done to the pod's entries since :meth:`pod_snapshot`."""
+        machine_state, uid, ctrs, pod_blocks, reusable = snap
+        self._machine_state = machine_state
+        if ctrs is None:
+            self._assignments.pop(uid, None)
+        else:
+            self._assignments[uid] = dict(ctrs)
+        if pod_blocks is None:
+            self._pod_blocks.pop(uid, None)
+        else:
+            self._pod_blocks[uid] = pod_blocks
+        self.reusable = reusable
+
     def snapshot(self) -> MemorySnapshot:
         """An immutable, comparable copy of everything mutable here."""
         return MemorySnapshot(

@@ -26,6 +26,7 @@ __all__ = [
     "node_allocatable",
     "node_capacity",
     "predicate_admit",
+    "predicate_admit_used",
 ]
 
 # resources the fit predicate compares as plain numbers (everything else is a "scalar" resource)
@@ -99,9 +100,24 @@ def predicate_admit(
     Extended resources the node does not advertise are dropped first (removeMissingExtendedResources).
     """
     others = list(admitted_requests)
+    used: dict[str, int] = {}
+    for r in others:
+        for name, value in r.items():
+            used[name] = used.get(name, 0) + value
+    return predicate_admit_used(pod_request, len(others), used, allocatable)
+
+
+def predicate_admit_used(
+    pod_request: Mapping[str, int],
+    num_pods: int,
+    used: Mapping[str, int],
+    allocatable: Mapping[str, int],
+) -> Insufficient | None:
+    """:func:`predicate_admit` given the node's pod count and the sum of their requests (``used``),
+    which a node keeps as pods come and go instead of summing every pod per admission."""
     allowed_pods = allocatable.get("pods", 0)
-    if len(others) + 1 > allowed_pods:
-        return Insufficient("pods", 1, len(others), allowed_pods)
+    if num_pods + 1 > allowed_pods:
+        return Insufficient("pods", 1, num_pods, allowed_pods)
     request = {
         name: value
         for name, value in pod_request.items()
@@ -109,10 +125,6 @@ def predicate_admit(
     }
     if not any(request.values()):
         return None
-    used: dict[str, int] = {}
-    for r in others:
-        for name, value in r.items():
-            used[name] = used.get(name, 0) + value
     for name in _NATIVE:
         want = request.get(name, 0)
         if name == "ephemeral-storage" and name not in allocatable:

@@ -13,13 +13,15 @@ Mirrors: kubelet.go ``canAdmitPod`` handler order, topologymanager ``manager.Adm
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from podfit.memory.manager import add_container
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
 from podfit.model.scenario import AddPod, Event
-from podfit.node.allocatable import node_allocatable, predicate_admit
+from podfit.node.allocatable import node_allocatable, predicate_admit_used
 from podfit.node.assignments import pod_assignments
 from podfit.node.managers import ResourceManagers, RestoredState, build_managers
 from podfit.node.metrics import NodeMetrics, new_node_metrics
@@ -51,6 +53,7 @@ class Node:
         self.managers: ResourceManagers = build_managers(machine, config, self._metrics, restored)
         self.allocatable = node_allocatable(machine, config)
         self._pods: dict[str, Pod] = {}  # uid -> admitted pod, in admission order
+        self._used: dict[str, int] = {}  # the admitted pods' effective requests, summed
 
     # ----- views -------------------------------------------------------------------------
     @property
@@ -92,9 +95,10 @@ class Node:
         return scope_for(self.config.topology_manager_scope, self.managers.topology_policy)
 
     # ----- admission ---------------------------------------------------------------------
-    def _snapshot(self) -> tuple[object, object, object]:
-        m = self.managers
-        return (m.cpu.state.snapshot(), m.memory.state.snapshot(), m.devices.state.snapshot())
+    def _snapshot(self, pod: Pod) -> tuple[object, object, object]:
+        """What admitting ``pod`` can change in the three managers' states (O(1) in the pods)."""
+        m, uid = self.managers, pod.uid
+        return (m.cpu.state.pod_snapshot(uid), m.memory.state.pod_snapshot(uid), m.devices.pod_snapshot(uid))
 
     def _restore(self, snap: tuple[object, object, object], pod: Pod) -> None:
         m = self.managers
@@ -102,16 +106,16 @@ class Node:
         # RemoveContainer and its release metrics); podfit rolls the state back at once.
         if pod.uid not in self._pods:
             m.cpu.remove_pod(pod)
-        m.cpu.state.restore(snap[0])  # type: ignore[arg-type]
-        m.memory.state.restore(snap[1])  # type: ignore[arg-type]
-        m.devices.restore(snap[2])
+        m.cpu.state.restore_pod(snap[0])  # type: ignore[arg-type]
+        m.memory.state.restore_pod(snap[1])  # type: ignore[arg-type]
+        m.devices.restore_pod(snap[2])  # type: ignore[arg-type]
 
     def admit(self, pod: Pod) -> AdmitResult:
         """The kubelet's admission decision for ``pod`` (and its allocations when admitted)."""
         plr = self._gate(PLR)
         qos = compute_pod_qos(pod, pod_level_resources=plr)
         pod_level = plr and self._gate(PLRM) and is_pod_level_resources_set(pod)
-        snap = self._snapshot()
+        snap = self._snapshot(pod)
         containers = [(c.name, c) for c in pod.all_containers()]
         scoped = admit(
             self.config.topology_manager_scope,
@@ -145,8 +149,7 @@ class Node:
                 **base,
             )  # type: ignore[arg-type]
         want = pod_requests(pod, pod_level_resources=plr)
-        others = [pod_requests(p, pod_level_resources=plr) for p in self._pods.values()]
-        missing = predicate_admit(want, others, self.allocatable)
+        missing = predicate_admit_used(want, len(self._pods), self._used, self.allocatable)
         if missing is not None:
             self._restore(snap, pod)
             return AdmitResult(
@@ -159,17 +162,24 @@ class Node:
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
         assigned = pod_assignments(self, pod, bubble)
         pod_cpus = self.managers.cpu.state.get_pod_cpu_set(pod.uid) if bubble else None
+        replaced = self._pods.get(pod.uid)
+        if replaced is not None:  # the same UID admitted again: it is counted once
+            self._count_requests(pod_requests(replaced, pod_level_resources=plr), -1)
         self._pods[pod.uid] = pod
+        self._count_requests(want, 1)
         self._start_containers(pod)
         return AdmitResult(
             admitted=True,
             pod_cpus=pod_cpus,
-            containers=assigned.containers,
-            pod_cgroup=assigned.pod_cgroup,
-            pod_resources=assigned.pod_resources,
+            assigned=assigned,
             default_cpuset=self.default_cpuset,
             **base,
         )  # type: ignore[arg-type]
+
+    def _count_requests(self, requests: Mapping[str, int], sign: int) -> None:
+        used = self._used
+        for name, value in requests.items():
+            used[name] = used.get(name, 0) + sign * value
 
     def _start_containers(self, pod: Pod) -> None:
         memory = self.managers.memory
@@ -198,4 +208,5 @@ class Node:
         m.memory.remove_pod(pod)
         m.devices.remove_pod(pod.uid)
         del self._pods[pod.uid]
+        self._count_requests(pod_requests(pod, pod_level_resources=self._gate(PLR)), -1)
         return RemoveResult(pod=pod.key, uid=pod.uid, removed=True, default_cpuset=self.default_cpuset)

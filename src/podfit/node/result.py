@@ -7,10 +7,12 @@ These are plain values; :mod:`podfit.report` renders them (the JSON contract of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
 __all__ = [
     "AdmitResult",
+    "AssignedViews",
     "CPUQuota",
     "CgroupValues",
     "ContainerAssignment",
@@ -128,9 +130,31 @@ class ContainerAssignment:
     cgroup: CgroupValues | None = None
 
 
+class AssignedViews(Protocol):
+    """Where an admitted pod's views come from when an :class:`AdmitResult` builds them on first
+    read (:class:`podfit.node.assignments.PodAssignments`)."""
+
+    @property
+    def containers(self) -> tuple[ContainerAssignment, ...]: ...
+
+    @property
+    def pod_cgroup(self) -> CgroupValues | None: ...
+
+    @property
+    def pod_resources(self) -> PodResourcesView | None: ...
+
+
+_ASSIGNED_VIEWS = frozenset({"containers", "pod_cgroup", "pod_resources"})
+
+
 @dataclass(frozen=True, slots=True)
 class AdmitResult:
-    """The outcome of admitting one pod. A rejection carries the kubelet's reason and message."""
+    """The outcome of admitting one pod. A rejection carries the kubelet's reason and message.
+
+    An admitted pod's ``containers``, ``pod_cgroup`` and ``pod_resources`` may be given as
+    ``assigned`` instead (the three left out): each is then built from it on first read, and kept.
+    Either way the result reads, compares and prints the same; ``assigned`` is not part of the value.
+    """
 
     pod: str  # namespace/name
     uid: str
@@ -147,6 +171,24 @@ class AdmitResult:
     pod_resources: PodResourcesView | None = None
     node_memory: NodeMemory | None = None  # the memory manager's tables after this step
     extra: Mapping[str, object] = field(default_factory=dict)
+    assigned: AssignedViews | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.assigned is not None and not self.containers and self.pod_resources is None:
+            for name in _ASSIGNED_VIEWS:  # left unset: __getattr__ builds each on first read
+                object.__delattr__(self, name)
+
+    def __getattr__(self, name: str) -> Any:
+        """Reached only for an attribute that is not set: one of the ``assigned`` views."""
+        if name not in _ASSIGNED_VIEWS:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = getattr(self.assigned, name)
+        object.__setattr__(self, name, value)
+        return value
+
+    def __getstate__(self) -> list[Any]:
+        """Pickled and copied with its views built (and without ``assigned``)."""
+        return [None if f.name == "assigned" else getattr(self, f.name) for f in fields(self)]
 
 
 @dataclass(frozen=True, slots=True)
