@@ -51,6 +51,10 @@ def _groups(by_id: Mapping[int, int]) -> Groups:
     return tuple(sorted((g, m) for g, m in by_id.items() if m))
 
 
+def _smallest(groups: Groups) -> int:
+    return min((m.bit_count() for _, m in groups), default=0)
+
+
 def _within(groups: Groups, parents: Groups) -> dict[int, Groups]:
     """Per parent id: the groups with a CPU inside that parent."""
     return {p: tuple((g, m) for g, m in groups if m & pm) for p, pm in parents}
@@ -77,6 +81,12 @@ class TopologyIndex:
     cores_in_numa: Mapping[int, Groups]
     uncores_in_numa: Mapping[int, Groups]
     cores_in_uncore: Mapping[int, Groups]
+    # the smallest NUMA node / socket / uncore cache / core (CPU count): a request below it cannot
+    # take a whole one, so the take is skipped without sorting anything (same result, same trace)
+    min_numa_size: int = 0
+    min_socket_size: int = 0
+    min_uncore_size: int = 0
+    min_core_size: int = 0
 
     @classmethod
     def of(cls, machine: Machine) -> TopologyIndex:
@@ -104,6 +114,10 @@ class TopologyIndex:
             cores_in_numa=_within(cores, numas),
             uncores_in_numa=_within(uncores, numas),
             cores_in_uncore=_within(cores, uncores),
+            min_numa_size=_smallest(numas),
+            min_socket_size=_smallest(sockets),
+            min_uncore_size=_smallest(uncores),
+            min_core_size=_smallest(cores),
         )
 
     def ids(self, m: int, of: Mapping[int, int]) -> list[int]:
@@ -268,9 +282,22 @@ class CPUAccumulator:
         return [u for free, u in self._sorted_uncore_caches() if free == uncore_cpus[u].bit_count()]
 
     def free_cores(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go freeCores (v1.36)."""
-        per_core = self.topo.cpus_per_core
-        return [c for free, c in self._sorted_cores() if free == per_core]
+        """Mirrors: cpumanager/cpu_assignment.go freeCores (v1.36).
+
+        The cores of :meth:`_sorted_cores` with ``cpus_per_core`` available CPUs. Within a group
+        they all have the same count, so the sort leaves them in id order: only the groups are
+        sorted here."""
+        t = self.topo
+        per_core, d = t.cpus_per_core, self.details
+        out: list[int] = []
+        if t.numa_first:
+            parents, cores_in, parent_cpus = self._sorted_sockets(), t.cores_in_socket, t.machine.socket_cpus
+        else:
+            parents, cores_in, parent_cpus = self._sorted_numa_nodes(), t.cores_in_numa, t.machine.numa_cpus
+        for _, parent in parents:
+            m = d & parent_cpus[parent]
+            out += [c for c, cm in cores_in[parent] if cm & m and (d & cm).bit_count() == per_core]
+        return out
 
     def free_cpus(self) -> list[int]:
         """Mirrors: cpumanager/cpu_assignment.go freeCPUs (v1.36): the packed or spread CPU order."""
@@ -297,6 +324,8 @@ class CPUAccumulator:
     # ----- taking whole entities --------------------------------------------------------------
     def take_full_numa_nodes(self) -> None:
         """Mirrors: cpumanager/cpu_assignment.go takeFullNUMANodes (v1.36)."""
+        if self.num_cpus_needed < self.topo.min_numa_size:
+            return
         for numa in self.free_numa_nodes():
             m = self.topo.machine.numa_cpus[numa]
             if self.needs_at_least(m.bit_count()):
@@ -306,6 +335,8 @@ class CPUAccumulator:
 
     def take_full_sockets(self) -> None:
         """Mirrors: cpumanager/cpu_assignment.go takeFullSockets (v1.36)."""
+        if self.num_cpus_needed < self.topo.min_socket_size:
+            return
         for socket in self.free_sockets():
             m = self.topo.machine.socket_cpus[socket]
             if self.needs_at_least(m.bit_count()):
@@ -329,6 +360,8 @@ class CPUAccumulator:
 
     def take_full_uncore(self) -> None:
         """Mirrors: cpumanager/cpu_assignment.go takeFullUncore (v1.36)."""
+        if self.num_cpus_needed < self.topo.min_uncore_size:
+            return
         for uncore in self.free_uncore_caches():
             m = self.topo.machine.uncore_cpus[uncore]
             if self.needs_at_least(m.bit_count()):
@@ -372,12 +405,17 @@ class CPUAccumulator:
 
     def take_full_cores(self) -> None:
         """Mirrors: cpumanager/cpu_assignment.go takeFullCores (v1.36)."""
+        if self.num_cpus_needed < self.topo.min_core_size:
+            return
+        core_cpus = self.topo.machine.core_cpus
         for core in self.free_cores():
-            m = self.topo.machine.core_cpus[core]
-            if self.needs_at_least(m.bit_count()):
+            m = core_cpus[core]
+            if self.num_cpus_needed >= m.bit_count():  # needsAtLeast
                 if self.trace is not None:
                     self.trace.append(TakeStep("core", core, m, self.cpus_in_core(core).bit_count()))
                 self.take(m)
+                if self.num_cpus_needed < 1:
+                    return  # no later core can be taken: each has at least one CPU
 
     def take_remaining_cpus(self) -> None:
         """Mirrors: cpumanager/cpu_assignment.go takeRemainingCPUs (v1.36)."""

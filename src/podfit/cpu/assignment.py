@@ -22,7 +22,7 @@ checks whole groups first, seen in the post-v1.36 resize variant).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import combinations
 
 from podfit.cpu.accumulator import CPUAccumulator, CPUSorting, TakeStep, TopologyIndex
@@ -37,6 +37,7 @@ __all__ = [
     "take_by_topology",
     "take_by_topology_numa_distributed",
     "take_by_topology_numa_packed",
+    "take_numa_packed",
 ]
 
 
@@ -92,7 +93,7 @@ def iterate_combinations(n: Sequence[int], k: int) -> Iterator[list[int]]:
     yield from helper(0, k, [])
 
 
-def _packed(
+def take_numa_packed(
     topo: TopologyIndex,
     available: int,
     num_cpus: int,
@@ -100,21 +101,30 @@ def _packed(
     uncore: bool,
     trace: list[TakeStep] | None = None,
 ) -> int:
+    """:func:`take_by_topology_numa_packed` on a machine's prebuilt :class:`TopologyIndex`."""
     acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting, trace)
-    if acc.is_satisfied():
+    if acc.num_cpus_needed < 1:  # isSatisfied
         return acc.result
     if acc.is_failed():
         raise _not_enough(num_cpus, available)
-    steps: list[Callable[[], None]] = [acc.take_full_first_level, acc.take_full_second_level]
+    # the kubelet's steps, each followed by an isSatisfied check
+    acc.take_full_first_level()
+    if acc.num_cpus_needed < 1:
+        return acc.result
+    acc.take_full_second_level()
+    if acc.num_cpus_needed < 1:
+        return acc.result
     if uncore:
-        steps.append(acc.take_uncore_cache)
-    if cpu_sorting != "spread":
-        steps.append(acc.take_full_cores)
-    steps.append(acc.take_remaining_cpus)
-    for step in steps:
-        step()
-        if acc.is_satisfied():
+        acc.take_uncore_cache()
+        if acc.num_cpus_needed < 1:
             return acc.result
+    if cpu_sorting != "spread":
+        acc.take_full_cores()
+        if acc.num_cpus_needed < 1:
+            return acc.result
+    acc.take_remaining_cpus()
+    if acc.num_cpus_needed < 1:
+        return acc.result
     raise CPUAssignmentError("failed to allocate cpus")
 
 
@@ -137,7 +147,7 @@ def take_by_topology_numa_packed(
     the machine's :class:`TopologyIndex` when the caller keeps one (built here otherwise).
     """
     topo = topo or TopologyIndex.of(machine)
-    return _packed(topo, available, num_cpus, cpu_sorting, prefer_align_by_uncore_cache, trace)
+    return take_numa_packed(topo, available, num_cpus, cpu_sorting, prefer_align_by_uncore_cache, trace)
 
 
 def _range_numa_nodes_needed(acc: CPUAccumulator, cpu_group_size: int) -> tuple[int, int]:
@@ -186,7 +196,7 @@ def take_by_topology_numa_distributed(
         raise ValueError(f"cpu_group_size must be at least 1, got {cpu_group_size}")
     topo = topo or TopologyIndex.of(machine)
     if num_cpus % cpu_group_size != 0:
-        return _packed(topo, available, num_cpus, cpu_sorting, False, trace)
+        return take_numa_packed(topo, available, num_cpus, cpu_sorting, False, trace)
     acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting)
     if acc.is_satisfied():
         return acc.result
@@ -240,7 +250,7 @@ def take_by_topology_numa_distributed(
             )
         return acc.result
 
-    return _packed(topo, available, num_cpus, cpu_sorting, False, trace)
+    return take_numa_packed(topo, available, num_cpus, cpu_sorting, False, trace)
 
 
 def _packed_or_empty(
@@ -253,7 +263,7 @@ def _packed_or_empty(
     # Upstream ignores the error of these inner calls and takes the empty set.
     steps: list[TakeStep] | None = None if trace is None else []
     try:
-        got = _packed(topo, available, num_cpus, cpu_sorting, False, steps)
+        got = take_numa_packed(topo, available, num_cpus, cpu_sorting, False, steps)
     except CPUAssignmentError:
         return 0
     if trace is not None and steps:

@@ -7,6 +7,8 @@ Mirrors: cpumanager/policy_static.go ``guaranteedCPUs``, ``podGuaranteedCPUs``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
@@ -14,8 +16,11 @@ from podfit.model.qos import get_pod_qos, is_container_equivalent_qos_guaranteed
 
 __all__ = [
     "FeatureGateReader",
+    "PodCPURequests",
+    "compute_pod_cpu_requests",
     "guaranteed_cpus",
     "is_integral_cpu_amount",
+    "pod_cpu_requests",
     "pod_guaranteed_cpus",
     "pod_level_resource_managers_off_for",
     "validate_pod_scope_resources",
@@ -147,3 +152,37 @@ def validate_pod_scope_resources(pod: Pod, gates: FeatureGateReader) -> str | No
             "leaving no cpus for shared containers"
         )
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class PodCPURequests:
+    """Everything the static policy reads of one pod's CPU requests under one pair of gates
+    (``PodLevelResources``, ``PodLevelResourceManagers``), derived once per pod: the functions
+    above, evaluated for the pod and each of its containers."""
+
+    by_container: Mapping[str, tuple[Container, int]]  # name -> (container, guaranteed_cpus)
+    pod_total: int  # pod_guaranteed_cpus
+    gated_off: bool  # pod_level_resource_managers_off_for
+    pod_level: bool  # PodLevelResourceManagers on and pod-level resources set
+
+    def guaranteed_cpus(self, container: Container) -> int | None:
+        """The container's exclusive CPUs; ``None`` for a container that is not this pod's."""
+        entry = self.by_container.get(container.name)
+        return entry[1] if entry is not None and entry[0] is container else None
+
+
+def pod_cpu_requests(pod: Pod, gates: FeatureGateReader) -> PodCPURequests:
+    """The pod's :class:`PodCPURequests` (memoised on the pod per gate pair)."""
+    key = ("cpu-requests", gates.enabled(PLR), gates.enabled(PLRM))
+    found: PodCPURequests = pod.memo(key, compute_pod_cpu_requests, pod, gates)
+    return found
+
+
+def compute_pod_cpu_requests(pod: Pod, gates: FeatureGateReader) -> PodCPURequests:
+    """The pod's :class:`PodCPURequests`, computed (callers memoise it)."""
+    return PodCPURequests(
+        by_container={c.name: (c, guaranteed_cpus(pod, c, gates)) for c in pod.all_containers()},
+        pod_total=pod_guaranteed_cpus(pod, gates),
+        gated_off=pod_level_resource_managers_off_for(pod, gates),
+        pod_level=_plrm_pod(pod, gates),
+    )

@@ -20,14 +20,17 @@ from functools import cached_property
 from podfit.cpu.accumulator import TopologyIndex
 from podfit.cpu.assignment import (
     CPUAssignmentError,
+    CPUSorting,
     take_by_topology,
+    take_numa_packed,
 )
 from podfit.cpu.guaranteed import (
+    PLR,
     PLRM,
     FeatureGateReader,
+    PodCPURequests,
+    compute_pod_cpu_requests,
     guaranteed_cpus,
-    pod_guaranteed_cpus,
-    pod_level_resource_managers_off_for,
     validate_pod_scope_resources,
 )
 from podfit.cpu.hints import cpus_in_numa_nodes, generate_cpu_topology_hints, sockets_in_numa_nodes
@@ -37,7 +40,6 @@ from podfit.model.cpuset import cpus, format_cpuset
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
 from podfit.model.policy_options import CPUManagerOptions
-from podfit.model.qos import is_pod_level_resources_set
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 
@@ -126,6 +128,25 @@ class StaticPolicy:
         """The machine's lookups for CPU assignment, built once."""
         return TopologyIndex.of(self.machine)
 
+    @cached_property
+    def plrm(self) -> bool:
+        """The ``PodLevelResourceManagers`` gate (gates never change while the kubelet runs)."""
+        return self.gates.enabled(PLRM)
+
+    @cached_property
+    def _requests_key(self) -> tuple[str, bool, bool]:
+        return ("cpu-requests", self.gates.enabled(PLR), self.plrm)
+
+    @cached_property
+    def _aligned_by_affinity(self) -> dict[int, int]:
+        """NUMA affinity mask -> the CPUs ``get_aligned_cpus`` may choose from (filled on use)."""
+        return {}
+
+    def requests(self, pod: Pod) -> PodCPURequests:
+        """The pod's CPU requests as this policy reads them, derived once per pod."""
+        found: PodCPURequests = pod.memo(self._requests_key, compute_pod_cpu_requests, pod, self.gates)
+        return found
+
     def name(self) -> str:
         """Mirrors: cpumanager/policy_static.go staticPolicy.Name (v1.36)"""
         return POLICY_STATIC
@@ -201,11 +222,12 @@ class StaticPolicy:
     # ----- requests ------------------------------------------------------------------------
     def guaranteed_cpus(self, pod: Pod, container: Container) -> int:
         """Mirrors: cpumanager/policy_static.go staticPolicy.guaranteedCPUs (v1.36)"""
-        return guaranteed_cpus(pod, container, self.gates)
+        n = self.requests(pod).guaranteed_cpus(container)
+        return guaranteed_cpus(pod, container, self.gates) if n is None else n
 
     def pod_guaranteed_cpus(self, pod: Pod) -> int:
         """Mirrors: cpumanager/policy_static.go staticPolicy.podGuaranteedCPUs (v1.36)"""
-        return pod_guaranteed_cpus(pod, self.gates)
+        return self.requests(pod).pod_total
 
     # ----- allocation ----------------------------------------------------------------------
     def update_cpus_to_reuse(self, s: CPUState, pod: Pod, container: Container, cset: int) -> None:
@@ -229,21 +251,38 @@ class StaticPolicy:
 
         Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
         """
+        if num_cpus == 0:
+            return 0  # the accumulator is satisfied before it looks at anything
         topo = self.topology_index
+        packed = self._packed_take
+        if packed is not None:
+            return take_numa_packed(topo, available, num_cpus, packed[0], packed[1])
         return take_by_topology(self.machine, self.options, self.cpu_group_size, available, num_cpus, topo)
+
+    @cached_property
+    def _packed_take(self) -> tuple[CPUSorting, bool] | None:
+        """(CPU sorting, prefer-align-by-uncore) when the options choose the packed algorithm."""
+        o = self.options
+        if o.distribute_cpus_across_numa:
+            return None
+        return ("spread" if o.distribute_cpus_across_cores else "packed", o.prefer_align_by_uncore_cache)
 
     def get_aligned_cpus(self, numa_affinity: int, allocatable: int) -> int:
         """CPUs of ``allocatable`` in the hint's NUMA nodes (whole sockets with align-by-socket).
 
         Mirrors: cpumanager/policy_static.go staticPolicy.getAlignedCPUs (v1.36)
         """
-        bits = get_bits(numa_affinity)
-        if self.options.align_by_socket:
-            aligned = 0
-            for socket in sockets_in_numa_nodes(self.machine, bits):
-                aligned |= allocatable & self.machine.socket_cpus[socket]
-            return aligned
-        return allocatable & cpus_in_numa_nodes(self.machine, bits)
+        region = self._aligned_by_affinity.get(numa_affinity)
+        if region is None:
+            bits = get_bits(numa_affinity)
+            if self.options.align_by_socket:
+                region = 0
+                for socket in sockets_in_numa_nodes(self.machine, bits):
+                    region |= self.machine.socket_cpus[socket]
+            else:
+                region = cpus_in_numa_nodes(self.machine, bits)
+            self._aligned_by_affinity[numa_affinity] = region
+        return allocatable & region
 
     def allocate_cpus(
         self, s: CPUState, num_cpus: int, numa_affinity: int | None, reusable: int
@@ -284,14 +323,18 @@ class StaticPolicy:
 
         Mirrors: cpumanager/policy_static.go staticPolicy.Allocate (v1.36)
         """
-        num_cpus = self.guaranteed_cpus(pod, container)
+        req = self.requests(pod)
+        num_cpus = req.guaranteed_cpus(container)
+        if num_cpus is None:
+            num_cpus = guaranteed_cpus(pod, container, self.gates)
         if num_cpus == 0:
             return None
-        if pod_level_resource_managers_off_for(pod, self.gates):
+        if req.gated_off:
             return None
-        smt = self.enforce_smt_alignment(s, num_cpus)
-        if smt is not None:
-            return admission_error(smt)
+        if self.options.full_physical_cpus_only:
+            smt = self.enforce_smt_alignment(s, num_cpus)
+            if smt is not None:
+                return admission_error(smt)
         existing = s.get_cpu_set(pod.uid, container.name)
         if existing is not None:
             self.update_cpus_to_reuse(s, pod, container, existing)
@@ -325,15 +368,15 @@ class StaticPolicy:
         if to_release is None:
             return
         s.delete(pod_uid, container_name)
-        if self.gates.enabled(PLRM):
+        if self.plrm:
             pod_set = s.get_pod_cpu_set(pod_uid)
             if pod_set is not None:
-                if not s.get_cpu_assignments().get(pod_uid):
+                if not s.container_cpu_sets(pod_uid):
                     s.set_default_cpu_set(s.get_default_cpu_set() | pod_set)
                     s.delete_pod(pod_uid)
                 return
         in_use = 0
-        for name, cset in s.get_cpu_assignments().get(pod_uid, {}).items():
+        for name, cset in s.container_cpu_sets(pod_uid).items():
             if name != container_name:
                 in_use |= cset
         s.set_default_cpu_set(s.get_default_cpu_set() | (to_release & ~in_use))
@@ -348,8 +391,11 @@ class StaticPolicy:
 
         Mirrors: cpumanager/policy_static.go staticPolicy.GetTopologyHints (v1.36)
         """
-        requested = self.guaranteed_cpus(pod, container)
-        if requested == 0 or pod_level_resource_managers_off_for(pod, self.gates):
+        req = self.requests(pod)
+        requested = req.guaranteed_cpus(container)
+        if requested is None:
+            requested = guaranteed_cpus(pod, container, self.gates)
+        if requested == 0 or req.gated_off:
             return None
         allocated = s.get_cpu_set(pod.uid, container.name)
         if allocated is not None:
@@ -365,19 +411,16 @@ class StaticPolicy:
 
         Mirrors: cpumanager/policy_static.go staticPolicy.GetPodTopologyHints (v1.36)
         """
-        requested = self.pod_guaranteed_cpus(pod)
-        if requested == 0 or pod_level_resource_managers_off_for(pod, self.gates):
+        req = self.requests(pod)
+        requested = req.pod_total
+        if requested == 0 or req.gated_off:
             return None
-        if (
-            self.gates.enabled(PLRM)
-            and is_pod_level_resources_set(pod)
-            and validate_pod_scope_resources(pod, self.gates) is not None
-        ):
+        if req.pod_level and validate_pod_scope_resources(pod, self.gates) is not None:
             return {RESOURCE_CPU: []}
         assigned = 0
-        for c in pod.all_containers():
-            by_container = self.guaranteed_cpus(pod, c)
-            allocated = s.get_cpu_set(pod.uid, c.name)
+        held = s.container_cpu_sets(pod.uid)
+        for _, (c, by_container) in req.by_container.items():
+            allocated = held.get(c.name)
             if allocated is not None:
                 if allocated.bit_count() != by_container:
                     return {RESOURCE_CPU: []}
