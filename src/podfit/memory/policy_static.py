@@ -98,22 +98,19 @@ class StaticPolicy:
             n: dict(r) for n, r in system_reserved.items()
         }
         self.gates = gates
+        # the gates never change while the kubelet runs: read them once
+        self._pod_level_managers = gates.enabled(GATE_POD_LEVEL_RESOURCE_MANAGERS)
+        self._pod_level_resources = gates.enabled(GATE_POD_LEVEL_RESOURCES)
 
     # ----- gates ---------------------------------------------------------------------------
-    @property
-    def _pod_level_managers(self) -> bool:
-        return self.gates.enabled(GATE_POD_LEVEL_RESOURCE_MANAGERS)
-
     def _skips_pod_level(self, pod: Pod) -> bool:
         """Pod-level resources while the pod-level managers (or pod-level resources) are off."""
         if not is_pod_level_resources_set(pod):
             return False
-        return not (self._pod_level_managers and self.gates.enabled(GATE_POD_LEVEL_RESOURCES))
+        return not (self._pod_level_managers and self._pod_level_resources)
 
     def _is_guaranteed(self, pod: Pod) -> bool:
-        return (
-            get_pod_qos(pod, pod_level_resources=self.gates.enabled(GATE_POD_LEVEL_RESOURCES)) == "Guaranteed"
-        )
+        return get_pod_qos(pod, pod_level_resources=self._pod_level_resources) == "Guaranteed"
 
     # ----- policy interface ----------------------------------------------------------------
     def name(self) -> str:
