@@ -59,3 +59,24 @@ def test_skipping_whole_entities_below_the_smallest_changes_nothing(
     topo = TopologyIndex.of(machine)
     plain = dataclasses.replace(topo, min_numa_size=0, min_socket_size=0, min_uncore_size=0, min_core_size=0)
     assert _take(topo, available, n, sorting, uncore) == _take(plain, available, n, sorting, uncore)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_available(), st.integers(0, 64), st.sampled_from(SORTINGS))
+def test_take_full_cores_equals_taking_every_listed_free_core(
+    ma: tuple[Machine, int], n: int, sorting: CPUSorting
+) -> None:
+    machine, available = ma
+    topo = TopologyIndex.of(machine)
+    fast = CPUAccumulator(topo, available, n, sorting)
+    fast.take_full_cores()
+    plain = CPUAccumulator(topo, available, n, sorting)
+    for core in plain.free_cores():  # takeFullCores as written upstream: every free core in order
+        m = machine.core_cpus[core]
+        if plain.needs_at_least(m.bit_count()):
+            plain.take(m)
+    assert (fast.result, fast.details, fast.num_cpus_needed) == (
+        plain.result,
+        plain.details,
+        plain.num_cpus_needed,
+    )

@@ -404,18 +404,30 @@ class CPUAccumulator:
                 return
 
     def take_full_cores(self) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go takeFullCores (v1.36)."""
-        if self.num_cpus_needed < self.topo.min_core_size:
+        """Mirrors: cpumanager/cpu_assignment.go takeFullCores (v1.36).
+
+        Walks :meth:`free_cores` group by group and stops once satisfied (no later core could be
+        taken: each has at least one CPU)."""
+        t = self.topo
+        if self.num_cpus_needed < t.min_core_size:
             return
-        core_cpus = self.topo.machine.core_cpus
-        for core in self.free_cores():
-            m = core_cpus[core]
-            if self.num_cpus_needed >= m.bit_count():  # needsAtLeast
-                if self.trace is not None:
-                    self.trace.append(TakeStep("core", core, m, self.cpus_in_core(core).bit_count()))
-                self.take(m)
-                if self.num_cpus_needed < 1:
-                    return  # no later core can be taken: each has at least one CPU
+        per_core, core_cpus = t.cpus_per_core, t.machine.core_cpus
+        if t.numa_first:
+            parents, cores_in, parent_cpus = self._sorted_sockets(), t.cores_in_socket, t.machine.socket_cpus
+        else:
+            parents, cores_in, parent_cpus = self._sorted_numa_nodes(), t.cores_in_numa, t.machine.numa_cpus
+        d = self.details  # freeCores is listed before the first take
+        for _, parent in parents:
+            m = d & parent_cpus[parent]
+            free = [c for c, cm in cores_in[parent] if cm & m and (d & cm).bit_count() == per_core]
+            for core in free:
+                cm = core_cpus[core]
+                if self.num_cpus_needed >= cm.bit_count():  # needsAtLeast
+                    if self.trace is not None:
+                        self.trace.append(TakeStep("core", core, cm, self.cpus_in_core(core).bit_count()))
+                    self.take(cm)
+                    if self.num_cpus_needed < 1:
+                        return
 
     def take_remaining_cpus(self) -> None:
         """Mirrors: cpumanager/cpu_assignment.go takeRemainingCPUs (v1.36)."""

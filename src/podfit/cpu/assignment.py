@@ -107,13 +107,15 @@ def take_numa_packed(
         return acc.result
     if acc.is_failed():
         raise _not_enough(num_cpus, available)
-    # the kubelet's steps, each followed by an isSatisfied check
-    acc.take_full_first_level()
-    if acc.num_cpus_needed < 1:
-        return acc.result
-    acc.take_full_second_level()
-    if acc.num_cpus_needed < 1:
-        return acc.result
+    # the kubelet's steps, each followed by an isSatisfied check (the two whole-NUMA / whole-socket
+    # levels take nothing below the smallest NUMA node and socket: skipped without a call)
+    if acc.num_cpus_needed >= topo.min_numa_size or acc.num_cpus_needed >= topo.min_socket_size:
+        acc.take_full_first_level()
+        if acc.num_cpus_needed < 1:
+            return acc.result
+        acc.take_full_second_level()
+        if acc.num_cpus_needed < 1:
+            return acc.result
     if uncore:
         acc.take_uncore_cache()
         if acc.num_cpus_needed < 1:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from podfit.memory.manager import add_container
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
-from podfit.model.pod import Pod
+from podfit.model.pod import Container, Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
 from podfit.model.scenario import AddPod, Event
 from podfit.node.allocatable import node_allocatable, predicate_admit_used
@@ -35,6 +35,10 @@ __all__ = ["Node"]
 
 PLR = "PodLevelResources"
 PLRM = "PodLevelResourceManagers"
+
+
+def _named_containers(pod: Pod) -> list[tuple[str, Container]]:
+    return [(c.name, c) for c in pod.all_containers()]
 
 
 def _hint(h: TopologyHint) -> Hint:
@@ -54,6 +58,9 @@ class Node:
         self.allocatable = node_allocatable(machine, config)
         self._pods: dict[str, Pod] = {}  # uid -> admitted pod, in admission order
         self._used: dict[str, int] = {}  # the admitted pods' effective requests, summed
+        # the gates never change while the kubelet runs: read them once
+        self._plr = config.feature_gates.enabled(PLR)
+        self._plrm = config.feature_gates.enabled(PLRM)
 
     # ----- views -------------------------------------------------------------------------
     @property
@@ -112,69 +119,78 @@ class Node:
 
     def admit(self, pod: Pod) -> AdmitResult:
         """The kubelet's admission decision for ``pod`` (and its allocations when admitted)."""
-        plr = self._gate(PLR)
+        plr = self._plr
         qos = compute_pod_qos(pod, pod_level_resources=plr)
-        pod_level = plr and self._gate(PLRM) and is_pod_level_resources_set(pod)
+        pod_level = plr and self._plrm and is_pod_level_resources_set(pod)
         snap = self._snapshot(pod)
-        containers = [(c.name, c) for c in pod.all_containers()]
+        managers = self.managers
+        policy = managers.topology_policy
+        containers: list[tuple[str, Container]] = pod.memo("named-containers", _named_containers, pod)
         scoped = admit(
             self.config.topology_manager_scope,
-            self.managers.topology_policy,
-            self.managers.providers,
+            policy,
+            managers.providers,
             pod,
             containers,
             pod_level=pod_level,
         )
-        scope = self._effective_scope()
-        record_topology_admission(self._metrics, scope, self.managers.topology_policy, scoped)
+        scope = scope_for(self.config.topology_manager_scope, policy)
+        record_topology_admission(self._metrics, scope, policy, scoped)
         pod_hint = container_hints = None
         if scope == POD_SCOPE and scoped.merges:
             pod_hint = _hint(scoped.merges[0].best_hint)
         elif scope == CONTAINER_SCOPE:
             container_hints = {m.container or "": _hint(m.best_hint) for m in scoped.merges}
-        base = {
-            "pod": pod.key,
-            "uid": pod.uid,
-            "qos_class": qos,
-            "pod_hint": pod_hint,
-            "container_hints": container_hints,
-        }
-        if not scoped.result.admit:
+        result = scoped.result
+        if not result.admit:
             self._restore(snap, pod)
             return AdmitResult(
-                admitted=False,
-                reason=scoped.result.reason,
-                message=scoped.result.message,
-                default_cpuset=self.default_cpuset,
-                **base,
-            )  # type: ignore[arg-type]
+                pod.key,
+                pod.uid,
+                False,
+                reason=result.reason,
+                message=result.message,
+                qos_class=qos,
+                pod_hint=pod_hint,
+                container_hints=container_hints,
+                default_cpuset=managers.cpu.state.get_default_cpu_set(),
+            )
         want = pod_requests(pod, pod_level_resources=plr)
         missing = predicate_admit_used(want, len(self._pods), self._used, self.allocatable)
         if missing is not None:
             self._restore(snap, pod)
             return AdmitResult(
-                admitted=False,
+                pod.key,
+                pod.uid,
+                False,
                 reason=missing.reason,
                 message=missing.message,
-                default_cpuset=self.default_cpuset,
-                **base,
-            )  # type: ignore[arg-type]
+                qos_class=qos,
+                pod_hint=pod_hint,
+                container_hints=container_hints,
+                default_cpuset=managers.cpu.state.get_default_cpu_set(),
+            )
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
         assigned = pod_assignments(self, pod, bubble)
-        pod_cpus = self.managers.cpu.state.get_pod_cpu_set(pod.uid) if bubble else None
+        pod_cpus = managers.cpu.state.get_pod_cpu_set(pod.uid) if bubble else None
         replaced = self._pods.get(pod.uid)
         if replaced is not None:  # the same UID admitted again: it is counted once
             self._count_requests(pod_requests(replaced, pod_level_resources=plr), -1)
         self._pods[pod.uid] = pod
         self._count_requests(want, 1)
-        self._start_containers(pod)
+        if pod.init_containers:  # only finished init containers give memory back
+            self._start_containers(pod)
         return AdmitResult(
-            admitted=True,
+            pod.key,
+            pod.uid,
+            True,
+            qos_class=qos,
+            pod_hint=pod_hint,
+            container_hints=container_hints,
             pod_cpus=pod_cpus,
             assigned=assigned,
-            default_cpuset=self.default_cpuset,
-            **base,
-        )  # type: ignore[arg-type]
+            default_cpuset=managers.cpu.state.get_default_cpu_set(),
+        )
 
     def _count_requests(self, requests: Mapping[str, int], sign: int) -> None:
         used = self._used
@@ -208,5 +224,5 @@ class Node:
         m.memory.remove_pod(pod)
         m.devices.remove_pod(pod.uid)
         del self._pods[pod.uid]
-        self._count_requests(pod_requests(pod, pod_level_resources=self._gate(PLR)), -1)
-        return RemoveResult(pod=pod.key, uid=pod.uid, removed=True, default_cpuset=self.default_cpuset)
+        self._count_requests(pod_requests(pod, pod_level_resources=self._plr), -1)
+        return RemoveResult(pod.key, pod.uid, True, m.cpu.state.get_default_cpu_set())
