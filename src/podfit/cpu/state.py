@@ -156,6 +156,10 @@ class CPUState:
         """The pod's container masks, without a copy (read-only; do not keep across writes)."""
         return self._assignments.get(pod_uid, _NO_CONTAINERS)
 
+    def assignments_view(self) -> Mapping[str, Mapping[str, int]]:
+        """Every container assignment, without a copy (read-only; do not keep across writes)."""
+        return self._assignments
+
     def assigned_cpu_sets(self) -> Iterator[int]:
         """Every container's mask, without copying the assignments (for unions and counts)."""
         for ctrs in self._assignments.values():

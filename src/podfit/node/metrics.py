@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 __all__ = [
     "ALIGNED_NUMA_NODE",
@@ -235,13 +237,20 @@ class MetricsSnapshot:
 
 class NodeMetrics:
     """A counter/gauge registry; series are addressed by label values in the metric's label order
-    (the ``WithLabelValues`` convention)."""
+    (the ``WithLabelValues`` convention).
+
+    Each registered metric keeps one series dict (label values -> value) for the registry's whole
+    life; :attr:`live` hands them out so that the kubelet's metric points
+    (:mod:`podfit.node.metrics_record`) update them in place, and :attr:`recorders` is where they
+    keep what they derive once per registry."""
 
     def __init__(self, descs: Iterable[MetricDesc]) -> None:
         self._descs: dict[str, MetricDesc] = {d.name: d for d in descs}
         self._values: dict[str, dict[tuple[str, ...], int]] = {}
         for d in self._descs.values():
             self._values[d.name] = {} if d.label_names else {(): 0}
+        self.recorders: dict[str, Any] = {}
+        """Memos of the metric points, derived from this registry (and the policies they record for)."""
 
     @property
     def descs(self) -> Mapping[str, MetricDesc]:
@@ -250,32 +259,37 @@ class NodeMetrics:
     def registered(self, desc: MetricDesc) -> bool:
         return desc.name in self._descs
 
-    def _series(self, desc: MetricDesc, label_values: tuple[str, ...]) -> dict[tuple[str, ...], int] | None:
-        series = self._values.get(desc.name)
-        if series is None:
-            return None
-        if len(label_values) != len(desc.label_names):
-            raise ValueError(f"{desc.name}: want labels {desc.label_names}, got {label_values}")
-        return series
+    @cached_property
+    def live(self) -> Mapping[str, dict[tuple[str, ...], int]]:
+        """Metric name -> its live series, for every metric of :data:`ALL_METRICS`; who updates one
+        in place keys it by label values in label-name order, as :meth:`add` does (and checks
+        nothing). A metric that is not registered gets a sink nobody reads: updating it is a no-op."""
+        return {d.name: self._values.get(d.name, {}) for d in ALL_METRICS}
 
     def add(self, desc: MetricDesc, delta: int, *label_values: str) -> None:
         """Add ``delta`` (counters: never negative); ``add(desc, 0, ...)`` makes the series exist."""
         if delta < 0 and desc.type == COUNTER:
             raise ValueError(f"{desc.name}: a counter cannot decrease")
-        series = self._series(desc, label_values)
+        series = self._values.get(desc.name)
         if series is not None:
+            if len(label_values) != len(desc.label_names):
+                raise ValueError(f"{desc.name}: want labels {desc.label_names}, got {label_values}")
             series[label_values] = series.get(label_values, 0) + delta
 
     def inc(self, desc: MetricDesc, *label_values: str) -> None:
-        series = self._series(desc, label_values)
+        series = self._values.get(desc.name)
         if series is not None:
+            if len(label_values) != len(desc.label_names):
+                raise ValueError(f"{desc.name}: want labels {desc.label_names}, got {label_values}")
             series[label_values] = series.get(label_values, 0) + 1
 
     def set(self, desc: MetricDesc, value: int, *label_values: str) -> None:
         if desc.type != GAUGE:
             raise ValueError(f"{desc.name}: only a gauge can be set")
-        series = self._series(desc, label_values)
+        series = self._values.get(desc.name)
         if series is not None:
+            if len(label_values) != len(desc.label_names):
+                raise ValueError(f"{desc.name}: want labels {desc.label_names}, got {label_values}")
             series[label_values] = value
 
     def get(self, desc: MetricDesc, *label_values: str) -> int:

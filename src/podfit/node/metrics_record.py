@@ -3,13 +3,17 @@
 Each function runs the podfit policy step and records the metric updates the kubelet makes at the
 same points of the matching upstream function (same conditions, same order of state reads). The
 policies themselves stay metric-free; the CPU ``AllocatePod`` partition reports its points through
-an :class:`podfit.cpu.policy_static_pod.AllocatePodObserver`.
+an :class:`podfit.cpu.policy_static_pod.AllocatePodObserver`. The CPU manager's gauges are in
+:mod:`podfit.node.metrics_cpu_gauges` (re-exported here).
+
+The points update the registry's live series (:attr:`NodeMetrics.live`) in place; what they
+derive from a policy is kept per registry (:attr:`NodeMetrics.recorders`, checked against the
+policy's identity) and what they derive from a pod, on the pod (``Pod.memo``).
 
 Mirrors (metric statements only): cpumanager/policy_static.go ``Allocate``, ``AllocatePod``,
-``RemoveContainer``, ``initializeMetrics``, ``updateMetricsOnAllocate``, ``updateMetricsOnRelease``,
-``getTotalAssignedExclusiveCPUs``, ``updateAllocationPerNUMAMetric``; memorymanager/policy_static.go
-``Allocate``, ``AllocatePod``; topologymanager/topology_manager.go ``initializeMetrics``, ``Admit``;
-scope_container.go ``Admit``; scope_pod.go ``checkAffinity``, ``updateSuccessMetrics`` (v1.36).
+``RemoveContainer``; memorymanager/policy_static.go ``Allocate``, ``AllocatePod``;
+topologymanager/topology_manager.go ``initializeMetrics``, ``Admit``; scope_container.go ``Admit``;
+scope_pod.go ``checkAffinity``, ``updateSuccessMetrics`` (v1.36).
 """
 
 from __future__ import annotations
@@ -28,6 +32,18 @@ from podfit.model.pod import Container, Pod
 from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
 from podfit.node import metrics as M
 from podfit.node.metrics import NodeMetrics
+from podfit.node.metrics_cpu_gauges import (
+    NONE,
+    Series,
+    cpu_tables,
+    get_total_assigned_exclusive_cpus,
+    initialize_cpu_metrics,
+    record_allocate,
+    record_release,
+    update_allocation_per_numa_metric,
+    update_cpu_metrics_on_allocate,
+    update_cpu_metrics_on_release,
+)
 from podfit.topology.hint import TopologyHint
 from podfit.topology.policy import POLICY_NONE, Policy, is_alignment_guaranteed
 from podfit.topology.scope import CONTAINER_SCOPE, NONE_SCOPE, ScopeAdmitResult
@@ -52,6 +68,21 @@ PLR = "PodLevelResources"
 PLRM = "PodLevelResourceManagers"
 GUARANTEED = "Guaranteed"
 
+# series keys: label values in label-name order
+CPU_NODE = (M.RESOURCE_CPU, M.SOURCE_NODE)
+CPU_POD = (M.RESOURCE_CPU, M.SOURCE_POD)
+CPU_NODE_EXCLUSIVE = (M.RESOURCE_CPU, M.ASSIGNMENT_NODE_EXCLUSIVE)
+MEMORY_NODE = (M.RESOURCE_MEMORY, M.SOURCE_NODE)
+MEMORY_NODE_EXCLUSIVE = (M.RESOURCE_MEMORY, M.ASSIGNMENT_NODE_EXCLUSIVE)
+CONTAINER_PCPU = (M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
+CONTAINER_NUMA = (M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_NUMA_NODE)
+POD_NUMA = (M.ALIGN_SCOPE_POD, M.ALIGNED_NUMA_NODE)
+
+
+def _bump(series: Series, key: tuple[str, ...]) -> None:
+    """``inc`` on a live series (:attr:`NodeMetrics.live`); the hot paths below inline it."""
+    series[key] = series.get(key, 0) + 1
+
 
 # ----- topology manager ----------------------------------------------------------------------
 def initialize_topology_metrics(m: NodeMetrics, policy: Policy) -> None:
@@ -75,88 +106,48 @@ def record_topology_admission(m: NodeMetrics, scope: str, policy: Policy, scoped
     Mirrors: topology_manager.go manager.Admit; scope_container.go containerScope.Admit;
     scope_pod.go podScope.checkAffinity / updateSuccessMetrics (v1.36)
     """
-    m.inc(M.TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL)
+    live = m.live
+    requests = live[M.TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL.name]
+    requests[NONE] = requests.get(NONE, 0) + 1
     if scope == NONE_SCOPE:
         return
     guaranteed = is_alignment_guaranteed(policy)
-    label = M.ALIGN_SCOPE_CONTAINER if scope == CONTAINER_SCOPE else M.ALIGN_SCOPE_POD
+    key = CONTAINER_NUMA if scope == CONTAINER_SCOPE else POD_NUMA
+    last = len(scoped.merges) - 1
     for i, step in enumerate(scoped.merges):
         if not step.admit:
             if guaranteed:
-                m.inc(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE, label, M.ALIGNED_NUMA_NODE)
-            m.inc(M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL)
+                _bump(live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE.name], key)
+            _bump(live[M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL.name], NONE)
             return
-        if i == len(scoped.merges) - 1 and not scoped.result.admit:
-            m.inc(M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL)  # allocation failed
+        if i == last and not scoped.result.admit:
+            _bump(live[M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL.name], NONE)  # allocation failed
             return
         if guaranteed:
-            m.inc(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES, label, M.ALIGNED_NUMA_NODE)
-
-
-# ----- CPU manager gauges ----------------------------------------------------------------------
-def get_total_assigned_exclusive_cpus(state: CPUState) -> int:
-    """Union of every container's CPU set in the state.
-
-    Mirrors: cpumanager/policy_static.go getTotalAssignedExclusiveCPUs (v1.36)
-    """
-    total = 0
-    for containers in state.get_cpu_assignments().values():
-        for cset in containers.values():
-            total |= cset
-    return total
-
-
-def update_allocation_per_numa_metric(m: NodeMetrics, machine: Machine, cpus: int) -> None:
-    """Set the per-NUMA gauge of every NUMA node holding some of ``cpus``; the others keep their
-    value (upstream never resets a node that drops to zero).
-
-    Mirrors: cpumanager/policy_static.go updateAllocationPerNUMAMetric (v1.36)
-    """
-    if cpus & ~machine.all_cpus:
-        raise KeyError(f"CPUs {cpus & ~machine.all_cpus:#x} are not on the machine")
-    for numa, numa_cpus in sorted(machine.numa_cpus.items()):
-        n = (cpus & numa_cpus).bit_count()
-        if n:
-            m.set(M.CPU_MANAGER_ALLOCATION_PER_NUMA, n, str(numa))
-
-
-def _uncore_aligned(machine: Machine, cpus: int) -> bool:
-    """Mirrors: cpumanager/topology/alignment.go isAlignedAtUncoreCache (v1.36)"""
-    if cpus & ~machine.all_cpus:
-        raise KeyError(f"CPUs {cpus & ~machine.all_cpus:#x} are not on the machine")
-    return sum(1 for group in machine.uncore_cpus.values() if group & cpus) <= 1
-
-
-def initialize_cpu_metrics(m: NodeMetrics, policy: CPUStaticPolicy, state: CPUState) -> None:
-    """Mirrors: cpumanager/policy_static.go staticPolicy.initializeMetrics (v1.36)"""
-    m.set(M.CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES, policy.get_available_cpus(state).bit_count() * 1000)
-    m.add(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE, 0, M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
-    m.add(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES, 0, M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
-    m.add(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES, 0, M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_UNCORE_CACHE)
-    total = get_total_assigned_exclusive_cpus(state)
-    m.set(M.CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT, total.bit_count())
-    update_allocation_per_numa_metric(m, policy.machine, total)
-
-
-def update_cpu_metrics_on_allocate(m: NodeMetrics, machine: Machine, state: CPUState, cpus: int) -> None:
-    """Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnAllocate (v1.36)"""
-    n = cpus.bit_count()
-    m.add(M.CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT, n)
-    m.add(M.CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES, -n * 1000)
-    if _uncore_aligned(machine, cpus):
-        m.inc(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES, M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_UNCORE_CACHE)
-    update_allocation_per_numa_metric(m, machine, get_total_assigned_exclusive_cpus(state))
-
-
-def update_cpu_metrics_on_release(m: NodeMetrics, machine: Machine, state: CPUState, cpus: int) -> None:
-    """Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnRelease (v1.36)"""
-    n = cpus.bit_count()
-    m.add(M.CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT, -n)
-    m.add(M.CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES, n * 1000)
-    update_allocation_per_numa_metric(m, machine, get_total_assigned_exclusive_cpus(state) & ~cpus)
+            aligned = live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES.name]
+            aligned[key] = aligned.get(key, 0) + 1
 
 
 # ----- CPU manager allocation ------------------------------------------------------------------
+class _CPURecorder:
+    """What the CPU metric points read of one (immutable) static policy, derived once (kept in
+    ``NodeMetrics.recorders["cpu"]`` while the registry records for that policy)."""
+
+    __slots__ = ("full_pcpus", "pinned_key", "plrm", "policy", "tables")
+
+    def __init__(self, policy: CPUStaticPolicy) -> None:
+        self.policy, self.tables = policy, cpu_tables(policy.machine)
+        self.plrm = policy.gates.enabled(PLRM)
+        self.pinned_key = ("node.metrics_record.cpu-pinned", policy.gates.enabled(PLR), self.plrm)
+        self.full_pcpus = policy.options.full_physical_cpus_only
+
+
+def _cpu_pinned(policy: CPUStaticPolicy, pod: Pod, container: Container) -> bool:
+    """Whether ``Allocate`` gets past its early returns to its metric statements."""
+    off = pod_level_resource_managers_off_for(pod, policy.gates)
+    return policy.guaranteed_cpus(pod, container) != 0 and not off
+
+
 def cpu_allocate(
     m: NodeMetrics,
     policy: CPUStaticPolicy,
@@ -169,26 +160,31 @@ def cpu_allocate(
 
     Mirrors: cpumanager/policy_static.go staticPolicy.Allocate (metric statements) (v1.36)
     """
-    if policy.guaranteed_cpus(pod, container) == 0 or pod_level_resource_managers_off_for(pod, policy.gates):
+    rec: _CPURecorder | None = m.recorders.get("cpu")
+    if rec is None or rec.policy is not policy:
+        rec = m.recorders["cpu"] = _CPURecorder(policy)
+    if not pod.memo(rec.pinned_key, _cpu_pinned, policy, pod, container, anchor=container):
         return policy.allocate(state, pod, container, hint)
-    m.inc(M.CPU_MANAGER_PINNING_REQUESTS_TOTAL)
+    live = m.live
+    requests = live[M.CPU_MANAGER_PINNING_REQUESTS_TOTAL.name]
+    requests[NONE] = requests.get(NONE, 0) + 1
     existing = state.get_cpu_set(pod.uid, container.name)
     err = policy.allocate(state, pod, container, hint)
-    full_pcpus = policy.options.full_physical_cpus_only
     if err is not None:
-        m.inc(M.CPU_MANAGER_PINNING_ERRORS_TOTAL)
-        m.inc(M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL, M.RESOURCE_CPU, M.SOURCE_NODE)
-        if full_pcpus:
-            failure = M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE
-            m.inc(failure, M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
+        _bump(live[M.CPU_MANAGER_PINNING_ERRORS_TOTAL.name], NONE)
+        _bump(live[M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL.name], CPU_NODE)
+        if rec.full_pcpus:
+            _bump(live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE.name], CONTAINER_PCPU)
         return err
     if existing is None:
         got = state.get_cpu_set(pod.uid, container.name) or 0
-        update_cpu_metrics_on_allocate(m, policy.machine, state, got)
-        m.inc(M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL, M.RESOURCE_CPU, M.SOURCE_NODE)
-        m.inc(M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS, M.RESOURCE_CPU, M.ASSIGNMENT_NODE_EXCLUSIVE)
-    if full_pcpus:
-        m.inc(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES, M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
+        record_allocate(live, rec.tables, state, got)
+        allocations = live[M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL.name]
+        assignments = live[M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS.name]
+        allocations[CPU_NODE] = allocations.get(CPU_NODE, 0) + 1
+        assignments[CPU_NODE_EXCLUSIVE] = assignments.get(CPU_NODE_EXCLUSIVE, 0) + 1
+    if rec.full_pcpus:
+        _bump(live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES.name], CONTAINER_PCPU)
     return None
 
 
@@ -202,16 +198,16 @@ class CPUPodAllocationMetrics:
         self.m, self.machine, self.state = m, machine, state
 
     def bubble_allocated(self, cpus: int) -> None:
-        update_cpu_metrics_on_allocate(self.m, self.machine, self.state, cpus)
+        record_allocate(self.m.live, cpu_tables(self.machine), self.state, cpus)
 
     def pinning_request(self) -> None:
-        self.m.inc(M.CPU_MANAGER_PINNING_REQUESTS_TOTAL)
+        _bump(self.m.live[M.CPU_MANAGER_PINNING_REQUESTS_TOTAL.name], NONE)
 
     def container_assigned(self, assignment_type: str) -> None:
-        self.m.inc(M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS, M.RESOURCE_CPU, assignment_type)
+        _bump(self.m.live[M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS.name], (M.RESOURCE_CPU, assignment_type))
 
     def container_allocated(self) -> None:
-        self.m.inc(M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL, M.RESOURCE_CPU, M.SOURCE_POD)
+        _bump(self.m.live[M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL.name], CPU_POD)
 
 
 def cpu_allocate_pod(
@@ -225,8 +221,8 @@ def cpu_allocate_pod(
     observer = CPUPodAllocationMetrics(m, policy.machine, state)
     err = cpu_allocate_pod_policy(policy, state, pod, hint, observer)
     if err is not None:
-        m.inc(M.CPU_MANAGER_PINNING_ERRORS_TOTAL)
-        m.inc(M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL, M.RESOURCE_CPU, M.SOURCE_POD)
+        _bump(m.live[M.CPU_MANAGER_PINNING_ERRORS_TOTAL.name], NONE)
+        _bump(m.live[M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL.name], CPU_POD)
     return err
 
 
@@ -234,29 +230,44 @@ def cpu_remove_container(
     m: NodeMetrics, policy: CPUStaticPolicy, state: CPUState, pod_uid: str, container_name: str
 ) -> None:
     """``policy.remove_container`` with the release metrics: a pod-level set counts once, when
-    the pod's last container goes; otherwise the CPUs no sibling still holds.
+    the pod's last container goes; otherwise the CPUs no sibling still holds (the siblings: what
+    the pod holds once the container is gone).
 
     Mirrors: cpumanager/policy_static.go staticPolicy.RemoveContainer (metric statements) (v1.36)
     """
     to_release = state.get_cpu_set(pod_uid, container_name)
     if to_release is None:
         return
-    pod_set = state.get_pod_cpu_set(pod_uid) if policy.gates.enabled(PLRM) else None
-    in_use = 0
-    for name, cset in state.get_cpu_assignments().get(pod_uid, {}).items():
-        if name != container_name:
-            in_use |= cset
+    rec: _CPURecorder | None = m.recorders.get("cpu")
+    if rec is None or rec.policy is not policy:
+        rec = m.recorders["cpu"] = _CPURecorder(policy)
+    pod_set = state.get_pod_cpu_set(pod_uid) if rec.plrm else None
     policy.remove_container(state, pod_uid, container_name)
     if pod_set is not None:
         if state.get_pod_cpu_set(pod_uid) is None:
-            update_cpu_metrics_on_release(m, policy.machine, state, pod_set)
+            record_release(m.live, rec.tables, pod_set, get_total_assigned_exclusive_cpus(state))
         return
-    update_cpu_metrics_on_release(m, policy.machine, state, to_release & ~in_use)
+    in_use = total = 0
+    for uid, containers in state.assignments_view().items():
+        for cset in containers.values():
+            total |= cset
+            if uid == pod_uid:
+                in_use |= cset
+    record_release(m.live, rec.tables, to_release & ~in_use, total)
 
 
 # ----- memory manager --------------------------------------------------------------------------
 def _guaranteed(policy: MemoryStaticPolicy, pod: Pod) -> bool:
     return get_pod_qos(pod, pod_level_resources=policy.gates.enabled(PLR)) == GUARANTEED
+
+
+def _memory_plan(pod: Pod, container: Container, plr: bool, plrm: bool) -> tuple[bool, int]:
+    """Whether ``Allocate`` gets past its early returns to its metric statements (a Guaranteed
+    pod, not a pod-level one while the pod-level managers are off), and how many memory types
+    the container requests."""
+    skips = not (plrm and plr) and is_pod_level_resources_set(pod)
+    pinned = get_pod_qos(pod, pod_level_resources=plr) == GUARANTEED and not skips
+    return pinned, len(get_container_requested_resources(pod, container, plrm))
 
 
 def memory_allocate(
@@ -273,20 +284,29 @@ def memory_allocate(
     Mirrors: memorymanager/policy_static.go staticPolicy.Allocate (metric statements) (v1.36)
     """
     gates = policy.gates
-    skips = not (gates.enabled(PLRM) and gates.enabled(PLR)) and is_pod_level_resources_set(pod)
-    if not _guaranteed(policy, pod) or skips:
+    found = m.recorders.get("memory")  # (gates, memo key), for the policy's gates
+    if found is None or found[0] is not gates:
+        key = ("node.metrics_record.memory", gates.enabled(PLR), gates.enabled(PLRM))
+        found = m.recorders["memory"] = (gates, key)
+    key = found[1]
+    _, plr, plrm = key
+    pinned, requested = pod.memo(key, _memory_plan, pod, container, plr, plrm, anchor=container)
+    if not pinned:
         return policy.allocate(state, pod, container, hint)
-    m.inc(M.MEMORY_MANAGER_PINNING_REQUESTS_TOTAL)
+    live = m.live
+    requests = live[M.MEMORY_MANAGER_PINNING_REQUESTS_TOTAL.name]
+    requests[NONE] = requests.get(NONE, 0) + 1
     existing = state.get_memory_blocks(pod.uid, container.name)
     err = policy.allocate(state, pod, container, hint)
     if err is not None:
-        m.inc(M.MEMORY_MANAGER_PINNING_ERRORS_TOTAL)
-        m.inc(M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL, M.RESOURCE_MEMORY, M.SOURCE_NODE)
+        _bump(live[M.MEMORY_MANAGER_PINNING_ERRORS_TOTAL.name], NONE)
+        _bump(live[M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL.name], MEMORY_NODE)
         return err
     if existing is None:
-        requested = get_container_requested_resources(pod, container, gates.enabled(PLRM))
-        m.add(M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL, len(requested), M.RESOURCE_MEMORY, M.SOURCE_NODE)
-        m.inc(M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS, M.RESOURCE_MEMORY, M.ASSIGNMENT_NODE_EXCLUSIVE)
+        allocations = live[M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL.name]
+        assignments = live[M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS.name]
+        allocations[MEMORY_NODE] = allocations.get(MEMORY_NODE, 0) + requested
+        assignments[MEMORY_NODE_EXCLUSIVE] = assignments.get(MEMORY_NODE_EXCLUSIVE, 0) + 1
     return None
 
 
