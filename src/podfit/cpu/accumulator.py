@@ -174,6 +174,9 @@ class CPUAccumulator:
         available CPU in ``within``, by available CPUs, then id -- as (available count, id)."""
         d = self.details
         m = d & within
+        if len(groups) == 1:  # one socket per NUMA node, one NUMA node per socket, ...
+            g, gm = groups[0]
+            return [((d & gm).bit_count(), g)] if gm & m else []
         keyed = [((d & gm).bit_count(), g) for g, gm in groups if gm & m]
         keyed.sort()
         return keyed
@@ -411,17 +414,17 @@ class CPUAccumulator:
         t = self.topo
         if self.num_cpus_needed < t.min_core_size:
             return
-        per_core, core_cpus = t.cpus_per_core, t.machine.core_cpus
+        per_core = t.cpus_per_core
         if t.numa_first:
             parents, cores_in, parent_cpus = self._sorted_sockets(), t.cores_in_socket, t.machine.socket_cpus
         else:
             parents, cores_in, parent_cpus = self._sorted_numa_nodes(), t.cores_in_numa, t.machine.numa_cpus
-        d = self.details  # freeCores is listed before the first take
+        d = self.details  # freeCores is listed before the first take: free = free in `d`
         for _, parent in parents:
             m = d & parent_cpus[parent]
-            free = [c for c, cm in cores_in[parent] if cm & m and (d & cm).bit_count() == per_core]
-            for core in free:
-                cm = core_cpus[core]
+            for core, cm in cores_in[parent]:
+                if not cm & m or (d & cm).bit_count() != per_core:
+                    continue  # not a free core
                 if self.num_cpus_needed >= cm.bit_count():  # needsAtLeast
                     if self.trace is not None:
                         self.trace.append(TakeStep("core", core, cm, self.cpus_in_core(core).bit_count()))
