@@ -240,10 +240,10 @@ class StaticPolicy:
         for init in pod.init_containers:
             if init.name == container.name:
                 if not init.is_restartable_init:
-                    s.set_cpus_to_reuse({pod.uid: reuse | cset})
+                    s.keep_cpus_to_reuse(pod.uid, reuse | cset)
                     return
                 break
-        s.set_cpus_to_reuse({pod.uid: reuse & ~cset})
+        s.keep_cpus_to_reuse(pod.uid, reuse & ~cset)
 
     def take_by_topology(self, available: int, num_cpus: int) -> int:
         """Dispatch to the packed or NUMA-distributed algorithm per the options; raises
@@ -298,7 +298,9 @@ class StaticPolicy:
             if numa_affinity is not None:
                 aligned = self.get_aligned_cpus(numa_affinity, allocatable)
                 result |= self.take_by_topology(aligned, min(num_cpus, aligned.bit_count()))
-            result |= self.take_by_topology(allocatable & ~result, num_cpus - result.bit_count())
+            remaining = num_cpus - result.bit_count()
+            if remaining:  # (takeByTopology of 0 CPUs takes nothing)
+                result |= self.take_by_topology(allocatable & ~result, remaining)
         except CPUAssignmentError as exc:
             return str(exc)
         s.set_default_cpu_set(s.get_default_cpu_set() & ~result)

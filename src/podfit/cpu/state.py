@@ -147,6 +147,10 @@ class CPUState:
         """Replace the whole reuse map (the static policy computes it)."""
         self._cpus_to_reuse = dict(reuse)
 
+    def keep_cpus_to_reuse(self, pod_uid: str, cset: int) -> None:
+        """Replace the whole reuse map by the one entry ``pod_uid -> cset``."""
+        self._cpus_to_reuse = {pod_uid: cset}
+
     def get_cpus_to_reuse(self) -> dict[str, int]:
         """A copy of the reuse map (pod UID -> CPU mask)."""
         return dict(self._cpus_to_reuse)
