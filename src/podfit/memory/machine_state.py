@@ -16,6 +16,7 @@ from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_MEMORY, hugepage_resource_name
 
 __all__ = [
+    "NodeSteps",
     "SystemReservedMemory",
     "are_groups_equal",
     "are_machine_states_equal",
@@ -78,6 +79,16 @@ def _charge(table: MemoryTable, size: int) -> tuple[MemoryTable, int]:
     ), left
 
 
+def _charged_node(
+    node: NUMANodeState, cells: tuple[int, ...], resource: str, requested: int
+) -> tuple[NUMANodeState, int]:
+    """One node's step of :func:`update_machine_state`: the node and what is left to charge."""
+    tables = dict(node.memory_map)
+    if requested != 0 and resource in tables:
+        tables[resource], requested = _charge(tables[resource], requested)
+    return NUMANodeState(node.number_of_assignments + 1, tables, cells), requested
+
+
 def update_machine_state(
     machine_state: dict[int, NUMANodeState], numa_affinity: Sequence[int], resource: str, requested: int
 ) -> None:
@@ -89,11 +100,37 @@ def update_machine_state(
     """
     cells = tuple(numa_affinity)
     for node_id in numa_affinity:
-        node = machine_state[node_id]
-        tables = dict(node.memory_map)
-        if requested != 0 and resource in tables:
-            tables[resource], requested = _charge(tables[resource], requested)
-        machine_state[node_id] = NUMANodeState(node.number_of_assignments + 1, tables, cells)
+        machine_state[node_id], requested = _charged_node(machine_state[node_id], cells, resource, requested)
+
+
+def _released_node(
+    node: NUMANodeState, node_id: int, resource: str, released: int
+) -> tuple[NUMANodeState, int]:
+    """One node's step of :func:`release_memory`: the node and what is left to release."""
+    count = node.number_of_assignments - 1
+    cells = (node_id,) if count == 0 else node.cells
+    tables = dict(node.memory_map)
+    table = tables.get(resource)
+    if released != 0 and table is not None and table.reserved != 0:
+        if table.reserved < released:
+            released -= table.reserved
+            tables[resource] = MemoryTable(
+                table.total_mem_size,
+                table.system_reserved,
+                table.allocatable,
+                0,
+                table.free + table.reserved,
+            )
+        else:
+            tables[resource] = MemoryTable(
+                table.total_mem_size,
+                table.system_reserved,
+                table.allocatable,
+                table.reserved - released,
+                table.free + released,
+            )
+            released = 0
+    return NUMANodeState(count, tables, cells), released
 
 
 def release_memory(state: MemoryState, blocks: Iterable[Block]) -> None:
@@ -106,32 +143,79 @@ def release_memory(state: MemoryState, blocks: Iterable[Block]) -> None:
     for block in blocks:
         released = block.size
         for node_id in block.numa_affinity:
-            node = machine_state[node_id]
-            count = node.number_of_assignments - 1
-            cells = (node_id,) if count == 0 else node.cells
-            tables = dict(node.memory_map)
-            table = tables.get(block.type)
-            if released != 0 and table is not None and table.reserved != 0:
-                if table.reserved < released:
-                    released -= table.reserved
-                    tables[block.type] = MemoryTable(
-                        table.total_mem_size,
-                        table.system_reserved,
-                        table.allocatable,
-                        0,
-                        table.free + table.reserved,
-                    )
-                else:
-                    tables[block.type] = MemoryTable(
-                        table.total_mem_size,
-                        table.system_reserved,
-                        table.allocatable,
-                        table.reserved - released,
-                        table.free + released,
-                    )
-                    released = 0
-            machine_state[node_id] = NUMANodeState(count, tables, cells)
+            machine_state[node_id], released = _released_node(
+                machine_state[node_id], node_id, block.type, released
+            )
     state.set_machine_state(machine_state)
+
+
+_Step = tuple[NUMANodeState, NUMANodeState, int]
+"""(the node state, the state after the step, what is left to charge or release)."""
+
+
+class NodeSteps:
+    """The per-node steps of :func:`update_machine_state` and :func:`release_memory`, memoised.
+
+    A node state is immutable, so a step is a pure function of the node state and the step's
+    arguments. Steps are keyed by the node state's identity (each entry holds that state, so its
+    id cannot be reused while the entry lives). The result of a release is interned by its full
+    value, table order included, so that a state reached again -- the same pods admitted and
+    removed again -- is the same object and the steps from it are found (a charge result is
+    then found by the identity of the state it was charged from). Kept by the policy that uses
+    it; emptied when it holds ``limit`` steps.
+    """
+
+    __slots__ = ("_charges", "_interned", "_releases", "limit")
+
+    def __init__(self, limit: int = 1024) -> None:
+        self.limit = limit
+        self._charges: dict[tuple[int, tuple[int, ...], str, int], _Step] = {}
+        self._releases: dict[tuple[int, int, str, int], _Step] = {}
+        self._interned: dict[tuple[object, ...], NUMANodeState] = {}
+
+    def _room(self) -> None:
+        if len(self._charges) + len(self._releases) >= self.limit:
+            self._charges.clear()
+            self._releases.clear()
+            self._interned.clear()
+
+    def _intern(self, node: NUMANodeState) -> NUMANodeState:
+        key = (node.number_of_assignments, node.cells, tuple(node.memory_map.items()))
+        return self._interned.setdefault(key, node)
+
+    def charge(
+        self, machine_state: dict[int, NUMANodeState], cells: tuple[int, ...], resource: str, requested: int
+    ) -> None:
+        """:func:`update_machine_state` (``cells``: the affinity as a tuple)."""
+        steps = self._charges
+        for node_id in cells:
+            node = machine_state[node_id]
+            key = (id(node), cells, resource, requested)
+            found = steps.get(key)
+            if found is None or found[0] is not node:
+                self._room()
+                new, left = _charged_node(node, cells, resource, requested)
+                found = steps[key] = (node, new, left)
+            machine_state[node_id] = found[1]
+            requested = found[2]
+
+    def release(self, state: MemoryState, blocks: Iterable[Block]) -> None:
+        """:func:`release_memory`."""
+        machine_state = state.get_machine_state()
+        steps = self._releases
+        for block in blocks:
+            resource, released = block.type, block.size
+            for node_id in block.numa_affinity:
+                node = machine_state[node_id]
+                key = (id(node), node_id, resource, released)
+                found = steps.get(key)
+                if found is None or found[0] is not node:
+                    self._room()
+                    new, left = _released_node(node, node_id, resource, released)
+                    found = steps[key] = (node, self._intern(new), left)
+                machine_state[node_id] = found[1]
+                released = found[2]
+        state.replace_machine_state(machine_state)
 
 
 def are_groups_equal(group1: Iterable[int], group2: Iterable[int]) -> bool:

@@ -14,22 +14,16 @@ KEP-5526: ``allocate_pod`` (policy_static.go ``AllocatePod``) lives in ``policy_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from podfit.memory.errors import AllocationResult, admission_error
 from podfit.memory.hints import Hints, calculate_hints, regenerate_hints, select_hint
-from podfit.memory.machine_state import (
-    SystemReservedMemory,
-    release_memory,
-    update_machine_state,
-    validate_state,
-)
+from podfit.memory.machine_state import NodeSteps, SystemReservedMemory, are_groups_equal, validate_state
 from podfit.memory.policy_static_pod import allocate_pod_memory
 from podfit.memory.requests import (
-    get_container_requested_resources,
-    get_pod_requested_resources,
-    validate_pod_scope_resources,
+    container_memory_plan,
+    pod_memory_plan,
 )
 from podfit.memory.reusable import (
     get_pod_reusable_memory,
@@ -37,11 +31,10 @@ from podfit.memory.reusable import (
     update_init_containers_memory_blocks,
     update_pod_reusable_memory,
 )
-from podfit.memory.state import Block, MemoryState
+from podfit.memory.state import Block, MemoryState, NUMANodeMap
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_MEMORY, Container, Pod
-from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
-from podfit.topology.bitmask import get_bits
+from podfit.model.qos import get_pod_qos
 from podfit.topology.errors import get_pod_admit_result as topology_admit_result
 from podfit.topology.hint import TopologyHint
 
@@ -87,6 +80,34 @@ def new_policy_static(
     return StaticPolicy(machine, system_reserved, gates), None
 
 
+def _holds_request(machine_state: NUMANodeMap, bits: Sequence[int], requested: Mapping[str, int]) -> bool:
+    """Whether a given hint on the NUMA nodes ``bits`` is used as it is: its free memory covers
+    every requested resource and it mixes no single- and cross-NUMA use of a node (then
+    :func:`select_hint` returns it unchanged). Both checks, reading the same values in the same
+    order (one ``get_bits``).
+
+    Mirrors: memorymanager/policy_static.go isAffinitySatisfyRequest and
+    isAffinityViolatingNUMAAllocations (v1.36)
+    """
+    for name, size in requested.items():
+        free = 0
+        for node_id in bits:
+            table = machine_state[node_id].memory_map.get(name)
+            if table is not None:
+                free += table.free
+        if free < size:
+            return False
+    if len(bits) == 1:
+        return True
+    for node_id in bits:
+        node = machine_state[node_id]
+        if node.number_of_assignments == 0:
+            continue
+        if len(node.cells) == 1 or not are_groups_equal(node.cells, bits):
+            return False
+    return True
+
+
 class StaticPolicy:
     """The Static policy. Stateless apart from its inputs: every mutable datum is in ``MemoryState``."""
 
@@ -101,14 +122,9 @@ class StaticPolicy:
         # the gates never change while the kubelet runs: read them once
         self._pod_level_managers = gates.enabled(GATE_POD_LEVEL_RESOURCE_MANAGERS)
         self._pod_level_resources = gates.enabled(GATE_POD_LEVEL_RESOURCES)
+        self._steps = NodeSteps()  # the machine-state steps, memoised
 
     # ----- gates ---------------------------------------------------------------------------
-    def _skips_pod_level(self, pod: Pod) -> bool:
-        """Pod-level resources while the pod-level managers (or pod-level resources) are off."""
-        if not is_pod_level_resources_set(pod):
-            return False
-        return not (self._pod_level_managers and self._pod_level_resources)
-
     def _is_guaranteed(self, pod: Pod) -> bool:
         return get_pod_qos(pod, pod_level_resources=self._pod_level_resources) == "Guaranteed"
 
@@ -128,32 +144,46 @@ class StaticPolicy:
         hint), extended when its free memory is short; charge the machine state and record one
         block per resource. Idempotent for a container already in the state.
 
+        The reusable-memory steps run only when they can change something: for a regular init
+        container, or while the reusable table holds an entry (``update_pod_reusable_memory``),
+        and for a container started after a regular init container
+        (``update_init_containers_memory_blocks``).
+
         Mirrors: memorymanager/policy_static.go Allocate (v1.36)
         """
-        if not self._is_guaranteed(pod) or self._skips_pod_level(pod):
+        plan = container_memory_plan(pod, container, self._pod_level_resources, self._pod_level_managers)
+        if not plan.pinned:
             return None
-        existing = state.get_memory_blocks(pod.uid, container.name)
+        uid = pod.uid
+        existing = state.get_memory_blocks(uid, container.name)
         if existing is not None:
-            update_pod_reusable_memory(state, pod, container, existing)
+            if plan.regular_init or state.reusable:
+                update_pod_reusable_memory(state, pod, container, existing)
             return None
-        requested = get_container_requested_resources(pod, container, self._pod_level_managers)
+        requested = plan.requested
         machine_state = state.get_machine_state()
-        pod_reusable = reusable_for_pod(state, pod.uid)
-        best, err = select_hint(machine_state, requested, pod_reusable, hint)
-        if err is not None or best is None:
-            return err
-        mask = best.numa_affinity or 0
-        bits = tuple(get_bits(mask))
-        blocks: list[Block] = []
-        for resource, size in requested.items():
-            blocks.append(Block(bits, resource, size))
-            reuse = get_pod_reusable_memory(state, pod.uid, mask, resource) if pod_reusable else 0
-            charge = 0 if reuse >= size else size - reuse
-            update_machine_state(machine_state, bits, resource, charge)
-        update_pod_reusable_memory(state, pod, container, blocks)
-        state.set_machine_state(machine_state)
-        state.set_memory_blocks(pod.uid, container.name, blocks)
-        update_init_containers_memory_blocks(state, pod, container, blocks)
+        pod_reusable = reusable_for_pod(state, uid) if state.reusable else {}
+        mask = None if hint is None else hint.numa_affinity
+        if mask is not None:
+            bits, blocks = plan.placed(mask)
+            if not _holds_request(machine_state, bits, requested):
+                mask = None
+        if mask is None:
+            best, err = select_hint(machine_state, requested, pod_reusable, hint)
+            if err is not None or best is None:
+                return err
+            mask = best.numa_affinity or 0
+            bits, blocks = plan.placed(mask)
+        for block in blocks:
+            size = block.size
+            reuse = get_pod_reusable_memory(state, uid, mask, block.type) if pod_reusable else 0
+            self._steps.charge(machine_state, bits, block.type, 0 if reuse >= size else size - reuse)
+        if plan.regular_init or state.reusable:
+            update_pod_reusable_memory(state, pod, container, blocks)
+        state.replace_machine_state(machine_state)
+        state.set_memory_blocks(uid, container.name, blocks)
+        if plan.after_regular_init:
+            update_init_containers_memory_blocks(state, pod, container, blocks)
         return None
 
     def allocate_pod(
@@ -180,22 +210,21 @@ class StaticPolicy:
             if pod_blocks is not None:
                 state.delete(pod_uid, container_name)
                 if not state.get_memory_assignments().get(pod_uid):
-                    release_memory(state, pod_blocks)
+                    self._steps.release(state, pod_blocks)
                     state.delete_pod(pod_uid)
                 return
         blocks = state.get_memory_blocks(pod_uid, container_name)
         if blocks is None:
             return
         state.delete(pod_uid, container_name)
-        release_memory(state, blocks)
+        self._steps.release(state, blocks)
 
     def get_topology_hints(self, state: MemoryState, pod: Pod, container: Container) -> Hints | None:
         """Mirrors: memorymanager/policy_static.go GetTopologyHints (v1.36)"""
-        if not self._is_guaranteed(pod):
+        plan = container_memory_plan(pod, container, self._pod_level_resources, self._pod_level_managers)
+        if not plan.pinned:  # not Guaranteed, or pod-level resources without the pod-level managers
             return None
-        requested = get_container_requested_resources(pod, container, self._pod_level_managers)
-        if self._skips_pod_level(pod):
-            return None
+        requested = plan.requested
         blocks = state.get_memory_blocks(pod.uid, container.name)
         if blocks is not None:
             return regenerate_hints(blocks, requested)
@@ -203,13 +232,11 @@ class StaticPolicy:
 
     def get_pod_topology_hints(self, state: MemoryState, pod: Pod) -> Hints | None:
         """Mirrors: memorymanager/policy_static.go GetPodTopologyHints (v1.36)"""
-        if not self._is_guaranteed(pod):
+        plan = pod_memory_plan(pod, self._pod_level_resources, self._pod_level_managers)
+        if not plan.pinned:  # not Guaranteed, or pod-level resources without the pod-level managers
             return None
-        requested = get_pod_requested_resources(pod, self._pod_level_managers)
-        if self._skips_pod_level(pod):
-            return None
-        pod_level = self._pod_level_managers and is_pod_level_resources_set(pod)
-        if pod_level and validate_pod_scope_resources(pod, self._pod_level_managers) is not None:
+        requested = plan.requested
+        if plan.refused:  # validatePodScopeResources
             return {name: [] for name in requested}
         if not requested:
             return None

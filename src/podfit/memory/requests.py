@@ -9,15 +9,23 @@ Resource maps are ordered ``memory`` first, then hugepages by name (the Go maps 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from podfit.memory.reusable import is_regular_init_container
+from podfit.memory.state import Block
 from podfit.model.pod import RESOURCE_HUGEPAGES_PREFIX, RESOURCE_MEMORY, Container, Pod
-from podfit.model.qos import is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
+from podfit.model.qos import get_pod_qos, is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
+from podfit.topology.bitmask import get_bits
 
 __all__ = [
+    "ContainerMemoryPlan",
+    "PodMemoryPlan",
+    "container_memory_plan",
     "get_container_requested_resources",
     "get_pod_requested_resources",
     "is_memory_resource",
     "ordered",
+    "pod_memory_plan",
     "validate_pod_scope_resources",
 ]
 
@@ -52,6 +60,95 @@ def _container_requested(pod: Pod, container: Container, pod_level_managers: boo
     ):
         return {}
     return ordered({n: v for n, v in container.resources.requests.items() if is_memory_resource(n)})
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerMemoryPlan:
+    """What the Static policy's ``Allocate`` reads of one container of one pod under one pair of
+    gates (``PodLevelResources``, ``PodLevelResourceManagers``), derived once per container
+    (memoised on the pod): the checks and lookups that depend on nothing else."""
+
+    pinned: bool  # a Guaranteed pod not left out for its pod-level resources
+    requested: Mapping[str, int]  # get_container_requested_resources (shared: read only)
+    regular_init: bool  # is_regular_init_container: its blocks become reusable
+    after_regular_init: bool  # a regular init container starts before it: it may reuse memory
+    _placed: dict[int, tuple[tuple[int, ...], tuple[Block, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # mask -> placed(mask), filled on first use
+
+    def placed(self, mask: int) -> tuple[tuple[int, ...], tuple[Block, ...]]:
+        """The NUMA nodes of ``mask`` and the container's blocks on them (one per resource)."""
+        found = self._placed.get(mask)
+        if found is None:
+            bits = tuple(get_bits(mask))
+            blocks = tuple(Block(bits, name, size) for name, size in self.requested.items())
+            found = self._placed[mask] = (bits, blocks)
+        return found
+
+
+def container_memory_plan(
+    pod: Pod, container: Container, pod_level_resources: bool, pod_level_managers: bool
+) -> ContainerMemoryPlan:
+    """The container's :class:`ContainerMemoryPlan` (memoised on the pod per container and gates)."""
+    key = ("memory-plan", pod_level_resources, pod_level_managers)
+    plan: ContainerMemoryPlan = pod.memo(
+        key, _container_plan, pod, container, pod_level_resources, pod_level_managers, anchor=container
+    )
+    return plan
+
+
+def _pinned(pod: Pod, pod_level_resources: bool, pod_level_managers: bool) -> bool:
+    """The Static policy's first checks: a Guaranteed pod, not one with pod-level resources while
+    the pod-level managers (or pod-level resources) are off."""
+    if get_pod_qos(pod, pod_level_resources=pod_level_resources) != "Guaranteed":
+        return False
+    return not is_pod_level_resources_set(pod) or (pod_level_managers and pod_level_resources)
+
+
+def _container_plan(
+    pod: Pod, container: Container, pod_level_resources: bool, pod_level_managers: bool
+) -> ContainerMemoryPlan:
+    pinned = _pinned(pod, pod_level_resources, pod_level_managers)
+    after_regular_init = False
+    for init in pod.init_containers:  # the loop of updateInitContainersMemoryBlocks
+        if init.name == container.name:
+            break
+        if init.kind != "sidecar":
+            after_regular_init = True
+            break
+    return ContainerMemoryPlan(
+        pinned=pinned,
+        requested=get_container_requested_resources(pod, container, pod_level_managers) if pinned else {},
+        regular_init=is_regular_init_container(pod, container),
+        after_regular_init=after_regular_init,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PodMemoryPlan:
+    """What the Static policy's ``GetPodTopologyHints`` reads of one pod under one pair of gates,
+    derived once (memoised on the pod)."""
+
+    pinned: bool  # a Guaranteed pod not left out for its pod-level resources
+    requested: Mapping[str, int]  # get_pod_requested_resources (shared: read only)
+    refused: bool  # pod-level resources managed at pod level, and validate_pod_scope_resources refuses
+
+
+def pod_memory_plan(pod: Pod, pod_level_resources: bool, pod_level_managers: bool) -> PodMemoryPlan:
+    """The pod's :class:`PodMemoryPlan` (memoised on the pod per gates)."""
+    key = ("memory-pod-plan", pod_level_resources, pod_level_managers)
+    plan: PodMemoryPlan = pod.memo(key, _pod_plan, pod, pod_level_resources, pod_level_managers)
+    return plan
+
+
+def _pod_plan(pod: Pod, pod_level_resources: bool, pod_level_managers: bool) -> PodMemoryPlan:
+    pinned = _pinned(pod, pod_level_resources, pod_level_managers)
+    pod_level = pinned and pod_level_managers and is_pod_level_resources_set(pod)
+    return PodMemoryPlan(
+        pinned=pinned,
+        requested=get_pod_requested_resources(pod, pod_level_managers) if pinned else {},
+        refused=pod_level and validate_pod_scope_resources(pod, pod_level_managers) is not None,
+    )
 
 
 def get_pod_requested_resources(pod: Pod, pod_level_managers: bool) -> dict[str, int]:

@@ -50,8 +50,10 @@ def update_pod_reusable_memory(
 
     Mirrors: memorymanager/policy_static.go updatePodReusableMemory (v1.36)
     """
-    for uid in state.reusable.keys() - {pod.uid}:
-        del state.reusable[uid]
+    reusable = state.reusable
+    if len(reusable) > 1 or (reusable and pod.uid not in reusable):  # another pod's entry
+        for uid in reusable.keys() - {pod.uid}:
+            del reusable[uid]
     if is_regular_init_container(pod, container):
         per_pod = state.reusable.setdefault(pod.uid, {})
         for block in blocks:

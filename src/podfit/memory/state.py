@@ -140,6 +140,12 @@ class MemoryState:
         """Mirrors: state/state_mem.go SetMachineState (v1.36)."""
         self._machine_state = dict(sorted(node_map.items()))
 
+    def replace_machine_state(self, node_map: dict[int, NUMANodeState]) -> None:
+        """``set_machine_state`` for a map made from ``get_machine_state()`` by replacing values
+        only (this state's keys, in order): taken over without a sorted copy. The caller hands it
+        over and keeps no reference."""
+        self._machine_state = node_map
+
     # ----- container assignments -------------------------------------------------------------
     def get_memory_blocks(self, pod_uid: str, container_name: str) -> tuple[Block, ...] | None:
         """The container's blocks, ``None`` when it has no entry (the Go nil slice).
