@@ -36,6 +36,13 @@ _FULL = (1 << MAX_BITS) - 1
 _RANGE_ERROR = "bit number must be in range 0-63"
 
 
+# the set bits of every mask on up to 8 NUMA nodes, read by ``get_bits`` (an immutable table)
+_SMALL = 1 << 8
+_SMALL_BITS: tuple[tuple[int, ...], ...] = tuple(
+    tuple(bit for bit in range(8) if m >> bit & 1) for m in range(_SMALL)
+)
+
+
 def _check(bits: Iterable[int]) -> list[int]:
     checked = list(bits)
     for bit in checked:
@@ -138,6 +145,8 @@ def get_bits(mask: int) -> list[int]:
 
     Mirrors: topologymanager/bitmask/bitmask.go GetBits (v1.36)
     """
+    if 0 <= mask < _SMALL:
+        return list(_SMALL_BITS[mask])
     out: list[int] = []
     m = mask & _FULL
     while m:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ADMITTED",
     "ERROR_TOPOLOGY_AFFINITY",
     "POD_LEVEL_ADMISSION_FAILURE",
     "TOPOLOGY_AFFINITY_MESSAGE",
@@ -46,6 +47,9 @@ class PodAdmitResult:
     message: str = ""
 
 
+ADMITTED = PodAdmitResult(True)  # immutable: the one "admit" result every success returns
+
+
 def topology_affinity_error() -> AdmissionError:
     """Mirrors: topologymanager/topology_manager.go TopologyAffinityError (v1.36)"""
     return AdmissionError(TOPOLOGY_AFFINITY_MESSAGE, ERROR_TOPOLOGY_AFFINITY)
@@ -62,7 +66,7 @@ def pod_level_topology_affinity_error(message: str = "") -> AdmissionError:
 def get_pod_admit_result(err: AdmissionError | None) -> PodAdmitResult:
     """Mirrors: cm/admission/errors.go GetPodAdmitResult (v1.36)"""
     if err is None:
-        return PodAdmitResult(True)
+        return ADMITTED
     if err.reason is not None:
         return PodAdmitResult(False, err.reason, err.message)
     return PodAdmitResult(

@@ -24,10 +24,16 @@ from itertools import combinations
 from typing import overload
 
 from podfit.topology.bitmask import get_bits, iterate_bit_masks
-from podfit.topology.hint import TopologyHint
+from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.numa_info import NUMADistances, calculate_average_for
 
-__all__ = ["HintSpace", "and_convolution", "preferred_merged_masks", "reachable_merged_hints"]
+__all__ = [
+    "HintSpace",
+    "and_convolution",
+    "best_preferred_merge",
+    "preferred_merged_masks",
+    "reachable_merged_hints",
+]
 
 _ZETA_MAX_WIDTH = 16
 _MAX_LEN = (1 << 63) - 1
@@ -177,6 +183,67 @@ def preferred_merged_masks(d: int, hint_lists: Sequence[Sequence[TopologyHint]])
         out = {d & m for m in common}
     out.discard(0)
     return sorted(out)
+
+
+def best_preferred_merge(d: int, providers_hints: Sequence[ProviderHints], single_numa: bool) -> int | None:
+    """The winner's mask when the merge of the *unfiltered* provider hints has a preferred result:
+    ``filter_providers_hints`` (then ``filter_single_numa_hints`` if ``single_numa``), then the
+    narrowest (fewest nodes, then numerically lowest) of ``preferred_merged_masks`` -- in one
+    pass that builds no filtered lists. ``None``: no preferred merge, or an input this pass does
+    not read (a hint container other than list, tuple or :class:`HintSpace`); the caller then
+    runs the plain merge, which decides both cases.
+
+    A provider with no hints, or a resource with ``None``, filters to ``[any, preferred]``, which
+    constrains no preferred merge; an empty resource list filters to ``[any, not preferred]``
+    (nothing under single-numa-node), which leaves none.
+    """
+    common: set[int] | None = None  # the preferred masks of every list without "any"
+    union: set[int] = set()  # the preferred masks of the lists with "any" (while all have one)
+    for hints in providers_hints:
+        if not hints:
+            continue
+        for resource_hints in hints.values():
+            if resource_hints is None:
+                continue
+            kind = type(resource_hints)
+            if kind is list or kind is tuple:
+                source = resource_hints
+            elif kind is HintSpace:
+                source = resource_hints.base  # extensions are never preferred
+            else:
+                return None
+            masks: set[int] = set()  # an empty list leaves none: no preferred merge
+            any_preferred = False
+            for mask, preferred in source:
+                if preferred:
+                    if mask is None:
+                        any_preferred = True
+                    elif not single_numa or mask.bit_count() == 1:
+                        masks.add(mask)
+            if any_preferred:
+                if common is None:
+                    union |= masks
+            elif common is None:
+                if not masks:
+                    return None
+                common = masks
+            else:
+                common &= masks
+                if not common:
+                    return None
+    best: int | None = None
+    count = 0
+    if common is None:
+        if d:
+            best, count = d, d.bit_count()
+        common = union
+    for mask in common:
+        mask &= d
+        if mask:
+            c = mask.bit_count()
+            if best is None or c < count or (c == count and mask < best):
+                best, count = mask, c
+    return best
 
 
 def _reachable_masks(d: int, hint_lists: Sequence[Sequence[TopologyHint]]) -> list[int]:

@@ -7,10 +7,11 @@ policy_single_numa_node.go (v1.36).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from podfit.model.policy_options import TopologyManagerOptions
-from podfit.topology.fastmerge import HintSpace
+from podfit.topology.fastmerge import HintSpace, best_preferred_merge
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.merge import (
     POLICY_SINGLE_NUMA_NODE,
@@ -36,6 +37,10 @@ POLICY_NONE = "none"
 POLICY_BEST_EFFORT = "best-effort"
 POLICY_RESTRICTED = "restricted"
 POLICY_NAMES = (POLICY_NONE, POLICY_BEST_EFFORT, POLICY_RESTRICTED, POLICY_SINGLE_NUMA_NODE)
+
+_new = tuple.__new__
+_NONE_RESULT = (TopologyHint(None, False), True)
+_ANY_PREFERRED_RESULT = (TopologyHint(None, True), True)
 
 
 def filter_single_numa_hints(
@@ -71,6 +76,21 @@ class Policy:
     numa_info: NUMAInfo | None = None
     opts: TopologyManagerOptions = field(default_factory=TopologyManagerOptions)
     exact_reference: bool = False
+    # derived once from the fields above (a policy never changes): the default affinity mask and
+    # whether ``merge`` may try the direct preferred merge (fast merge, no prefer-closest order)
+    _default: int = field(init=False, default=0, compare=False, hash=False, repr=False)
+    _direct: bool = field(init=False, default=False, compare=False, hash=False, repr=False)
+    _single: bool = field(init=False, default=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        info = self.numa_info
+        if self.name == POLICY_NONE or info is None or self.exact_reference:
+            return
+        with suppress(ValueError):  # a node id outside 0-63: ``merge`` refuses it per call
+            object.__setattr__(self, "_default", info.default_affinity_mask())
+            single = self.name == POLICY_SINGLE_NUMA_NODE
+            object.__setattr__(self, "_single", single)
+            object.__setattr__(self, "_direct", single or not self.opts.prefer_closest_numa)
 
     def can_admit_pod_result(self, hint: TopologyHint) -> bool:
         """best-effort (and none) always admit; restricted and single-numa-node need a preferred hint.
@@ -84,10 +104,20 @@ class Policy:
     def merge(self, providers_hints: Sequence[ProviderHints]) -> tuple[TopologyHint, bool]:
         """The merged hint and whether the pod (or container) may be admitted.
 
+        A preferred merge, when there is one, wins under every policy's ``compare`` (the narrowest
+        such mask without prefer-closest-numa-nodes) and every policy admits it, so the fast merge
+        tries ``best_preferred_merge`` on the unfiltered hints first.
+
         Mirrors: topologymanager/policy_*.go Merge (v1.36)
         """
+        if self._direct:
+            mask = best_preferred_merge(self._default, providers_hints, self._single)
+            if mask is not None:
+                if self._single and mask == self._default:
+                    return _ANY_PREFERRED_RESULT
+                return _new(TopologyHint, (mask, True)), True
         if self.name == POLICY_NONE:
-            return TopologyHint(None, False), True
+            return _NONE_RESULT
         assert self.numa_info is not None, "policy needs NUMA info"
         filtered = filter_providers_hints(providers_hints)
         if self.name == POLICY_SINGLE_NUMA_NODE:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from podfit.topology.errors import (
+    ADMITTED,
     POD_LEVEL_ADMISSION_FAILURE,
     AdmissionError,
     PodAdmitResult,
@@ -57,7 +58,12 @@ class HintProvider(Protocol):
     def allocate_pod(self, pod: object, hint: TopologyHint) -> AdmissionError | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+# Both result classes are built once per admission. The ``__init__`` a frozen dataclass generates
+# sets each field through ``object.__setattr__``; the hand-written ones below store the same
+# values through the slots' own setters (same instance, about half the time).
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class MergeStep:
     """One merge: for a container (``container`` = its name) or the pod (``container`` = None)."""
 
@@ -66,12 +72,54 @@ class MergeStep:
     best_hint: TopologyHint
     admit: bool
 
+    def __init__(
+        self,
+        container: str | None,
+        providers_hints: tuple[ProviderHints, ...],
+        best_hint: TopologyHint,
+        admit: bool,
+    ) -> None:
+        _set_container(self, container)
+        _set_providers_hints(self, providers_hints)
+        _set_best_hint(self, best_hint)
+        _set_admit(self, admit)
 
-@dataclass(frozen=True, slots=True)
+
+_set_container, _set_providers_hints, _set_best_hint, _set_admit = (
+    MergeStep.__dict__[name].__set__ for name in ("container", "providers_hints", "best_hint", "admit")
+)
+
+
+class _NoHints:
+    """The default of ``ScopeAdmitResult.container_hints``: a new empty dict."""
+
+    def __repr__(self) -> str:
+        return "<new dict>"
+
+
+_NO_HINTS: Any = _NoHints()
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class ScopeAdmitResult:
     result: PodAdmitResult
     container_hints: dict[str, TopologyHint] = field(default_factory=dict)
     merges: tuple[MergeStep, ...] = ()
+
+    def __init__(
+        self,
+        result: PodAdmitResult,
+        container_hints: dict[str, TopologyHint] = _NO_HINTS,
+        merges: tuple[MergeStep, ...] = (),
+    ) -> None:
+        _set_result(self, result)
+        _set_container_hints(self, {} if container_hints is _NO_HINTS else container_hints)
+        _set_merges(self, merges)
+
+
+_set_result, _set_container_hints, _set_merges = (
+    ScopeAdmitResult.__dict__[name].__set__ for name in ("result", "container_hints", "merges")
+)
 
 
 def scope_for(scope_name: str, policy: Policy) -> str:
@@ -126,7 +174,10 @@ def _admit_container_scope(
     hints: dict[str, TopologyHint] = {}
     merges: list[MergeStep] = []
     for name, container in containers:
-        providers_hints = tuple(p.get_topology_hints(pod, container) for p in providers)
+        collected: list[ProviderHints] = []
+        for provider in providers:
+            collected.append(provider.get_topology_hints(pod, container))
+        providers_hints = tuple(collected)
         best, ok = policy.merge(providers_hints)
         merges.append(MergeStep(name, providers_hints, best, ok))
         if not ok:
@@ -140,7 +191,10 @@ def _admit_container_scope(
 
 def _pod_merge(policy: Policy, providers: Sequence[HintProvider], pod: object) -> MergeStep:
     """Mirrors: topologymanager/scope_pod.go podScope.calculateAffinity (v1.36)"""
-    providers_hints = tuple(p.get_pod_topology_hints(pod) for p in providers)
+    collected: list[ProviderHints] = []
+    for provider in providers:
+        collected.append(provider.get_pod_topology_hints(pod))
+    providers_hints = tuple(collected)
     best, ok = policy.merge(providers_hints)
     return MergeStep(None, providers_hints, best, ok)
 
@@ -167,21 +221,23 @@ def _admit_pod_scope(
             else topology_affinity_error()
         )
         return ScopeAdmitResult(get_pod_admit_result(err), {}, merges)
+    best = step.best_hint
     hints: dict[str, TopologyHint] = {}
     if pod_level:
         for name, _ in containers:
-            hints[name] = step.best_hint
+            hints[name] = best
         for provider in providers:
-            err = provider.allocate_pod(pod, step.best_hint)
+            err = provider.allocate_pod(pod, best)
             if err is not None:
                 return ScopeAdmitResult(get_pod_admit_result(err), hints, merges)
-        return ScopeAdmitResult(get_pod_admit_result(None), hints, merges)
+        return ScopeAdmitResult(ADMITTED, hints, merges)
     for name, container in containers:
-        hints[name] = step.best_hint
-        err = _allocate_aligned(providers, pod, container, step.best_hint)
-        if err is not None:
-            return ScopeAdmitResult(get_pod_admit_result(err), hints, merges)
-    return ScopeAdmitResult(get_pod_admit_result(None), hints, merges)
+        hints[name] = best
+        for provider in providers:  # allocateAlignedResources, inlined
+            err = provider.allocate(pod, container, best)
+            if err is not None:
+                return ScopeAdmitResult(get_pod_admit_result(err), hints, merges)
+    return ScopeAdmitResult(ADMITTED, hints, merges)
 
 
 def admit(
@@ -199,6 +255,8 @@ def admit(
 
     Mirrors: topologymanager/topology_manager.go manager.Admit -> Scope.Admit (v1.36)
     """
+    if scope_name == POD_SCOPE and policy.name != POLICY_NONE:  # scope_for's answer, inlined
+        return _admit_pod_scope(policy, providers, pod, containers, pod_level)
     effective = scope_for(scope_name, policy)
     if effective == NONE_SCOPE:
         return _admit_policy_none(providers, pod, containers)
