@@ -206,3 +206,28 @@ def test_allocation_error_mapping(err: AdmissionError, expected: PodAdmitResult,
     )
     assert res.result == expected
     assert len(first.calls) == 1 and second.calls == []
+
+
+def test_result_classes_behave_like_generated_dataclasses() -> None:
+    import dataclasses
+    import pickle
+
+    from podfit.topology.scope import MergeStep, ScopeAdmitResult
+
+    step = MergeStep(None, ({},), TopologyHint(1, True), True)
+    best = TopologyHint(1, True)
+    assert step == MergeStep(container=None, providers_hints=({},), best_hint=best, admit=True)
+    names = ["container", "providers_hints", "best_hint", "admit"]
+    assert [f.name for f in dataclasses.fields(MergeStep)] == names
+    assert dataclasses.replace(step, admit=False).admit is False
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.admit = False  # type: ignore[misc]
+    ok = PodAdmitResult(True)
+    a, b = ScopeAdmitResult(ok), ScopeAdmitResult(ok)
+    assert a == b and a.container_hints == {} and a.merges == ()
+    assert a.container_hints is not b.container_hints  # a new dict each time (default_factory)
+    assert ScopeAdmitResult(ok, None).container_hints is None  # type: ignore[arg-type]
+    full = ScopeAdmitResult(result=ok, container_hints={"c": TopologyHint(1, True)}, merges=(step,))
+    assert pickle.loads(pickle.dumps(full)) == full
+    assert dataclasses.replace(full, merges=()) == ScopeAdmitResult(ok, {"c": TopologyHint(1, True)})
+    assert repr(full).startswith("ScopeAdmitResult(result=PodAdmitResult(admit=True")
