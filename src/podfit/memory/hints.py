@@ -36,6 +36,7 @@ __all__ = [
     "is_affinity_satisfy_request",
     "is_affinity_violating_numa_allocations",
     "is_hint_in_group",
+    "mixes_groups",
     "regenerate_hints",
     "select_hint",
 ]
@@ -130,7 +131,9 @@ def _covers(column: Mapping[int, list[int]], bits: Sequence[int], sizes: Sequenc
     return True
 
 
-def _mixes_groups(machine_state: NUMANodeMap, bits: Sequence[int]) -> bool:
+def mixes_groups(machine_state: NUMANodeMap, bits: Sequence[int]) -> bool:
+    """Whether a node of ``bits`` is already used alone or with another group of nodes (the
+    multi-NUMA test of :func:`is_affinity_violating_numa_allocations`)."""
     for node_id in bits:
         node = machine_state[node_id]
         if node.number_of_assignments > 0 and (
@@ -161,7 +164,7 @@ def _hints_over(
             if width == 1:
                 if len(machine_state[bits[0]].cells) > 1:
                     continue
-            elif _mixes_groups(machine_state, bits):
+            elif mixes_groups(machine_state, bits):
                 continue
             mask = 0
             for node_id in bits:
@@ -347,15 +350,7 @@ def is_affinity_violating_numa_allocations(machine_state: NUMANodeMap, mask: int
     Mirrors: memorymanager/policy_static.go isAffinityViolatingNUMAAllocations (v1.36)
     """
     bits = get_bits(mask)
-    if len(bits) == 1:
-        return False
-    for node_id in bits:
-        node = machine_state[node_id]
-        if node.number_of_assignments == 0:
-            continue
-        if len(node.cells) == 1 or not are_groups_equal(node.cells, bits):
-            return True
-    return False
+    return len(bits) > 1 and mixes_groups(machine_state, bits)
 
 
 def regenerate_hints(blocks: Sequence[Block], requested: Mapping[str, int]) -> Hints | None:

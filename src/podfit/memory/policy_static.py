@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from podfit.memory.errors import AllocationResult, admission_error
-from podfit.memory.hints import Hints, calculate_hints, regenerate_hints, select_hint
-from podfit.memory.machine_state import NodeSteps, SystemReservedMemory, are_groups_equal, validate_state
+from podfit.memory.hints import Hints, calculate_hints, mixes_groups, regenerate_hints, select_hint
+from podfit.memory.machine_state import NodeSteps, SystemReservedMemory, validate_state
 from podfit.memory.policy_static_pod import allocate_pod_memory
 from podfit.memory.requests import (
     container_memory_plan,
@@ -97,15 +97,7 @@ def _holds_request(machine_state: NUMANodeMap, bits: Sequence[int], requested: M
                 free += table.free
         if free < size:
             return False
-    if len(bits) == 1:
-        return True
-    for node_id in bits:
-        node = machine_state[node_id]
-        if node.number_of_assignments == 0:
-            continue
-        if len(node.cells) == 1 or not are_groups_equal(node.cells, bits):
-            return False
-    return True
+    return len(bits) == 1 or not mixes_groups(machine_state, bits)
 
 
 class StaticPolicy:

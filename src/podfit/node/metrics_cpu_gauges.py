@@ -103,7 +103,7 @@ def record_allocate(live: Mapping[str, Series], tables: CPUTables, state: CPUSta
     shared = live[M.CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES.name]
     exclusive[NONE] = exclusive.get(NONE, 0) + n
     shared[NONE] = shared.get(NONE, 0) - n * 1000
-    all_cpus, numa, uncore = tables
+    all_cpus, _, uncore = tables
     if cpus & ~all_cpus:  # isAlignedAtUncoreCache (cpumanager/topology/alignment.go)
         raise KeyError(f"CPUs {cpus & ~all_cpus:#x} are not on the machine")
     caches = 0
@@ -113,17 +113,7 @@ def record_allocate(live: Mapping[str, Series], tables: CPUTables, state: CPUSta
     if caches <= 1:
         aligned = live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES.name]
         aligned[CONTAINER_UNCORE] = aligned.get(CONTAINER_UNCORE, 0) + 1
-    total = 0  # getTotalAssignedExclusiveCPUs and updateAllocationPerNUMAMetric, inlined
-    for containers in state.assignments_view().values():
-        for cset in containers.values():
-            total |= cset
-    if total & ~all_cpus:
-        raise KeyError(f"CPUs {total & ~all_cpus:#x} are not on the machine")
-    per_numa = live[M.CPU_MANAGER_ALLOCATION_PER_NUMA.name]
-    for key, numa_cpus in numa:
-        n = (total & numa_cpus).bit_count()
-        if n:
-            per_numa[key] = n
+    _set_per_numa(live, tables, get_total_assigned_exclusive_cpus(state))
 
 
 def record_release(live: Mapping[str, Series], tables: CPUTables, cpus: int, assigned: int) -> None:

@@ -144,32 +144,12 @@ class Node:
         result = scoped.result
         if not result.admit:
             self._restore(snap, pod)
-            return AdmitResult(
-                pod.key,
-                pod.uid,
-                False,
-                reason=result.reason,
-                message=result.message,
-                qos_class=qos,
-                pod_hint=pod_hint,
-                container_hints=container_hints,
-                default_cpuset=managers.cpu.state.get_default_cpu_set(),
-            )
+            return self._rejected(pod, result.reason, result.message, qos, pod_hint, container_hints)
         want = pod_requests(pod, pod_level_resources=plr)
         missing = predicate_admit_used(want, len(self._pods), self._used, self.allocatable)
         if missing is not None:
             self._restore(snap, pod)
-            return AdmitResult(
-                pod.key,
-                pod.uid,
-                False,
-                reason=missing.reason,
-                message=missing.message,
-                qos_class=qos,
-                pod_hint=pod_hint,
-                container_hints=container_hints,
-                default_cpuset=managers.cpu.state.get_default_cpu_set(),
-            )
+            return self._rejected(pod, missing.reason, missing.message, qos, pod_hint, container_hints)
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
         assigned = pod_assignments(self, pod, bubble)
         pod_cpus = managers.cpu.state.get_pod_cpu_set(pod.uid) if bubble else None
@@ -190,6 +170,27 @@ class Node:
             pod_cpus=pod_cpus,
             assigned=assigned,
             default_cpuset=managers.cpu.state.get_default_cpu_set(),
+        )
+
+    def _rejected(
+        self,
+        pod: Pod,
+        reason: str | None,
+        message: str | None,
+        qos: str,
+        pod_hint: Hint | None,
+        container_hints: dict[str, Hint] | None,
+    ) -> AdmitResult:
+        return AdmitResult(
+            pod.key,
+            pod.uid,
+            False,
+            reason=reason,
+            message=message,
+            qos_class=qos,
+            pod_hint=pod_hint,
+            container_hints=container_hints,
+            default_cpuset=self.managers.cpu.state.get_default_cpu_set(),
         )
 
     def _count_requests(self, requests: Mapping[str, int], sign: int) -> None:
