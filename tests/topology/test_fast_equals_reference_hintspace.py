@@ -8,7 +8,7 @@ from dataclasses import replace
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from podfit.devices.manager import DeviceManager
+from podfit.devices.manager import LIST_UP_TO, DeviceManager, zero_request_hints
 from podfit.model.machine import CPUInfo, DeviceGroup, Machine, NUMANode
 from podfit.model.policy_options import TopologyManagerOptions
 from podfit.model.presets import preset_machine
@@ -62,7 +62,12 @@ def merge_cases(draw: st.DrawFn) -> tuple[NUMAInfo, list[object]]:
     info = NUMAInfo(nodes=nodes, distances={i: tuple(dist[i, j] for j in nodes) for i in nodes})
     universe = (1 << n) - 1
     providers: list[object] = []
-    for kind in draw(st.lists(st.sampled_from(["space", "space", "plain", "none"]), min_size=1, max_size=3)):
+    kinds = ["space", "space", "plain", "none", "zero"]
+    for kind in draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3)):
+        if kind == "zero":  # a request of 0 devices: every mask holding the reusable devices' nodes
+            reuse = draw(st.sampled_from([0, 0, *(1 << i for i in nodes), universe & 3]))
+            providers.append({"z": zero_request_hints(nodes, reuse & universe)})
+            continue
         if kind == "none":
             providers.append(draw(st.sampled_from([None, {}, {"x": None}, {"x": []}])))
             continue
@@ -89,6 +94,23 @@ def merge_cases(draw: st.DrawFn) -> tuple[NUMAInfo, list[object]]:
             size *= max(1, len(hs or ()))
     assume(size <= 3000)
     return info, providers
+
+
+@settings(max_examples=600, deadline=None)
+@given(device_cases())
+def test_zero_request_hint_space_equals_full_enumeration(
+    case: tuple[DeviceManager, set[str], set[str], int],
+) -> None:
+    dm, available, reusable, _ = case
+    reuse_mask = 0
+    for d in reusable:
+        numa = dm.devices[GPU][d].numa
+        reuse_mask |= 0 if numa is None else 1 << numa
+    space = zero_request_hints(dm.numa_ids, reuse_mask)
+    ref = dm.generate_hints_reference(GPU, available, reusable, 0)
+    assert list(space) == ref
+    assert space == ref and len(space) == len(ref) and bool(space) == bool(ref)
+    assert [h for h in ref if h.preferred] == [h for h in space.tops if h.preferred]
 
 
 def _listed(providers: list[object]) -> list[object]:
@@ -172,3 +194,20 @@ def test_hint_space_on_64_nodes_has_a_length() -> None:
     assert len(space) == (1 << 63) - 1  # len() cannot say more
     first = [h for _, h in zip(range(5), space, strict=False)]
     assert first == [*base, TopologyHint(1 | 4, False), TopologyHint(1 | 8, False)]
+
+
+def test_zero_gpu_limit_on_a_34_numa_tray_admits_like_its_10_node_cut() -> None:
+    # a zero device limit still asks for hints: every one of the 2^34 - 1 masks qualifies
+    # (kubernetes#135541 shape); the 10-node cut lists them, the tray merges them unlisted
+    assert 10 <= LIST_UP_TO < 34
+    big, sc = _tray(34)
+    small, _ = _tray(10)
+    pod = sc.events[0].pod  # type: ignore[attr-defined]
+    container = pod.containers[0]
+    limits = {**container.resources.limits, GPU: 0}
+    zero = replace(container, resources=replace(container.resources, limits=limits, requests=limits))
+    pod = replace(pod, containers=(zero,))
+    got = Node(big, sc.kubelet_config).admit(pod)  # type: ignore[arg-type, attr-defined]
+    want = Node(small, sc.kubelet_config).admit(pod)  # type: ignore[arg-type, attr-defined]
+    assert got.admitted and got.pod_hint is not None
+    assert got == want

@@ -23,7 +23,23 @@ from podfit.topology.errors import AdmissionError
 from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import ProviderHints, TopologyHint
 
-__all__ = ["Device", "DeviceManager", "DeviceState"]
+__all__ = ["LIST_UP_TO", "Device", "DeviceManager", "DeviceState", "zero_request_hints"]
+
+LIST_UP_TO = 12
+"""Up to this many NUMA nodes a zero-device request's hints are listed (at most 4,095)."""
+
+
+def zero_request_hints(numa_ids: Sequence[int], reuse_mask: int) -> HintSpace:
+    """The hints of a request of 0 devices over ``numa_ids`` as a :class:`HintSpace`: every mask
+    containing ``reuse_mask`` (the NUMA nodes of the reusable devices), preferred when it is one
+    node (the narrowest mask that holds 0 devices has one node)."""
+    everything = 0
+    for n in numa_ids:
+        everything |= 1 << n
+    if not reuse_mask:
+        return HintSpace(numa_ids, [], everything, free_alone=True)
+    base = [TopologyHint(reuse_mask, reuse_mask.bit_count() == 1)]
+    return HintSpace(numa_ids, base, everything & ~reuse_mask, extendable=[reuse_mask])
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -112,8 +128,8 @@ class DeviceManager:
 
         Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (v1.36)
         """
-        if request <= 0:  # every mask qualifies, also those outside D: list them literally
-            return self.generate_hints_reference(resource, available, reusable, request)
+        if request <= 0:
+            return self._zero_request_hints(resource, available, reusable, request)
         devs = self.devices[resource]
         holding = {d.numa for d in devs.values() if d.numa is not None}
         nodes = [n for n in self.numa_ids if n in holding]
@@ -137,6 +153,25 @@ class DeviceManager:
         if not free or not base:
             return base
         return HintSpace(self.numa_ids, base, free)
+
+    def _zero_request_hints(
+        self, resource: str, available: set[str], reusable: set[str], request: int
+    ) -> Sequence[TopologyHint]:
+        """A request of 0 devices (a zero limit): every NUMA mask holding the NUMA nodes R of the
+        reusable devices qualifies, and the narrowest mask able to hold 0 devices is one node. On
+        up to :data:`LIST_UP_TO` NUMA nodes the list is written out; beyond, the same hints as a
+        :class:`HintSpace`: R itself (preferred when one node) and R extended by any other nodes,
+        or -- without reusable devices -- every mask, preferred when it is one node.
+        """
+        if len(self.numa_ids) <= LIST_UP_TO:
+            return self.generate_hints_reference(resource, available, reusable, request)
+        return zero_request_hints(self.numa_ids, self._reuse_mask(resource, reusable))
+
+    def _reuse_mask(self, resource: str, reusable: set[str]) -> int:
+        mask = 0
+        for d in reusable:
+            mask |= self._numa_bit(d, resource)
+        return mask
 
     def generate_hints_reference(
         self, resource: str, available: set[str], reusable: set[str], request: int

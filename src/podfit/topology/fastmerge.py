@@ -44,9 +44,13 @@ class HintSpace(Sequence[TopologyHint]):
     always a subset of them), every strict extension ``g | y`` (``y`` a non-empty subset of
     ``free``), not preferred. Iteration follows ``IterateBitMasks(nodes)`` (the order a
     full-enumeration hint generator emits); ``free`` must be disjoint from every base mask.
+
+    ``free_alone`` (only without base hints): every non-empty subset of ``free`` is a hint by
+    itself too, preferred when it is one node -- every mask of a request any mask can hold (a
+    device request of 0: each NUMA mask qualifies and the narrowest is one node).
     """
 
-    __slots__ = ("_index", "base", "extendable", "free", "nodes")
+    __slots__ = ("_index", "base", "extendable", "free", "free_alone", "nodes")
 
     def __init__(
         self,
@@ -54,17 +58,30 @@ class HintSpace(Sequence[TopologyHint]):
         base: Sequence[TopologyHint],
         free: int,
         extendable: Iterable[int] | None = None,
+        free_alone: bool = False,
     ) -> None:
         self.nodes = tuple(nodes)
         self.base = tuple(base)
         self.free = free
+        self.free_alone = free_alone
         self._index = {h.numa_affinity: h.preferred for h in self.base}
         self.extendable = frozenset(self._index if extendable is None else extendable)
         assert all(m is not None and not m & free for m in self._index), "base masks must avoid free"
         assert self.extendable <= self._index.keys(), "extendable masks must be base masks"
+        assert not (free_alone and self.base), "free_alone goes without base hints"
+
+    @property
+    def tops(self) -> tuple[TopologyHint, ...]:
+        """The hints no other hint of the space is narrower than, in iteration order: every
+        preferred hint and the narrowest ones are among them (extensions are strict supersets,
+        never preferred)."""
+        if not self.free_alone:
+            return self.base
+        free = self.free
+        return tuple(TopologyHint(1 << n, True) for n in self.nodes if free >> n & 1)
 
     def __iter__(self) -> Iterator[TopologyHint]:
-        index, free, ext = self._index, self.free, self.extendable
+        index, free, ext, alone = self._index, self.free, self.extendable, self.free_alone
         for mask in iterate_bit_masks(self.nodes):
             core = mask & ~free
             if core == mask:
@@ -72,17 +89,20 @@ class HintSpace(Sequence[TopologyHint]):
                     yield TopologyHint(mask, index[core])
             elif core in ext:
                 yield TopologyHint(mask, False)
+            elif alone and not core:
+                yield TopologyHint(mask, mask.bit_count() == 1)
 
     @property
     def size(self) -> int:
         """The exact number of hints (may exceed what ``len()`` can return on 64 NUMA nodes)."""
-        return len(self.base) + len(self.extendable) * ((1 << self.free.bit_count()) - 1)
+        subsets = (1 << self.free.bit_count()) - 1
+        return len(self.base) + len(self.extendable) * subsets + (subsets if self.free_alone else 0)
 
     def __len__(self) -> int:
         return min(self.size, _MAX_LEN)  # len() is capped at Py_ssize_t's maximum
 
     def __bool__(self) -> bool:
-        return bool(self.base)
+        return bool(self.base) or (self.free_alone and bool(self.free))
 
     @overload
     def __getitem__(self, i: int) -> TopologyHint: ...
@@ -92,7 +112,7 @@ class HintSpace(Sequence[TopologyHint]):
         return list(self)[i]  # for completeness only: materialises the list
 
     def _key(self) -> tuple[object, ...]:
-        return (self.nodes, self.base, self.free, self.extendable)
+        return (self.nodes, self.base, self.free, self.extendable, self.free_alone)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, HintSpace):
@@ -107,7 +127,7 @@ class HintSpace(Sequence[TopologyHint]):
     def __repr__(self) -> str:
         return (
             f"HintSpace(nodes={self.nodes!r}, base={list(self.base)!r}, free={self.free:#x}, "
-            f"extendable={sorted(self.extendable)!r})"
+            f"extendable={sorted(self.extendable)!r}, free_alone={self.free_alone!r})"
         )
 
 
@@ -163,7 +183,7 @@ def preferred_merged_masks(d: int, hint_lists: Sequence[Sequence[TopologyHint]])
     for hints in hint_lists:
         preferred_masks: set[int] = set()
         any_preferred = False
-        for mask, preferred in hints.base if type(hints) is HintSpace else hints:
+        for mask, preferred in hints.tops if type(hints) is HintSpace else hints:
             if preferred:
                 if mask is None:
                     any_preferred = True
@@ -209,7 +229,7 @@ def best_preferred_merge(d: int, providers_hints: Sequence[ProviderHints], singl
             if kind is list or kind is tuple:
                 source = resource_hints
             elif kind is HintSpace:
-                source = resource_hints.base  # extensions are never preferred
+                source = resource_hints.tops  # extensions are never preferred
             else:
                 return None
             masks: set[int] = set()  # an empty list leaves none: no preferred merge
@@ -270,6 +290,8 @@ def _reachable_families(d: int, hint_lists: Sequence[Sequence[TopologyHint]]) ->
                 for h in hints.base
                 if h.numa_affinity is not None
             }
+            if hints.free_alone and free:
+                step.add((0, free))  # every subset of the free nodes alone
             keep = False
         else:
             step = {(h.numa_affinity & d, 0) for h in hints if h.numa_affinity is not None}

@@ -95,7 +95,7 @@ def narrowest_hint(hints: Sequence[TopologyHint]) -> TopologyHint | None:
     """
     best: TopologyHint | None = None
     # a HintSpace's extensions are strict supersets of its base masks: never the narrowest
-    for hint in hints.base if type(hints) is HintSpace else hints:
+    for hint in hints.tops if type(hints) is HintSpace else hints:
         if hint.numa_affinity is None:
             continue
         if best is None:

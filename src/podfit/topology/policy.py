@@ -53,7 +53,7 @@ def filter_single_numa_hints(
     out: list[list[TopologyHint]] = []
     for hints in all_resources_hints:
         # a HintSpace's extensions are never preferred: only its base hints can pass
-        source = hints.base if type(hints) is HintSpace else hints
+        source = hints.tops if type(hints) is HintSpace else hints
         out.append(
             [
                 h
