@@ -20,7 +20,6 @@ __all__ = [
     "compute_pod_cpu_requests",
     "guaranteed_cpus",
     "is_integral_cpu_amount",
-    "pod_cpu_requests",
     "pod_guaranteed_cpus",
     "pod_level_resource_managers_off_for",
     "validate_pod_scope_resources",
@@ -171,15 +170,8 @@ class PodCPURequests:
         return entry[1] if entry is not None and entry[0] is container else None
 
 
-def pod_cpu_requests(pod: Pod, gates: FeatureGateReader) -> PodCPURequests:
-    """The pod's :class:`PodCPURequests` (memoised on the pod per gate pair)."""
-    key = ("cpu-requests", gates.enabled(PLR), gates.enabled(PLRM))
-    found: PodCPURequests = pod.memo(key, compute_pod_cpu_requests, pod, gates)
-    return found
-
-
 def compute_pod_cpu_requests(pod: Pod, gates: FeatureGateReader) -> PodCPURequests:
-    """The pod's :class:`PodCPURequests`, computed (callers memoise it)."""
+    """The pod's :class:`PodCPURequests` (``StaticPolicy.requests`` memoises it on the pod)."""
     return PodCPURequests(
         by_container={c.name: (c, guaranteed_cpus(pod, c, gates)) for c in pod.all_containers()},
         pod_total=pod_guaranteed_cpus(pod, gates),

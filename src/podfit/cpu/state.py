@@ -12,7 +12,7 @@ never alias the internal dictionaries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -163,11 +163,6 @@ class CPUState:
     def assignments_view(self) -> Mapping[str, Mapping[str, int]]:
         """Every container assignment, without a copy (read-only; do not keep across writes)."""
         return self._assignments
-
-    def assigned_cpu_sets(self) -> Iterator[int]:
-        """Every container's mask, without copying the assignments (for unions and counts)."""
-        for ctrs in self._assignments.values():
-            yield from ctrs.values()
 
     # ----- snapshots ---------------------------------------------------------------------
     def pod_snapshot(self, pod_uid: str) -> CPUPodSnapshot:

@@ -95,12 +95,6 @@ class Node:
     def pods(self) -> tuple[Pod, ...]:
         return tuple(self._pods.values())
 
-    def _gate(self, name: str) -> bool:
-        return self.config.feature_gates.enabled(name)
-
-    def _effective_scope(self) -> str:
-        return scope_for(self.config.topology_manager_scope, self.managers.topology_policy)
-
     # ----- admission ---------------------------------------------------------------------
     def _snapshot(self, pod: Pod) -> tuple[object, object, object]:
         """What admitting ``pod`` can change in the three managers' states (O(1) in the pods)."""
