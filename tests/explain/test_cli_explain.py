@@ -117,3 +117,48 @@ def test_default_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "explain", "--pod", "default/orders-db-3")
     assert code == 0
     assert "cpu: needs 8 CPUs; no NUMA node combination has that much free; free: node0 7, node1 0" in out
+
+
+def test_a_hint_list_too_long_to_show_says_how_many_more(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # a zero GPU limit on a 34-NUMA tray: every one of the 2^34 - 1 masks is a device hint
+    scenario = {
+        "kind": "Scenario",
+        "metadata": {"name": "tray"},
+        "node": {"preset": "gb200-tray"},
+        "kubeletConfig": {
+            "apiVersion": "kubelet.config.k8s.io/v1beta1",
+            "kind": "KubeletConfiguration",
+            "cpuManagerPolicy": "static",
+            "reservedSystemCPUs": "0",
+            "topologyManagerPolicy": "best-effort",
+            "topologyManagerPolicyOptions": {"max-allowable-numa-nodes": "64"},
+        },
+        "events": [
+            {
+                "add": {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {"name": "p", "namespace": "d"},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "c",
+                                "resources": {"limits": {"cpu": "2", "memory": "1Gi", "nvidia.com/gpu": "0"}},
+                            }
+                        ]
+                    },
+                }
+            }
+        ],
+    }
+    path = tmp_path / "tray.yaml"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    code, out, _ = _run(capsys, "explain", str(path), "--pod", "d/p", "-o", "json")
+    assert code == 0
+    (merge,) = json.loads(out)["merges"]
+    (gpu,) = [r for r in merge["providers"] if r["resource"] == "nvidia.com/gpu"]
+    assert gpu["hintsTotal"] == 2**34 - 1 and len(gpu["hints"]) < 2**34 - 1
+    code, out, _ = _run(capsys, "explain", str(path), "--pod", "d/p")
+    assert code == 0 and f"{2**34 - 1 - len(gpu['hints']):,} more" in out

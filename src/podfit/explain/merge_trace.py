@@ -12,6 +12,7 @@ from itertools import islice, product
 from math import prod
 
 from podfit.explain.model import Candidate, Demand, MergeTrace, ResourceHints
+from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.merge import HintMerger, filter_providers_hints, merge_permutation, new_hint_merger
 from podfit.topology.policy import POLICY_SINGLE_NUMA_NODE, Policy, filter_single_numa_hints
@@ -128,7 +129,11 @@ def _resources(
             continue
         for resource, rh in hints.items():
             hs = None if rh is None else tuple(islice(rh, _KEEP_CANDIDATES))
-            out.append(ResourceHints(name, resource, hs, demands.get((name, resource))))
+            total = None
+            if rh is not None and hs is not None:
+                size = rh.size if isinstance(rh, HintSpace) else len(rh)
+                total = size if size > len(hs) else None
+            out.append(ResourceHints(name, resource, hs, demands.get((name, resource)), total))
     return tuple(out)
 
 

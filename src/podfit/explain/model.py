@@ -52,6 +52,7 @@ class ResourceHints:
     resource: str
     hints: tuple[TopologyHint, ...] | None
     demand: Demand | None = None
+    total: int | None = None  # the full list's length when ``hints`` holds only its beginning
 
 
 @dataclass(frozen=True, slots=True)

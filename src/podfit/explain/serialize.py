@@ -53,6 +53,7 @@ def _merge(m: MergeTrace) -> dict[str, Any]:
                 "provider": r.provider,
                 "resource": r.resource,
                 "hints": None if r.hints is None else [_hint(h) for h in r.hints],
+                "hintsTotal": r.total,  # the full list's length when "hints" is its beginning
                 "demand": _demand(r.demand),
             }
             for r in m.resources

@@ -41,7 +41,7 @@ def _who(container: str | None) -> str:
     return "the pod" if container is None else f"container {container}"
 
 
-def _hints(hints: tuple[TopologyHint, ...] | None) -> Text:
+def _hints(hints: tuple[TopologyHint, ...] | None, total: int | None = None) -> Text:
     if hints is None:
         return Text("no preference", style="dim")
     if not hints:
@@ -53,6 +53,8 @@ def _hints(hints: tuple[TopologyHint, ...] | None) -> Text:
         out.append(mask_text(h.numa_affinity), style="bold green" if h.preferred else "")
         if h.preferred:
             out.append("*", style="green")
+    if total is not None and total > len(hints):
+        out.append(f" ... {total - len(hints):,} more", style="dim")
     return out
 
 
@@ -72,7 +74,7 @@ def _merge_panel(m: MergeTrace) -> Panel:
         table.add_column(col)
     for r in m.resources:
         request, free = _demand_cells(r)
-        table.add_row(r.provider, r.resource, request, free, _hints(r.hints))
+        table.add_row(r.provider, r.resource, request, free, _hints(r.hints, r.total))
     verdict = Text("admit", style="green") if m.admit else Text("reject", style="bold red")
     best = Text.assemble(
         "merged hint: ",
