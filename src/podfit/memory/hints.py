@@ -32,6 +32,7 @@ __all__ = [
     "calculate_hints_reference",
     "extend_topology_manager_hint",
     "find_best_hint",
+    "free_memory_covers",
     "get_default_hint",
     "is_affinity_satisfy_request",
     "is_affinity_violating_numa_allocations",
@@ -297,7 +298,11 @@ def is_affinity_satisfy_request(machine_state: NUMANodeMap, mask: int, requested
 
     Mirrors: memorymanager/policy_static.go isAffinitySatisfyRequest (v1.36)
     """
-    bits = get_bits(mask)
+    return free_memory_covers(machine_state, get_bits(mask), requested)
+
+
+def free_memory_covers(machine_state: NUMANodeMap, bits: Sequence[int], requested: Mapping[str, int]) -> bool:
+    """Whether the free memory of the NUMA nodes ``bits`` covers every requested resource."""
     for name, size in requested.items():
         free = 0
         for node_id in bits:

@@ -18,7 +18,14 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from podfit.memory.errors import AllocationResult, admission_error
-from podfit.memory.hints import Hints, calculate_hints, mixes_groups, regenerate_hints, select_hint
+from podfit.memory.hints import (
+    Hints,
+    calculate_hints,
+    free_memory_covers,
+    mixes_groups,
+    regenerate_hints,
+    select_hint,
+)
 from podfit.memory.machine_state import NodeSteps, SystemReservedMemory, validate_state
 from podfit.memory.policy_static_pod import allocate_pod_memory
 from podfit.memory.requests import (
@@ -89,14 +96,8 @@ def _holds_request(machine_state: NUMANodeMap, bits: Sequence[int], requested: M
     Mirrors: memorymanager/policy_static.go isAffinitySatisfyRequest and
     isAffinityViolatingNUMAAllocations (v1.36)
     """
-    for name, size in requested.items():
-        free = 0
-        for node_id in bits:
-            table = machine_state[node_id].memory_map.get(name)
-            if table is not None:
-                free += table.free
-        if free < size:
-            return False
+    if not free_memory_covers(machine_state, bits, requested):
+        return False
     return len(bits) == 1 or not mixes_groups(machine_state, bits)
 
 
