@@ -338,7 +338,7 @@ def take_by_topology(
 
     Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
     """
-    sorting = "spread" if options.distribute_cpus_across_cores else "packed"
+    sorting: CPUSorting = "spread" if options.distribute_cpus_across_cores else "packed"
     if options.distribute_cpus_across_numa:
         size = group if options.full_physical_cpus_only else 1
         return take_by_topology_numa_distributed(machine, available, n, size, cpu_sorting=sorting, topo=topo)

@@ -14,8 +14,8 @@ The pod-level (KEP-5526) ``AllocatePod`` bubble lives in :mod:`podfit.cpu.policy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
+from typing import Any
 
 from podfit.cpu.accumulator import TopologyIndex
 from podfit.cpu.assignment import (
@@ -122,25 +122,42 @@ class StaticPolicy:
     reserved_cpus: int
     reserved_physical_cpus: int
     cpu_group_size: int
+    # NUMA affinity mask -> the CPUs ``get_aligned_cpus`` may choose from (filled on use)
+    _aligned_by_affinity: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # the values below, each computed on first read
+    _lazy: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def topology_index(self) -> TopologyIndex:
         """The machine's lookups for CPU assignment, built once."""
+        got = self._lazy.get("topology_index")
+        if got is None:
+            got = self._lazy["topology_index"] = self._make_topology_index()
+        return got
+
+    def _make_topology_index(self) -> TopologyIndex:
         return TopologyIndex.of(self.machine)
 
-    @cached_property
+    @property
     def plrm(self) -> bool:
         """The ``PodLevelResourceManagers`` gate (gates never change while the kubelet runs)."""
+        got = self._lazy.get("plrm")
+        if got is None:
+            got = self._lazy["plrm"] = self._make_plrm()
+        return got
+
+    def _make_plrm(self) -> bool:
         return self.gates.enabled(PLRM)
 
-    @cached_property
+    @property
     def _requests_key(self) -> tuple[str, bool, bool]:
-        return ("cpu-requests", self.gates.enabled(PLR), self.plrm)
+        got = self._lazy.get("_requests_key")
+        if got is None:
+            got = self._lazy["_requests_key"] = self._make_requests_key()
+        return got
 
-    @cached_property
-    def _aligned_by_affinity(self) -> dict[int, int]:
-        """NUMA affinity mask -> the CPUs ``get_aligned_cpus`` may choose from (filled on use)."""
-        return {}
+    def _make_requests_key(self) -> tuple[str, bool, bool]:
+        return ("cpu-requests", self.gates.enabled(PLR), self.plrm)
 
     def requests(self, pod: Pod) -> PodCPURequests:
         """The pod's CPU requests as this policy reads them, derived once per pod."""
@@ -259,9 +276,15 @@ class StaticPolicy:
             return take_numa_packed(topo, available, num_cpus, packed[0], packed[1])
         return take_by_topology(self.machine, self.options, self.cpu_group_size, available, num_cpus, topo)
 
-    @cached_property
+    @property
     def _packed_take(self) -> tuple[CPUSorting, bool] | None:
         """(CPU sorting, prefer-align-by-uncore) when the options choose the packed algorithm."""
+        got = self._lazy.get("_packed_take")
+        if got is None:
+            got = self._lazy["_packed_take"] = self._make_packed_take()
+        return got
+
+    def _make_packed_take(self) -> tuple[CPUSorting, bool] | None:
         o = self.options
         if o.distribute_cpus_across_numa:
             return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
@@ -262,10 +263,10 @@ class DeviceManager:
         else:
             devs = self.devices[resource]
             aligned = sorted(
-                d for d in available if devs[d].numa is not None and affinity >> devs[d].numa & 1
+                d for d in available if (node := devs[d].numa) is not None and affinity >> node & 1
             )
             unaligned = sorted(
-                d for d in available if devs[d].numa is not None and not affinity >> devs[d].numa & 1
+                d for d in available if (node := devs[d].numa) is not None and not affinity >> node & 1
             )
             order = aligned + unaligned + sorted(d for d in available if devs[d].numa is None)
         return picked + order[:needed]
@@ -319,7 +320,7 @@ class DeviceManager:
 
     def restore(self, snap: object) -> None:
         """Back to a :meth:`DeviceState.snapshot` (a rejected pod leaves no trace)."""
-        assigned, reuse_pod, reusable = snap  # type: ignore[misc]
+        assigned, reuse_pod, reusable = cast("tuple[Any, Any, Any]", snap)
         self.state.assigned = {u: {c: frozenset(i) for c, i in cs} for u, cs in assigned}
         self.state.reuse_pod = reuse_pod
         self.state.reusable = {r: set(i) for r, i in reusable}

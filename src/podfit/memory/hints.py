@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import combinations
+from typing import cast
 
 from podfit.memory.machine_state import are_groups_equal
 from podfit.memory.state import Block, NUMANodeMap
@@ -262,7 +263,8 @@ def find_best_hint(hints: Sequence[TopologyHint]) -> TopologyHint:
     """
     best = TopologyHint(None, False)
     for hint in hints:
-        if best.numa_affinity is None:
+        best_mask = best.numa_affinity
+        if best_mask is None:
             best = hint
             continue
         if hint.preferred and not best.preferred:
@@ -271,7 +273,7 @@ def find_best_hint(hints: Sequence[TopologyHint]) -> TopologyHint:
         if (
             hint.preferred == best.preferred
             and hint.numa_affinity is not None
-            and is_narrower_than(hint.numa_affinity, best.numa_affinity)
+            and is_narrower_than(hint.numa_affinity, best_mask)
         ):
             best = hint
     return best
@@ -364,7 +366,7 @@ def regenerate_hints(blocks: Sequence[Block], requested: Mapping[str, int]) -> H
 
     Mirrors: memorymanager/policy_static.go regenerateHints (v1.36)
     """
-    hints: Hints = {name: [] for name in requested}
+    hints: dict[str, list[TopologyHint]] = {name: [] for name in requested}
     if len(blocks) != len(requested):
         return None
     for block in blocks:
@@ -375,7 +377,7 @@ def regenerate_hints(blocks: Sequence[Block], requested: Mapping[str, int]) -> H
         except ValueError:
             return None
         hints[block.type].append(TopologyHint(affinity, True))
-    return hints
+    return cast(Hints, hints)
 
 
 def select_hint(

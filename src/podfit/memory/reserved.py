@@ -10,23 +10,16 @@ Errors come back as ``(None, message)``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
 from podfit.memory.machine_state import SystemReservedMemory
+from podfit.model.kubelet_config import ReservedMemory
 from podfit.model.machine import Machine
 from podfit.model.startup import validate_reserved_memory
 
 __all__ = ["MemoryReservation", "get_system_reserved_memory", "validate_reserved_memory"]
 
 
-class MemoryReservation(Protocol):
-    """One ``reservedMemory`` entry (``podfit.model.kubelet_config.ReservedMemory`` fits)."""
-
-    @property
-    def numa_node(self) -> int: ...
-
-    @property
-    def limits(self) -> Mapping[str, int]: ...
+MemoryReservation = ReservedMemory  # one ``reservedMemory`` entry
 
 
 def get_system_reserved_memory(

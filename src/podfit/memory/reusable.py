@@ -65,10 +65,10 @@ def update_pod_reusable_memory(
         return  # nothing reusable: every lookup below would be 0
     for block in blocks:
         mask = new_bitmask(*block.numa_affinity)
-        reusable = get_pod_reusable_memory(state, pod.uid, mask, block.type)
-        if reusable != 0:
+        amount = get_pod_reusable_memory(state, pod.uid, mask, block.type)
+        if amount != 0:
             per_mask = state.reusable[pod.uid][mask]
-            per_mask[block.type] = 0 if block.size >= reusable else reusable - block.size
+            per_mask[block.type] = 0 if block.size >= amount else amount - block.size
 
 
 def update_init_containers_memory_blocks(

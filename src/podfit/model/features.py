@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from types import MappingProxyType
 
 from podfit.errors import InputError
@@ -230,15 +229,22 @@ class FeatureGates:
     """The kubelet's gates: v1.36 defaults overridden by ``featureGates`` of the configuration."""
 
     overrides: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    _lazy: dict[str, dict[str, bool]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def enabled(self, name: str) -> bool:
         """Mirrors: component-base/featuregate/feature_gate.go featureGate.Enabled (v1.36)."""
         value = self._resolved.get(name)
         return self._enabled(name) if value is None else value
 
-    @cached_property
+    @property
     def _resolved(self) -> dict[str, bool]:
         """Every registered gate's value, resolved once (the overrides never change)."""
+        got = self._lazy.get("_resolved")
+        if got is None:
+            got = self._lazy["_resolved"] = self._make_resolved()
+        return got
+
+    def _make_resolved(self) -> dict[str, bool]:
         return {name: self._enabled(name) for name in GATES}
 
     def _enabled(self, name: str) -> bool:

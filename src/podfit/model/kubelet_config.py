@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
@@ -236,9 +236,15 @@ def _eviction(raw: Mapping[str, str]) -> dict[str, EvictionThreshold]:
     return out
 
 
+def _pod_pids_limit(value: int | None) -> int:
+    """``podPidsLimit``: unset or negative means no limit (-1)."""
+    return -1 if value is None or value < 0 else value
+
+
 def _reserved_memory(raw: object) -> tuple[ReservedMemory, ...]:
     entries = []
-    for i, item in enumerate(raw or []):  # type: ignore[union-attr]
+    items: Iterable[object] = raw or []  # type: ignore[assignment]  # a list: the schema checked it
+    for i, item in enumerate(items):
         path = f"reservedMemory[{i}]"
         if not isinstance(item, Mapping):
             raise InputError(path, f"expected an object, got {item!r}")
@@ -363,7 +369,7 @@ def _decode(doc: Mapping) -> KubeletConfig:
         eviction_hard=_frozen(_eviction(eviction_map)),
         max_pods=g("maxPods") or 110,
         pods_per_core=g("podsPerCore") or 0,
-        pod_pids_limit=-1 if (g("podPidsLimit") is None or g("podPidsLimit") < 0) else g("podPidsLimit"),
+        pod_pids_limit=_pod_pids_limit(g("podPidsLimit")),
         cpu_cfs_quota=bool(pick("cpuCFSQuota", True)),
         cpu_cfs_quota_period_us=quota_ns // 1000,
         cgroups_per_qos=bool(pick("cgroupsPerQOS", True)),

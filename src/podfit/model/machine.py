@@ -11,8 +11,8 @@ only holds the value and its derived views.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
+from typing import Any
 
 from podfit.model.cpuset import mask
 
@@ -82,6 +82,11 @@ class Machine:
     devices: tuple[DeviceGroup, ...] = ()
     memory_capacity: int | None = None  # machine memory (cAdvisor MemoryCapacity); None = sum of nodes
     name: str = ""
+    # A memo for values other modules derive from this (immutable) machine, such as the CPU
+    # manager's hint tables: computed once per machine, never shared between machines.
+    derived: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # the tables below, each computed on first read
+    _tables: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ids = [c.cpu for c in self.cpus]
@@ -105,24 +110,48 @@ class Machine:
                 raise ValueError(f"NUMA distances must be a {n}x{n} matrix")
 
     # ----- sizes -------------------------------------------------------------------------
-    @cached_property
+    @property
     def all_cpus(self) -> int:
+        got = self._tables.get("all_cpus")
+        if got is None:
+            got = self._tables["all_cpus"] = self._make_all_cpus()
+        return got
+
+    def _make_all_cpus(self) -> int:
         return mask(c.cpu for c in self.cpus)
 
     @property
     def num_cpus(self) -> int:
         return len(self.cpus)
 
-    @cached_property
+    @property
     def num_cores(self) -> int:
+        got = self._tables.get("num_cores")
+        if got is None:
+            got = self._tables["num_cores"] = self._make_num_cores()
+        return got
+
+    def _make_num_cores(self) -> int:
         return len({c.core for c in self.cpus})
 
-    @cached_property
+    @property
     def num_sockets(self) -> int:
+        got = self._tables.get("num_sockets")
+        if got is None:
+            got = self._tables["num_sockets"] = self._make_num_sockets()
+        return got
+
+    def _make_num_sockets(self) -> int:
         return len({c.socket for c in self.cpus})
 
-    @cached_property
+    @property
     def num_numa_nodes_with_cpus(self) -> int:
+        got = self._tables.get("num_numa_nodes_with_cpus")
+        if got is None:
+            got = self._tables["num_numa_nodes_with_cpus"] = self._make_num_numa_nodes_with_cpus()
+        return got
+
+    def _make_num_numa_nodes_with_cpus(self) -> int:
         return len({c.numa for c in self.cpus})
 
     @property
@@ -130,17 +159,35 @@ class Machine:
         """All NUMA nodes, memory-only ones included (what the Topology Manager counts)."""
         return len(self.numa_nodes)
 
-    @cached_property
+    @property
     def num_uncore_caches(self) -> int:
+        got = self._tables.get("num_uncore_caches")
+        if got is None:
+            got = self._tables["num_uncore_caches"] = self._make_num_uncore_caches()
+        return got
+
+    def _make_num_uncore_caches(self) -> int:
         return len({c.uncore for c in self.cpus})
 
-    @cached_property
+    @property
     def cpus_per_core(self) -> int:
         """Mirrors CPUTopology.CPUsPerCore: NumCPUs / NumCores (0 for a machine without cores)."""
+        got = self._tables.get("cpus_per_core")
+        if got is None:
+            got = self._tables["cpus_per_core"] = self._make_cpus_per_core()
+        return got
+
+    def _make_cpus_per_core(self) -> int:
         return self.num_cpus // self.num_cores if self.num_cores else 0
 
-    @cached_property
+    @property
     def total_memory(self) -> int:
+        got = self._tables.get("total_memory")
+        if got is None:
+            got = self._tables["total_memory"] = self._make_total_memory()
+        return got
+
+    def _make_total_memory(self) -> int:
         return (
             self.memory_capacity
             if self.memory_capacity is not None
@@ -148,28 +195,64 @@ class Machine:
         )
 
     # ----- ids ---------------------------------------------------------------------------
-    @cached_property
+    @property
     def numa_ids(self) -> tuple[int, ...]:
+        got = self._tables.get("numa_ids")
+        if got is None:
+            got = self._tables["numa_ids"] = self._make_numa_ids()
+        return got
+
+    def _make_numa_ids(self) -> tuple[int, ...]:
         return tuple(n.id for n in self.numa_nodes)
 
-    @cached_property
+    @property
     def socket_ids(self) -> tuple[int, ...]:
+        got = self._tables.get("socket_ids")
+        if got is None:
+            got = self._tables["socket_ids"] = self._make_socket_ids()
+        return got
+
+    def _make_socket_ids(self) -> tuple[int, ...]:
         return tuple(sorted({c.socket for c in self.cpus}))
 
-    @cached_property
+    @property
     def core_ids(self) -> tuple[int, ...]:
+        got = self._tables.get("core_ids")
+        if got is None:
+            got = self._tables["core_ids"] = self._make_core_ids()
+        return got
+
+    def _make_core_ids(self) -> tuple[int, ...]:
         return tuple(sorted({c.core for c in self.cpus}))
 
-    @cached_property
+    @property
     def uncore_ids(self) -> tuple[int, ...]:
+        got = self._tables.get("uncore_ids")
+        if got is None:
+            got = self._tables["uncore_ids"] = self._make_uncore_ids()
+        return got
+
+    def _make_uncore_ids(self) -> tuple[int, ...]:
         return tuple(sorted({c.uncore for c in self.cpus}))
 
-    @cached_property
+    @property
     def cpu_info(self) -> Mapping[int, CPUInfo]:
+        got = self._tables.get("cpu_info")
+        if got is None:
+            got = self._tables["cpu_info"] = self._make_cpu_info()
+        return got
+
+    def _make_cpu_info(self) -> Mapping[int, CPUInfo]:
         return {c.cpu: c for c in self.cpus}
 
-    @cached_property
+    @property
     def numa_node(self) -> Mapping[int, NUMANode]:
+        got = self._tables.get("numa_node")
+        if got is None:
+            got = self._tables["numa_node"] = self._make_numa_node()
+        return got
+
+    def _make_numa_node(self) -> Mapping[int, NUMANode]:
         return {n.id: n for n in self.numa_nodes}
 
     # ----- masks -------------------------------------------------------------------------
@@ -180,35 +263,71 @@ class Machine:
             out[k] = out.get(k, 0) | (1 << c.cpu)
         return out
 
-    @cached_property
+    @property
     def numa_cpus(self) -> Mapping[int, int]:
         """NUMA id -> CPU mask (memory-only nodes map to 0)."""
+        got = self._tables.get("numa_cpus")
+        if got is None:
+            got = self._tables["numa_cpus"] = self._make_numa_cpus()
+        return got
+
+    def _make_numa_cpus(self) -> Mapping[int, int]:
         groups = self._group("numa")
         return {n: groups.get(n, 0) for n in self.numa_ids}
 
-    @cached_property
+    @property
     def socket_cpus(self) -> Mapping[int, int]:
+        got = self._tables.get("socket_cpus")
+        if got is None:
+            got = self._tables["socket_cpus"] = self._make_socket_cpus()
+        return got
+
+    def _make_socket_cpus(self) -> Mapping[int, int]:
         return self._group("socket")
 
-    @cached_property
+    @property
     def core_cpus(self) -> Mapping[int, int]:
+        got = self._tables.get("core_cpus")
+        if got is None:
+            got = self._tables["core_cpus"] = self._make_core_cpus()
+        return got
+
+    def _make_core_cpus(self) -> Mapping[int, int]:
         return self._group("core")
 
-    @cached_property
+    @property
     def uncore_cpus(self) -> Mapping[int, int]:
+        got = self._tables.get("uncore_cpus")
+        if got is None:
+            got = self._tables["uncore_cpus"] = self._make_uncore_cpus()
+        return got
+
+    def _make_uncore_cpus(self) -> Mapping[int, int]:
         return self._group("uncore")
 
-    @cached_property
+    @property
     def socket_numa_ids(self) -> Mapping[int, tuple[int, ...]]:
         """Socket id -> the NUMA ids whose CPUs are on that socket."""
+        got = self._tables.get("socket_numa_ids")
+        if got is None:
+            got = self._tables["socket_numa_ids"] = self._make_socket_numa_ids()
+        return got
+
+    def _make_socket_numa_ids(self) -> Mapping[int, tuple[int, ...]]:
         out: dict[int, set[int]] = {}
         for c in self.cpus:
             out.setdefault(c.socket, set()).add(c.numa)
         return {s: tuple(sorted(v)) for s, v in out.items()}
 
-    @cached_property
+    @property
     def numa_socket_ids(self) -> Mapping[int, tuple[int, ...]]:
         """NUMA id -> the socket ids of its CPUs."""
+        got = self._tables.get("numa_socket_ids")
+        if got is None:
+            got = self._tables["numa_socket_ids"] = self._make_numa_socket_ids()
+        return got
+
+    def _make_numa_socket_ids(self) -> Mapping[int, tuple[int, ...]]:
         out: dict[int, set[int]] = {}
         for c in self.cpus:
             out.setdefault(c.numa, set()).add(c.socket)
@@ -219,8 +338,14 @@ class Machine:
         return self.core_cpus[self.cpu_info[cpu].core]
 
     # ----- distances and hugepages ------------------------------------------------------
-    @cached_property
+    @property
     def numa_distances(self) -> tuple[tuple[int, ...], ...]:
+        got = self._tables.get("numa_distances")
+        if got is None:
+            got = self._tables["numa_distances"] = self._make_numa_distances()
+        return got
+
+    def _make_numa_distances(self) -> tuple[tuple[int, ...], ...]:
         if self.distances is not None:
             return self.distances
         socket_of = {n: s[0] for n, s in self.numa_socket_ids.items()}
@@ -230,15 +355,15 @@ class Machine:
         idx = {n: i for i, n in enumerate(self.numa_ids)}
         return self.numa_distances[idx[a]][idx[b]]
 
-    @cached_property
+    @property
     def hugepage_sizes(self) -> tuple[int, ...]:
-        return tuple(sorted({size for n in self.numa_nodes for size, _ in n.hugepages}))
+        got = self._tables.get("hugepage_sizes")
+        if got is None:
+            got = self._tables["hugepage_sizes"] = self._make_hugepage_sizes()
+        return got
 
-    @cached_property
-    def derived(self) -> dict[str, object]:
-        """A memo for values other modules derive from this (immutable) machine, such as the CPU
-        manager's hint tables: computed once per machine, never shared between machines."""
-        return {}
+    def _make_hugepage_sizes(self) -> tuple[int, ...]:
+        return tuple(sorted({size for n in self.numa_nodes for size, _ in n.hugepages}))
 
     def cpu_topology_rows(self) -> list[list[int]]:
         """``[cpu, core, socket, numa]`` for every CPU, sorted by cpu (the JSON ``node.cpuTopology``)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Literal
 
 from podfit.model.quantity import BINARY_SI, Quantity
@@ -147,18 +146,15 @@ class Pod:
     os_name: str | None = None
     overhead: Mapping[str, int] = field(default_factory=ResourceList)
     qos_status: str | None = None
+    # A memo for the values pure functions derive from this pod (QoS class, effective requests,
+    # ...): the pod never changes, so each is computed once (see :meth:`memo`).
+    derived: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overhead", _freeze(self.overhead))
         object.__setattr__(self, "init_containers", tuple(self.init_containers))
         object.__setattr__(self, "containers", tuple(self.containers))
         object.__setattr__(self, "ephemeral_containers", tuple(self.ephemeral_containers))
-
-    @cached_property
-    def derived(self) -> dict[Hashable, Any]:
-        """A memo for the values pure functions derive from this pod (QoS class, effective
-        requests, ...): the pod never changes, so each is computed once."""
-        return {}
 
     def memo(self, key: Hashable, compute: Callable[..., Any], *args: Any, anchor: object = None) -> Any:
         """``compute(*args)``, computed once per ``key`` for this pod. With ``anchor`` (a container or

@@ -142,7 +142,7 @@ _QUAD_SOCKET = (
 
 
 def _quad_socket_four_way_ht() -> Machine:
-    rows = []
+    rows: list[tuple[int, int, int, int, int]] = []
     for socket, text in enumerate(_QUAD_SOCKET):
         for item in text.split():
             core, cpus = item.split(":")

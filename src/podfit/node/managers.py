@@ -8,7 +8,6 @@ Mirrors: cm/container_manager_linux.go (NewContainerManager: AddHintProvider ord
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from podfit.cpu.policy_none import NonePolicy as CPUNonePolicy
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
@@ -63,26 +62,19 @@ def _cpu_error(err: AllocationError | None) -> AdmissionError | None:
     return AdmissionError(err.message, err.reason)
 
 
-class _PolicyHints:
-    """The manager's hint-provider side: its policy's hints over its state."""
-
-    policy: Any
-    state: Any
-
-    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
-        return self.policy.get_topology_hints(self.state, pod, container)  # type: ignore[no-any-return]
-
-    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
-        return self.policy.get_pod_topology_hints(self.state, pod)  # type: ignore[no-any-return]
-
-
 @dataclass
-class CPUManager(_PolicyHints):
+class CPUManager:
     """Mirrors: cpumanager/cpu_manager.go manager (the parts admission uses)."""
 
     policy: CPUStaticPolicy | CPUNonePolicy
     state: CPUState
     metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
+
+    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
+        return self.policy.get_topology_hints(self.state, pod, container)
+
+    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
+        return self.policy.get_pod_topology_hints(self.state, pod)
 
     def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
         if isinstance(self.policy, CPUStaticPolicy):
@@ -108,12 +100,18 @@ class CPUManager(_PolicyHints):
 
 
 @dataclass
-class MemoryManager(_PolicyHints):
+class MemoryManager:
     """Mirrors: memorymanager/memory_manager.go manager (the parts admission uses)."""
 
     policy: MemoryStaticPolicy | MemoryNonePolicy
     state: MemoryState
     metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
+
+    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
+        return self.policy.get_topology_hints(self.state, pod, container)
+
+    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
+        return self.policy.get_pod_topology_hints(self.state, pod)
 
     def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
         if isinstance(self.policy, MemoryStaticPolicy):
@@ -159,6 +157,7 @@ class RestoredState:
 def _cpu_manager(machine: Machine, config: KubeletConfig, state: CPUState | None = None) -> CPUManager:
     state = state if state is not None else CPUState()
     gates = config.feature_gates
+    policy: CPUStaticPolicy | CPUNonePolicy | PolicyError
     if config.cpu_manager_policy == "static":
         options = parse_cpu_manager_options(config.cpu_manager_policy_options, gates)
         policy = new_static_policy(

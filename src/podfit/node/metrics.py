@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 __all__ = [
@@ -251,6 +250,12 @@ class NodeMetrics:
             self._values[d.name] = {} if d.label_names else {(): 0}
         self.recorders: dict[str, Any] = {}
         """Memos of the metric points, derived from this registry (and the policies they record for)."""
+        self.live: Mapping[str, dict[tuple[str, ...], int]] = {
+            d.name: self._values.get(d.name, {}) for d in ALL_METRICS
+        }
+        """Metric name -> its live series, for every metric of :data:`ALL_METRICS`; who updates one
+        in place keys it by label values in label-name order, as :meth:`add` does (and checks
+        nothing). A metric that is not registered gets a sink nobody reads: updating it is a no-op."""
 
     @property
     def descs(self) -> Mapping[str, MetricDesc]:
@@ -258,13 +263,6 @@ class NodeMetrics:
 
     def registered(self, desc: MetricDesc) -> bool:
         return desc.name in self._descs
-
-    @cached_property
-    def live(self) -> Mapping[str, dict[tuple[str, ...], int]]:
-        """Metric name -> its live series, for every metric of :data:`ALL_METRICS`; who updates one
-        in place keys it by label values in label-name order, as :meth:`add` does (and checks
-        nothing). A metric that is not registered gets a sink nobody reads: updating it is a no-op."""
-        return {d.name: self._values.get(d.name, {}) for d in ALL_METRICS}
 
     def add(self, desc: MetricDesc, delta: int, *label_values: str) -> None:
         """Add ``delta`` (counters: never negative); ``add(desc, 0, ...)`` makes the series exist."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import combinations
-from typing import overload
+from typing import cast, overload
 
 from podfit.topology.bitmask import get_bits, iterate_bit_masks
 from podfit.topology.hint import ProviderHints, TopologyHint
@@ -64,7 +64,8 @@ class HintSpace(Sequence[TopologyHint]):
         self.base = tuple(base)
         self.free = free
         self.free_alone = free_alone
-        self._index = {h.numa_affinity: h.preferred for h in self.base}
+        # every base hint has a mask (asserted below)
+        self._index = cast("dict[int, bool]", {h.numa_affinity: h.preferred for h in self.base})
         self.extendable = frozenset(self._index if extendable is None else extendable)
         assert all(m is not None and not m & free for m in self._index), "base masks must avoid free"
         assert self.extendable <= self._index.keys(), "extendable masks must be base masks"
@@ -229,7 +230,7 @@ def best_preferred_merge(d: int, providers_hints: Sequence[ProviderHints], singl
             if kind is list or kind is tuple:
                 source = resource_hints
             elif kind is HintSpace:
-                source = resource_hints.tops  # extensions are never preferred
+                source = cast(HintSpace, resource_hints).tops  # extensions are never preferred
             else:
                 return None
             masks: set[int] = set()  # an empty list leaves none: no preferred merge
@@ -310,9 +311,7 @@ def _reachable_families(d: int, hint_lists: Sequence[Sequence[TopologyHint]]) ->
     return families
 
 
-def _family_best(
-    core: int, free: int, best_count: int, distances: NUMADistances | None
-) -> int | None:
+def _family_best(core: int, free: int, best_count: int, distances: NUMADistances | None) -> int | None:
     """The member of a family that ``compare`` ranks first among non-preferred hints (``None``:
     the family holds only the empty mask)."""
     base = core.bit_count()

@@ -119,7 +119,7 @@ class Policy:
         if self.name == POLICY_NONE:
             return _NONE_RESULT
         assert self.numa_info is not None, "policy needs NUMA info"
-        filtered = filter_providers_hints(providers_hints)
+        filtered: Sequence[Sequence[TopologyHint]] = filter_providers_hints(providers_hints)
         if self.name == POLICY_SINGLE_NUMA_NODE:
             filtered = filter_single_numa_hints(filtered)
         if self.exact_reference:

@@ -47,23 +47,19 @@ NONE_SCOPE = "none"
 
 
 class HintProvider(Protocol):
-    """What the Topology Manager needs from the CPU / memory / device managers."""
+    """What the Topology Manager needs from the CPU / memory / device managers (each takes the
+    model's pod and container; the scope only passes them through)."""
 
-    def get_topology_hints(self, pod: object, container: object) -> ProviderHints: ...
+    def get_topology_hints(self, pod: Any, container: Any) -> ProviderHints: ...
 
-    def get_pod_topology_hints(self, pod: object) -> ProviderHints: ...
+    def get_pod_topology_hints(self, pod: Any) -> ProviderHints: ...
 
-    def allocate(self, pod: object, container: object, hint: TopologyHint) -> AdmissionError | None: ...
+    def allocate(self, pod: Any, container: Any, hint: TopologyHint) -> AdmissionError | None: ...
 
-    def allocate_pod(self, pod: object, hint: TopologyHint) -> AdmissionError | None: ...
-
-
-# Both result classes are built once per admission. The ``__init__`` a frozen dataclass generates
-# sets each field through ``object.__setattr__``; the hand-written ones below store the same
-# values through the slots' own setters (same instance, about half the time).
+    def allocate_pod(self, pod: Any, hint: TopologyHint) -> AdmissionError | None: ...
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, slots=True)
 class MergeStep:
     """One merge: for a container (``container`` = its name) or the pod (``container`` = None)."""
 
@@ -72,54 +68,12 @@ class MergeStep:
     best_hint: TopologyHint
     admit: bool
 
-    def __init__(
-        self,
-        container: str | None,
-        providers_hints: tuple[ProviderHints, ...],
-        best_hint: TopologyHint,
-        admit: bool,
-    ) -> None:
-        _set_container(self, container)
-        _set_providers_hints(self, providers_hints)
-        _set_best_hint(self, best_hint)
-        _set_admit(self, admit)
 
-
-_set_container, _set_providers_hints, _set_best_hint, _set_admit = (
-    MergeStep.__dict__[name].__set__ for name in ("container", "providers_hints", "best_hint", "admit")
-)
-
-
-class _NoHints:
-    """The default of ``ScopeAdmitResult.container_hints``: a new empty dict."""
-
-    def __repr__(self) -> str:
-        return "<new dict>"
-
-
-_NO_HINTS: Any = _NoHints()
-
-
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, slots=True)
 class ScopeAdmitResult:
     result: PodAdmitResult
     container_hints: dict[str, TopologyHint] = field(default_factory=dict)
     merges: tuple[MergeStep, ...] = ()
-
-    def __init__(
-        self,
-        result: PodAdmitResult,
-        container_hints: dict[str, TopologyHint] = _NO_HINTS,
-        merges: tuple[MergeStep, ...] = (),
-    ) -> None:
-        _set_result(self, result)
-        _set_container_hints(self, {} if container_hints is _NO_HINTS else container_hints)
-        _set_merges(self, merges)
-
-
-_set_result, _set_container_hints, _set_merges = (
-    ScopeAdmitResult.__dict__[name].__set__ for name in ("result", "container_hints", "merges")
-)
 
 
 def scope_for(scope_name: str, policy: Policy) -> str:
@@ -215,12 +169,12 @@ def _admit_pod_scope(
     step = _pod_merge(policy, providers, pod)
     merges = (step,)
     if not step.admit:
-        err = (
+        fail = (
             pod_level_topology_affinity_error(POD_LEVEL_ADMISSION_FAILURE)
             if pod_level
             else topology_affinity_error()
         )
-        return ScopeAdmitResult(get_pod_admit_result(err), {}, merges)
+        return ScopeAdmitResult(get_pod_admit_result(fail), {}, merges)
     best = step.best_hint
     hints: dict[str, TopologyHint] = {}
     if pod_level:
