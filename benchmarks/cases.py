@@ -12,12 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from podfit.cpu import policy_static as cpu_policy_static
 from podfit.cpu.hints import generate_cpu_topology_hints, generate_cpu_topology_hints_reference
 from podfit.cpu.policy_static import StaticPolicy, new_static_policy
-from podfit.memory import hints as memory_hints
-from podfit.memory import policy_static as memory_policy_static
-from podfit.memory.hints import calculate_hints_reference
+from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
 from podfit.model.machine import Machine
 from podfit.model.machine_build import synthetic_machine
 from podfit.model.policy_options import CPUManagerOptions, TopologyManagerOptions
@@ -149,22 +146,26 @@ def _pod(name: str, containers: list[dict[str, str]]) -> Any:
 
 @contextmanager
 def reference_mode(node: Node) -> Iterator[None]:
-    """The node with every fast path swapped for its literal reference (benchmark use only)."""
+    """The node with every fast path swapped for its literal reference (benchmark use only): the
+    Topology Manager's permutation merge and the enumerating CPU, memory and device hint
+    generators (each provider's ``exact_reference`` switch; nothing is patched, so this works the
+    same on a mypyc-compiled core)."""
     m = node.managers
-    saved_policy = m.topology_policy
-    saved_cpu = cpu_policy_static.generate_cpu_topology_hints
-    saved_mem = memory_hints.calculate_hints
+    saved_policy, saved_cpu = m.topology_policy, m.cpu.policy
     m.topology_policy = dataclasses.replace(saved_policy, exact_reference=True)
-    m.devices.generate_hints = m.devices.generate_hints_reference  # type: ignore[method-assign]
-    cpu_policy_static.generate_cpu_topology_hints = generate_cpu_topology_hints_reference  # type: ignore[assignment]
-    memory_hints.calculate_hints = memory_policy_static.calculate_hints = calculate_hints_reference  # type: ignore[assignment]
+    if isinstance(saved_cpu, StaticPolicy):
+        m.cpu.policy = dataclasses.replace(saved_cpu, exact_reference=True)
+    memory_policy = m.memory.policy
+    if isinstance(memory_policy, MemoryStaticPolicy):
+        memory_policy.exact_reference = True
+    m.devices.exact_reference = True
     try:
         yield
     finally:
-        m.topology_policy = saved_policy
-        del m.devices.generate_hints
-        cpu_policy_static.generate_cpu_topology_hints = saved_cpu  # type: ignore[assignment]
-        memory_hints.calculate_hints = memory_policy_static.calculate_hints = saved_mem  # type: ignore[assignment]
+        m.topology_policy, m.cpu.policy = saved_policy, saved_cpu
+        if isinstance(memory_policy, MemoryStaticPolicy):
+            memory_policy.exact_reference = False
+        m.devices.exact_reference = False
 
 
 def _cycle(node: Node, pod: Any) -> object:

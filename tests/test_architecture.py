@@ -32,6 +32,26 @@ def test_ruff_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+CORE = ("model", "topology", "cpu", "memory", "devices", "node")
+
+
+def test_core_type_checks(tmp_path: Path) -> None:
+    """The domain core passes mypy: its type hints are true (what a compiler such as mypyc, and a
+    reader, rely on)."""
+    mypy = Path(sys.executable).with_name("mypy")
+    if not mypy.exists():
+        pytest.skip("mypy is not installed (pip install -e '.[dev]')")
+    packages = [f"src/podfit/{p}" for p in CORE]
+    proc = subprocess.run(
+        [str(mypy), "--cache-dir", str(tmp_path), *packages],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_modules_stay_small() -> None:
     """A module over ~400 lines is a smell; 500 is the hard line."""
     big = [

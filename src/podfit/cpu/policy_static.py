@@ -33,7 +33,12 @@ from podfit.cpu.guaranteed import (
     guaranteed_cpus,
     validate_pod_scope_resources,
 )
-from podfit.cpu.hints import cpus_in_numa_nodes, generate_cpu_topology_hints, sockets_in_numa_nodes
+from podfit.cpu.hints import (
+    cpus_in_numa_nodes,
+    generate_cpu_topology_hints,
+    generate_cpu_topology_hints_reference,
+    sockets_in_numa_nodes,
+)
 from podfit.cpu.results import AllocationError, PolicyError, SMTAlignmentError, admission_error
 from podfit.cpu.state import CPUState
 from podfit.model.cpuset import cpus, format_cpuset
@@ -122,6 +127,8 @@ class StaticPolicy:
     reserved_cpus: int
     reserved_physical_cpus: int
     cpu_group_size: int
+    # hints from the literal enumeration (generate_cpu_topology_hints_reference): the benchmarks' reference
+    exact_reference: bool = False
     # NUMA affinity mask -> the CPUs ``get_aligned_cpus`` may choose from (filled on use)
     _aligned_by_affinity: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     # the values below, each computed on first read
@@ -409,6 +416,10 @@ class StaticPolicy:
     # ----- hints ---------------------------------------------------------------------------
     def generate_cpu_topology_hints(self, available: int, reusable: int, request: int) -> list[TopologyHint]:
         """Mirrors: cpumanager/policy_static.go staticPolicy.generateCPUTopologyHints (v1.36)"""
+        if self.exact_reference:
+            return generate_cpu_topology_hints_reference(
+                self.machine, self.options, available, reusable, request
+            )
         return generate_cpu_topology_hints(self.machine, self.options, available, reusable, request)
 
     def get_topology_hints(self, s: CPUState, pod: Pod, container: Container) -> CPUHints | None:

@@ -90,6 +90,8 @@ class DeviceManager:
                 per[dev.id] = dev
         self.devices = devices
         self.state = state if state is not None else DeviceState()
+        # hints from the full v1.36 enumeration (generate_hints_reference): the benchmarks' reference
+        self.exact_reference = False
 
     # ----- requests ----------------------------------------------------------------------
     def is_device_resource(self, name: str) -> bool:
@@ -199,6 +201,13 @@ class DeviceManager:
                 hints.append(TopologyHint(mask, False))
         return [TopologyHint(h.numa_affinity, count(h.numa_affinity or 0) == min_size) for h in hints]
 
+    def _generate(
+        self, resource: str, available: set[str], reusable: set[str], request: int
+    ) -> Sequence[TopologyHint]:
+        if self.exact_reference:
+            return self.generate_hints_reference(resource, available, reusable, request)
+        return self.generate_hints(resource, available, reusable, request)
+
     def _hints_for(
         self, requests: Mapping[str, int], allocated: Mapping[str, set[str]], reusable: Mapping[str, set[str]]
     ) -> dict[str, Sequence[TopologyHint] | None]:
@@ -210,9 +219,7 @@ class DeviceManager:
             already = allocated.get(resource, set())
             if already:
                 out[resource] = (
-                    []
-                    if len(already) != requested
-                    else self.generate_hints(resource, already, set(), requested)
+                    [] if len(already) != requested else self._generate(resource, already, set(), requested)
                 )
                 continue
             available = self._available(resource)
@@ -220,7 +227,7 @@ class DeviceManager:
             if len(available | reuse) < requested:
                 out[resource] = []
                 continue
-            out[resource] = self.generate_hints(resource, available, reuse, requested)
+            out[resource] = self._generate(resource, available, reuse, requested)
         return out
 
     def _held(self, uid: str, names: set[str] | None) -> dict[str, set[str]]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from podfit.cpu.accumulator import TakeStep, TopologyIndex
+from podfit.cpu.accumulator import CPUSorting, TakeStep, TopologyIndex
 from podfit.cpu.assignment import (
     CPUAssignmentError,
     take_by_topology_numa_distributed,
@@ -176,7 +176,7 @@ def _take(policy: CPUStaticPolicy, available: int, n: int, steps: list[TakeStep]
     Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
     """
     options = policy.options
-    sorting = "spread" if options.distribute_cpus_across_cores else "packed"
+    sorting: CPUSorting = "spread" if options.distribute_cpus_across_cores else "packed"
     if options.distribute_cpus_across_numa:
         size = policy.cpu_group_size if options.full_physical_cpus_only else 1
         return take_by_topology_numa_distributed(
@@ -330,9 +330,11 @@ def trace_admission(node: Node, pod: Pod) -> tuple[AdmitResult, TraceLog]:
     log = TraceLog()
     node.managers = replace(
         managers,
-        devices=_DeviceProxy(managers.devices, log),  # type: ignore[arg-type]
-        cpu=_CPUProxy(managers.cpu, log),  # type: ignore[arg-type]
-        memory=_MemoryProxy(managers.memory, log),  # type: ignore[arg-type]
+        observed=(
+            _DeviceProxy(managers.devices, log),
+            _CPUProxy(managers.cpu, log),
+            _MemoryProxy(managers.memory, log),
+        ),
     )
     try:
         result = node.admit(pod)

@@ -35,6 +35,7 @@ __all__ = [
     "find_best_hint",
     "free_memory_covers",
     "get_default_hint",
+    "hints_of",
     "is_affinity_satisfy_request",
     "is_affinity_violating_numa_allocations",
     "is_hint_in_group",
@@ -279,14 +280,23 @@ def find_best_hint(hints: Sequence[TopologyHint]) -> TopologyHint:
     return best
 
 
+def hints_of(
+    machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor, reference: bool
+) -> Hints:
+    """:func:`calculate_hints`, or with ``reference`` :func:`calculate_hints_reference`."""
+    if reference:
+        return calculate_hints_reference(machine_state, requested, reusable)
+    return calculate_hints(machine_state, requested, reusable)
+
+
 def get_default_hint(
-    machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor
+    machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor, reference: bool = False
 ) -> tuple[TopologyHint | None, str | None]:
     """The hint used when the Topology Manager gave no NUMA affinity.
 
     Mirrors: memorymanager/policy_static.go getDefaultHint (v1.36)
     """
-    hints = calculate_hints(machine_state, requested, reusable)
+    hints = hints_of(machine_state, requested, reusable, reference)
     if not hints:
         return None, (
             "[memorymanager] failed to get the default NUMA affinity, "
@@ -325,13 +335,17 @@ def is_hint_in_group(hint: Sequence[int], group: Sequence[int]) -> bool:
 
 
 def extend_topology_manager_hint(
-    machine_state: NUMANodeMap, requested: Mapping[str, int], reusable: ReusableFor, mask: int
+    machine_state: NUMANodeMap,
+    requested: Mapping[str, int],
+    reusable: ReusableFor,
+    mask: int,
+    reference: bool = False,
 ) -> tuple[TopologyHint | None, str | None]:
     """The best hint among those containing ``mask`` (the Topology Manager may hand back a subset).
 
     Mirrors: memorymanager/policy_static.go extendTopologyManagerHint (v1.36)
     """
-    hints = calculate_hints(machine_state, requested, reusable)
+    hints = hints_of(machine_state, requested, reusable, reference)
     memory_hints = hints.get(RESOURCE_MEMORY, [])
     failed = "[memorymanager] failed to find NUMA nodes to extend the current topology hint"
     if isinstance(memory_hints, HintSpace) and mask & memory_hints.free:
@@ -385,6 +399,7 @@ def select_hint(
     requested: Mapping[str, int],
     reusable: ReusableFor,
     given: TopologyHint | None,
+    reference: bool = False,
 ) -> tuple[TopologyHint | None, str | None]:
     """The hint memory is pinned to: the Topology Manager's (``None`` = the store's empty hint),
     or the default hint when it has no NUMA affinity; extended when its free memory is short;
@@ -394,7 +409,7 @@ def select_hint(
     """
     best = given if given is not None else TopologyHint(None, False)
     if best.numa_affinity is None:
-        default, err = get_default_hint(machine_state, requested, reusable)
+        default, err = get_default_hint(machine_state, requested, reusable, reference)
         if err is not None or default is None:
             return None, err
         if not default.preferred and best.preferred:
@@ -402,7 +417,7 @@ def select_hint(
         best = default
     mask = best.numa_affinity or 0
     if not is_affinity_satisfy_request(machine_state, mask, requested):
-        extended, err = extend_topology_manager_hint(machine_state, requested, reusable, mask)
+        extended, err = extend_topology_manager_hint(machine_state, requested, reusable, mask, reference)
         if err is not None or extended is None:
             return None, err
         if not extended.preferred and best.preferred:

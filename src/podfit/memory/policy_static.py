@@ -20,8 +20,8 @@ from typing import Protocol
 from podfit.memory.errors import AllocationResult, admission_error
 from podfit.memory.hints import (
     Hints,
-    calculate_hints,
     free_memory_covers,
+    hints_of,
     mixes_groups,
     regenerate_hints,
     select_hint,
@@ -116,6 +116,8 @@ class StaticPolicy:
         self._pod_level_managers = gates.enabled(GATE_POD_LEVEL_RESOURCE_MANAGERS)
         self._pod_level_resources = gates.enabled(GATE_POD_LEVEL_RESOURCES)
         self._steps = NodeSteps()  # the machine-state steps, memoised
+        # hints from the literal enumeration (calculate_hints_reference): the benchmarks' reference
+        self.exact_reference = False
 
     # ----- gates ---------------------------------------------------------------------------
     def _is_guaranteed(self, pod: Pod) -> bool:
@@ -162,7 +164,7 @@ class StaticPolicy:
             if not _holds_request(machine_state, bits, requested):
                 mask = None
         if mask is None:
-            best, err = select_hint(machine_state, requested, pod_reusable, hint)
+            best, err = select_hint(machine_state, requested, pod_reusable, hint, self.exact_reference)
             if err is not None or best is None:
                 return err
             mask = best.numa_affinity or 0
@@ -191,7 +193,7 @@ class StaticPolicy:
         """
         if not self._is_guaranteed(pod):
             return None
-        return allocate_pod_memory(state, pod, hint, self._pod_level_managers)
+        return allocate_pod_memory(state, pod, hint, self._pod_level_managers, self.exact_reference)
 
     def remove_container(self, state: MemoryState, pod_uid: str, container_name: str) -> None:
         """Release the container's blocks (pod-level pods: the pod's blocks, with its last container).
@@ -221,7 +223,9 @@ class StaticPolicy:
         blocks = state.get_memory_blocks(pod.uid, container.name)
         if blocks is not None:
             return regenerate_hints(blocks, requested)
-        return calculate_hints(state.get_machine_state(), requested, reusable_for_pod(state, pod.uid))
+        return hints_of(
+            state.get_machine_state(), requested, reusable_for_pod(state, pod.uid), self.exact_reference
+        )
 
     def get_pod_topology_hints(self, state: MemoryState, pod: Pod) -> Hints | None:
         """Mirrors: memorymanager/policy_static.go GetPodTopologyHints (v1.36)"""
@@ -237,7 +241,9 @@ class StaticPolicy:
             blocks = state.get_memory_blocks(pod.uid, c.name)
             if blocks is not None:
                 return regenerate_hints(blocks, requested)
-        return calculate_hints(state.get_machine_state(), requested, reusable_for_pod(state, pod.uid))
+        return hints_of(
+            state.get_machine_state(), requested, reusable_for_pod(state, pod.uid), self.exact_reference
+        )
 
     def get_allocatable_memory(self, state: MemoryState) -> tuple[Block, ...]:
         """One block per NUMA node and resource with non-zero allocatable memory (sorted).

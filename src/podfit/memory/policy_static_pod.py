@@ -91,7 +91,7 @@ def partition_pod_memory(
 
 
 def allocate_pod_memory(
-    state: MemoryState, pod: Pod, hint: TopologyHint | None, pod_level_managers: bool
+    state: MemoryState, pod: Pod, hint: TopologyHint | None, pod_level_managers: bool, reference: bool = False
 ) -> AllocationResult:
     """Validate the pod's shared pool, pick the NUMA nodes for the whole budget, partition it,
     store the pod entry, charge the machine state once per memory type and record every
@@ -104,7 +104,7 @@ def allocate_pod_memory(
     if refusal is not None:
         return EmptyPodSharedPoolError(refusal)
     machine_state = state.get_machine_state()
-    best, err = select_hint(machine_state, budget, reusable_for_pod(state, pod.uid), hint)
+    best, err = select_hint(machine_state, budget, reusable_for_pod(state, pod.uid), hint, reference)
     if err is not None or best is None:
         return err
     bits = tuple(get_bits(best.numa_affinity or 0))

@@ -32,6 +32,7 @@ from podfit.topology.errors import AdmissionError
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.numa_info import numa_info_from_machine
 from podfit.topology.policy import Policy, new_policy
+from podfit.topology.scope import HintProvider
 
 __all__ = [
     "CPUManager",
@@ -140,9 +141,15 @@ class ResourceManagers:
     cpu: CPUManager
     memory: MemoryManager
     metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
+    # what the Topology Manager calls instead of the three managers (``None``: the managers):
+    # wrappers that observe the calls and pass them on (podfit.explain.tracing)
+    observed: tuple[HintProvider, HintProvider, HintProvider] | None = None
 
     @property
-    def providers(self) -> tuple[DeviceManager, CPUManager, MemoryManager]:
+    def providers(self) -> tuple[HintProvider, HintProvider, HintProvider]:
+        """The hint providers in the kubelet's order: devices, CPU, memory."""
+        if self.observed is not None:
+            return self.observed
         return (self.devices, self.cpu, self.memory)
 
 
