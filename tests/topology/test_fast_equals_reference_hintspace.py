@@ -3,6 +3,7 @@ listing them gives the literal merge's answer (<= 6 NUMA nodes, every policy and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from hypothesis import assume, given, settings
@@ -211,3 +212,36 @@ def test_zero_gpu_limit_on_a_34_numa_tray_admits_like_its_10_node_cut() -> None:
     want = Node(small, sc.kubelet_config).admit(pod)  # type: ignore[arg-type, attr-defined]
     assert got.admitted and got.pod_hint is not None
     assert got == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 5), st.data())
+def test_hint_space_is_the_sequence_of_its_hints(n: int, data: st.DataObject) -> None:
+    """A HintSpace answers every read-only sequence operation as the list of its hints does."""
+    universe = (1 << n) - 1
+    free = data.draw(st.integers(0, universe))
+    core = universe & ~free
+    masks = data.draw(st.lists(st.integers(1, universe).map(lambda m: m & core), max_size=3))
+    base = [TopologyHint(m, data.draw(st.booleans())) for m in dict.fromkeys(masks) if m]
+    alone = not base and bool(free)
+    space = HintSpace(tuple(range(n)), base, free, free_alone=alone)
+    listed = list(space)
+    assert isinstance(space, Sequence)
+    assert space.hints is space
+    assert len(space) == len(listed) and bool(space) == bool(listed)
+    assert list(reversed(space)) == listed[::-1]
+    if listed:
+        i = data.draw(st.integers(0, len(listed) - 1))
+        assert space[i] == listed[i]
+    probe = TopologyHint(data.draw(st.integers(0, universe)), data.draw(st.booleans()))
+    assert (probe in space) == (probe in listed)
+    assert space.count(probe) == listed.count(probe)
+    if probe in listed:
+        assert space.index(probe) == listed.index(probe)
+    else:
+        try:
+            space.index(probe)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("index of a hint the space does not hold")

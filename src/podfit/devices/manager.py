@@ -155,7 +155,7 @@ class DeviceManager:
                 free |= 1 << n
         if not free or not base:
             return base
-        return HintSpace(self.numa_ids, base, free)
+        return HintSpace(self.numa_ids, base, free).hints
 
     def _zero_request_hints(
         self, resource: str, available: set[str], reusable: set[str], request: int
@@ -168,7 +168,7 @@ class DeviceManager:
         """
         if len(self.numa_ids) <= LIST_UP_TO:
             return self.generate_hints_reference(resource, available, reusable, request)
-        return zero_request_hints(self.numa_ids, self._reuse_mask(resource, reusable))
+        return zero_request_hints(self.numa_ids, self._reuse_mask(resource, reusable)).hints
 
     def _reuse_mask(self, resource: str, reusable: set[str]) -> int:
         mask = 0

@@ -249,7 +249,7 @@ def calculate_hints(machine_state: NUMANodeMap, requested: Mapping[str, int], re
     if not base:
         return hints
     space = HintSpace(nodes, base, empty, extendable)
-    return {name: space for name in hints}
+    return {name: space.hints for name in hints}
 
 
 def _find_best(hints: Sequence[TopologyHint]) -> TopologyHint:

@@ -39,7 +39,7 @@ _ZETA_MAX_WIDTH = 16
 _MAX_LEN = (1 << 63) - 1
 
 
-class HintSpace(Sequence[TopologyHint]):
+class HintSpace:
     """The hints ``base`` plus, for each mask ``g`` of ``extendable`` (default: every base mask;
     always a subset of them), every strict extension ``g | y`` (``y`` a non-empty subset of
     ``free``), not preferred. Iteration follows ``IterateBitMasks(nodes)`` (the order a
@@ -48,9 +48,19 @@ class HintSpace(Sequence[TopologyHint]):
     ``free_alone`` (only without base hints): every non-empty subset of ``free`` is a hint by
     itself too, preferred when it is one node -- every mask of a request any mask can hold (a
     device request of 0: each NUMA mask qualifies and the narrowest is one node).
+
+    A read-only sequence of hints (registered as a ``collections.abc.Sequence``; :meth:`hints`
+    gives it the static type) written as a plain class, without the ABC's mixins as a base: a
+    class whose base is an ABC stays a Python class under compilers such as mypyc, and this one
+    corrupted memory compiled that way.
     """
 
-    __slots__ = ("_index", "base", "extendable", "free", "free_alone", "nodes")
+    nodes: tuple[int, ...]
+    base: tuple[TopologyHint, ...]
+    free: int
+    free_alone: bool
+    extendable: frozenset[int]
+    _index: dict[int, bool]
 
     def __init__(
         self,
@@ -112,6 +122,26 @@ class HintSpace(Sequence[TopologyHint]):
     def __getitem__(self, i: int | slice) -> TopologyHint | Sequence[TopologyHint]:
         return list(self)[i]  # for completeness only: materialises the list
 
+    def __contains__(self, hint: object) -> bool:
+        return any(h == hint for h in self)
+
+    def __reversed__(self) -> Iterator[TopologyHint]:
+        return reversed(list(self))
+
+    def index(self, hint: object) -> int:
+        for i, h in enumerate(self):
+            if h == hint:
+                return i
+        raise ValueError(f"{hint!r} is not in the hint space")
+
+    def count(self, hint: object) -> int:
+        return sum(1 for h in self if h == hint)
+
+    @property
+    def hints(self) -> Sequence[TopologyHint]:
+        """This space, typed as the sequence of hints it is."""
+        return cast("Sequence[TopologyHint]", self)
+
     def _key(self) -> tuple[object, ...]:
         return (self.nodes, self.base, self.free, self.extendable, self.free_alone)
 
@@ -130,6 +160,9 @@ class HintSpace(Sequence[TopologyHint]):
             f"HintSpace(nodes={self.nodes!r}, base={list(self.base)!r}, free={self.free:#x}, "
             f"extendable={sorted(self.extendable)!r}, free_alone={self.free_alone!r})"
         )
+
+
+Sequence.register(HintSpace)
 
 
 def _and_convolution_zeta(left: Iterable[int], right: Iterable[int], width: int) -> set[int]:
