@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import podfit.node.node
 from benchmarks.cases import BENCHMARKS, Benchmark, Case
 
 
@@ -93,6 +94,8 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": cpu,
         "cpus": os.cpu_count(),
+        # the mypyc-compiled core (PODFIT_MYPYC=1 pip install .) or plain Python
+        "podfit_core": "interpreted" if podfit.node.node.__file__.endswith(".py") else "compiled (mypyc)",
     }
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.compiled import COMPILED
+
+import podfit.node.node
+import podfit.topology.fastmerge
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +55,14 @@ def test_core_type_checks(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_compiled_core_when_expected() -> None:
+    """``.ci/run``'s compiled stage runs the suite against a mypyc build: make sure it is one."""
+    if os.environ.get("PODFIT_EXPECT_COMPILED") != "1":
+        pytest.skip("PODFIT_EXPECT_COMPILED is not set")
+    assert COMPILED, f"the core is interpreted: {podfit.node.node.__file__}"
+    assert podfit.topology.fastmerge.__file__.endswith(".so")
 
 
 def test_modules_stay_small() -> None:

@@ -216,6 +216,13 @@ class HintMerger:
         return best if best is not None else TopologyHint(default, False)
 
 
+def _frozen(hints: Sequence[TopologyHint]) -> Sequence[TopologyHint]:
+    """A read-only copy (a HintSpace is one already, and stays compact)."""
+    if type(hints) is HintSpace:
+        return hints
+    return tuple(hints)
+
+
 def new_hint_merger(
     numa_info: NUMAInfo,
     hints: Sequence[Sequence[TopologyHint]],
@@ -223,7 +230,7 @@ def new_hint_merger(
     opts: TopologyManagerOptions,
 ) -> HintMerger:
     """Mirrors: topologymanager/policy.go NewHintMerger (v1.36)"""
-    frozen = tuple(h if type(h) is HintSpace else tuple(h) for h in hints)
+    frozen = tuple(_frozen(h) for h in hints)
     return HintMerger(
         numa_info=numa_info,
         hints=frozen,
