@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
 from podfit.model.qos import get_pod_qos, is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
@@ -25,8 +25,8 @@ __all__ = [
     "validate_pod_scope_resources",
 ]
 
-PLR = "PodLevelResources"
-PLRM = "PodLevelResourceManagers"
+PLR: Final = "PodLevelResources"
+PLRM: Final = "PodLevelResourceManagers"
 
 
 class FeatureGateReader(Protocol):

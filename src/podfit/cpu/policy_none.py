@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from podfit.cpu.results import AllocationError, PolicyError
 from podfit.cpu.state import CPUState
@@ -15,7 +16,7 @@ from podfit.topology.hint import TopologyHint
 
 __all__ = ["POLICY_NONE", "NonePolicy", "new_none_policy"]
 
-POLICY_NONE = "none"
+POLICY_NONE: Final = "none"
 
 
 def new_none_policy(cpu_policy_options: Mapping[str, str] | None = None) -> NonePolicy | PolicyError:

@@ -15,7 +15,7 @@ The pod-level (KEP-5526) ``AllocatePod`` bubble lives in :mod:`podfit.cpu.policy
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from podfit.cpu.accumulator import TopologyIndex
 from podfit.cpu.assignment import (
@@ -50,8 +50,8 @@ from podfit.topology.hint import TopologyHint
 
 __all__ = ["POLICY_STATIC", "StaticPolicy", "new_static_policy", "validate_static_policy_options"]
 
-POLICY_STATIC = "static"
-_SINGLE_NUMA_NODE = "single-numa-node"
+POLICY_STATIC: Final = "static"
+_SINGLE_NUMA_NODE: Final = "single-numa-node"
 
 CPUHints = dict[str, list[TopologyHint]]
 

@@ -11,7 +11,7 @@ changed (the bubble stays taken and recorded as the pod's CPU set).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from podfit.cpu.assignment import CPUAssignmentError
 from podfit.cpu.guaranteed import validate_pod_scope_resources
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["POD_EXCLUSIVE", "POD_SHARED", "AllocatePodObserver", "allocate_pod"]
 
-POD_EXCLUSIVE = "pod_exclusive"
-POD_SHARED = "pod_shared"
+POD_EXCLUSIVE: Final = "pod_exclusive"
+POD_SHARED: Final = "pod_shared"
 
 
 class AllocatePodObserver(Protocol):

@@ -10,6 +10,7 @@ Mirrors: cpumanager/policy_static.go ``SMTAlignmentError`` and pkg/kubelet/cm/ad
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from podfit.topology.errors import AdmissionError, get_pod_admit_result
 
@@ -23,9 +24,11 @@ __all__ = [
     "admission_error",
 ]
 
-ERROR_SMT_ALIGNMENT = "SMTAlignmentError"
-ERROR_REASON_UNEXPECTED = "UnexpectedAdmissionError"
-ERROR_REASON_EMPTY_POD_SHARED_POOL = "EmptyPodSharedPoolError"  # admission.EmptyPodSharedPoolError.Type()
+ERROR_SMT_ALIGNMENT: Final = "SMTAlignmentError"
+ERROR_REASON_UNEXPECTED: Final = "UnexpectedAdmissionError"
+ERROR_REASON_EMPTY_POD_SHARED_POOL: Final = (
+    "EmptyPodSharedPoolError"  # admission.EmptyPodSharedPoolError.Type()
+)
 
 
 @dataclass(frozen=True, slots=True)

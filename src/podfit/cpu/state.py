@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Final
 
 __all__ = ["CPUPodSnapshot", "CPUState", "CPUStateSnapshot", "ContainerCPUAssignments"]
 
@@ -24,7 +25,7 @@ ContainerCPUAssignments = dict[str, dict[str, int]]
 CPUPodSnapshot = tuple[int, str, dict[str, int] | None, int | None, dict[str, int]]
 """(shared pool, pod UID, the pod's container masks, its pod-level mask, the reuse map)."""
 
-_NO_CONTAINERS: Mapping[str, int] = MappingProxyType({})
+_NO_CONTAINERS: Final[Mapping[str, int]] = MappingProxyType({})
 
 
 def _freeze_assignments(a: Mapping[str, Mapping[str, int]]) -> Mapping[str, Mapping[str, int]]:

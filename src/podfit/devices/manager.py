@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
@@ -26,7 +26,7 @@ from podfit.topology.hint import ProviderHints, TopologyHint
 
 __all__ = ["LIST_UP_TO", "Device", "DeviceManager", "DeviceState", "zero_request_hints"]
 
-LIST_UP_TO = 12
+LIST_UP_TO: Final = 12
 """Up to this many NUMA nodes a zero-device request's hints are listed (at most 4,095)."""
 
 

@@ -12,6 +12,7 @@ Mirrors: pkg/kubelet/cm/admission/errors.go ``EmptyPodSharedPoolError``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from podfit.topology.errors import AdmissionError
 
@@ -23,8 +24,8 @@ __all__ = [
     "admission_error",
 ]
 
-ERROR_REASON_UNEXPECTED = "UnexpectedAdmissionError"
-ERROR_REASON_EMPTY_POD_SHARED_POOL = "EmptyPodSharedPoolError"
+ERROR_REASON_UNEXPECTED: Final = "UnexpectedAdmissionError"
+ERROR_REASON_EMPTY_POD_SHARED_POOL: Final = "EmptyPodSharedPoolError"
 
 
 @dataclass(frozen=True, slots=True)

@@ -183,7 +183,7 @@ def _hints_over(
     if not masks:
         return {}
     # every requested resource gets the same hints (its own list of them)
-    preferred = [TopologyHint(m, m.bit_count() == min_affinity_size) for m in masks]
+    preferred = new_hints([(m, m.bit_count() == min_affinity_size) for m in masks])
     return {name: preferred.copy() for name in names}
 
 

@@ -5,13 +5,15 @@ Mirrors: pkg/kubelet/cm/memorymanager/policy_none.go (v1.36).
 
 from __future__ import annotations
 
+from typing import Final
+
 from podfit.memory.state import Block, MemoryState
 from podfit.model.pod import Container, Pod
 from podfit.topology.hint import TopologyHint
 
 __all__ = ["POLICY_TYPE_NONE", "NonePolicy"]
 
-POLICY_TYPE_NONE = "None"
+POLICY_TYPE_NONE: Final = "None"
 
 
 class NonePolicy:

@@ -15,7 +15,7 @@ KEP-5526: ``allocate_pod`` (policy_static.go ``AllocatePod``) lives in ``policy_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Final, Protocol
 
 from podfit.memory.errors import AllocationResult, admission_error
 from podfit.memory.hints import (
@@ -53,9 +53,9 @@ __all__ = [
     "new_policy_static",
 ]
 
-POLICY_TYPE_STATIC = "Static"
-GATE_POD_LEVEL_RESOURCES = "PodLevelResources"
-GATE_POD_LEVEL_RESOURCE_MANAGERS = "PodLevelResourceManagers"
+POLICY_TYPE_STATIC: Final = "Static"
+GATE_POD_LEVEL_RESOURCES: Final = "PodLevelResources"
+GATE_POD_LEVEL_RESOURCE_MANAGERS: Final = "PodLevelResourceManagers"
 
 
 class FeatureGateReader(Protocol):

@@ -17,6 +17,7 @@ app containers take (API-invalid pods only) wraps around. :func:`_sub` keeps tha
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 from podfit.memory.errors import AllocationResult, EmptyPodSharedPoolError
 from podfit.memory.hints import select_hint
@@ -34,7 +35,7 @@ from podfit.topology.hint import TopologyHint
 
 __all__ = ["PodMemoryPartition", "allocate_pod_memory", "partition_pod_memory"]
 
-_U64 = 1 << 64
+_U64: Final = 1 << 64
 
 PodMemoryPartition = tuple[dict[str, tuple[Block, ...]], tuple[Block, ...]]
 """(container name -> its own blocks, the pod shared pool blocks)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Final
 
 __all__ = [
     "Block",
@@ -86,7 +87,7 @@ class Block:
             object.__setattr__(self, "numa_affinity", tuple(self.numa_affinity))
 
 
-_NO_CONTAINERS: Mapping[str, tuple[Block, ...]] = MappingProxyType({})
+_NO_CONTAINERS: Final[Mapping[str, tuple[Block, ...]]] = MappingProxyType({})
 
 ContainerMemoryAssignments = dict[str, dict[str, tuple[Block, ...]]]
 """pod UID -> container name -> blocks (Mirrors: state.go ContainerMemoryAssignments)."""

@@ -14,15 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Final
 
 from podfit.errors import InputError
 
 __all__ = ["GATES", "FeatureGates", "GateSpec", "feature_gates_from_dict"]
 
-ALPHA = "ALPHA"
-BETA = "BETA"
-GA = "GA"
-DEPRECATED = "DEPRECATED"
+ALPHA: Final = "ALPHA"
+BETA: Final = "BETA"
+GA: Final = "GA"
+DEPRECATED: Final = "DEPRECATED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class GateSpec:
     depends_on: tuple[str, ...] = ()
 
 
-_SPECS: tuple[GateSpec, ...] = (
+_SPECS: Final[tuple[GateSpec, ...]] = (
     # --- gates podfit interprets (resource managers, pod-level resources, CFS quota, QoS) ---
     GateSpec("PodLevelResources", True, BETA),
     GateSpec("PodLevelResourceManagers", False, ALPHA, depends_on=("PodLevelResources",)),
@@ -69,7 +70,7 @@ _SPECS: tuple[GateSpec, ...] = (
 
 # Other v1.36 gates, known by name only (not interpreted by podfit). Treated as beta/on for
 # AllAlpha/AllBeta purposes is irrelevant: podfit never reads them.
-_NAME_ONLY: tuple[str, ...] = (
+_NAME_ONLY: Final[tuple[str, ...]] = (
     "APIResponseCompression",
     "APIServerIdentity",
     "APIServerTracing",
@@ -209,7 +210,7 @@ _NAME_ONLY: tuple[str, ...] = (
     "JobBackoffLimitPerIndex",
 )
 
-_SPECIAL = ("AllAlpha", "AllBeta")
+_SPECIAL: Final = ("AllAlpha", "AllBeta")
 
 
 def _build() -> Mapping[str, GateSpec]:
@@ -221,7 +222,7 @@ def _build() -> Mapping[str, GateSpec]:
     return MappingProxyType(table)
 
 
-GATES: Mapping[str, GateSpec] = _build()
+GATES: Final[Mapping[str, GateSpec]] = _build()
 
 
 @dataclass(frozen=True)

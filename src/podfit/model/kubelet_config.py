@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
+from typing import Final
 
 from podfit.errors import InputError
 from podfit.model.cpuset import CPUSetParseError, parse_cpuset
@@ -33,11 +34,11 @@ __all__ = [
     "kubelet_config_from_dict",
 ]
 
-API_VERSION = "kubelet.config.k8s.io/v1beta1"
-KIND = "KubeletConfiguration"
+API_VERSION: Final = "kubelet.config.k8s.io/v1beta1"
+KIND: Final = "KubeletConfiguration"
 
 # pkg/kubelet/eviction/defaults_linux.go DefaultEvictionHard (v1.36).
-DEFAULT_EVICTION_HARD: Mapping[str, str] = MappingProxyType(
+DEFAULT_EVICTION_HARD: Final[Mapping[str, str]] = MappingProxyType(
     {
         "memory.available": "100Mi",
         "nodefs.available": "10%",
@@ -48,7 +49,7 @@ DEFAULT_EVICTION_HARD: Mapping[str, str] = MappingProxyType(
 )
 
 # pkg/kubelet/eviction/api/types.go signals (v1.36).
-EVICTION_SIGNALS = frozenset(
+EVICTION_SIGNALS: Final = frozenset(
     {
         "memory.available",
         "allocatableMemory.available",
@@ -63,7 +64,7 @@ EVICTION_SIGNALS = frozenset(
 )
 
 # cmd/kubelet/app/server.go parseResourceList: what kubeReserved/systemReserved may hold.
-RESERVABLE = ("cpu", "memory", "ephemeral-storage", "pid")
+RESERVABLE: Final = ("cpu", "memory", "ephemeral-storage", "pid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,7 @@ class KubeletConfig:
 
 # ----- small decoders -----------------------------------------------------------------------
 
-_DURATION_UNITS = {
+_DURATION_UNITS: Final = {
     "ns": 1,
     "us": 1000,
     "µs": 1000,
@@ -150,7 +151,7 @@ _DURATION_UNITS = {
     "m": 60 * 10**9,
     "h": 3600 * 10**9,
 }
-_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_DURATION_PART: Final = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 
 
 def parse_go_duration(text: str) -> int:

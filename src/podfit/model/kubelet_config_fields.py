@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Final
 
 from podfit.errors import InputError
 
 __all__ = ["FIELDS", "check_kind"]
 
-FIELDS: Mapping[str, str] = MappingProxyType(
+FIELDS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "enableServer": "bool",
         "staticPodPath": "str",
@@ -144,7 +145,7 @@ FIELDS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_INT_RANGE = (-(2**63), 2**63)
+_INT_RANGE: Final = (-(2**63), 2**63)
 
 
 def _is_int(v: object) -> bool:
@@ -191,7 +192,7 @@ def check_kind(path: str, kind: str, value: object) -> None:
         raise InputError(path, f"expected {_WORDS[kind]}, got {value!r}")
 
 
-_WORDS = {
+_WORDS: Final = {
     "bool": "a boolean",
     "str": "a string",
     "duration": 'a duration string such as "10s"',

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from podfit.model.kubelet_config import KubeletConfig
 
@@ -23,15 +24,15 @@ __all__ = [
     "validate_kubelet_config",
 ]
 
-CONFIG_INVALID = "KubeletConfigInvalid"
+CONFIG_INVALID: Final = "KubeletConfigInvalid"
 
-_TM_POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
-_NODE_ALLOCATABLE = "pods"
-_SYSTEM_RESERVED = "system-reserved"
-_SYSTEM_RESERVED_COMPRESSIBLE = "system-reserved-compressible"
-_KUBE_RESERVED = "kube-reserved"
-_KUBE_RESERVED_COMPRESSIBLE = "kube-reserved-compressible"
-_NONE = "none"
+_TM_POLICIES: Final = ("none", "best-effort", "restricted", "single-numa-node")
+_NODE_ALLOCATABLE: Final = "pods"
+_SYSTEM_RESERVED: Final = "system-reserved"
+_SYSTEM_RESERVED_COMPRESSIBLE: Final = "system-reserved-compressible"
+_KUBE_RESERVED: Final = "kube-reserved"
+_KUBE_RESERVED_COMPRESSIBLE: Final = "kube-reserved-compressible"
+_NONE: Final = "none"
 
 
 @dataclass(frozen=True, slots=True)

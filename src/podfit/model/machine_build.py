@@ -17,7 +17,7 @@ Errors are :class:`~podfit.errors.InputError` with the field path relative to ``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from podfit.errors import InputError
 from podfit.model.machine import CPUInfo, DeviceGroup, Machine, NUMANode
@@ -42,11 +42,11 @@ __all__ = [
     "synthetic_machine",
 ]
 
-MAX_NUMA_NODES = 64  # NUMA masks are 64-bit in the Topology Manager (bitmask.BitMask)
-MAX_CPUS = 16384
-DEFAULT_MEMORY_PER_NUMA = 64 * GI
+MAX_NUMA_NODES: Final = 64  # NUMA masks are 64-bit in the Topology Manager (bitmask.BitMask)
+MAX_CPUS: Final = 16384
+DEFAULT_MEMORY_PER_NUMA: Final = 64 * GI
 
-SYNTHETIC_KEYS = {
+SYNTHETIC_KEYS: Final = {
     "sockets",
     "numaNodesPerSocket",
     "coresPerNUMANode",
@@ -58,14 +58,14 @@ SYNTHETIC_KEYS = {
     "numaDistances",
     "devices",
 }
-PRESET_OVERRIDE_KEYS = {
+PRESET_OVERRIDE_KEYS: Final = {
     "preset",
     "memoryPerNUMANode",
     "hugepages2MiPerNUMANode",
     "hugepages1GiPerNUMANode",
     "devices",
 }
-FORMS = ("machine", "preset", "cpus", "sysfs")
+FORMS: Final = ("machine", "preset", "cpus", "sysfs")
 
 
 def synthetic_machine(
@@ -181,8 +181,8 @@ def machine_from_synthetic(spec: Mapping[str, Any], name: str = "") -> Machine:
 
 
 # ----- explicit table -------------------------------------------------------------------------
-CPU_ROW_KEYS = ("cpu", "core", "socket", "numa", "uncore")
-NUMA_KEYS = {"id", "memory", "hugepages"}
+CPU_ROW_KEYS: Final = ("cpu", "core", "socket", "numa", "uncore")
+NUMA_KEYS: Final = {"id", "memory", "hugepages"}
 
 
 def _cpu_row(row: Any, field: str) -> CPUInfo:

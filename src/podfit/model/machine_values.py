@@ -6,7 +6,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from podfit.errors import InputError
 from podfit.model.machine import DeviceGroup
@@ -24,9 +24,9 @@ __all__ = [
     "quantity_bytes",
 ]
 
-KI = 1024
-MI = KI * 1024
-GI = MI * 1024
+KI: Final = 1024
+MI: Final = KI * 1024
+GI: Final = MI * 1024
 
 
 def integer(value: Any, field: str) -> int:

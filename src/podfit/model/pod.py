@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from podfit.model.quantity import BINARY_SI, Quantity
 
@@ -17,11 +17,11 @@ ContainerKind = Literal["init", "sidecar", "app", "ephemeral"]
 
 QOSClass = Literal["Guaranteed", "Burstable", "BestEffort"]
 
-RESOURCE_CPU = "cpu"
-RESOURCE_MEMORY = "memory"
-RESOURCE_EPHEMERAL_STORAGE = "ephemeral-storage"
-RESOURCE_HUGEPAGES_PREFIX = "hugepages-"
-_MISSING = object()
+RESOURCE_CPU: Final = "cpu"
+RESOURCE_MEMORY: Final = "memory"
+RESOURCE_EPHEMERAL_STORAGE: Final = "ephemeral-storage"
+RESOURCE_HUGEPAGES_PREFIX: Final = "hugepages-"
+_MISSING: Final = object()
 
 
 def hugepage_resource_name(page_size: int) -> str:
@@ -32,7 +32,7 @@ def hugepage_resource_name(page_size: int) -> str:
     return RESOURCE_HUGEPAGES_PREFIX + str(Quantity(page_size, 0, BINARY_SI))
 
 
-CONTAINER_RESTART_POLICY_ALWAYS = "Always"
+CONTAINER_RESTART_POLICY_ALWAYS: Final = "Always"
 
 
 class ResourceList(Mapping[str, int]):
@@ -82,7 +82,7 @@ class ResourceList(Mapping[str, int]):
         return f"ResourceList({self._items!r})"
 
 
-EMPTY_RESOURCES = ResourceList()
+EMPTY_RESOURCES: Final = ResourceList()
 
 
 def _freeze(items: Mapping[str, int] | None) -> ResourceList:

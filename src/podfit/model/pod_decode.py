@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from podfit.errors import InputError
 from podfit.model.pod import (
@@ -35,14 +35,14 @@ from podfit.model.pod_schema import (
 )
 from podfit.model.quantity import QuantityError, bytes_value, cpu_millis, parse_quantity
 
-_KIND_NAMES = {
+_KIND_NAMES: Final = {
     "str": "a string",
     "int": "an integer",
     "map": "an object",
     "list": "a list",
     "bool": "a boolean",
 }
-_BINARY_SUFFIX = re.compile(r"[KMGTPE]i$")
+_BINARY_SUFFIX: Final = re.compile(r"[KMGTPE]i$")
 
 
 @dataclass(frozen=True)

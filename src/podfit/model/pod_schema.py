@@ -9,9 +9,11 @@ fields (an API server with the gate off drops them; podfit ignores them either w
 
 from __future__ import annotations
 
-POD_FIELDS: frozenset[str] = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
+from typing import Final
 
-OBJECT_META_FIELDS: frozenset[str] = frozenset(
+POD_FIELDS: Final[frozenset[str]] = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
+
+OBJECT_META_FIELDS: Final[frozenset[str]] = frozenset(
     {
         "name",
         "generateName",
@@ -31,7 +33,7 @@ OBJECT_META_FIELDS: frozenset[str] = frozenset(
     }
 )
 
-POD_SPEC_FIELDS: frozenset[str] = frozenset(
+POD_SPEC_FIELDS: Final[frozenset[str]] = frozenset(
     {
         "volumes",
         "initContainers",
@@ -79,7 +81,7 @@ POD_SPEC_FIELDS: frozenset[str] = frozenset(
 )
 
 # EphemeralContainerCommon shares Container's field names.
-CONTAINER_FIELDS: frozenset[str] = frozenset(
+CONTAINER_FIELDS: Final[frozenset[str]] = frozenset(
     {
         "name",
         "image",
@@ -109,13 +111,13 @@ CONTAINER_FIELDS: frozenset[str] = frozenset(
     }
 )
 
-EPHEMERAL_CONTAINER_FIELDS: frozenset[str] = CONTAINER_FIELDS | {"targetContainerName"}
+EPHEMERAL_CONTAINER_FIELDS: Final[frozenset[str]] = CONTAINER_FIELDS | {"targetContainerName"}
 
-RESOURCE_REQUIREMENTS_FIELDS: frozenset[str] = frozenset({"limits", "requests", "claims"})
+RESOURCE_REQUIREMENTS_FIELDS: Final[frozenset[str]] = frozenset({"limits", "requests", "claims"})
 
-POD_OS_FIELDS: frozenset[str] = frozenset({"name"})
+POD_OS_FIELDS: Final[frozenset[str]] = frozenset({"name"})
 
-POD_STATUS_FIELDS: frozenset[str] = frozenset(
+POD_STATUS_FIELDS: Final[frozenset[str]] = frozenset(
     {
         "observedGeneration",
         "phase",
@@ -141,7 +143,7 @@ POD_STATUS_FIELDS: frozenset[str] = frozenset(
 )
 
 # Fields podfit interprets, with the JSON kind they must have: "str", "int", "map", "list", "bool".
-INTERPRETED_KINDS: dict[str, str] = {
+INTERPRETED_KINDS: Final[dict[str, str]] = {
     "metadata": "map",
     "spec": "map",
     "status": "map",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Final, Protocol
 
 from podfit.errors import InputError
 from podfit.model.pod import (
@@ -40,31 +40,31 @@ class GateReader(Protocol):
     def enabled(self, name: str) -> bool: ...
 
 
-GATE_DEFAULTS: Mapping[str, bool] = {
+GATE_DEFAULTS: Final[Mapping[str, bool]] = {
     "PodLevelResources": True,
     "PodLevelResourcesFixUpdateDefaulting": True,
 }
 
-STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
-STANDARD_RESOURCES = STANDARD_CONTAINER_RESOURCES | {
+STANDARD_CONTAINER_RESOURCES: Final = frozenset({"cpu", "memory", "ephemeral-storage"})
+STANDARD_RESOURCES: Final = STANDARD_CONTAINER_RESOURCES | {
     "requests.cpu", "requests.memory", "requests.ephemeral-storage", "limits.cpu", "limits.memory",
     "limits.ephemeral-storage", "pods", "resourcequotas", "services", "replicationcontrollers", "secrets",
     "configmaps", "persistentvolumeclaims", "storage", "requests.storage", "services.nodeports",
     "services.loadbalancers",
 }  # fmt: skip
-POD_RESTART_POLICIES = ("Always", "Never", "OnFailure")
-OS_NAMES = ("linux", "windows")
-QOS_CLASSES = ("BestEffort", "Burstable", "Guaranteed")
+POD_RESTART_POLICIES: Final = ("Always", "Never", "OnFailure")
+OS_NAMES: Final = ("linux", "windows")
+QOS_CLASSES: Final = ("BestEffort", "Burstable", "Guaranteed")
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_MSG = (
+_DNS1123_LABEL: Final = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN: Final = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_QUALIFIED_NAME: Final = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_MSG: Final = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
     "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
     "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 )
-_SUBDOMAIN_MSG = (
+_SUBDOMAIN_MSG: Final = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
     "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"

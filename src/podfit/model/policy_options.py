@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 __all__ = [
     "CPUManagerOptions",
@@ -46,18 +46,18 @@ class TopologyManagerOptions:
 # ----- parsing (added with the kubelet configuration) ---------------------------------------
 
 # cpumanager/policy_options.go option names and maturity at v1.36.
-FULL_PCPUS_ONLY = "full-pcpus-only"
-DISTRIBUTE_CPUS_ACROSS_NUMA = "distribute-cpus-across-numa"
-ALIGN_BY_SOCKET = "align-by-socket"
-DISTRIBUTE_CPUS_ACROSS_CORES = "distribute-cpus-across-cores"
-STRICT_CPU_RESERVATION = "strict-cpu-reservation"
-PREFER_ALIGN_BY_UNCORE_CACHE = "prefer-align-cpus-by-uncorecache"
+FULL_PCPUS_ONLY: Final = "full-pcpus-only"
+DISTRIBUTE_CPUS_ACROSS_NUMA: Final = "distribute-cpus-across-numa"
+ALIGN_BY_SOCKET: Final = "align-by-socket"
+DISTRIBUTE_CPUS_ACROSS_CORES: Final = "distribute-cpus-across-cores"
+STRICT_CPU_RESERVATION: Final = "strict-cpu-reservation"
+PREFER_ALIGN_BY_UNCORE_CACHE: Final = "prefer-align-cpus-by-uncorecache"
 
-CPU_ALPHA_OPTIONS = frozenset({ALIGN_BY_SOCKET, DISTRIBUTE_CPUS_ACROSS_CORES})
-CPU_BETA_OPTIONS = frozenset({DISTRIBUTE_CPUS_ACROSS_NUMA})
-CPU_STABLE_OPTIONS = frozenset({FULL_PCPUS_ONLY, STRICT_CPU_RESERVATION, PREFER_ALIGN_BY_UNCORE_CACHE})
+CPU_ALPHA_OPTIONS: Final = frozenset({ALIGN_BY_SOCKET, DISTRIBUTE_CPUS_ACROSS_CORES})
+CPU_BETA_OPTIONS: Final = frozenset({DISTRIBUTE_CPUS_ACROSS_NUMA})
+CPU_STABLE_OPTIONS: Final = frozenset({FULL_PCPUS_ONLY, STRICT_CPU_RESERVATION, PREFER_ALIGN_BY_UNCORE_CACHE})
 
-_CPU_FIELDS = {
+_CPU_FIELDS: Final = {
     FULL_PCPUS_ONLY: "full_physical_cpus_only",
     DISTRIBUTE_CPUS_ACROSS_NUMA: "distribute_cpus_across_numa",
     ALIGN_BY_SOCKET: "align_by_socket",
@@ -67,12 +67,12 @@ _CPU_FIELDS = {
 }
 
 # topologymanager/policy_options.go at v1.36: both options are GA, no alpha/beta option exists.
-PREFER_CLOSEST_NUMA_NODES = "prefer-closest-numa-nodes"
-MAX_ALLOWABLE_NUMA_NODES = "max-allowable-numa-nodes"
-DEFAULT_MAX_ALLOWABLE_NUMA_NODES = 8
-TM_ALPHA_OPTIONS: frozenset[str] = frozenset()
-TM_BETA_OPTIONS: frozenset[str] = frozenset()
-TM_STABLE_OPTIONS = frozenset({PREFER_CLOSEST_NUMA_NODES, MAX_ALLOWABLE_NUMA_NODES})
+PREFER_CLOSEST_NUMA_NODES: Final = "prefer-closest-numa-nodes"
+MAX_ALLOWABLE_NUMA_NODES: Final = "max-allowable-numa-nodes"
+DEFAULT_MAX_ALLOWABLE_NUMA_NODES: Final = 8
+TM_ALPHA_OPTIONS: Final[frozenset[str]] = frozenset()
+TM_BETA_OPTIONS: Final[frozenset[str]] = frozenset()
+TM_STABLE_OPTIONS: Final = frozenset({PREFER_CLOSEST_NUMA_NODES, MAX_ALLOWABLE_NUMA_NODES})
 
 
 class PolicyOptionError(ValueError):

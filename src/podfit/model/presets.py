@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from podfit.errors import InputError
 from podfit.model.machine import CPUInfo, Machine, NUMANode
@@ -27,8 +27,8 @@ class Preset:
     description: str
 
 
-_X86_HUGEPAGES = ((2 * MI, 0), (GI, 0))
-_ARM64_64K_HUGEPAGES = ((2 * MI, 0), (512 * MI, 0), (16 * GI, 0))
+_X86_HUGEPAGES: Final = ((2 * MI, 0), (GI, 0))
+_ARM64_64K_HUGEPAGES: Final = ((2 * MI, 0), (512 * MI, 0), (16 * GI, 0))
 
 
 def _table(name: str, rows: list[tuple[int, int, int, int, int]], memory: int = 64 * GI) -> Machine:
@@ -121,7 +121,7 @@ def _fake_multi_socket_dual_socket_per_numa_ht() -> Machine:
 
 
 # core -> its 4 CPUs, socket by socket, in the order policy_test.go lists them.
-_QUAD_SOCKET = (
+_QUAD_SOCKET: Final = (
     "0:0,169,109,229 1:50,170,110,230 64:1,25,13,38 65:2,26,14,39 72:9,33,21,46 73:10,34,22,47 "
     "8:57,177,117,237 9:58,178,118,238 24:71,191,131,251 25:72,192,132,252 32:79,199,139,259 "
     "33:80,200,140,260 40:87,207,147,267 41:88,208,148,268 48:95,215,155,275 49:96,216,156,276 "
@@ -150,7 +150,7 @@ def _quad_socket_four_way_ht() -> Machine:
     return _table("topoQuadSocketFourWayHT", rows)
 
 
-_BUILDERS: dict[str, tuple[Callable[[], Machine], str]] = {
+_BUILDERS: Final[dict[str, tuple[Callable[[], Machine], str]]] = {
     "xeon-gold-6230-2s": (
         lambda: _xeon_gold_6230(False),
         "2x Intel Xeon Gold 6230, HT, SNC off: 80 CPUs, 2 NUMA",
@@ -187,7 +187,7 @@ _BUILDERS: dict[str, tuple[Callable[[], Machine], str]] = {
     ),
 }
 
-PRESETS: Mapping[str, Preset] = {name: Preset(name, desc) for name, (_, desc) in _BUILDERS.items()}
+PRESETS: Final[Mapping[str, Preset]] = {name: Preset(name, desc) for name, (_, desc) in _BUILDERS.items()}
 
 
 def preset_names() -> tuple[str, ...]:

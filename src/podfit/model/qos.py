@@ -11,6 +11,7 @@ Versions read (see tests/upstream/pod/*.yaml headers):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Final
 
 from podfit.model.pod import (
     RESOURCE_CPU,
@@ -23,8 +24,8 @@ from podfit.model.pod import (
     ResourceRequirements,
 )
 
-SUPPORTED_QOS_COMPUTE_RESOURCES: tuple[str, ...] = (RESOURCE_CPU, RESOURCE_MEMORY)
-SUPPORTED_POD_LEVEL_RESOURCES: tuple[str, ...] = (RESOURCE_CPU, RESOURCE_MEMORY)
+SUPPORTED_QOS_COMPUTE_RESOURCES: Final[tuple[str, ...]] = (RESOURCE_CPU, RESOURCE_MEMORY)
+SUPPORTED_POD_LEVEL_RESOURCES: Final[tuple[str, ...]] = (RESOURCE_CPU, RESOURCE_MEMORY)
 
 
 def is_hugepage_resource(name: str) -> bool:

@@ -65,13 +65,13 @@ NANO: Final = -9
 MICRO: Final = -6
 MILLI: Final = -3
 
-_MAX_DIGITS = 4000
-_DIGITS = frozenset("0123456789")
-_SUFFIX_CHARS = frozenset("eEinumkKMGTP")
-_DEC_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-_BIN_SUFFIXES = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-_DEC_SUFFIX_OF = {e: s for s, e in _DEC_SUFFIXES.items()}
-_BIN_SUFFIX_OF = {e: s for s, e in _BIN_SUFFIXES.items()}
+_MAX_DIGITS: Final = 4000
+_DIGITS: Final = frozenset("0123456789")
+_SUFFIX_CHARS: Final = frozenset("eEinumkKMGTP")
+_DEC_SUFFIXES: Final = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_BIN_SUFFIXES: Final = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+_DEC_SUFFIX_OF: Final = {e: s for s, e in _DEC_SUFFIXES.items()}
+_BIN_SUFFIX_OF: Final = {e: s for s, e in _BIN_SUFFIXES.items()}
 # Go's strings.TrimSpace set (unicode.IsSpace); Python's str.strip() would also drop \x1c-\x1f.
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
 _GO_SPACE += "\u2028\u2029\u202f\u205f\u3000"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from podfit.errors import InputError
 from podfit.model.kubelet_config import KubeletConfig, kubelet_config_from_dict
@@ -52,8 +52,8 @@ class Scenario:
     events: tuple[Event, ...]
 
 
-SCENARIO_KEYS = {"apiVersion", "kind", "metadata", "node", "kubeletConfig", "events", "pods"}
-NODE_KEYS = {"name", "machine", "preset", "cpus", "numaNodes", "sysfs", "devices", "numaDistances"}
+SCENARIO_KEYS: Final = {"apiVersion", "kind", "metadata", "node", "kubeletConfig", "events", "pods"}
+NODE_KEYS: Final = {"name", "machine", "preset", "cpus", "numaNodes", "sysfs", "devices", "numaDistances"}
 
 
 def _mapping(value: Any, field: str) -> Mapping[str, Any]:

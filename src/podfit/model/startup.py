@@ -12,6 +12,7 @@ getSystemReservedMemory + policy_static.go NewPolicyStatic (v1.36).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
 
 from podfit.model.cpuset import format_cpuset, size
 from podfit.model.kubelet_config import KubeletConfig, ReservedMemory
@@ -46,9 +47,9 @@ __all__ = [
     "validate_reserved_memory",
 ]
 
-TOPOLOGY_MANAGER_ERROR = "TopologyManagerError"
-CPU_MANAGER_ERROR = "CPUManagerError"
-MEMORY_MANAGER_ERROR = "MemoryManagerError"
+TOPOLOGY_MANAGER_ERROR: Final = "TopologyManagerError"
+CPU_MANAGER_ERROR: Final = "CPUManagerError"
+MEMORY_MANAGER_ERROR: Final = "MemoryManagerError"
 
 
 def format_quantity(value: int, fmt: str = "DecimalSI") -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from podfit.model.machine import Machine
 from podfit.model.pod import hugepage_resource_name
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 # resources the fit predicate compares as plain numbers (everything else is a "scalar" resource)
-_NATIVE = ("cpu", "memory", "ephemeral-storage")
+_NATIVE: Final = ("cpu", "memory", "ephemeral-storage")
 
 
 def node_capacity(machine: Machine, config: KubeletConfig) -> dict[str, int]:

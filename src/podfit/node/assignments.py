@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from podfit.model.cpuset import cpus as cpu_ids
 from podfit.model.pod import Container, Pod
@@ -123,7 +123,7 @@ def _devices(dm: DeviceManager, held: frozenset[str]) -> tuple[DeviceView, ...]:
     return tuple(out)
 
 
-_ISOLATED = (NODE_EXCLUSIVE, POD_EXCLUSIVE)  # resource isolation level "container"
+_ISOLATED: Final = (NODE_EXCLUSIVE, POD_EXCLUSIVE)  # resource isolation level "container"
 
 
 def _kind(cpus: int | None, eligible: bool, pod_level: bool) -> str:

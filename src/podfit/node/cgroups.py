@@ -9,6 +9,8 @@ Mirrors: kuberuntime/kuberuntime_container_linux.go ``generateLinuxContainerReso
 
 from __future__ import annotations
 
+from typing import Final
+
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_limits, pod_requests
@@ -23,8 +25,8 @@ __all__ = [
     "pod_cgroup",
 ]
 
-QUOTA_PERIOD_US = 100_000
-MIN_QUOTA_PERIOD_US = 1000
+QUOTA_PERIOD_US: Final = 100_000
+MIN_QUOTA_PERIOD_US: Final = 1000
 MIN_SHARES, MAX_SHARES, SHARES_PER_CPU = 2, 262_144, 1024
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 __all__ = [
     "ALIGNED_NUMA_NODE",
@@ -58,23 +58,23 @@ __all__ = [
     "new_node_metrics",
 ]
 
-COUNTER = "counter"
-GAUGE = "gauge"
-ALPHA = "ALPHA"
+COUNTER: Final = "counter"
+GAUGE: Final = "gauge"
+ALPHA: Final = "ALPHA"
 
 # label values (metrics.go constants)
-RESOURCE_CPU = "cpu"
-RESOURCE_MEMORY = "memory"
-SOURCE_NODE = "node"
-SOURCE_POD = "pod"
-ASSIGNMENT_NODE_EXCLUSIVE = "node_exclusive"
-ASSIGNMENT_POD_EXCLUSIVE = "pod_exclusive"
-ASSIGNMENT_POD_SHARED = "pod_shared"
-ALIGN_SCOPE_CONTAINER = "container"
-ALIGN_SCOPE_POD = "pod"
-ALIGNED_PHYSICAL_CPU = "physical_cpu"
-ALIGNED_NUMA_NODE = "numa_node"
-ALIGNED_UNCORE_CACHE = "uncore_cache"
+RESOURCE_CPU: Final = "cpu"
+RESOURCE_MEMORY: Final = "memory"
+SOURCE_NODE: Final = "node"
+SOURCE_POD: Final = "pod"
+ASSIGNMENT_NODE_EXCLUSIVE: Final = "node_exclusive"
+ASSIGNMENT_POD_EXCLUSIVE: Final = "pod_exclusive"
+ASSIGNMENT_POD_SHARED: Final = "pod_shared"
+ALIGN_SCOPE_CONTAINER: Final = "container"
+ALIGN_SCOPE_POD: Final = "pod"
+ALIGNED_PHYSICAL_CPU: Final = "physical_cpu"
+ALIGNED_NUMA_NODE: Final = "numa_node"
+ALIGNED_UNCORE_CACHE: Final = "uncore_cache"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,91 +89,91 @@ class MetricDesc:
     stability: str = ALPHA
 
 
-RESOURCE_MANAGER_ALLOCATIONS_TOTAL = MetricDesc(
+RESOURCE_MANAGER_ALLOCATIONS_TOTAL: Final = MetricDesc(
     "resource_manager_allocations_total",
     COUNTER,
     "Number of exclusive resource allocations performed by a resource manager.",
     ("resource_name", "source"),
 )
-RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL = MetricDesc(
+RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL: Final = MetricDesc(
     "resource_manager_allocation_errors_total",
     COUNTER,
     "Number of errors encountered during exclusive resource allocation.",
     ("resource_name", "source"),
 )
-RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS = MetricDesc(
+RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS: Final = MetricDesc(
     "resource_manager_container_assignments",
     COUNTER,
     "Number of containers with a specific type of resource assignment.",
     ("resource_name", "assignment_type"),
 )
-CPU_MANAGER_PINNING_REQUESTS_TOTAL = MetricDesc(
+CPU_MANAGER_PINNING_REQUESTS_TOTAL: Final = MetricDesc(
     "kubelet_cpu_manager_pinning_requests_total",
     COUNTER,
     "The number of cpu core allocations which required pinning.",
 )
-CPU_MANAGER_PINNING_ERRORS_TOTAL = MetricDesc(
+CPU_MANAGER_PINNING_ERRORS_TOTAL: Final = MetricDesc(
     "kubelet_cpu_manager_pinning_errors_total",
     COUNTER,
     "The number of cpu core allocations which required pinning failed.",
 )
-CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES = MetricDesc(
+CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES: Final = MetricDesc(
     "kubelet_cpu_manager_shared_pool_size_millicores",
     GAUGE,
     "The size of the shared CPU pool for non-guaranteed QoS pods, in millicores.",
 )
-CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT = MetricDesc(
+CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT: Final = MetricDesc(
     "kubelet_cpu_manager_exclusive_cpu_allocation_count",
     GAUGE,
     "The total number of CPUs exclusively allocated to containers running on this node",
 )
-CPU_MANAGER_ALLOCATION_PER_NUMA = MetricDesc(
+CPU_MANAGER_ALLOCATION_PER_NUMA: Final = MetricDesc(
     "kubelet_cpu_manager_allocation_per_numa",
     GAUGE,
     "Number of CPUs allocated per NUMA node",
     ("numa_node",),
 )
-MEMORY_MANAGER_PINNING_REQUESTS_TOTAL = MetricDesc(
+MEMORY_MANAGER_PINNING_REQUESTS_TOTAL: Final = MetricDesc(
     "kubelet_memory_manager_pinning_requests_total",
     COUNTER,
     "The number of memory pages allocations which required pinning.",
 )
-MEMORY_MANAGER_PINNING_ERRORS_TOTAL = MetricDesc(
+MEMORY_MANAGER_PINNING_ERRORS_TOTAL: Final = MetricDesc(
     "kubelet_memory_manager_pinning_errors_total",
     COUNTER,
     "The number of memory pages allocations which required pinning that failed.",
 )
-TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL = MetricDesc(
+TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL: Final = MetricDesc(
     "kubelet_topology_manager_admission_requests_total",
     COUNTER,
     "The number of admission requests where resources have to be aligned.",
 )
-TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL = MetricDesc(
+TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL: Final = MetricDesc(
     "kubelet_topology_manager_admission_errors_total",
     COUNTER,
     "The number of admission request failures where resources could not be aligned.",
 )
-CONTAINER_ALIGNED_COMPUTE_RESOURCES = MetricDesc(
+CONTAINER_ALIGNED_COMPUTE_RESOURCES: Final = MetricDesc(
     "kubelet_container_aligned_compute_resources_count",
     COUNTER,
     "Cumulative number of aligned compute resources allocated to containers by alignment type.",
     ("scope", "boundary"),
 )
-CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE = MetricDesc(
+CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE: Final = MetricDesc(
     "kubelet_container_aligned_compute_resources_failure_count",
     COUNTER,
     "Cumulative number of failures to allocate aligned compute resources to containers by alignment type.",
     ("scope", "boundary"),
 )
 
-RESOURCE_MANAGER_METRICS: tuple[MetricDesc, ...] = (
+RESOURCE_MANAGER_METRICS: Final[tuple[MetricDesc, ...]] = (
     RESOURCE_MANAGER_ALLOCATIONS_TOTAL,
     RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL,
     RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS,
 )
 """The KEP-5526 counters, registered only with the ``PodLevelResourceManagers`` gate on."""
 
-ALL_METRICS: tuple[MetricDesc, ...] = (
+ALL_METRICS: Final[tuple[MetricDesc, ...]] = (
     *RESOURCE_MANAGER_METRICS,
     CPU_MANAGER_PINNING_REQUESTS_TOTAL,
     CPU_MANAGER_PINNING_ERRORS_TOTAL,

@@ -9,6 +9,7 @@ cpumanager/topology/alignment.go ``isAlignedAtUncoreCache`` (v1.36).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
 from podfit.cpu.state import CPUState
@@ -31,12 +32,19 @@ __all__ = [
 ]
 
 Series = dict[tuple[str, ...], int]
-NONE: tuple[str, ...] = ()  # the series key of a metric without labels
-CONTAINER_UNCORE = (M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_UNCORE_CACHE)
+NONE: Final[tuple[str, ...]] = ()  # the series key of a metric without labels
+CONTAINER_UNCORE: Final = (M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_UNCORE_CACHE)
 
 CPUTables = tuple[int, tuple[tuple[tuple[str], int], ...], tuple[int, ...]]
 """A machine's CPUs; its NUMA nodes with CPUs, as (per-NUMA series key, CPU mask) in NUMA order (a
 node without CPUs never gets a series: its count is always 0); its uncore caches' CPU masks."""
+
+
+# metric names (the live series' keys)
+_CONTAINER_ALIGNED_COMPUTE_RESOURCES: Final = M.CONTAINER_ALIGNED_COMPUTE_RESOURCES.name
+_CPU_MANAGER_ALLOCATION_PER_NUMA: Final = M.CPU_MANAGER_ALLOCATION_PER_NUMA.name
+_CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT: Final = M.CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT.name
+_CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES: Final = M.CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES.name
 
 
 def cpu_tables(machine: Machine) -> CPUTables:
@@ -66,7 +74,7 @@ def _set_per_numa(live: Mapping[str, Series], tables: CPUTables, cpus: int) -> N
     all_cpus, numa, _ = tables
     if cpus & ~all_cpus:
         raise KeyError(f"CPUs {cpus & ~all_cpus:#x} are not on the machine")
-    per_numa = live[M.CPU_MANAGER_ALLOCATION_PER_NUMA.name]
+    per_numa = live[_CPU_MANAGER_ALLOCATION_PER_NUMA]
     for key, numa_cpus in numa:
         n = (cpus & numa_cpus).bit_count()
         if n:
@@ -99,8 +107,8 @@ def record_allocate(live: Mapping[str, Series], tables: CPUTables, state: CPUSta
     Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnAllocate (v1.36)
     """
     n = cpus.bit_count()
-    exclusive = live[M.CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT.name]
-    shared = live[M.CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES.name]
+    exclusive = live[_CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT]
+    shared = live[_CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES]
     exclusive[NONE] = exclusive.get(NONE, 0) + n
     shared[NONE] = shared.get(NONE, 0) - n * 1000
     all_cpus, _, uncore = tables
@@ -111,7 +119,7 @@ def record_allocate(live: Mapping[str, Series], tables: CPUTables, state: CPUSta
         if group & cpus:
             caches += 1
     if caches <= 1:
-        aligned = live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES.name]
+        aligned = live[_CONTAINER_ALIGNED_COMPUTE_RESOURCES]
         aligned[CONTAINER_UNCORE] = aligned.get(CONTAINER_UNCORE, 0) + 1
     _set_per_numa(live, tables, get_total_assigned_exclusive_cpus(state))
 
@@ -123,8 +131,8 @@ def record_release(live: Mapping[str, Series], tables: CPUTables, cpus: int, ass
     Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnRelease (v1.36)
     """
     n = cpus.bit_count()
-    exclusive = live[M.CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT.name]
-    shared = live[M.CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES.name]
+    exclusive = live[_CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT]
+    shared = live[_CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES]
     exclusive[NONE] = exclusive.get(NONE, 0) - n
     shared[NONE] = shared.get(NONE, 0) + n * 1000
     _set_per_numa(live, tables, assigned & ~cpus)

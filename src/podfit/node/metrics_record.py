@@ -18,6 +18,8 @@ scope_pod.go ``checkAffinity``, ``updateSuccessMetrics`` (v1.36).
 
 from __future__ import annotations
 
+from typing import Final
+
 from podfit.cpu.guaranteed import pod_level_resource_managers_off_for
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
 from podfit.cpu.policy_static_pod import allocate_pod as cpu_allocate_pod_policy
@@ -64,19 +66,33 @@ __all__ = [
     "update_cpu_metrics_on_release",
 ]
 
-PLR = "PodLevelResources"
-PLRM = "PodLevelResourceManagers"
-GUARANTEED = "Guaranteed"
+PLR: Final = "PodLevelResources"
+PLRM: Final = "PodLevelResourceManagers"
+GUARANTEED: Final = "Guaranteed"
 
 # series keys: label values in label-name order
-CPU_NODE = (M.RESOURCE_CPU, M.SOURCE_NODE)
-CPU_POD = (M.RESOURCE_CPU, M.SOURCE_POD)
-CPU_NODE_EXCLUSIVE = (M.RESOURCE_CPU, M.ASSIGNMENT_NODE_EXCLUSIVE)
-MEMORY_NODE = (M.RESOURCE_MEMORY, M.SOURCE_NODE)
-MEMORY_NODE_EXCLUSIVE = (M.RESOURCE_MEMORY, M.ASSIGNMENT_NODE_EXCLUSIVE)
-CONTAINER_PCPU = (M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
-CONTAINER_NUMA = (M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_NUMA_NODE)
-POD_NUMA = (M.ALIGN_SCOPE_POD, M.ALIGNED_NUMA_NODE)
+CPU_NODE: Final = (M.RESOURCE_CPU, M.SOURCE_NODE)
+CPU_POD: Final = (M.RESOURCE_CPU, M.SOURCE_POD)
+CPU_NODE_EXCLUSIVE: Final = (M.RESOURCE_CPU, M.ASSIGNMENT_NODE_EXCLUSIVE)
+MEMORY_NODE: Final = (M.RESOURCE_MEMORY, M.SOURCE_NODE)
+MEMORY_NODE_EXCLUSIVE: Final = (M.RESOURCE_MEMORY, M.ASSIGNMENT_NODE_EXCLUSIVE)
+CONTAINER_PCPU: Final = (M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
+CONTAINER_NUMA: Final = (M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_NUMA_NODE)
+POD_NUMA: Final = (M.ALIGN_SCOPE_POD, M.ALIGNED_NUMA_NODE)
+
+
+# metric names (the live series' keys)
+_CONTAINER_ALIGNED_COMPUTE_RESOURCES: Final = M.CONTAINER_ALIGNED_COMPUTE_RESOURCES.name
+_CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE: Final = M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE.name
+_CPU_MANAGER_PINNING_ERRORS_TOTAL: Final = M.CPU_MANAGER_PINNING_ERRORS_TOTAL.name
+_CPU_MANAGER_PINNING_REQUESTS_TOTAL: Final = M.CPU_MANAGER_PINNING_REQUESTS_TOTAL.name
+_MEMORY_MANAGER_PINNING_ERRORS_TOTAL: Final = M.MEMORY_MANAGER_PINNING_ERRORS_TOTAL.name
+_MEMORY_MANAGER_PINNING_REQUESTS_TOTAL: Final = M.MEMORY_MANAGER_PINNING_REQUESTS_TOTAL.name
+_RESOURCE_MANAGER_ALLOCATIONS_TOTAL: Final = M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL.name
+_RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL: Final = M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL.name
+_RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS: Final = M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS.name
+_TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL: Final = M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL.name
+_TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL: Final = M.TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL.name
 
 
 def _bump(series: Series, key: tuple[str, ...]) -> None:
@@ -107,7 +123,7 @@ def record_topology_admission(m: NodeMetrics, scope: str, policy: Policy, scoped
     scope_pod.go podScope.checkAffinity / updateSuccessMetrics (v1.36)
     """
     live = m.live
-    requests = live[M.TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL.name]
+    requests = live[_TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL]
     requests[NONE] = requests.get(NONE, 0) + 1
     if scope == NONE_SCOPE:
         return
@@ -117,14 +133,14 @@ def record_topology_admission(m: NodeMetrics, scope: str, policy: Policy, scoped
     for i, step in enumerate(scoped.merges):
         if not step.admit:
             if guaranteed:
-                _bump(live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE.name], key)
-            _bump(live[M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL.name], NONE)
+                _bump(live[_CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE], key)
+            _bump(live[_TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL], NONE)
             return
         if i == last and not scoped.result.admit:
-            _bump(live[M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL.name], NONE)  # allocation failed
+            _bump(live[_TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL], NONE)  # allocation failed
             return
         if guaranteed:
-            aligned = live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES.name]
+            aligned = live[_CONTAINER_ALIGNED_COMPUTE_RESOURCES]
             aligned[key] = aligned.get(key, 0) + 1
 
 
@@ -166,25 +182,25 @@ def cpu_allocate(
     if not pod.memo(rec.pinned_key, _cpu_pinned, policy, pod, container, anchor=container):
         return policy.allocate(state, pod, container, hint)
     live = m.live
-    requests = live[M.CPU_MANAGER_PINNING_REQUESTS_TOTAL.name]
+    requests = live[_CPU_MANAGER_PINNING_REQUESTS_TOTAL]
     requests[NONE] = requests.get(NONE, 0) + 1
     existing = state.get_cpu_set(pod.uid, container.name)
     err = policy.allocate(state, pod, container, hint)
     if err is not None:
-        _bump(live[M.CPU_MANAGER_PINNING_ERRORS_TOTAL.name], NONE)
-        _bump(live[M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL.name], CPU_NODE)
+        _bump(live[_CPU_MANAGER_PINNING_ERRORS_TOTAL], NONE)
+        _bump(live[_RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL], CPU_NODE)
         if rec.full_pcpus:
-            _bump(live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE.name], CONTAINER_PCPU)
+            _bump(live[_CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE], CONTAINER_PCPU)
         return err
     if existing is None:
         got = state.get_cpu_set(pod.uid, container.name) or 0
         record_allocate(live, rec.tables, state, got)
-        allocations = live[M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL.name]
-        assignments = live[M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS.name]
+        allocations = live[_RESOURCE_MANAGER_ALLOCATIONS_TOTAL]
+        assignments = live[_RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS]
         allocations[CPU_NODE] = allocations.get(CPU_NODE, 0) + 1
         assignments[CPU_NODE_EXCLUSIVE] = assignments.get(CPU_NODE_EXCLUSIVE, 0) + 1
     if rec.full_pcpus:
-        _bump(live[M.CONTAINER_ALIGNED_COMPUTE_RESOURCES.name], CONTAINER_PCPU)
+        _bump(live[_CONTAINER_ALIGNED_COMPUTE_RESOURCES], CONTAINER_PCPU)
     return None
 
 
@@ -201,13 +217,13 @@ class CPUPodAllocationMetrics:
         record_allocate(self.m.live, cpu_tables(self.machine), self.state, cpus)
 
     def pinning_request(self) -> None:
-        _bump(self.m.live[M.CPU_MANAGER_PINNING_REQUESTS_TOTAL.name], NONE)
+        _bump(self.m.live[_CPU_MANAGER_PINNING_REQUESTS_TOTAL], NONE)
 
     def container_assigned(self, assignment_type: str) -> None:
-        _bump(self.m.live[M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS.name], (M.RESOURCE_CPU, assignment_type))
+        _bump(self.m.live[_RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS], (M.RESOURCE_CPU, assignment_type))
 
     def container_allocated(self) -> None:
-        _bump(self.m.live[M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL.name], CPU_POD)
+        _bump(self.m.live[_RESOURCE_MANAGER_ALLOCATIONS_TOTAL], CPU_POD)
 
 
 def cpu_allocate_pod(
@@ -221,8 +237,8 @@ def cpu_allocate_pod(
     observer = CPUPodAllocationMetrics(m, policy.machine, state)
     err = cpu_allocate_pod_policy(policy, state, pod, hint, observer)
     if err is not None:
-        _bump(m.live[M.CPU_MANAGER_PINNING_ERRORS_TOTAL.name], NONE)
-        _bump(m.live[M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL.name], CPU_POD)
+        _bump(m.live[_CPU_MANAGER_PINNING_ERRORS_TOTAL], NONE)
+        _bump(m.live[_RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL], CPU_POD)
     return err
 
 
@@ -294,17 +310,17 @@ def memory_allocate(
     if not pinned:
         return policy.allocate(state, pod, container, hint)
     live = m.live
-    requests = live[M.MEMORY_MANAGER_PINNING_REQUESTS_TOTAL.name]
+    requests = live[_MEMORY_MANAGER_PINNING_REQUESTS_TOTAL]
     requests[NONE] = requests.get(NONE, 0) + 1
     existing = state.get_memory_blocks(pod.uid, container.name)
     err = policy.allocate(state, pod, container, hint)
     if err is not None:
-        _bump(live[M.MEMORY_MANAGER_PINNING_ERRORS_TOTAL.name], NONE)
-        _bump(live[M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL.name], MEMORY_NODE)
+        _bump(live[_MEMORY_MANAGER_PINNING_ERRORS_TOTAL], NONE)
+        _bump(live[_RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL], MEMORY_NODE)
         return err
     if existing is None:
-        allocations = live[M.RESOURCE_MANAGER_ALLOCATIONS_TOTAL.name]
-        assignments = live[M.RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS.name]
+        allocations = live[_RESOURCE_MANAGER_ALLOCATIONS_TOTAL]
+        assignments = live[_RESOURCE_MANAGER_CONTAINER_ASSIGNMENTS]
         allocations[MEMORY_NODE] = allocations.get(MEMORY_NODE, 0) + requested
         assignments[MEMORY_NODE_EXCLUSIVE] = assignments.get(MEMORY_NODE_EXCLUSIVE, 0) + 1
     return None

@@ -14,6 +14,7 @@ Mirrors: kubelet.go ``canAdmitPod`` handler order, topologymanager ``manager.Adm
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from podfit.memory.manager import add_container
 from podfit.model.kubelet_config import KubeletConfig
@@ -33,8 +34,8 @@ from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
 
 __all__ = ["Node"]
 
-PLR = "PodLevelResources"
-PLRM = "PodLevelResourceManagers"
+PLR: Final = "PodLevelResources"
+PLRM: Final = "PodLevelResourceManagers"
 
 
 def _named_containers(pod: Pod) -> list[tuple[str, Container]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 __all__ = [
     "AdmitResult",
@@ -28,10 +28,10 @@ __all__ = [
 ]
 
 # assignment types (kubelet metrics vocabulary, plus node_shared for "no exclusive resources")
-NODE_EXCLUSIVE = "node_exclusive"
-POD_EXCLUSIVE = "pod_exclusive"
-POD_SHARED = "pod_shared"
-NODE_SHARED = "node_shared"
+NODE_EXCLUSIVE: Final = "node_exclusive"
+POD_EXCLUSIVE: Final = "pod_exclusive"
+POD_SHARED: Final = "pod_shared"
+NODE_SHARED: Final = "node_shared"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +144,20 @@ class AssignedViews(Protocol):
     def pod_resources(self) -> PodResourcesView | None: ...
 
 
-_ASSIGNED_VIEWS = frozenset({"containers", "pod_cgroup", "pod_resources"})
+_ASSIGNED_VIEWS: Final = frozenset({"containers", "pod_cgroup", "pod_resources"})
 
 
-@dataclass(frozen=True, slots=True)
+class _NewDict:
+    """The default of ``AdmitResult.extra``: a new empty dict."""
+
+    def __repr__(self) -> str:
+        return "<new dict>"
+
+
+_NEW_DICT: Any = _NewDict()
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class AdmitResult:
     """The outcome of admitting one pod. A rejection carries the kubelet's reason and message.
 
@@ -173,10 +183,46 @@ class AdmitResult:
     extra: Mapping[str, object] = field(default_factory=dict)
     assigned: AssignedViews | None = field(default=None, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        if self.assigned is not None and not self.containers and self.pod_resources is None:
-            for name in _ASSIGNED_VIEWS:  # left unset: __getattr__ builds each on first read
-                object.__delattr__(self, name)
+    # One is built per admission. The __init__ a frozen dataclass generates sets each field through
+    # object.__setattr__ (and would then delete the views left to ``assigned``); this one stores
+    # the same values through the slots' own setters, and leaves those views unset (half the time).
+    def __init__(
+        self,
+        pod: str,
+        uid: str,
+        admitted: bool,
+        reason: str | None = None,
+        message: str | None = None,
+        qos_class: str | None = None,
+        pod_hint: Hint | None = None,
+        container_hints: Mapping[str, Hint] | None = None,
+        pod_cpus: int | None = None,
+        containers: tuple[ContainerAssignment, ...] = (),
+        default_cpuset: int = 0,
+        pod_cgroup: CgroupValues | None = None,
+        pod_resources: PodResourcesView | None = None,
+        node_memory: NodeMemory | None = None,
+        extra: Mapping[str, object] = _NEW_DICT,
+        assigned: AssignedViews | None = None,
+    ) -> None:
+        _SET_POD(self, pod)
+        _SET_UID(self, uid)
+        _SET_ADMITTED(self, admitted)
+        _SET_REASON(self, reason)
+        _SET_MESSAGE(self, message)
+        _SET_QOS_CLASS(self, qos_class)
+        _SET_POD_HINT(self, pod_hint)
+        _SET_CONTAINER_HINTS(self, container_hints)
+        _SET_POD_CPUS(self, pod_cpus)
+        _SET_DEFAULT_CPUSET(self, default_cpuset)
+        _SET_NODE_MEMORY(self, node_memory)
+        _SET_EXTRA(self, {} if extra is _NEW_DICT else extra)
+        _SET_ASSIGNED(self, assigned)
+        if assigned is None or containers or pod_resources is not None:
+            _SET_CONTAINERS(self, containers)
+            _SET_POD_CGROUP(self, pod_cgroup)
+            _SET_POD_RESOURCES(self, pod_resources)
+        # else left unset: __getattr__ builds each view from ``assigned`` on first read
 
     def __getattr__(self, name: str) -> Any:
         """Reached only for an attribute that is not set: one of the ``assigned`` views."""
@@ -189,6 +235,25 @@ class AdmitResult:
     def __getstate__(self) -> list[Any]:
         """Pickled and copied with its views built (and without ``assigned``)."""
         return [None if f.name == "assigned" else getattr(self, f.name) for f in fields(self)]
+
+
+_SETTERS = {f.name: AdmitResult.__dict__[f.name].__set__ for f in fields(AdmitResult)}
+_SET_POD = _SETTERS["pod"]
+_SET_UID = _SETTERS["uid"]
+_SET_ADMITTED = _SETTERS["admitted"]
+_SET_REASON = _SETTERS["reason"]
+_SET_MESSAGE = _SETTERS["message"]
+_SET_QOS_CLASS = _SETTERS["qos_class"]
+_SET_POD_HINT = _SETTERS["pod_hint"]
+_SET_CONTAINER_HINTS = _SETTERS["container_hints"]
+_SET_POD_CPUS = _SETTERS["pod_cpus"]
+_SET_CONTAINERS = _SETTERS["containers"]
+_SET_DEFAULT_CPUSET = _SETTERS["default_cpuset"]
+_SET_POD_CGROUP = _SETTERS["pod_cgroup"]
+_SET_POD_RESOURCES = _SETTERS["pod_resources"]
+_SET_NODE_MEMORY = _SETTERS["node_memory"]
+_SET_EXTRA = _SETTERS["extra"]
+_SET_ASSIGNED = _SETTERS["assigned"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import combinations
+from typing import Final
 
 __all__ = [
     "MAX_BITS",
@@ -31,14 +32,14 @@ __all__ = [
     "remove",
 ]
 
-MAX_BITS = 64
-_FULL = (1 << MAX_BITS) - 1
-_RANGE_ERROR = "bit number must be in range 0-63"
+MAX_BITS: Final = 64
+_FULL: Final = (1 << MAX_BITS) - 1
+_RANGE_ERROR: Final = "bit number must be in range 0-63"
 
 
 # the set bits of every mask on up to 8 NUMA nodes, read by ``get_bits`` (an immutable table)
-_SMALL = 1 << 8
-_SMALL_BITS: tuple[tuple[int, ...], ...] = tuple(
+_SMALL: Final = 1 << 8
+_SMALL_BITS: Final[tuple[tuple[int, ...], ...]] = tuple(
     tuple(bit for bit in range(8) if m >> bit & 1) for m in range(_SMALL)
 )
 

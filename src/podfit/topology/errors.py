@@ -7,6 +7,7 @@ Mirrors: topologymanager/topology_manager.go ``TopologyAffinityError`` /
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 __all__ = [
     "ADMITTED",
@@ -20,10 +21,12 @@ __all__ = [
     "topology_affinity_error",
 ]
 
-ERROR_TOPOLOGY_AFFINITY = "TopologyAffinityError"
-TOPOLOGY_AFFINITY_MESSAGE = "Resources cannot be allocated with Topology locality"
-POD_LEVEL_ADMISSION_FAILURE = "pod with pod-level resources failed admission under pod-scope topology manager"
-UNEXPECTED_ADMISSION_ERROR = "UnexpectedAdmissionError"
+ERROR_TOPOLOGY_AFFINITY: Final = "TopologyAffinityError"
+TOPOLOGY_AFFINITY_MESSAGE: Final = "Resources cannot be allocated with Topology locality"
+POD_LEVEL_ADMISSION_FAILURE: Final = (
+    "pod with pod-level resources failed admission under pod-scope topology manager"
+)
+UNEXPECTED_ADMISSION_ERROR: Final = "UnexpectedAdmissionError"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ class PodAdmitResult:
     message: str = ""
 
 
-ADMITTED = PodAdmitResult(True)  # immutable: the one "admit" result every success returns
+ADMITTED: Final = PodAdmitResult(True)  # immutable: the one "admit" result every success returns
 
 
 def topology_affinity_error() -> AdmissionError:
@@ -56,7 +59,7 @@ def topology_affinity_error() -> AdmissionError:
 
 
 def pod_level_topology_affinity_error(message: str = "") -> AdmissionError:
-    """"Pod Scope " + the message (or the plain affinity message), reason TopologyAffinityError.
+    """ "Pod Scope " + the message (or the plain affinity message), reason TopologyAffinityError.
 
     Mirrors: topologymanager/topology_manager.go NewPodLevelTopologyAffinityError (v1.36)
     """

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import combinations
-from typing import cast, overload
+from typing import Final, cast, overload
 
 from podfit.topology.bitmask import get_bits, iterate_bit_masks
 from podfit.topology.hint import ProviderHints, TopologyHint
@@ -35,8 +35,8 @@ __all__ = [
     "reachable_merged_hints",
 ]
 
-_ZETA_MAX_WIDTH = 16
-_MAX_LEN = (1 << 63) - 1
+_ZETA_MAX_WIDTH: Final = 16
+_MAX_LEN: Final = (1 << 63) - 1
 
 
 class HintSpace:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import product
+from typing import Final
 
 from podfit.model.policy_options import TopologyManagerOptions
 from podfit.topology.fastmerge import HintSpace, preferred_merged_masks, reachable_merged_hints
@@ -37,11 +38,11 @@ __all__ = [
     "new_hint_merger",
 ]
 
-POLICY_SINGLE_NUMA_NODE = "single-numa-node"
+POLICY_SINGLE_NUMA_NODE: Final = "single-numa-node"
 
-_ANY_PREFERRED = TopologyHint(None, True)
-_ANY_NOT_PREFERRED = TopologyHint(None, False)
-_AS_IS = (list, tuple, HintSpace)
+_ANY_PREFERRED: Final = TopologyHint(None, True)
+_ANY_NOT_PREFERRED: Final = TopologyHint(None, False)
+_AS_IS: Final = (list, tuple, HintSpace)
 
 
 def merge_permutation(default_affinity: int, permutation: Sequence[TopologyHint]) -> TopologyHint:

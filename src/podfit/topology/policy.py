@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Final
 
 from podfit.model.policy_options import TopologyManagerOptions
 from podfit.topology.fastmerge import HintSpace, best_preferred_merge
@@ -33,14 +34,14 @@ __all__ = [
     "new_policy",
 ]
 
-POLICY_NONE = "none"
-POLICY_BEST_EFFORT = "best-effort"
-POLICY_RESTRICTED = "restricted"
-POLICY_NAMES = (POLICY_NONE, POLICY_BEST_EFFORT, POLICY_RESTRICTED, POLICY_SINGLE_NUMA_NODE)
+POLICY_NONE: Final = "none"
+POLICY_BEST_EFFORT: Final = "best-effort"
+POLICY_RESTRICTED: Final = "restricted"
+POLICY_NAMES: Final = (POLICY_NONE, POLICY_BEST_EFFORT, POLICY_RESTRICTED, POLICY_SINGLE_NUMA_NODE)
 
 _new = tuple.__new__
-_NONE_RESULT = (TopologyHint(None, False), True)
-_ANY_PREFERRED_RESULT = (TopologyHint(None, True), True)
+_NONE_RESULT: Final = (TopologyHint(None, False), True)
+_ANY_PREFERRED_RESULT: Final = (TopologyHint(None, True), True)
 
 
 def filter_single_numa_hints(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from podfit.topology.errors import (
     ADMITTED,
@@ -41,9 +41,9 @@ __all__ = [
     "scope_for",
 ]
 
-CONTAINER_SCOPE = "container"
-POD_SCOPE = "pod"
-NONE_SCOPE = "none"
+CONTAINER_SCOPE: Final = "container"
+POD_SCOPE: Final = "pod"
+NONE_SCOPE: Final = "none"
 
 
 class HintProvider(Protocol):
