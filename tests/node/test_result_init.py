@@ -91,3 +91,21 @@ def test_given_views_win_over_assigned() -> None:
     other = ContainerAssignment(name="x", kind="app", cpus=1, assignment="node_shared")
     kept = AdmitResult("p", "u", True, containers=(other,), assigned=Views())
     assert kept.containers == (other,) and kept.pod_cgroup is None
+
+
+GeneratedHint = dataclasses.make_dataclass(
+    "GeneratedHint", [(f.name, f.type, f) for f in dataclasses.fields(Hint)], frozen=True
+)
+
+
+@pytest.mark.parametrize(("mask", "preferred"), [((), True), ((0,), False), ((1, 3), True)])
+def test_hint_as_generated(mask: tuple[int, ...], preferred: bool) -> None:
+    got, want = Hint(mask, preferred), GeneratedHint(mask, preferred)
+    assert (got.numa_affinity, got.preferred) == (want.numa_affinity, want.preferred)
+    assert repr(got).replace("Hint", "GeneratedHint") == repr(want)
+    assert got == Hint(numa_affinity=mask, preferred=preferred) and hash(got) == hash(Hint(mask, preferred))
+    assert got != Hint(mask, not preferred)
+    assert pickle.loads(pickle.dumps(got)) == got
+    assert dataclasses.replace(got, preferred=not preferred).preferred is not preferred
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.preferred = False  # type: ignore[misc]

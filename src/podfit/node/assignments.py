@@ -213,18 +213,22 @@ def pod_assignments(node: Node, pod: Pod, pod_level: bool) -> PodAssignments:
     names = plan.names
     cpus = tuple([cpu_state.get_cpu_set(uid, n) for n in names])
     held = dm.state.assigned.get(uid)
-    return PodAssignments(
-        pod,
-        plan,
-        pod_level,
-        eligible,
-        tuple([_kind(c, e, pod_level) for c, e in zip(cpus, eligible, strict=True)]),
-        cpus,
-        tuple([memory_state.get_memory_blocks(uid, n) for n in names]),
-        tuple(_devices(dm, held.get(n, frozenset())) for n in names) if held else None,
-        node.default_cpuset if None in cpus else None,
-        cpu_state.get_pod_cpu_set(uid) if pod_level else None,
-        memory_state.get_pod_memory_blocks(uid) if pod_level else None,
+    # tuple.__new__ directly: a NamedTuple's own __new__ is Python code, one call per admission
+    return tuple.__new__(
+        PodAssignments,
+        (
+            pod,
+            plan,
+            pod_level,
+            eligible,
+            tuple([_kind(c, e, pod_level) for c, e in zip(cpus, eligible, strict=True)]),
+            cpus,
+            tuple([memory_state.get_memory_blocks(uid, n) for n in names]),
+            tuple(_devices(dm, held.get(n, frozenset())) for n in names) if held else None,
+            node.default_cpuset if None in cpus else None,
+            cpu_state.get_pod_cpu_set(uid) if pod_level else None,
+            memory_state.get_pod_memory_blocks(uid) if pod_level else None,
+        ),
     )
 
 

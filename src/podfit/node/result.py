@@ -34,12 +34,21 @@ POD_SHARED: Final = "pod_shared"
 NODE_SHARED: Final = "node_shared"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Hint:
     """A topology hint as reported: ``numa_affinity`` empty means "any NUMA node"."""
 
     numa_affinity: tuple[int, ...]
     preferred: bool
+
+    def __init__(self, numa_affinity: tuple[int, ...], preferred: bool) -> None:
+        # built for every admission: the slots' own setters, as AdmitResult.__init__ (below)
+        _SET_HINT_NUMA_AFFINITY(self, numa_affinity)
+        _SET_HINT_PREFERRED(self, preferred)
+
+
+_SET_HINT_NUMA_AFFINITY = Hint.__dict__["numa_affinity"].__set__
+_SET_HINT_PREFERRED = Hint.__dict__["preferred"].__set__
 
 
 @dataclass(frozen=True, slots=True)
