@@ -145,11 +145,11 @@ def _plain_pod_assignments(node: Node, pod: Pod, pod_level: bool) -> Views:
 Seen = list[tuple[Any, Views]]
 
 
-@pytest.fixture
-def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
+PATCHES = "patches node.pod_assignments, which the compiled core binds at build time"
+
+
+def _capture(mp: pytest.MonkeyPatch) -> Seen:
     """Every admission's ``pod_assignments`` answer, with the plain computation made at the same moment."""
-    if COMPILED:
-        pytest.skip("patches node.pod_assignments, which the compiled core binds at build time")
     pairs: Seen = []
 
     def both(node: Node, pod: Pod, pod_level: bool) -> Any:
@@ -157,8 +157,15 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
         pairs.append((got, _plain_pod_assignments(node, pod, pod_level)))
         return got
 
-    monkeypatch.setattr(node_module, "pod_assignments", both)
+    mp.setattr(node_module, "pod_assignments", both)
     return pairs
+
+
+@pytest.fixture
+def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
+    if COMPILED:
+        pytest.skip(PATCHES)
+    return _capture(monkeypatch)
 
 
 def _views(a: Any) -> Views:
@@ -247,7 +254,7 @@ gate_names = ["PodLevelResourceManagers", "DisableCPUQuotaWithExclusiveCPUs", "C
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@pytest.mark.skipif(COMPILED, reason="patches node.pod_assignments, bound at build time when compiled")
+@pytest.mark.skipif(COMPILED, reason=PATCHES)
 @given(
     cpu=st.sampled_from(["none", "static"]),
     memory=st.sampled_from(["None", "Static"]),
@@ -266,14 +273,7 @@ def test_random_pods_give_the_plain_views(
     assume(kubelet_refusal(config, machine) is None)
     node = Node(machine, config)
     with pytest.MonkeyPatch.context() as mp:
-        pairs: Seen = []
-
-        def both(node: Node, pod: Pod, pod_level: bool) -> Any:
-            got = pod_assignments(node, pod, pod_level)
-            pairs.append((got, _plain_pod_assignments(node, pod, pod_level)))
-            return got
-
-        mp.setattr(node_module, "pod_assignments", both)
+        pairs = _capture(mp)
         results = [node.admit(_random_pod(i, *spec)) for i, spec in enumerate(specs)]
         for pod in list(node.pods)[::2]:
             node.remove(uid=pod.uid)
