@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import podfit.node.node
+import podfit.kubelet.node
 from benchmarks.cases import BENCHMARKS, Benchmark, Case
 
 
@@ -95,7 +95,7 @@ def machine_info() -> dict[str, Any]:
         "cpu": cpu,
         "cpus": os.cpu_count(),
         # the mypyc-compiled core (PODFIT_MYPYC=1 pip install .) or plain Python
-        "podfit_core": "interpreted" if podfit.node.node.__file__.endswith(".py") else "compiled (mypyc)",
+        "podfit_core": "interpreted" if podfit.kubelet.node.__file__.endswith(".py") else "compiled (mypyc)",
     }
 
 

@@ -8,6 +8,6 @@ stage) makes ``tests/test_architecture.py`` fail when the core is not compiled a
 
 from __future__ import annotations
 
-import podfit.node.node
+import podfit.kubelet.node
 
-COMPILED = not podfit.node.node.__file__.endswith(".py")
+COMPILED = not podfit.kubelet.node.__file__.endswith(".py")

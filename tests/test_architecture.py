@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tests.compiled import COMPILED
 
-import podfit.node.node
+import podfit.kubelet.node
 import podfit.topology.fastmerge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +37,7 @@ def test_ruff_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-CORE = ("model", "topology", "cpu", "memory", "devices", "node")
+CORE = ("model", "topology", "cpu", "memory", "devices", "kubelet")
 
 
 def test_core_type_checks(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_compiled_core_when_expected() -> None:
     """``.ci/run``'s compiled stage runs the suite against a mypyc build: make sure it is one."""
     if os.environ.get("PODFIT_EXPECT_COMPILED") != "1":
         pytest.skip("PODFIT_EXPECT_COMPILED is not set")
-    assert COMPILED, f"the core is interpreted: {podfit.node.node.__file__}"
+    assert COMPILED, f"the core is interpreted: {podfit.kubelet.node.__file__}"
     assert podfit.topology.fastmerge.__file__.endswith(".so")
 
 

@@ -13,8 +13,8 @@ from tests.compiled import COMPILED
 
 from podfit.cpu import policy_static as cpu_policy_static
 from podfit.devices.manager import DeviceManager
+from podfit.kubelet.node import Node
 from podfit.memory import hints as memory_hints
-from podfit.node.node import Node
 from podfit.topology import policy as topology_policy
 
 GPU_POD = [{"cpu": "4", "memory": "8Gi", "nvidia.com/gpu": "1"}]

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from podfit.io.scenario import load_default_scenario
+from podfit.kubelet.simulation import simulate
 from podfit.model.cpuset import cpus, parse_cpuset
-from podfit.node.simulation import simulate
 from podfit.report.json_result import result_to_json
 from podfit.report.render_html import render_html
 from podfit.report.screenshot import BrowserUnavailable, find_chromium, launch_chromium

@@ -19,7 +19,7 @@ from podfit.cli.main import main
 @pytest.fixture(scope="module")
 def result() -> dict:
     from podfit.io.scenario import load_default_scenario
-    from podfit.node.simulation import simulate
+    from podfit.kubelet.simulation import simulate
     from podfit.report.json_result import result_to_json
 
     return result_to_json(simulate(load_default_scenario()))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podfit.compare.models import Model, per_container_cpus
 from podfit.compare.run import run_model
+from podfit.compare.variants import Model, per_container_cpus
 from podfit.model.scenario import scenario_from_dict
 
 KC = {

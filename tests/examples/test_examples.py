@@ -29,7 +29,7 @@ import yaml
 
 from podfit.cli.main import main
 from podfit.io.scenario import load_scenario
-from podfit.node.simulation import simulate
+from podfit.kubelet.simulation import simulate
 from podfit.report.json_result import result_to_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

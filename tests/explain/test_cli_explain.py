@@ -9,9 +9,9 @@ import pytest
 
 from podfit.cli.main import main
 from podfit.io.scenario import load_scenario
+from podfit.kubelet.result import AdmitResult
+from podfit.kubelet.simulation import simulate
 from podfit.model.scenario import AddPod
-from podfit.node.result import AdmitResult
-from podfit.node.simulation import simulate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TOPOLOGY = str(EXAMPLES / "explain-topology-affinity.yaml")

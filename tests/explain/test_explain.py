@@ -16,9 +16,9 @@ import pytest
 from podfit.explain import explain
 from podfit.explain.suggest import with_cpus
 from podfit.io.scenario import load_scenario
+from podfit.kubelet.result import AdmitResult
+from podfit.kubelet.simulation import simulate
 from podfit.model.scenario import AddPod, Scenario
-from podfit.node.result import AdmitResult
-from podfit.node.simulation import simulate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TOPOLOGY = EXAMPLES / "explain-topology-affinity.yaml"

@@ -21,11 +21,11 @@ from podfit.cpu.assignment import (
 from podfit.explain import explain, node_before, trace_admission
 from podfit.explain.merge_trace import trace_merge
 from podfit.io.scenario import load_scenario
+from podfit.kubelet.result import AdmitResult
+from podfit.kubelet.simulation import simulate
 from podfit.model.policy_options import TopologyManagerOptions
 from podfit.model.presets import preset_machine
 from podfit.model.scenario import AddPod
-from podfit.node.result import AdmitResult
-from podfit.node.simulation import simulate
 from podfit.topology.hint import TopologyHint
 from podfit.topology.numa_info import numa_info_from_machine
 from podfit.topology.policy import new_policy

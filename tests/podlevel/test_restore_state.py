@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from podfit.io.checkpoints import restore_from, write_checkpoints
+from podfit.kubelet.managers import RestoredState
+from podfit.kubelet.node import Node
 from podfit.model.kubelet_config import kubelet_config_from_dict
 from podfit.model.machine_build import build_machine
 from podfit.model.pod_decode import pod_from_dict
-from podfit.node.managers import RestoredState
-from podfit.node.node import Node
 
 DATA = yaml.safe_load(
     (

@@ -10,9 +10,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from podfit.cli.main import main
 from podfit.io.scenario import load_default_scenario
-from podfit.node import metrics as M
-from podfit.node.metrics import MetricsSnapshot, NodeMetrics
-from podfit.node.simulation import simulate
+from podfit.kubelet import metrics as M
+from podfit.kubelet.metrics import MetricsSnapshot, NodeMetrics
+from podfit.kubelet.simulation import simulate
 from podfit.report.prometheus import go_float, registry, render_text
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from podfit.io.scenario import load_default_scenario, load_scenario
+from podfit.kubelet.simulation import simulate
 from podfit.model.cpuset import cpus, parse_cpuset
-from podfit.node.simulation import simulate
 from podfit.report.frames import build_frames, pod_labels
 from podfit.report.json_result import result_to_json
 

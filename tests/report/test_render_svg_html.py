@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from podfit.io.scenario import load_default_scenario
+from podfit.kubelet.simulation import SimulationResult, simulate
 from podfit.model.presets import PRESETS
-from podfit.node.simulation import SimulationResult, simulate
 from podfit.report.frames import KIND_LABELS, build_frames
 from podfit.report.json_result import result_to_json
 from podfit.report.render_html import render_html, uncore_map

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from podfit.io.scenario import load_scenario
-from podfit.node.simulation import simulate
+from podfit.kubelet.simulation import simulate
 from podfit.report.json_result import result_to_json
 
 GI = 1 << 30

@@ -51,8 +51,8 @@ def command(
 ) -> None:
     """Run the same workload under the per-container (pre-1.36) model and the pod-level models
     (KEP-5526), and show the cores saved and the extra pods that fit."""
-    from podfit.compare.models import models_for
     from podfit.compare.run import compare
+    from podfit.compare.variants import models_for
     from podfit.report.compare_table import comparison_to_json, dumps_comparison, render_comparison
 
     with progress("comparing models", len(models_for(loaded.kubelet_config, scope))) as advance:

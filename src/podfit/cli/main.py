@@ -21,8 +21,8 @@ from podfit.cli.options import scenario_input
 from podfit.errors import InputError
 
 if TYPE_CHECKING:
+    from podfit.kubelet.simulation import SimulationResult
     from podfit.model.scenario import Scenario
-    from podfit.node.simulation import SimulationResult
 
 EXAMPLES_SIMULATE = """
 \b
@@ -105,7 +105,7 @@ def simulate(
 
 
 def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
-    from podfit.node.simulation import SimulationResult, simulate
+    from podfit.kubelet.simulation import SimulationResult, simulate
 
     if restore_from is None:
         return simulate(loaded)

@@ -46,7 +46,7 @@ def command(
 ) -> None:
     """Draw the node (sockets, NUMA nodes, L3 groups, cores, threads) with every CPU coloured by
     its owner after each event, and write it as an HTML page you can step through."""
-    from podfit.node.simulation import simulate as run
+    from podfit.kubelet.simulation import simulate as run
     from podfit.report.json_result import result_to_json
     from podfit.report.render_html import render_html, uncore_map
     from podfit.report.render_svg import render_svg

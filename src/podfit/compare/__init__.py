@@ -3,8 +3,8 @@
 :mod:`podfit.report.compare_table`)."""
 
 from podfit.compare.metrics import PodFootprint, pod_footprint
-from podfit.compare.models import Model, model_config, models_for, per_container_pod, pod_level_pod
 from podfit.compare.run import Comparison, FillResult, ModelRun, compare, run_model
+from podfit.compare.variants import Model, model_config, models_for, per_container_pod, pod_level_pod
 
 __all__ = [
     "Comparison",

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from podfit.kubelet.result import NODE_EXCLUSIVE, NODE_SHARED, POD_EXCLUSIVE, POD_SHARED, AdmitResult
 from podfit.model.cpuset import cpus, size
 from podfit.model.machine import Machine
-from podfit.node.result import NODE_EXCLUSIVE, NODE_SHARED, POD_EXCLUSIVE, POD_SHARED, AdmitResult
 
 __all__ = ["PodFootprint", "cores", "pod_footprint"]
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from podfit.compare.metrics import PodFootprint, cores, pod_footprint
-from podfit.compare.models import (
+from podfit.compare.variants import (
     Model,
     full_pcpus_only,
     model_config,
@@ -32,13 +32,13 @@ from podfit.compare.models import (
     shape,
     transform_pod,
 )
+from podfit.kubelet.node import Node
+from podfit.kubelet.result import AdmitResult
 from podfit.model.cpuset import size
 from podfit.model.kubelet_config_validation import ConfigRefusal
 from podfit.model.pod import Pod
 from podfit.model.scenario import AddPod, Scenario
 from podfit.model.startup import kubelet_refusal
-from podfit.node.node import Node
-from podfit.node.result import AdmitResult
 
 __all__ = ["Comparison", "FillResult", "ModelRun", "compare", "run_model"]
 
@@ -188,7 +188,7 @@ def compare(
     fill_limit: int = FILL_LIMIT,
     on_model: Callable[[Model], None] | None = None,
 ) -> Comparison:
-    """Every model of :func:`podfit.compare.models.models_for` run on ``scenario``;
+    """Every model of :func:`podfit.compare.variants.models_for` run on ``scenario``;
     ``on_model`` is called after each model's run (progress reporting)."""
     config = scenario.kubelet_config
     machine = scenario.machine

@@ -6,7 +6,9 @@ shortfall) plus changes that would admit a rejected pod, each verified by re-run
 """
 
 from podfit.explain.api import explain, find_pod_event, node_before, traced_merges
-from podfit.explain.model import (
+from podfit.explain.serialize import explanation_to_json
+from podfit.explain.tracing import TraceLog, trace_admission
+from podfit.explain.values import (
     Candidate,
     CPUTake,
     Demand,
@@ -16,8 +18,6 @@ from podfit.explain.model import (
     ResourceHints,
     Suggestion,
 )
-from podfit.explain.serialize import explanation_to_json
-from podfit.explain.tracing import TraceLog, trace_admission
 
 __all__ = [
     "CPUTake",

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from podfit.errors import InputError
 from podfit.explain.merge_trace import trace_merge
-from podfit.explain.model import Demand, Explanation, MergeTrace
 from podfit.explain.shortfall import shortfall
 from podfit.explain.suggest import suggest
 from podfit.explain.tracing import HintCall, TraceLog, trace_admission
+from podfit.explain.values import Demand, Explanation, MergeTrace
+from podfit.kubelet.node import Node
 from podfit.model.scenario import AddPod, Scenario
 from podfit.model.startup import kubelet_refusal
-from podfit.node.node import Node
 from podfit.topology.scope import scope_for
 
 __all__ = ["explain", "find_pod_event", "node_before", "traced_merges"]

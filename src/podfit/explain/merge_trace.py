@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from itertools import islice, product
 from math import prod
 
-from podfit.explain.model import Candidate, Demand, MergeTrace, ResourceHints
+from podfit.explain.values import Candidate, Demand, MergeTrace, ResourceHints
 from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.merge import HintMerger, filter_providers_hints, merge_permutation, new_hint_merger

@@ -9,9 +9,9 @@ from typing import Any
 
 from podfit.cpu.accumulator import TakeStep
 from podfit.explain.merge_trace import RULES
-from podfit.explain.model import CPUTake, Demand, Explanation, MemoryChoice, MergeTrace, Suggestion
+from podfit.explain.values import CPUTake, Demand, Explanation, MemoryChoice, MergeTrace, Suggestion
+from podfit.kubelet.result import AdmitResult, Hint
 from podfit.model.cpuset import format_cpuset
-from podfit.node.result import AdmitResult, Hint
 from podfit.topology.hint import TopologyHint
 
 __all__ = ["explanation_to_json", "numa_list"]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from podfit.explain.model import CPUTake, Demand, MemoryChoice, MergeTrace, ResourceHints
 from podfit.explain.tracing import TraceLog
+from podfit.explain.values import CPUTake, Demand, MemoryChoice, MergeTrace, ResourceHints
+from podfit.kubelet.result import AdmitResult
 from podfit.model.machine import Machine
 from podfit.model.units import format_bytes
-from podfit.node.result import AdmitResult
 from podfit.topology.policy import POLICY_RESTRICTED, POLICY_SINGLE_NUMA_NODE
 
 __all__ = ["amount", "format_bytes", "free_line", "mask_text", "min_numa_nodes", "shortfall"]

@@ -13,8 +13,10 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from podfit.cpu.guaranteed import guaranteed_cpus, pod_guaranteed_cpus
-from podfit.explain.model import MergeTrace, Suggestion
 from podfit.explain.tracing import TraceLog
+from podfit.explain.values import MergeTrace, Suggestion
+from podfit.kubelet.result import AdmitResult
+from podfit.kubelet.simulation import simulate
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Container, Pod, ResourceRequirements
@@ -27,8 +29,6 @@ from podfit.model.qos import (
     is_pod_level_resources_set,
 )
 from podfit.model.scenario import AddPod, Scenario
-from podfit.node.result import AdmitResult
-from podfit.node.simulation import simulate
 from podfit.topology.policy import POLICY_NAMES, POLICY_NONE
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE
 

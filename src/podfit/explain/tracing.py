@@ -22,15 +22,15 @@ from podfit.cpu.assignment import (
 from podfit.cpu.guaranteed import pod_level_resource_managers_off_for, validate_pod_scope_resources
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
 from podfit.cpu.results import SMTAlignmentError
-from podfit.explain.model import CPUTake, Demand, MemoryChoice
+from podfit.explain.values import CPUTake, Demand, MemoryChoice
+from podfit.kubelet.node import Node
+from podfit.kubelet.result import AdmitResult
 from podfit.memory.hints import get_default_hint, is_affinity_satisfy_request, select_hint
 from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
 from podfit.memory.requests import get_container_requested_resources, get_pod_requested_resources
 from podfit.memory.reusable import reusable_for_pod
 from podfit.memory.state import NUMANodeMap
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
-from podfit.node.node import Node
-from podfit.node.result import AdmitResult
 from podfit.topology.hint import ProviderHints, TopologyHint
 
 __all__ = ["HintCall", "TraceLog", "memory_hint_source", "trace_admission", "trace_take"]

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from podfit.io.checkpoint_cpu import CheckpointError, read_cpu_checkpoint, write_cpu_checkpoint
 from podfit.io.checkpoint_memory import read_memory_checkpoint, write_memory_checkpoint
+from podfit.kubelet.managers import RestoredState
+from podfit.kubelet.node import Node
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.kubelet_config_validation import ConfigRefusal
-from podfit.node.managers import RestoredState
-from podfit.node.node import Node
 
 __all__ = ["restore_from", "write_checkpoints"]
 

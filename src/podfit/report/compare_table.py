@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from podfit.compare.models import PER_CONTAINER, Model
 from podfit.compare.run import Comparison, ModelRun
+from podfit.compare.variants import PER_CONTAINER, Model
 
 __all__ = ["CORES_SAVED_FORMULA", "comparison_to_json", "dumps_comparison", "render_comparison"]
 

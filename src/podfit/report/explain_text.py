@@ -11,8 +11,8 @@ from rich.text import Text
 
 from podfit.cpu.accumulator import TakeStep
 from podfit.explain.merge_trace import RULES
-from podfit.explain.model import CPUTake, Explanation, MemoryChoice, MergeTrace, ResourceHints
 from podfit.explain.shortfall import amount, mask_text
+from podfit.explain.values import CPUTake, Explanation, MemoryChoice, MergeTrace, ResourceHints
 from podfit.model.cpuset import format_cpuset
 from podfit.topology.hint import TopologyHint
 

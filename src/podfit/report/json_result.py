@@ -6,8 +6,7 @@ import json
 import re
 from typing import Any
 
-from podfit.model.cpuset import format_cpuset
-from podfit.node.result import (
+from podfit.kubelet.result import (
     AdmitResult,
     CgroupValues,
     ContainerAssignment,
@@ -17,7 +16,8 @@ from podfit.node.result import (
     PodResourcesView,
     RemoveResult,
 )
-from podfit.node.simulation import SimulationResult
+from podfit.kubelet.simulation import SimulationResult
+from podfit.model.cpuset import format_cpuset
 
 __all__ = ["dumps_result", "result_to_json"]
 

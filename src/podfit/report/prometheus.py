@@ -1,7 +1,7 @@
 """The node's metrics in the Prometheus text exposition format, as the kubelet serves them.
 
 Built on the ``prometheus_client`` library: :func:`collector` / :func:`registry` turn a
-:class:`podfit.node.metrics.MetricsSnapshot` into a ``prometheus_client`` collector (serve it with
+:class:`podfit.kubelet.metrics.MetricsSnapshot` into a ``prometheus_client`` collector (serve it with
 the library, or ``generate_latest`` it), and :func:`render_text` writes the snapshot in the text
 format (version 0.0.4) exactly as the kubelet's ``/metrics`` endpoint does:
 
@@ -22,7 +22,7 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 from prometheus_client.utils import floatToGoString
 
-from podfit.node.metrics import MetricFamily, MetricsSnapshot, Sample
+from podfit.kubelet.metrics import MetricFamily, MetricsSnapshot, Sample
 
 __all__ = ["CONTENT_TYPE", "SnapshotCollector", "collector", "go_float", "registry", "render_text"]
 

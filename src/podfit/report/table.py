@@ -7,10 +7,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from podfit.kubelet.result import AdmitResult, ContainerAssignment, RemoveResult
+from podfit.kubelet.simulation import SimulationResult
 from podfit.model.cpuset import format_cpuset
 from podfit.model.units import format_bytes
-from podfit.node.result import AdmitResult, ContainerAssignment, RemoveResult
-from podfit.node.simulation import SimulationResult
 
 __all__ = ["format_bytes", "render_table"]
 

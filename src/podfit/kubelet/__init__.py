@@ -1,0 +1,1 @@
+"""podfit.kubelet."""
