@@ -1,14 +1,70 @@
-"""Error types shared by the core and the shell.
+"""Every exception podfit raises, and the exit code (and HTTP / gRPC status) each maps to.
 
-A kubelet *rejection* is never an exception: it is a result value. Exceptions are for invalid input
-(``InputError``: exit code 2, one line naming the file and field) and for bugs.
+::
+
+    PodfitError                       exit 1   HTTP 500   gRPC INTERNAL
+     │                                         the root: a bug, unless a subclass says otherwise
+     ├── InputError                   exit 2   HTTP 400   gRPC INVALID_ARGUMENT
+     │    │                                    invalid user input: one line naming the file and field
+     │    ├── PolicyOptionError                a policy option the kubelet refuses (its words); a
+     │    │                                    start-up refusal once the managers are built
+     │    ├── MissingExtraError                an optional extra is not installed: the install command
+     │    │    └── BrowserUnavailable          no Chromium / Playwright for a PNG
+     │    └── CheckpointError                  a checkpoint file the kubelet refuses (its words)
+     ├── ParseError (also a ValueError) exit 2 a text one of the kubelet's parsers refuses; raised
+     │    │                                    while decoding and re-raised as an InputError naming
+     │    │                                    the field
+     │    ├── QuantityError                    resource.ParseQuantity
+     │    ├── CPUSetParseError                 cpuset.Parse
+     │    ├── GoJSONError                      json.Unmarshal of a checkpoint
+     │    └── DiscoverError                    the CPU topology discovery (sysfs)
+     ├── CPUAssignmentError           exit 1   the CPU assignment failed: always turned into a
+     │                                         rejection (a value) before it leaves the CPU manager
+     └── KubeletStartupRefused        exit 2   HTTP 422   gRPC FAILED_PRECONDITION
+                                               a Node was asked for a configuration the kubelet
+                                               refuses; carries the refusal (a value)
+
+A kubelet *rejection* or *refusal* is never an exception: it is a value
+(:mod:`podfit.model.admission`). Exceptions are for invalid input and for bugs.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
+__all__ = [
+    "EXIT_BUG",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "BrowserUnavailable",
+    "CPUAssignmentError",
+    "CPUSetParseError",
+    "CheckpointError",
+    "DiscoverError",
+    "GoJSONError",
+    "InputError",
+    "KubeletStartupRefused",
+    "MissingExtraError",
+    "ParseError",
+    "PodfitError",
+    "PolicyOptionError",
+    "QuantityError",
+    "exit_code",
+    "grpc_status",
+    "http_status",
+]
+
+EXIT_OK: Final = 0
+EXIT_BUG: Final = 1
+EXIT_INPUT: Final = 2
+
 
 class PodfitError(Exception):
     """Root of podfit's own exceptions."""
+
+    exit_code: int = EXIT_BUG
+    http_status: int = 500
+    grpc_status: str = "INTERNAL"
 
 
 class InputError(PodfitError):
@@ -17,6 +73,10 @@ class InputError(PodfitError):
     Rendered as ``<source>: <field>: <message>``; parts that are unknown are left out.
     ``field`` is a dotted/indexed path such as ``spec.containers[1].resources.limits.cpu``.
     """
+
+    exit_code = EXIT_INPUT
+    http_status = 400
+    grpc_status = "INVALID_ARGUMENT"
 
     def __init__(self, field: str, message: str, source: str | None = None) -> None:
         self.field = field
@@ -46,3 +106,108 @@ class InputError(PodfitError):
         if self.source:
             return self
         return InputError(self.field, self.message, source)
+
+
+class PolicyOptionError(InputError):
+    """A policy option the kubelet refuses; the message is the kubelet's own text."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("", message)
+
+
+class MissingExtraError(InputError):
+    """An optional extra is not installed: says which, and the command that installs it."""
+
+    def __init__(self, what: str, extra: str, module: str) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(
+            "", f"{what} needs the '{extra}' extra (python module {module!r}): pip install 'podfit[{extra}]'"
+        )
+
+
+class BrowserUnavailable(MissingExtraError):
+    """No Chromium executable or no Playwright package: a PNG cannot be taken."""
+
+    def __init__(self, message: str) -> None:
+        InputError.__init__(self, "", message)
+        self.extra = "browser"
+        self.module = "playwright"
+
+
+class CheckpointError(InputError):
+    """The kubelet refused a checkpoint. ``message``: its full error text; ``reason``: the inner
+    error (e.g. ``checkpoint is corrupted``)."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__("", message)
+        self.reason = reason or message
+
+
+class ParseError(PodfitError, ValueError):
+    """A text one of the kubelet's parsers refuses; ``str(err)`` is the parser's own error text."""
+
+    exit_code = EXIT_INPUT
+    http_status = 400
+    grpc_status = "INVALID_ARGUMENT"
+
+
+class QuantityError(ParseError):
+    """A string apimachinery refuses as a quantity; ``str(err)`` is apimachinery's error text."""
+
+    def __init__(self, message: str, text: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.text = text
+
+
+class CPUSetParseError(ParseError):
+    """A CPU list string that k8s.io/utils/cpuset.Parse would refuse."""
+
+
+class GoJSONError(ParseError):
+    """An error ``json.Unmarshal`` (or a custom ``UnmarshalJSON``) would return; ``str`` is Go's text."""
+
+
+class DiscoverError(ParseError):
+    """The CPU topology discovery refused the machine (the kubelet would not start)."""
+
+
+class CPUAssignmentError(PodfitError):
+    """The kubelet's CPU assignment failed; ``str(err)`` is the kubelet's error text."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class KubeletStartupRefused(PodfitError):
+    """A node was built for a configuration the kubelet refuses to start with.
+
+    Callers that may meet such a configuration ask for the refusal as a value first
+    (``podfit.kubelet.startup.start_managers``); this exception carries it when they did not.
+    """
+
+    exit_code = EXIT_INPUT
+    http_status = 422
+    grpc_status = "FAILED_PRECONDITION"
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        self.message = message
+        super().__init__(f"{reason}: {message}")
+
+
+def exit_code(exc: BaseException) -> int:
+    """The process exit code for ``exc``: 2 for invalid input, 1 for anything else (a bug)."""
+    return exc.exit_code if isinstance(exc, PodfitError) else EXIT_BUG
+
+
+def http_status(exc: BaseException) -> int:
+    """The HTTP status a server answers ``exc`` with."""
+    return exc.http_status if isinstance(exc, PodfitError) else 500
+
+
+def grpc_status(exc: BaseException) -> str:
+    """The gRPC status code name a server answers ``exc`` with."""
+    return exc.grpc_status if isinstance(exc, PodfitError) else "INTERNAL"

@@ -14,14 +14,14 @@ import pytest
 import yaml
 from tests.upstream.cpumanager.topologies import load_topology
 
+from podfit.cpu.policy_options import parse_cpu_manager_options
 from podfit.cpu.policy_static import StaticPolicy, new_static_policy
-from podfit.cpu.results import PolicyError
 from podfit.cpu.state import CPUState
+from podfit.model.admission import ConfigRefusal
 from podfit.model.cpuset import parse_cpuset
 from podfit.model.features import FeatureGates
 from podfit.model.machine import CPUInfo, Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
-from podfit.model.policy_options import parse_cpu_manager_options
 from podfit.model.quantity import bytes_value, cpu_millis
 from podfit.topology.bitmask import new_bitmask
 from podfit.topology.hint import TopologyHint
@@ -109,7 +109,7 @@ def make_policy(
     machine: Machine,
     gates: FeatureGates,
     options: Mapping[str, str] | None = None,
-) -> StaticPolicy | PolicyError:
+) -> StaticPolicy | ConfigRefusal:
     opts = parse_cpu_manager_options(options if options is not None else case.get("options") or {}, gates)
     return new_static_policy(
         machine,

@@ -10,8 +10,15 @@ from tests.upstream.cpumanager.topologies import load_topology
 from podfit.cpu.policy_none import NonePolicy, new_none_policy
 from podfit.cpu.policy_static import StaticPolicy, new_static_policy, validate_static_policy_options
 from podfit.cpu.reserved import num_reserved_cpus
-from podfit.cpu.results import AllocationError, PolicyError, SMTAlignmentError, admission_error
 from podfit.cpu.state import CPUState
+from podfit.model.admission import (
+    REFUSAL_CPU_MANAGER,
+    ConfigRefusal,
+    Rejection,
+    SMTAlignmentRejection,
+    get_pod_admit_result,
+    smt_alignment_rejection,
+)
 from podfit.model.cpuset import parse_cpuset
 from podfit.model.policy_options import CPUManagerOptions
 from podfit.topology.hint import TopologyHint
@@ -87,20 +94,21 @@ def test_plrm_pod_hints_use_the_pod_budget_and_refuse_an_empty_shared_pool() -> 
 
 
 def test_admission_wrapping() -> None:
-    err = admission_error("not enough cpus available to satisfy request: requested=8, available=7")
-    assert err == AllocationError(
-        "UnexpectedAdmissionError",
+    err = Rejection("not enough cpus available to satisfy request: requested=8, available=7")
+    assert get_pod_admit_result(err) == Rejection(
         "Allocate failed due to not enough cpus available to satisfy request: requested=8, available=7, "
         "which is unexpected",
-        "not enough cpus available to satisfy request: requested=8, available=7",
+        "UnexpectedAdmissionError",
     )
-    smt = SMTAlignmentError(3, 2)
-    assert admission_error(smt) == AllocationError("SMTAlignmentError", smt.error(), smt.error(), smt)
+    smt = SMTAlignmentRejection(3, 2)
+    assert smt_alignment_rejection(smt) == Rejection(smt.error(), "SMTAlignmentError", smt)
+    assert get_pod_admit_result(smt_alignment_rejection(smt)) == smt_alignment_rejection(smt)
 
 
 def test_none_policy() -> None:
-    assert new_none_policy({"full-pcpus-only": "true", "align-by-socket": "true"}) == PolicyError(
-        "None policy: received unsupported options=map[align-by-socket:true full-pcpus-only:true]"
+    assert new_none_policy({"full-pcpus-only": "true", "align-by-socket": "true"}) == ConfigRefusal(
+        REFUSAL_CPU_MANAGER,
+        "None policy: received unsupported options=map[align-by-socket:true full-pcpus-only:true]",
     )
     p = new_none_policy(None)
     assert isinstance(p, NonePolicy) and p.name() == "none"
@@ -115,12 +123,19 @@ def test_none_policy() -> None:
 @pytest.mark.parametrize(
     ("millicores", "expected"),
     [
-        (None, PolicyError("[cpumanager] unable to determine reserved CPU resources for static policy")),
+        (
+            None,
+            ConfigRefusal(
+                REFUSAL_CPU_MANAGER,
+                "[cpumanager] unable to determine reserved CPU resources for static policy",
+            ),
+        ),
         (
             0,
-            PolicyError(
+            ConfigRefusal(
+                REFUSAL_CPU_MANAGER,
                 "[cpumanager] the static policy requires systemreserved.cpu + kubereserved.cpu "
-                "to be greater than zero"
+                "to be greater than zero",
             ),
         ),
         (1, 1),
@@ -129,7 +144,7 @@ def test_none_policy() -> None:
         (2500, 3),
     ],
 )
-def test_num_reserved_cpus(millicores: int | None, expected: int | PolicyError) -> None:
+def test_num_reserved_cpus(millicores: int | None, expected: int | ConfigRefusal) -> None:
     assert num_reserved_cpus(millicores) == expected
 
 
@@ -140,14 +155,18 @@ def test_policy_refusals() -> None:
         "align-by-socket policy option"
     )
     many_sockets = load_topology("fakeTopoMultiSocketDualSocketPerNumaHT")
-    assert new_static_policy(many_sockets, 1, 0, opts, gates_of()) == PolicyError(
-        "Align by socket is not compatible with hardware where number of sockets are more than number of NUMA"
+    assert new_static_policy(many_sockets, 1, 0, opts, gates_of()) == ConfigRefusal(
+        REFUSAL_CPU_MANAGER,
+        "Align by socket is not compatible with hardware where number of sockets are more than "
+        "number of NUMA",
     )
-    assert new_static_policy(DUAL, 1, parse_cpuset("20"), CPUManagerOptions(), gates_of()) == PolicyError(
-        "[cpumanager] unable to build the reserved physical CPUs from the reserved set: unknown CPU ID: 20"
+    assert new_static_policy(DUAL, 1, parse_cpuset("20"), CPUManagerOptions(), gates_of()) == ConfigRefusal(
+        REFUSAL_CPU_MANAGER,
+        "[cpumanager] unable to build the reserved physical CPUs from the reserved set: unknown CPU ID: 20",
     )
-    assert new_static_policy(DUAL, 13, 0, CPUManagerOptions(), gates_of()) == PolicyError(
-        "[cpumanager] unable to reserve the required amount of CPUs (size of  did not equal 13)"
+    assert new_static_policy(DUAL, 13, 0, CPUManagerOptions(), gates_of()) == ConfigRefusal(
+        REFUSAL_CPU_MANAGER,
+        "[cpumanager] unable to reserve the required amount of CPUs (size of  did not equal 13)",
     )
 
 
@@ -217,5 +236,5 @@ def test_pod_level_bubble_smt_refusal() -> None:
     s = _started(p)
     pod = _pod_level_pod("3", "1")
     err = p.allocate_pod(s, pod)  # type: ignore[arg-type]
-    assert err is not None and err.smt == SMTAlignmentError(3, 2)
+    assert err is not None and err.smt == SMTAlignmentRejection(3, 2)
     assert s.get_pod_cpu_assignments() == {}

@@ -115,7 +115,7 @@ def test_random_admissions_keep_pools_consistent(data: st.DataObject) -> None:
             pod = data.draw(pods(f"pod-{step}"))
             for c in pod.all_containers():
                 err = policy.allocate(s, pod, c, data.draw(hints(setup.machine)))
-                assert err is None or err.reason in ("SMTAlignmentError", "UnexpectedAdmissionError")
+                assert err is None or err.admit_reason in ("SMTAlignmentError", "UnexpectedAdmissionError")
             live.append(pod)
         _check_invariants(policy, s)
         if s.get_default_cpu_set():  # an exhausted shared pool is refused at restart, as upstream

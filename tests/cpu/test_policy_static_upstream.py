@@ -19,7 +19,13 @@ from tests.cpu.cpumanager_fixtures import (
 )
 
 from podfit.cpu.policy_static import StaticPolicy
-from podfit.cpu.results import ERROR_REASON_UNEXPECTED, ERROR_SMT_ALIGNMENT, PolicyError, SMTAlignmentError
+from podfit.model.admission import (
+    REASON_SMT_ALIGNMENT,
+    REASON_UNEXPECTED,
+    REFUSAL_CPU_MANAGER,
+    ConfigRefusal,
+    SMTAlignmentRejection,
+)
 
 START = load_cases("TestStaticPolicyStart.yaml")
 START_RESV = load_cases("TestStaticPolicyStartWithResvList.yaml")
@@ -56,14 +62,14 @@ def _start_case(case: dict[str, Any], gates_map: dict[str, bool]) -> None:
     gates = gates_of(gates_map)
     policy = make_policy(case, machine, gates)
     if "expected_new_error" in case:
-        assert policy == PolicyError(case["expected_new_error"])
+        assert policy == ConfigRefusal(REFUSAL_CPU_MANAGER, case["expected_new_error"])
         return
     assert isinstance(policy, StaticPolicy)
     st = state_of(case, machine)
     initial_default = st.get_default_cpu_set()
     err = policy.start(st)
     if "expected_error" in case:
-        assert err == PolicyError(case["expected_error"])
+        assert err == ConfigRefusal(REFUSAL_CPU_MANAGER, case["expected_error"])
         return
     assert err is None
     if initial_default:
@@ -93,14 +99,14 @@ def _add_case(case: dict[str, Any]) -> None:
     err = policy.allocate(st, pod, container, hint_of(case.get("hint")))
     if "expected_smt" in case:
         assert err is not None
-        assert err.smt == SMTAlignmentError(**case["expected_smt"])
-        assert err.reason == ERROR_SMT_ALIGNMENT
+        assert err.smt == SMTAlignmentRejection(**case["expected_smt"])
+        assert err.reason == REASON_SMT_ALIGNMENT
         assert err.message == err.smt.error()
     elif "expected_error" in case:
         assert err is not None
-        assert err.error == case["expected_error"]
-        assert err.reason == ERROR_REASON_UNEXPECTED
-        assert err.message == f"Allocate failed due to {case['expected_error']}, which is unexpected"
+        assert err.message == case["expected_error"]
+        assert err.admit_reason == REASON_UNEXPECTED
+        assert err.admit_message == f"Allocate failed due to {case['expected_error']}, which is unexpected"
     else:
         assert err is None
     got = st.get_cpu_set(pod.uid, container.name)

@@ -19,7 +19,7 @@ from tests.cpu.cpumanager_fixtures import (
 
 from podfit.cpu.guaranteed import validate_pod_scope_resources
 from podfit.cpu.policy_static import StaticPolicy
-from podfit.cpu.results import SMTAlignmentError
+from podfit.model.admission import SMTAlignmentRejection
 from podfit.model.cpuset import parse_cpuset
 from podfit.topology.bitmask import new_bitmask
 
@@ -82,7 +82,7 @@ def test_topology_aware_allocate_cpus(case: dict[str, Any]) -> None:
 
 @params(SMT_TEXT["cases"])
 def test_smt_alignment_error_text(case: dict[str, Any]) -> None:
-    assert SMTAlignmentError(**case["err"]).error() == case["expected"]
+    assert SMTAlignmentRejection(**case["err"]).error() == case["expected"]
 
 
 def _uncore_ids(policy: StaticPolicy, cset: int) -> set[int]:

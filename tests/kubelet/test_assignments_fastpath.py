@@ -14,6 +14,7 @@ import copy
 import pickle
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ import podfit.kubelet.node as node_module
 from podfit.io.scenario import load_scenario
 from podfit.kubelet.assignments import pod_assignments
 from podfit.kubelet.cgroups import container_cgroup, pod_cgroup
+from podfit.kubelet.managers import ResourceManagers
 from podfit.kubelet.node import Node
 from podfit.kubelet.result import (
     NODE_EXCLUSIVE,
@@ -42,13 +44,13 @@ from podfit.kubelet.result import (
     PodResourcesView,
 )
 from podfit.kubelet.simulation import simulate
+from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.cpuset import cpus as cpu_ids
-from podfit.model.kubelet_config import kubelet_config_from_dict
+from podfit.model.kubelet_config import KubeletConfig, kubelet_config_from_dict
 from podfit.model.machine_build import build_machine
 from podfit.model.pod import Container, Pod
 from podfit.model.pod_decode import pod_from_dict
 from podfit.model.qos import is_pod_level_resources_set
-from podfit.model.startup import kubelet_refusal
 
 Views = tuple[tuple[ContainerAssignment, ...], CgroupValues | None, PodResourcesView]
 
@@ -152,9 +154,10 @@ def _capture(mp: pytest.MonkeyPatch) -> Seen:
     """Every admission's ``pod_assignments`` answer, with the plain computation made at the same moment."""
     pairs: Seen = []
 
-    def both(node: Node, pod: Pod, pod_level: bool) -> Any:
-        got = pod_assignments(node, pod, pod_level)
-        pairs.append((got, _plain_pod_assignments(node, pod, pod_level)))
+    def both(managers: ResourceManagers, config: KubeletConfig, pod: Pod, pod_level: bool) -> Any:
+        got = pod_assignments(managers, config, pod, pod_level)
+        node = SimpleNamespace(managers=managers, config=config, default_cpuset=managers.default_cpuset)
+        pairs.append((got, _plain_pod_assignments(node, pod, pod_level)))  # type: ignore[arg-type]
         return got
 
     mp.setattr(node_module, "pod_assignments", both)
@@ -298,7 +301,7 @@ def _node() -> Node:
 def test_a_lazy_result_reads_compares_and_prints_as_an_eager_one() -> None:
     node = _node()
     result, pod = _admitted(node)
-    assigned = pod_assignments(node, pod, False)
+    assigned = pod_assignments(node.managers, node.config, pod, False)
     eager = AdmitResult(
         pod=result.pod,
         uid=result.uid,
@@ -329,7 +332,7 @@ def test_a_lazy_result_reads_compares_and_prints_as_an_eager_one() -> None:
 def test_views_given_explicitly_win_over_assigned() -> None:
     node = _node()
     result, pod = _admitted(node)
-    assigned = pod_assignments(node, pod, False)
+    assigned = pod_assignments(node.managers, node.config, pod, False)
     kept = AdmitResult(pod=result.pod, uid=result.uid, admitted=True, containers=(), assigned=assigned)
     assert kept.containers == assigned.containers  # () is "not given"
     given_ = AdmitResult(

@@ -15,25 +15,23 @@ from hypothesis import strategies as st
 
 from podfit.cpu.guaranteed import pod_level_resource_managers_off_for
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
-from podfit.cpu.results import AllocationError
 from podfit.cpu.state import CPUState
-from podfit.errors import InputError
+from podfit.errors import InputError, KubeletStartupRefused
 from podfit.kubelet import metrics as M
 from podfit.kubelet import metrics_record, node
-from podfit.kubelet.managers import ManagerStartupError
 from podfit.kubelet.metrics import NodeMetrics, new_node_metrics
 from podfit.kubelet.metrics_record import CPUPodAllocationMetrics
 from podfit.kubelet.node import Node
-from podfit.memory.errors import AllocationResult
+from podfit.kubelet.startup import kubelet_refusal
 from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
 from podfit.memory.requests import get_container_requested_resources
 from podfit.memory.state import MemoryState
+from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.machine_build import synthetic_machine
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
 from podfit.model.scenario import scenario_from_dict
-from podfit.model.startup import kubelet_refusal
 from podfit.topology.hint import TopologyHint
 from podfit.topology.policy import is_alignment_guaranteed
 from podfit.topology.scope import CONTAINER_SCOPE, NONE_SCOPE, ScopeAdmitResult
@@ -54,7 +52,7 @@ def plain_topology(m: NodeMetrics, scope: str, policy: Any, scoped: ScopeAdmitRe
                 m.inc(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE, label, M.ALIGNED_NUMA_NODE)
             m.inc(M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL)
             return
-        if i == len(scoped.merges) - 1 and not scoped.result.admit:
+        if i == len(scoped.merges) - 1 and not scoped.admit:
             m.inc(M.TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL)
             return
         if guaranteed:
@@ -102,7 +100,7 @@ def plain_cpu_allocate(
     pod: Pod,
     c: Container,
     hint: TopologyHint | None,
-) -> AllocationError | None:
+) -> Rejection | None:
     if policy.guaranteed_cpus(pod, c) == 0 or pod_level_resource_managers_off_for(pod, policy.gates):
         return policy.allocate(state, pod, c, hint)
     m.inc(M.CPU_MANAGER_PINNING_REQUESTS_TOTAL)
@@ -142,7 +140,7 @@ class PlainPodObserver(CPUPodAllocationMetrics):
 
 def plain_cpu_allocate_pod(
     m: NodeMetrics, policy: CPUStaticPolicy, state: CPUState, pod: Pod, hint: TopologyHint | None
-) -> AllocationError | None:
+) -> Rejection | None:
     err = metrics_record.cpu_allocate_pod_policy(
         policy, state, pod, hint, PlainPodObserver(m, policy.machine, state)
     )
@@ -176,7 +174,7 @@ def plain_memory_allocate(
     pod: Pod,
     c: Container,
     hint: TopologyHint | None,
-) -> AllocationResult:
+) -> Rejection | None:
     gates = policy.gates
     skips = not (gates.enabled(PLRM) and gates.enabled(PLR)) and is_pod_level_resources_set(pod)
     if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed" or skips:
@@ -295,7 +293,7 @@ def _run(doc: dict[str, Any]) -> list[dict[str, Any]]:
         if kubelet_refusal(scenario.kubelet_config, scenario.machine) is not None:
             reject()
         n = Node(scenario.machine, scenario.kubelet_config)
-    except (InputError, ManagerStartupError):
+    except (InputError, KubeletStartupRefused):
         reject()
     seen = [n.metrics.snapshot().as_dict()]
     for event in scenario.events:

@@ -40,6 +40,7 @@ from podfit.memory.reusable import (
     update_pod_reusable_memory,
 )
 from podfit.memory.state import Block
+from podfit.model.admission import Rejection
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
@@ -72,7 +73,7 @@ def _plain_allocate(
     pod_reusable = reusable_for_pod(state, pod.uid)
     best, err = select_hint(machine_state, requested, pod_reusable, hint)
     if err is not None or best is None:
-        return err
+        return Rejection(err or "")
     mask = best.numa_affinity or 0
     bits = tuple(get_bits(mask))
     blocks: list[Block] = []

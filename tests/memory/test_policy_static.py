@@ -9,11 +9,11 @@ from podfit.memory import (
     MemoryTable,
     NonePolicy,
     get_default_machine_state,
-    get_pod_admit_result,
     hugepage_resource_name,
     new_policy_static,
 )
 from podfit.memory.requests import validate_pod_scope_resources
+from podfit.model.admission import Rejection, get_pod_admit_result
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
@@ -69,14 +69,13 @@ def test_violating_hint_is_an_admission_error() -> None:
     b = Pod("ns", "b", "b", containers=(_guaranteed("c", GI),))
     assert p.allocate(s, a, a.containers[0], TopologyHint(0b01, True)) is None
     err = p.allocate(s, b, b.containers[0], TopologyHint(0b11, False))
-    assert err == "[memorymanager] preferred hint violates NUMA node allocation"
-    assert get_pod_admit_result(err) == (
-        False,
-        "UnexpectedAdmissionError",
+    assert err == Rejection("[memorymanager] preferred hint violates NUMA node allocation")
+    assert get_pod_admit_result(err) == Rejection(
         "Allocate failed due to [memorymanager] preferred hint violates NUMA node allocation, "
         "which is unexpected",
+        "UnexpectedAdmissionError",
     )
-    assert get_pod_admit_result(None) == (True, "", "")
+    assert get_pod_admit_result(None) is None
 
 
 def test_single_numa_mask_refused_on_node_of_a_group() -> None:

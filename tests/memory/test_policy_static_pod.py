@@ -8,22 +8,19 @@ from hypothesis import strategies as st
 
 from podfit.memory import (
     Block,
-    EmptyPodSharedPoolError,
     MemoryState,
     StaticPolicy,
     add_container,
-    admission_error,
-    get_pod_admit_result,
     new_policy_static,
 )
 from podfit.memory.machine_state import are_machine_states_equal
 from podfit.memory.policy_static_pod import partition_pod_memory
 from podfit.memory.requests import get_pod_requested_resources, validate_pod_scope_resources
+from podfit.model.admission import Rejection, get_pod_admit_result
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
 from podfit.model.qos import is_container_equivalent_qos_guaranteed
-from podfit.topology.errors import AdmissionError
 from podfit.topology.hint import TopologyHint
 
 GI = 2**30
@@ -63,14 +60,11 @@ def test_empty_pool_refusal_is_a_typed_admission_error() -> None:
         "pod rejected, sum of exclusive container memory requests equals pod budget, "
         "leaving no memory for shared containers"
     )
-    assert err == EmptyPodSharedPoolError(msg)
-    assert get_pod_admit_result(err) == (False, "EmptyPodSharedPoolError", msg)
-    assert admission_error(err) == AdmissionError(msg, "EmptyPodSharedPoolError")
-    plain = "[memorymanager] preferred hint violates NUMA node allocation"
-    assert admission_error(plain) == AdmissionError(plain)
-    assert get_pod_admit_result(plain)[1:] == (
-        "UnexpectedAdmissionError",
-        f"Allocate failed due to {plain}, which is unexpected",
+    assert err == Rejection(msg, "EmptyPodSharedPoolError")
+    assert get_pod_admit_result(err) == err
+    plain = Rejection("[memorymanager] preferred hint violates NUMA node allocation")
+    assert get_pod_admit_result(plain) == Rejection(
+        f"Allocate failed due to {plain.message}, which is unexpected", "UnexpectedAdmissionError"
     )
 
 

@@ -10,7 +10,6 @@ import pytest
 from tests.memory.upstream_loader import blocks, cases, hints, ids, size
 
 from podfit.memory import (
-    EmptyPodSharedPoolError,
     MemoryState,
     MemoryTable,
     NUMANodeState,
@@ -19,6 +18,7 @@ from podfit.memory import (
     get_default_machine_state,
     new_policy_static,
 )
+from podfit.model.admission import Rejection
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
@@ -146,10 +146,9 @@ def test_allocate_pod(case: dict[str, Any]) -> None:
     err = p.allocate_pod(s, pod, _hint(case.get("hint")))
     if "expected_error" in case:
         if "expected_reason" in case:
-            assert isinstance(err, EmptyPodSharedPoolError)
-            assert (err.reason, err.message) == (case["expected_reason"], case["expected_error"])
+            assert err == Rejection(case["expected_error"], case["expected_reason"])
         else:
-            assert err == case["expected_error"]
+            assert err == Rejection(case["expected_error"])
         assert s.snapshot() == before
         return
     assert err is None
@@ -241,7 +240,8 @@ def test_container_scope(case: dict[str, Any]) -> None:
         c = pod.container(step["container"])
         assert c is not None
         err = p.allocate(s, pod, c, _hint(step.get("hint")))
-        assert err == step.get("expected_error")
+        want = step.get("expected_error")
+        assert err == (None if want is None else Rejection(want))
     assert _assignments(s, pod.uid) == {c: list(blocks(bs)) for c, bs in case["expected_assignments"].items()}
     assert s.get_pod_memory_blocks(pod.uid) is None
     assert s.get_machine_state() == _expected_machine(p, case.get("expected_nodes") or {})

@@ -10,6 +10,7 @@ from tests.memory import upstream_loader as L
 from podfit.memory.machine_state import are_machine_states_equal
 from podfit.memory.policy_static import new_policy_static
 from podfit.memory.requests import get_pod_requested_resources
+from podfit.model.admission import Rejection
 from podfit.model.features import FeatureGates
 
 GATES = FeatureGates()
@@ -37,6 +38,10 @@ def _check_state(case: dict[str, Any], s) -> None:
     assert are_machine_states_equal(actual, expected), (actual, expected)
     # stricter than upstream: per-node tables too (podfit charges nodes in ascending order)
     assert actual == expected
+
+
+def _rejection(message: str | None) -> Rejection | None:
+    return None if message is None else Rejection(message)
 
 
 NEW = L.cases(START, "TestStaticPolicyNew")
@@ -79,7 +84,7 @@ def test_static_policy_allocate(case: dict[str, Any]) -> None:
     s = L.state(case)
     pod = L.pod(case["pod"])
     err = p.allocate(s, pod, pod.containers[0], L.hint(case.get("topology_hint")))
-    assert err == case.get("expected_error")
+    assert err == _rejection(case.get("expected_error"))
     if err is None:
         _check_state(case, s)
 
@@ -96,7 +101,7 @@ def test_static_policy_allocate_with_init_containers(case: dict[str, Any]) -> No
     pod = L.pod(case["pod"])
     hint = L.hint(case.get("topology_hint"))
     for c in pod.init_containers + pod.containers:
-        assert p.allocate(s, pod, c, hint) == case.get("expected_error")
+        assert p.allocate(s, pod, c, hint) == _rejection(case.get("expected_error"))
     _check_state(case, s)
 
 

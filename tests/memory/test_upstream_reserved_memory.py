@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from tests.memory import upstream_loader as L
 
-from podfit.memory.reserved import get_system_reserved_memory
+from podfit.memory.reserved import get_system_reserved_memory, validate_reserved_memory
 from podfit.model.kubelet_config import ReservedMemory
 from podfit.model.machine import Machine, NUMANode
-from podfit.model.startup import validate_reserved_memory
 
 FILE = "reserved_memory.yaml"
 

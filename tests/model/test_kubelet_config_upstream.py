@@ -8,26 +8,27 @@ from typing import Any
 import pytest
 import yaml
 
-from podfit.errors import InputError
+from podfit.cpu.manager import new_cpu_policy
+from podfit.cpu.policy_options import check_cpu_policy_option_available, parse_cpu_manager_options
+from podfit.errors import InputError, PolicyOptionError
+from podfit.memory.manager import new_memory_policy
+from podfit.memory.policy_static import new_policy_static
+from podfit.model.admission import ConfigRefusal
 from podfit.model.features import feature_gates_from_dict
 from podfit.model.kubelet_config import ReservedMemory, kubelet_config_from_dict
 from podfit.model.kubelet_config_validation import validate_kubelet_config
-from podfit.model.policy_options import (
-    CPUManagerOptions,
-    PolicyOptionError,
-    TopologyManagerOptions,
-    check_cpu_policy_option_available,
+from podfit.model.policy_options import CPUManagerOptions, TopologyManagerOptions
+from podfit.model.quantity import parse_quantity
+from podfit.topology.policy_options import (
     check_topology_policy_option_available,
-    parse_cpu_manager_options,
     parse_topology_manager_options,
 )
-from podfit.model.quantity import parse_quantity
-from podfit.model.startup import cpu_manager_refusal, memory_manager_error, static_policy_error
 
 from ._kubelet_machines import MACHINES
 
 DATA = Path(__file__).resolve().parents[1] / "upstream" / "kubeletconfig"
 BASE = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
+TWO_NUMA = MACHINES["TwoNUMA"]
 TM_FAKE_ALPHA = frozenset({"fancy-alpha-option"})
 TM_FAKE_BETA = frozenset({"fancy-new-option"})
 
@@ -122,10 +123,18 @@ def test_validate_static_policy_options(case: dict[str, Any]) -> None:
             "topologyManagerPolicy": case["topology_manager_policy"],
         }
     )
-    refusal = cpu_manager_refusal(cfg, MACHINES[case["topology"]], {"cpu": 1000})
-    assert (refusal is not None) == case["error"]
-    if refusal is not None:
-        assert refusal.reason == "CPUManagerError"
+    got = new_cpu_policy(
+        MACHINES[case["topology"]],
+        "static",
+        cfg.cpu_manager_policy_options,
+        cfg.feature_gates,
+        1000,
+        0,
+        cfg.topology_manager_policy,
+    )
+    assert isinstance(got, ConfigRefusal) == case["error"]
+    if isinstance(got, ConfigRefusal):
+        assert got.reason == "CPUManagerError"
 
 
 @pytest.mark.parametrize("case", _table(CPU, "TestPolicyOptionsCompatibility"))
@@ -155,12 +164,20 @@ def test_cpu_manager_new(case: dict[str, Any]) -> None:
         from podfit.model.cpuset import parse_cpuset
 
         cfg = replace(cfg, reserved_system_cpus=parse_cpuset(case["reserved_cpus"]))
-    refusal = cpu_manager_refusal(cfg, MACHINES[case["machine"]], case["reservation"])
+    got = new_cpu_policy(
+        MACHINES[case["machine"]],
+        "static",
+        cfg.cpu_manager_policy_options,
+        cfg.feature_gates,
+        case["reservation"].get("cpu"),
+        cfg.reserved_system_cpus or 0,
+        cfg.topology_manager_policy,
+    )
     if case["error"] is None:
-        assert refusal is None
+        assert not isinstance(got, ConfigRefusal)
     else:
-        assert refusal is not None and refusal.reason == "CPUManagerError"
-        assert case["error"] in refusal.message
+        assert isinstance(got, ConfigRefusal) and got.reason == "CPUManagerError"
+        assert case["error"] in got.message
 
 
 # ----- memory manager construction ----------------------------------------------------------
@@ -190,7 +207,7 @@ def _allocatable(m: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
     _table(MM, "TestValidateReservedMemory") + _table(MM, "TestGetSystemReservedMemory"),
 )
 def test_validate_reserved_memory(case: dict[str, Any]) -> None:
-    from podfit.model.startup import validate_reserved_memory
+    from podfit.memory.reserved import validate_reserved_memory
 
     values, formats = _allocatable(case["allocatable"])
     message = validate_reserved_memory((0, 1), values, formats, _reserved(case["reserved"]))
@@ -200,12 +217,18 @@ def test_validate_reserved_memory(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", _table(MM, "TestNewManager"))
 def test_memory_manager_new(case: dict[str, Any]) -> None:
     values, formats = _allocatable(case["allocatable"])
-    assert (
-        memory_manager_error(case["policy"], (0, 1), values, formats, _reserved(case["reserved"]))
-        == case["error"]
-    )
+    gates = feature_gates_from_dict({})
+    got = new_memory_policy(TWO_NUMA, case["policy"], values, formats, _reserved(case["reserved"]), gates)
+    assert (got.message if isinstance(got, ConfigRefusal) else None) == case["error"]
+    if isinstance(got, ConfigRefusal):
+        assert got.reason == "MemoryManagerError"
 
 
 @pytest.mark.parametrize("case", _table(MM, "TestStaticPolicyNew"))
 def test_static_policy_new(case: dict[str, Any]) -> None:
-    assert static_policy_error(_reserved(case["reserved"])) == case["error"]
+    reserved: dict[int, dict[str, int]] = {0: {}, 1: {}}
+    for entry in _reserved(case["reserved"]):
+        reserved.setdefault(entry.numa_node, {}).update(entry.limits)
+    policy, err = new_policy_static(TWO_NUMA, reserved, feature_gates_from_dict({}))
+    assert err == case["error"]
+    assert (policy is None) == (err is not None)

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from tests.compiled import COMPILED
 
+from podfit.model.admission import Rejection
 from podfit.topology.bitmask import new_bitmask
-from podfit.topology.errors import AdmissionError, PodAdmitResult
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.numa_info import NUMAInfo
 from podfit.topology.policy import new_policy
@@ -41,7 +41,7 @@ class FakeProvider:
 
     hints: ProviderHints = None
     pod_hints: ProviderHints = None
-    allocate_error: AdmissionError | None = None
+    allocate_error: Rejection | None = None
     calls: list[tuple[str, object, TopologyHint]] = field(default_factory=list)
 
     def get_topology_hints(self, pod: object, container: object) -> ProviderHints:
@@ -50,11 +50,11 @@ class FakeProvider:
     def get_pod_topology_hints(self, pod: object) -> ProviderHints:
         return self.hints if self.pod_hints is None else self.pod_hints
 
-    def allocate(self, pod: object, container: object, hint: TopologyHint) -> AdmissionError | None:
+    def allocate(self, pod: object, container: object, hint: TopologyHint) -> Rejection | None:
         self.calls.append(("allocate", container, hint))
         return self.allocate_error
 
-    def allocate_pod(self, pod: object, hint: TopologyHint) -> AdmissionError | None:
+    def allocate_pod(self, pod: object, hint: TopologyHint) -> Rejection | None:
         self.calls.append(("allocate_pod", None, hint))
         return self.allocate_error
 
@@ -64,11 +64,12 @@ class FakeProvider:
 def test_admit(tc: dict[str, Any], scope: str) -> None:
     policy = new_policy(tc["policy"], TWO_NODES)
     providers = [FakeProvider(provider_hints(p)) for p in tc["hp"]]
-    result = admit(scope, policy, providers, pod=object(), containers=[("c", object())]).result
-    assert result.admit == tc["expected"]
-    if not result.admit:
-        assert result.reason == "TopologyAffinityError"
-        assert result.message == "Resources cannot be allocated with Topology locality"
+    rejection = admit(scope, policy, providers, pod=object(), containers=[("c", object())]).rejection
+    assert (rejection is None) == tc["expected"]
+    if rejection is not None:
+        assert rejection == Rejection(
+            "Resources cannot be allocated with Topology locality", "TopologyAffinityError"
+        )
 
 
 @pytest.mark.parametrize("tc", SCOPE["TestNewManager"], ids=lambda c: c["description"])
@@ -110,7 +111,7 @@ def test_accumulate_providers_hints(tc: dict[str, Any], scope: str) -> None:
 def test_none_policy_uses_none_scope_and_allocates_without_hint() -> None:
     p = FakeProvider({"cpu": [hint("1:T")]})
     res = admit("pod", new_policy("none", None), [p], object(), [("a", "A"), ("b", "B")])
-    assert res.result == PodAdmitResult(True)
+    assert res.rejection is None
     assert p.calls == [
         ("allocate", "A", TopologyHint(None, False)),
         ("allocate", "B", TopologyHint(None, False)),
@@ -129,8 +130,8 @@ def test_container_scope_merges_per_container_and_stops_at_rejection() -> None:
     res = admit(
         "container", new_policy("restricted", TWO_NODES), [p], object(), [("a", "A"), ("b", "B"), ("c", "C")]
     )
-    assert not res.result.admit
-    assert res.result.reason == "TopologyAffinityError"
+    assert not res.admit
+    assert res.rejection.reason == "TopologyAffinityError"
     assert [m.container for m in res.merges] == ["a", "b"]
     assert res.container_hints == {"a": hint("0:T")}
     assert p.calls == [("allocate", "A", hint("0:T"))]
@@ -139,7 +140,7 @@ def test_container_scope_merges_per_container_and_stops_at_rejection() -> None:
 def test_pod_scope_classic_allocates_each_container_with_pod_hint() -> None:
     p = FakeProvider({"cpu": [hint("1:T"), hint("0,1:F")]})
     res = admit("pod", new_policy("single-numa-node", TWO_NODES), [p], object(), [("i", "I"), ("a", "A")])
-    assert res.result.admit
+    assert res.admit
     assert res.container_hints == {"i": hint("1:T"), "a": hint("1:T")}
     assert p.calls == [("allocate", "I", hint("1:T")), ("allocate", "A", hint("1:T"))]
 
@@ -147,10 +148,9 @@ def test_pod_scope_classic_allocates_each_container_with_pod_hint() -> None:
 def test_pod_level_rejection_message() -> None:
     p = FakeProvider({"cpu": [hint("0,1:F")]})
     res = admit("pod", new_policy("restricted", TWO_NODES), [p], object(), [("a", "A")], pod_level=True)
-    assert res.result == PodAdmitResult(
-        False,
-        "TopologyAffinityError",
+    assert res.rejection == Rejection(
         "Pod Scope pod with pod-level resources failed admission under pod-scope topology manager",
+        "TopologyAffinityError",
     )
     assert p.calls == []
 
@@ -165,7 +165,7 @@ def test_pod_level_allocates_pod_once_per_provider() -> None:
         [("a", "A"), ("b", "B")],
         pod_level=True,
     )
-    assert res.result.admit
+    assert res.admit
     assert res.container_hints == {"a": hint("0:T"), "b": hint("0:T")}
     assert cpu.calls == [("allocate_pod", None, hint("0:T"))] and mem.calls == cpu.calls
 
@@ -173,29 +173,28 @@ def test_pod_level_allocates_pod_once_per_provider() -> None:
 def test_pod_level_flag_ignored_by_container_scope() -> None:
     p = FakeProvider({"cpu": [hint("0,1:F")]})
     res = admit("container", new_policy("restricted", TWO_NODES), [p], object(), [("a", "A")], pod_level=True)
-    assert res.result.message == "Resources cannot be allocated with Topology locality"
+    assert res.rejection.message == "Resources cannot be allocated with Topology locality"
 
 
 @pytest.mark.parametrize(
     ("err", "expected"),
     [
         (
-            AdmissionError("SMT Alignment Error: x", "SMTAlignmentError"),
-            PodAdmitResult(False, "SMTAlignmentError", "SMT Alignment Error: x"),
+            Rejection("SMT Alignment Error: x", "SMTAlignmentError"),
+            Rejection("SMT Alignment Error: x", "SMTAlignmentError"),
         ),
         (
-            AdmissionError("not enough cpus available to satisfy request: requested=4, available=2"),
-            PodAdmitResult(
-                False,
-                "UnexpectedAdmissionError",
+            Rejection("not enough cpus available to satisfy request: requested=4, available=2"),
+            Rejection(
                 "Allocate failed due to not enough cpus available to satisfy request: "
                 "requested=4, available=2, which is unexpected",
+                "UnexpectedAdmissionError",
             ),
         ),
     ],
 )
 @pytest.mark.parametrize("pod_level", [False, True])
-def test_allocation_error_mapping(err: AdmissionError, expected: PodAdmitResult, pod_level: bool) -> None:
+def test_allocation_error_mapping(err: Rejection, expected: Rejection, pod_level: bool) -> None:
     first, second = FakeProvider(allocate_error=err), FakeProvider()
     res = admit(
         "pod",
@@ -205,7 +204,7 @@ def test_allocation_error_mapping(err: AdmissionError, expected: PodAdmitResult,
         [("a", "A"), ("b", "B")],
         pod_level=pod_level,
     )
-    assert res.result == expected
+    assert res.rejection == expected
     assert len(first.calls) == 1 and second.calls == []
 
 
@@ -223,12 +222,12 @@ def test_result_classes_behave_like_generated_dataclasses() -> None:
     assert dataclasses.replace(step, admit=False).admit is False
     with pytest.raises(dataclasses.FrozenInstanceError):
         step.admit = False  # type: ignore[misc]
-    ok = PodAdmitResult(True)
+    ok = None
     a, b = ScopeAdmitResult(ok), ScopeAdmitResult(ok)
     assert a == b and a.container_hints == {} and a.merges == ()
     assert a.container_hints is not b.container_hints  # a new dict each time (default_factory)
-    full = ScopeAdmitResult(result=ok, container_hints={"c": TopologyHint(1, True)}, merges=(step,))
+    full = ScopeAdmitResult(rejection=ok, container_hints={"c": TopologyHint(1, True)}, merges=(step,))
     if not COMPILED:  # compiled (native) frozen classes do not unpickle; podfit never pickles them
         assert pickle.loads(pickle.dumps(full)) == full
     assert dataclasses.replace(full, merges=()) == ScopeAdmitResult(ok, {"c": TopologyHint(1, True)})
-    assert repr(full).startswith("ScopeAdmitResult(result=PodAdmitResult(admit=True")
+    assert repr(full).startswith("ScopeAdmitResult(rejection=None")

@@ -110,7 +110,7 @@ def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
     if restore_from is None:
         return simulate(loaded)
     from podfit.io.checkpoints import restore_from as restore
-    from podfit.model.kubelet_config_validation import ConfigRefusal
+    from podfit.model.admission import ConfigRefusal
 
     restored = restore(restore_from, loaded.kubelet_config)
     if isinstance(restored, ConfigRefusal):

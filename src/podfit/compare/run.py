@@ -34,11 +34,11 @@ from podfit.compare.variants import (
 )
 from podfit.kubelet.node import Node
 from podfit.kubelet.result import AdmitResult
+from podfit.kubelet.startup import kubelet_refusal
+from podfit.model.admission import ConfigRefusal
 from podfit.model.cpuset import size
-from podfit.model.kubelet_config_validation import ConfigRefusal
 from podfit.model.pod import Pod
 from podfit.model.scenario import AddPod, Scenario
-from podfit.model.startup import kubelet_refusal
 
 __all__ = ["Comparison", "FillResult", "ModelRun", "compare", "run_model"]
 

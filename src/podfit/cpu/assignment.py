@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from itertools import combinations
 
 from podfit.cpu.accumulator import CPUAccumulator, CPUSorting, TakeStep, TopologyIndex
-from podfit.errors import PodfitError
+from podfit.errors import CPUAssignmentError
 from podfit.model.machine import Machine
 from podfit.model.policy_options import CPUManagerOptions
 
@@ -39,14 +39,6 @@ __all__ = [
     "take_by_topology_numa_packed",
     "take_numa_packed",
 ]
-
-
-class CPUAssignmentError(PodfitError):
-    """The kubelet's CPU assignment failed; ``str(err)`` is the kubelet's error text."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 def _not_enough(num_cpus: int, available: int) -> CPUAssignmentError:

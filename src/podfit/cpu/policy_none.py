@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from podfit.cpu.results import AllocationError, PolicyError
 from podfit.cpu.state import CPUState
+from podfit.model.admission import REFUSAL_CPU_MANAGER, ConfigRefusal, Rejection
 from podfit.model.pod import Container, Pod
 from podfit.topology.hint import TopologyHint
 
@@ -19,14 +19,14 @@ __all__ = ["POLICY_NONE", "NonePolicy", "new_none_policy"]
 POLICY_NONE: Final = "none"
 
 
-def new_none_policy(cpu_policy_options: Mapping[str, str] | None = None) -> NonePolicy | PolicyError:
+def new_none_policy(cpu_policy_options: Mapping[str, str] | None = None) -> NonePolicy | ConfigRefusal:
     """The policy, or the kubelet's refusal when options are given.
 
     Mirrors: cpumanager/policy_none.go NewNonePolicy (v1.36)
     """
     if cpu_policy_options:
         shown = " ".join(f"{k}:{v}" for k, v in sorted(cpu_policy_options.items()))
-        return PolicyError(f"None policy: received unsupported options=map[{shown}]")
+        return ConfigRefusal(REFUSAL_CPU_MANAGER, f"None policy: received unsupported options=map[{shown}]")
     return NonePolicy()
 
 
@@ -38,19 +38,17 @@ class NonePolicy:
         """Mirrors: cpumanager/policy_none.go nonePolicy.Name (v1.36)"""
         return POLICY_NONE
 
-    def start(self, s: CPUState) -> PolicyError | None:
+    def start(self, s: CPUState) -> ConfigRefusal | None:
         """Mirrors: cpumanager/policy_none.go nonePolicy.Start (v1.36)"""
         return None
 
     def allocate(
         self, s: CPUState, pod: Pod, container: Container, affinity: TopologyHint | None = None
-    ) -> AllocationError | None:
+    ) -> Rejection | None:
         """Mirrors: cpumanager/policy_none.go nonePolicy.Allocate (v1.36)"""
         return None
 
-    def allocate_pod(
-        self, s: CPUState, pod: Pod, affinity: TopologyHint | None = None
-    ) -> AllocationError | None:
+    def allocate_pod(self, s: CPUState, pod: Pod, affinity: TopologyHint | None = None) -> Rejection | None:
         """Mirrors: cpumanager/policy_none.go nonePolicy.AllocatePod (v1.36)"""
         return None
 

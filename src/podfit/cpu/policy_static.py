@@ -39,8 +39,15 @@ from podfit.cpu.hints import (
     generate_cpu_topology_hints_reference,
     sockets_in_numa_nodes,
 )
-from podfit.cpu.results import AllocationError, PolicyError, SMTAlignmentError, admission_error
+from podfit.cpu.policy_static_pod import allocate_pod
 from podfit.cpu.state import CPUState
+from podfit.model.admission import (
+    REFUSAL_CPU_MANAGER,
+    ConfigRefusal,
+    Rejection,
+    SMTAlignmentRejection,
+    smt_alignment_rejection,
+)
 from podfit.model.cpuset import cpus, format_cpuset
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
@@ -77,6 +84,10 @@ def validate_static_policy_options(
     return None
 
 
+def _refusal(message: str) -> ConfigRefusal:
+    return ConfigRefusal(REFUSAL_CPU_MANAGER, message)
+
+
 def new_static_policy(
     machine: Machine,
     num_reserved_cpus: int,
@@ -84,7 +95,7 @@ def new_static_policy(
     options: CPUManagerOptions,
     gates: FeatureGateReader,
     topology_manager_policy: str = "none",
-) -> StaticPolicy | PolicyError:
+) -> StaticPolicy | ConfigRefusal:
     """Build the policy, or the kubelet's refusal. ``reserved_cpus`` (``reservedSystemCPUs``) wins
     when non-empty; otherwise ``num_reserved_cpus`` CPUs are taken by topology from all CPUs.
 
@@ -92,7 +103,7 @@ def new_static_policy(
     """
     refusal = validate_static_policy_options(options, machine, topology_manager_policy)
     if refusal is not None:
-        return PolicyError(refusal)
+        return _refusal(refusal)
     group = machine.cpus_per_core
     if reserved_cpus:
         reserved = reserved_cpus
@@ -102,14 +113,14 @@ def new_static_policy(
         except CPUAssignmentError:
             reserved = 0
     if reserved.bit_count() != num_reserved_cpus:
-        return PolicyError(
+        return _refusal(
             "[cpumanager] unable to reserve the required amount of CPUs "
             f"(size of {format_cpuset(reserved)} did not equal {num_reserved_cpus})"
         )
     physical = 0
     for cpu in cpus(reserved):
         if cpu not in machine.cpu_info:
-            return PolicyError(
+            return _refusal(
                 "[cpumanager] unable to build the reserved physical CPUs from the reserved set: "
                 f"unknown CPU ID: {cpu}"
             )
@@ -176,14 +187,14 @@ class StaticPolicy:
         return POLICY_STATIC
 
     # ----- start ---------------------------------------------------------------------------
-    def start(self, s: CPUState) -> PolicyError | None:
+    def start(self, s: CPUState) -> ConfigRefusal | None:
         """Validate (and, when empty, initialise) the state.
 
         Mirrors: cpumanager/policy_static.go staticPolicy.Start (v1.36)
         """
         return self.validate_state(s)
 
-    def validate_state(self, s: CPUState) -> PolicyError | None:
+    def validate_state(self, s: CPUState) -> ConfigRefusal | None:
         """Mirrors: cpumanager/policy_static.go staticPolicy.validateState (v1.36)"""
         assignments = s.get_cpu_assignments()
         default = s.get_default_cpu_set()
@@ -192,19 +203,19 @@ class StaticPolicy:
             all_cpus &= ~self.reserved_cpus
         if default == 0:
             if assignments:
-                return PolicyError("default cpuset cannot be empty")
+                return _refusal("default cpuset cannot be empty")
             s.set_default_cpu_set(all_cpus)
             return None
         fmt = format_cpuset
         if self.options.strict_cpu_reservation:
             overlap = self.reserved_cpus & default
             if overlap:
-                return PolicyError(
+                return _refusal(
                     f'some of strictly reserved cpus: "{fmt(overlap)}" '
                     f'are present in defaultCpuSet: "{fmt(default)}"'
                 )
         elif self.reserved_cpus & default != self.reserved_cpus:
-            return PolicyError(
+            return _refusal(
                 f'not all reserved cpus: "{fmt(self.reserved_cpus)}" '
                 f'are present in defaultCpuSet: "{fmt(default)}"'
             )
@@ -212,7 +223,7 @@ class StaticPolicy:
             for ctr in sorted(assignments[pod_uid]):
                 cset = assignments[pod_uid][ctr]
                 if default & cset:
-                    return PolicyError(
+                    return _refusal(
                         f'pod: {pod_uid}, container: {ctr} cpuset: "{fmt(cset)}" '
                         f'overlaps with default cpuset "{fmt(default)}"'
                     )
@@ -224,7 +235,7 @@ class StaticPolicy:
             for cset in s.get_pod_cpu_assignments().values():
                 known |= cset
         if known != all_cpus:
-            return PolicyError(
+            return _refusal(
                 f'current set of available CPUs "{fmt(all_cpus)}" '
                 f'doesn\'t match with CPUs in state "{fmt(known)}"'
             )
@@ -336,20 +347,20 @@ class StaticPolicy:
         s.set_default_cpu_set(s.get_default_cpu_set() & ~result)
         return result
 
-    def enforce_smt_alignment(self, s: CPUState, num_cpus: int) -> SMTAlignmentError | None:
+    def enforce_smt_alignment(self, s: CPUState, num_cpus: int) -> SMTAlignmentRejection | None:
         """Mirrors: cpumanager/policy_static.go staticPolicy.enforceSMTAlignment (v1.36)"""
         if not self.options.full_physical_cpus_only:
             return None
         if num_cpus % self.cpu_group_size != 0:
-            return SMTAlignmentError(num_cpus, self.cpu_group_size)
+            return SMTAlignmentRejection(num_cpus, self.cpu_group_size)
         available = self.get_available_physical_cpus(s).bit_count()
         if num_cpus > available:
-            return SMTAlignmentError(num_cpus, self.cpu_group_size, available, True)
+            return SMTAlignmentRejection(num_cpus, self.cpu_group_size, available, True)
         return None
 
     def allocate(
         self, s: CPUState, pod: Pod, container: Container, affinity: TopologyHint | None = None
-    ) -> AllocationError | None:
+    ) -> Rejection | None:
         """Give ``container`` its exclusive CPUs (if it qualifies); ``affinity`` is the Topology
         Manager's hint for it (None = no preference). A rejection comes back as a value.
 
@@ -366,7 +377,7 @@ class StaticPolicy:
         if self.options.full_physical_cpus_only:
             smt = self.enforce_smt_alignment(s, num_cpus)
             if smt is not None:
-                return admission_error(smt)
+                return smt_alignment_rejection(smt)
         existing = s.get_cpu_set(pod.uid, container.name)
         if existing is not None:
             self.update_cpus_to_reuse(s, pod, container, existing)
@@ -374,20 +385,16 @@ class StaticPolicy:
         numa = affinity.numa_affinity if affinity is not None else None
         got = self.allocate_cpus(s, num_cpus, numa, s.cpus_to_reuse(pod.uid))
         if isinstance(got, str):
-            return admission_error(got)
+            return Rejection(got)
         s.set_cpu_set(pod.uid, container.name, got)
         self.update_cpus_to_reuse(s, pod, container, got)
         return None
 
-    def allocate_pod(
-        self, s: CPUState, pod: Pod, affinity: TopologyHint | None = None
-    ) -> AllocationError | None:
+    def allocate_pod(self, s: CPUState, pod: Pod, affinity: TopologyHint | None = None) -> Rejection | None:
         """KEP-5526 pod-level allocation (the CPU "bubble"); see :mod:`podfit.cpu.policy_static_pod`.
 
         Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (v1.36)
         """
-        from podfit.cpu.policy_static_pod import allocate_pod  # late import: cycle
-
         return allocate_pod(self, s, pod, affinity)
 
     def remove_container(self, s: CPUState, pod_uid: str, container_name: str) -> None:

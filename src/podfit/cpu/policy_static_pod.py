@@ -11,22 +11,43 @@ changed (the bubble stays taken and recorded as the pod's CPU set).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 
 from podfit.cpu.assignment import CPUAssignmentError
-from podfit.cpu.guaranteed import validate_pod_scope_resources
-from podfit.cpu.results import ERROR_REASON_EMPTY_POD_SHARED_POOL, AllocationError, admission_error
+from podfit.cpu.guaranteed import FeatureGateReader, validate_pod_scope_resources
 from podfit.cpu.state import CPUState
-from podfit.model.pod import Pod
+from podfit.model.admission import (
+    Rejection,
+    SMTAlignmentRejection,
+    empty_pod_shared_pool_rejection,
+    smt_alignment_rejection,
+)
+from podfit.model.pod import Container, Pod
 from podfit.topology.hint import TopologyHint
 
-if TYPE_CHECKING:
-    from podfit.cpu.policy_static import StaticPolicy
-
-__all__ = ["POD_EXCLUSIVE", "POD_SHARED", "AllocatePodObserver", "allocate_pod"]
+__all__ = ["POD_EXCLUSIVE", "POD_SHARED", "AllocatePodObserver", "PodCPUPolicy", "allocate_pod"]
 
 POD_EXCLUSIVE: Final = "pod_exclusive"
 POD_SHARED: Final = "pod_shared"
+
+
+class PodCPUPolicy(Protocol):
+    """What pod-level allocation uses of the static policy (``cpu.policy_static.StaticPolicy``)."""
+
+    @property
+    def gates(self) -> FeatureGateReader: ...
+
+    def pod_guaranteed_cpus(self, pod: Pod) -> int: ...
+
+    def guaranteed_cpus(self, pod: Pod, container: Container) -> int: ...
+
+    def enforce_smt_alignment(self, s: CPUState, num_cpus: int) -> SMTAlignmentRejection | None: ...
+
+    def allocate_cpus(
+        self, s: CPUState, num_cpus: int, numa_affinity: int | None, reusable: int
+    ) -> int | str: ...
+
+    def take_by_topology(self, available: int, num_cpus: int) -> int: ...
 
 
 class AllocatePodObserver(Protocol):
@@ -56,12 +77,12 @@ class _NoObserver:
 
 
 def allocate_pod(
-    policy: StaticPolicy,
+    policy: PodCPUPolicy,
     s: CPUState,
     pod: Pod,
     affinity: TopologyHint | None = None,
     observer: AllocatePodObserver | None = None,
-) -> AllocationError | None:
+) -> Rejection | None:
     """Take the pod's integral CPU budget as one set (from ``affinity``, the hint of the pod's
     first container), store it as the pod's CPU set, then give exclusive slices to guaranteed
     containers and the rest ("pod shared pool") to the others. ``observer`` hears the points where
@@ -74,14 +95,14 @@ def allocate_pod(
         return None
     refusal = validate_pod_scope_resources(pod, policy.gates)
     if refusal is not None:
-        return AllocationError(ERROR_REASON_EMPTY_POD_SHARED_POOL, refusal, refusal)
+        return empty_pod_shared_pool_rejection(refusal)
     smt = policy.enforce_smt_alignment(s, total)
     if smt is not None:
-        return admission_error(smt)
+        return smt_alignment_rejection(smt)
     numa = affinity.numa_affinity if affinity is not None else None
     bubble = policy.allocate_cpus(s, total, numa, 0)
     if isinstance(bubble, str):
-        return admission_error(bubble)
+        return Rejection(bubble)
     obs = observer or _NoObserver()
     obs.bubble_allocated(bubble)
     s.set_pod_cpu_set(pod.uid, bubble)
@@ -111,7 +132,7 @@ def allocate_pod(
                 exclusive[c.name] = cset
                 shared_pool &= ~cset
     except CPUAssignmentError as exc:
-        return admission_error(str(exc))
+        return Rejection(str(exc))
 
     for c in pod.all_containers():
         if c.name not in exclusive:

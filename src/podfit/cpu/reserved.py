@@ -8,21 +8,24 @@ it must exist and be non-zero, and its ceiling is the number of reserved CPUs. `
 
 from __future__ import annotations
 
-from podfit.cpu.results import PolicyError
+from podfit.model.admission import REFUSAL_CPU_MANAGER, ConfigRefusal
 
 __all__ = ["num_reserved_cpus"]
 
 
-def num_reserved_cpus(reserved_millicores: int | None) -> int | PolicyError:
+def num_reserved_cpus(reserved_millicores: int | None) -> int | ConfigRefusal:
     """ceil(reserved millicores / 1000), or the kubelet's refusal (``None`` = no CPU reservation known).
 
     Mirrors: cpumanager/cpu_manager.go NewManager (v1.36), the reserved CPU count of the static policy
     """
     if reserved_millicores is None:
-        return PolicyError("[cpumanager] unable to determine reserved CPU resources for static policy")
+        return ConfigRefusal(
+            REFUSAL_CPU_MANAGER, "[cpumanager] unable to determine reserved CPU resources for static policy"
+        )
     if reserved_millicores == 0:
-        return PolicyError(
+        return ConfigRefusal(
+            REFUSAL_CPU_MANAGER,
             "[cpumanager] the static policy requires systemreserved.cpu + kubereserved.cpu "
-            "to be greater than zero"
+            "to be greater than zero",
         )
     return -(-reserved_millicores // 1000)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, cast
+from typing import Final
 
+from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import pod_limits
 from podfit.topology.bitmask import count, iterate_bit_masks
-from podfit.topology.errors import AdmissionError
 from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import ProviderHints, TopologyHint
 
@@ -50,6 +50,16 @@ class Device:
     numa: int | None
 
 
+# what an admission of one pod can change: its uid, its entry, the reuse pod and its reusable devices
+DevicePodSnapshot = tuple[str, dict[str, frozenset[str]] | None, str | None, dict[str, set[str]]]
+# the whole state: (uid, ((container, ids), ...)) pairs, the reuse pod, (resource, ids) pairs
+DeviceStateSnapshot = tuple[
+    tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...],
+    str | None,
+    tuple[tuple[str, tuple[str, ...]], ...],
+]
+
+
 @dataclass
 class DeviceState:
     """Which container holds which devices, and the devices reusable by the pod being admitted."""
@@ -61,7 +71,7 @@ class DeviceState:
     def in_use(self) -> set[str]:
         return {d for ctrs in self.assigned.values() for ids in ctrs.values() for d in ids}
 
-    def snapshot(self) -> tuple[object, ...]:
+    def snapshot(self) -> DeviceStateSnapshot:
         assigned = tuple(
             sorted(
                 (u, tuple(sorted((c, tuple(sorted(i))) for c, i in cs.items())))
@@ -278,7 +288,7 @@ class DeviceManager:
             order = aligned + unaligned + sorted(d for d in available if devs[d].numa is None)
         return picked + order[:needed]
 
-    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
         """Mirrors: devicemanager/manager.go Allocate + devicesToAllocate (v1.36)"""
         if self.state.reuse_pod != pod.uid:
             self.state.reuse_pod, self.state.reusable = pod.uid, {}
@@ -293,7 +303,7 @@ class DeviceManager:
                 resource, needed, self.state.reusable.get(resource, set()), hint.numa_affinity
             )
             if isinstance(picked, str):
-                return AdmissionError(picked)
+                return Rejection(picked)
             ids.update(picked)
         self.state.assigned.setdefault(pod.uid, {})[container.name] = frozenset(ids)
         for d in ids:
@@ -304,30 +314,30 @@ class DeviceManager:
                 pool.discard(d)
         return None
 
-    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
+    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> Rejection | None:
         """Mirrors: devicemanager AllocatePod — a no-op in v1.36 (devices are taken at container start)."""
         return None
 
-    def pod_snapshot(self, uid: str) -> tuple[object, ...]:
+    def pod_snapshot(self, uid: str) -> DevicePodSnapshot:
         """What admitting ``uid`` can change (its entry and the reuse pool): O(1) in the pods."""
         st = self.state
         held = st.assigned.get(uid)
         reusable = {r: set(i) for r, i in st.reusable.items()}
         return (uid, None if held is None else dict(held), st.reuse_pod, reusable)
 
-    def restore_pod(self, snap: tuple[object, ...]) -> None:
+    def restore_pod(self, snap: DevicePodSnapshot) -> None:
         """Back to a :meth:`pod_snapshot`."""
         uid, held, reuse_pod, reusable = snap
         st = self.state
         if held is None:
-            st.assigned.pop(uid, None)  # type: ignore[call-overload]
+            st.assigned.pop(uid, None)
         else:
-            st.assigned[uid] = held  # type: ignore[index,assignment]
-        st.reuse_pod, st.reusable = reuse_pod, reusable  # type: ignore[assignment]
+            st.assigned[uid] = held
+        st.reuse_pod, st.reusable = reuse_pod, reusable
 
-    def restore(self, snap: object) -> None:
+    def restore(self, snap: DeviceStateSnapshot) -> None:
         """Back to a :meth:`DeviceState.snapshot` (a rejected pod leaves no trace)."""
-        assigned, reuse_pod, reusable = cast("tuple[Any, Any, Any]", snap)
+        assigned, reuse_pod, reusable = snap
         self.state.assigned = {u: {c: frozenset(i) for c, i in cs} for u, cs in assigned}
         self.state.reuse_pod = reuse_pod
         self.state.reusable = {r: set(i) for r, i in reusable}

@@ -10,8 +10,8 @@ from podfit.explain.suggest import suggest
 from podfit.explain.tracing import HintCall, TraceLog, trace_admission
 from podfit.explain.values import Demand, Explanation, MergeTrace
 from podfit.kubelet.node import Node
+from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.scenario import AddPod, Scenario
-from podfit.model.startup import kubelet_refusal
 from podfit.topology.scope import scope_for
 
 __all__ = ["explain", "find_pod_event", "node_before", "traced_merges"]

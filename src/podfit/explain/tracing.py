@@ -21,7 +21,6 @@ from podfit.cpu.assignment import (
 )
 from podfit.cpu.guaranteed import pod_level_resource_managers_off_for, validate_pod_scope_resources
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
-from podfit.cpu.results import SMTAlignmentError
 from podfit.explain.values import CPUTake, Demand, MemoryChoice
 from podfit.kubelet.node import Node
 from podfit.kubelet.result import AdmitResult
@@ -30,6 +29,7 @@ from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
 from podfit.memory.requests import get_container_requested_resources, get_pod_requested_resources
 from podfit.memory.reusable import reusable_for_pod
 from podfit.memory.state import NUMANodeMap
+from podfit.model.admission import SMTAlignmentRejection
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
 from podfit.topology.hint import ProviderHints, TopologyHint
 
@@ -55,7 +55,7 @@ class TraceLog:
     hint_calls: list[HintCall] = field(default_factory=list)
     cpu_takes: list[CPUTake] = field(default_factory=list)
     memory_choices: list[MemoryChoice] = field(default_factory=list)
-    smt: list[tuple[str | None, SMTAlignmentError]] = field(default_factory=list)
+    smt: list[tuple[str | None, SMTAlignmentRejection]] = field(default_factory=list)
     allocations: list[tuple[str, str | None, TopologyHint]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -322,27 +322,18 @@ def trace_admission(node: Node, pod: Pod) -> tuple[AdmitResult, TraceLog]:
     left as they were (snapshots restored, the pod removed again if admitted); only its metrics
     counters see the admission and the removal."""
     managers = node.managers
-    snaps = (
-        managers.cpu.state.snapshot(),
-        managers.memory.state.snapshot(),
-        managers.devices.state.snapshot(),
-    )
+    snap = managers.snapshot_all()
     log = TraceLog()
-    node.managers = replace(
-        managers,
-        observed=(
-            _DeviceProxy(managers.devices, log),
-            _CPUProxy(managers.cpu, log),
-            _MemoryProxy(managers.memory, log),
-        ),
+    managers.observed = (
+        _DeviceProxy(managers.devices, log),
+        _CPUProxy(managers.cpu, log),
+        _MemoryProxy(managers.memory, log),
     )
     try:
         result = node.admit(pod)
     finally:
-        node.managers = managers
+        managers.observed = None
     if result.admitted:
         node.remove(uid=pod.uid)
-    managers.cpu.state.restore(snaps[0])
-    managers.memory.state.restore(snaps[1])
-    managers.devices.restore(snaps[2])
+    managers.restore_all(snap)
     return result, log

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from podfit.cpu.state import CPUState
+from podfit.errors import CheckpointError
 from podfit.io.files import write_atomic
 from podfit.io.gojson import (
     CustomT,
@@ -59,16 +60,6 @@ CPU_CHECKPOINT_FILE = "cpu_manager_state"
 """File name in the kubelet root dir (cm/container_manager_linux.go cpuManagerStateFileName)."""
 
 _CORRUPTED = "checkpoint is corrupted"
-
-
-class CheckpointError(Exception):
-    """The kubelet refused a checkpoint. ``message``: its full error text; ``reason``: the inner
-    error (e.g. ``checkpoint is corrupted``)."""
-
-    def __init__(self, message: str, reason: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.reason = reason or message
 
 
 # ----- Go types -------------------------------------------------------------------------------

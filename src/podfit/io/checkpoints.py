@@ -13,8 +13,8 @@ from podfit.io.checkpoint_cpu import CheckpointError, read_cpu_checkpoint, write
 from podfit.io.checkpoint_memory import read_memory_checkpoint, write_memory_checkpoint
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node
+from podfit.model.admission import ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
-from podfit.model.kubelet_config_validation import ConfigRefusal
 
 __all__ = ["restore_from", "write_checkpoints"]
 

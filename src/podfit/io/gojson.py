@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from podfit.errors import GoJSONError
 from podfit.io.gospew import GoInt, GoMap, GoPtr, GoSlice, GoString, GoStruct, GoValue
 
 __all__ = [
@@ -46,10 +47,6 @@ __all__ = [
     "to_spew",
     "zero",
 ]
-
-
-class GoJSONError(Exception):
-    """An error ``json.Unmarshal`` (or a custom ``UnmarshalJSON``) would return; ``str`` is Go's text."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podfit.errors import InputError
+from podfit.errors import DiscoverError, InputError
 from podfit.model.cpuset import CPUSetParseError, cpus, parse_cpuset
 from podfit.model.machine import CPUInfo, Machine
 from podfit.model.machine_build import build_machine, machine_from_table, machine_to_dict
@@ -65,10 +65,6 @@ class CadvisorNode:
     memory: int = 0
     hugepages: tuple[tuple[int, int], ...] = ()
     distances: list[int] | None = None
-
-
-class DiscoverError(ValueError):
-    """``Discover`` refused the topology (the kubelet would not start)."""
 
 
 def get_uncore_cache_id(core: CadvisorCore) -> int:

@@ -2,7 +2,8 @@
 
 Mirrors: kubelet nodestatus ``MachineInfo`` setter (capacity, allocatable = capacity − reservation,
 hugepages also subtracted from allocatable memory), cm ``GetNodeAllocatableReservation``
-(kube-reserved + system-reserved + hard eviction thresholds), lifecycle ``predicateAdmitHandler``
+(kube-reserved + system-reserved + hard eviction thresholds; ``reservedSystemCPUs`` overrides the
+reserved CPU as cmd/kubelet/app/server.go does), lifecycle ``predicateAdmitHandler``
 and scheduler noderesources ``fitsRequest`` (order: pods, cpu, memory, ephemeral-storage, scalar
 resources; only the first failure is reported) — v1.36.
 """
@@ -13,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from podfit.model.cpuset import size as cpuset_size
 from podfit.model.machine import Machine
 from podfit.model.pod import hugepage_resource_name
-from podfit.model.startup import node_allocatable_reservation
 
 if TYPE_CHECKING:
     from podfit.model.kubelet_config import KubeletConfig
@@ -24,6 +25,7 @@ __all__ = [
     "Insufficient",
     "hugepage_resource_name",
     "node_allocatable",
+    "node_allocatable_reservation",
     "node_capacity",
     "predicate_admit",
     "predicate_admit_used",
@@ -31,6 +33,53 @@ __all__ = [
 
 # resources the fit predicate compares as plain numbers (everything else is a "scalar" resource)
 _NATIVE: Final = ("cpu", "memory", "ephemeral-storage")
+
+
+def _reserved_cpu_overrides(cfg: KubeletConfig) -> tuple[Mapping[str, int], Mapping[str, int]]:
+    """kube/system reserved after --reserved-cpus overwrote their cpu (server.go)."""
+    kube = dict(cfg.kube_reserved)
+    system = dict(cfg.system_reserved)
+    if cfg.reserved_system_cpus:
+        kube.pop("cpu", None)
+        system["cpu"] = cpuset_size(cfg.reserved_system_cpus) * 1000
+    return kube, system
+
+
+def node_allocatable_reservation(
+    cfg: KubeletConfig, machine: Machine
+) -> tuple[dict[str, int], dict[str, str]]:
+    """system-reserved + kube-reserved + hard eviction, per capacity resource, zeros left out
+    (cpu in millicores, memory/hugepages in bytes), and the Quantity format of each sum.
+
+    Mirrors: pkg/kubelet/cm/node_container_manager_linux.go GetNodeAllocatableReservation (v1.36).
+    """
+    kube, system = _reserved_cpu_overrides(cfg)
+    capacity: dict[str, int] = {"cpu": machine.num_cpus * 1000, "memory": machine.total_memory}
+    for page in machine.hugepage_sizes:
+        name = hugepage_resource_name(page)
+        capacity[name] = sum(n.hugepage_bytes(page) for n in machine.numa_nodes)
+    eviction: dict[str, tuple[int, str]] = {}
+    threshold = cfg.eviction_hard.get("memory.available")
+    if threshold is not None:
+        fmt = threshold.quantity_format if threshold.quantity is not None else "BinarySI"
+        eviction["memory"] = (threshold.amount(capacity["memory"]), fmt)
+    values: dict[str, int] = {}
+    formats: dict[str, str] = {}
+    for res in capacity:
+        total, fmt = 0, ""
+        addends = (
+            (system.get(res, 0), cfg.system_reserved_formats.get(res, "DecimalSI")),
+            (kube.get(res, 0), cfg.kube_reserved_formats.get(res, "DecimalSI")),
+            eviction.get(res, (0, "")),
+        )
+        for amount, amount_fmt in addends:
+            if total == 0 and amount:
+                fmt = amount_fmt
+            total += amount
+        if total:
+            values[res] = total
+            formats[res] = fmt or "DecimalSI"
+    return values, formats
 
 
 def node_capacity(machine: Machine, config: KubeletConfig) -> dict[str, int]:

@@ -36,8 +36,7 @@ from podfit.model.pod import Container, Pod
 from podfit.model.qos import is_pod_level_resources_set
 
 if TYPE_CHECKING:
-    from podfit.devices.manager import DeviceManager
-    from podfit.kubelet.node import Node
+    from podfit.kubelet.managers import ResourceManagers
     from podfit.memory.state import Block
     from podfit.model.kubelet_config import KubeletConfig
 
@@ -112,13 +111,13 @@ def _memory(blocks: Sequence[Block]) -> MemoryAssignment:
     return MemoryAssignment(tuple(sorted({n for b in blocks for n in b.numa_affinity})), sizes)
 
 
-def _devices(dm: DeviceManager, held: frozenset[str]) -> tuple[DeviceView, ...]:
+def _devices(managers: ResourceManagers, held: frozenset[str]) -> tuple[DeviceView, ...]:
     by_resource: dict[str, list[str]] = {}
     for d in sorted(held):
         by_resource.setdefault(d.split("#", 1)[0], []).append(d)
     out = []
     for resource, ids in sorted(by_resource.items()):
-        numa = sorted({n for d in ids if (n := dm.devices[resource][d].numa) is not None})
+        numa = sorted({n for d in ids if (n := managers.device_numa(resource, d)) is not None})
         out.append(DeviceView(resource, tuple(ids), tuple(numa)))
     return tuple(out)
 
@@ -202,17 +201,18 @@ class PodAssignments(NamedTuple):
         )
 
 
-def pod_assignments(node: Node, pod: Pod, pod_level: bool) -> PodAssignments:
+def pod_assignments(
+    managers: ResourceManagers, config: KubeletConfig, pod: Pod, pod_level: bool
+) -> PodAssignments:
     """Right after admission: every init and app container's assignment, the pod cgroup, and the
     PodResources view. ``pod_level``: the pod got a pod-level budget (pod scope, KEP-5526)."""
-    managers, uid = node.managers, pod.uid
-    cpu_state, memory_state, dm = managers.cpu.state, managers.memory.state, managers.devices
-    policy = managers.cpu.policy
-    plan: _PodPlan = pod.memo("assignment-plan", _pod_plan, node.config, pod, anchor=node.config)
+    uid = pod.uid
+    policy = managers.cpu_policy
+    plan: _PodPlan = pod.memo("assignment-plan", _pod_plan, config, pod, anchor=config)
     eligible: tuple[bool, ...] = pod.memo("exclusive-eligible", _eligible, policy, pod, anchor=policy)
     names = plan.names
-    cpus = tuple([cpu_state.get_cpu_set(uid, n) for n in names])
-    held = dm.state.assigned.get(uid)
+    cpus = tuple([managers.container_cpus(uid, n) for n in names])
+    held = managers.pod_devices(uid)
     # tuple.__new__ directly: a NamedTuple's own __new__ is Python code, one call per admission
     return tuple.__new__(
         PodAssignments,
@@ -223,11 +223,11 @@ def pod_assignments(node: Node, pod: Pod, pod_level: bool) -> PodAssignments:
             eligible,
             tuple([_kind(c, e, pod_level) for c, e in zip(cpus, eligible, strict=True)]),
             cpus,
-            tuple([memory_state.get_memory_blocks(uid, n) for n in names]),
-            tuple(_devices(dm, held.get(n, frozenset())) for n in names) if held else None,
-            node.default_cpuset if None in cpus else None,
-            cpu_state.get_pod_cpu_set(uid) if pod_level else None,
-            memory_state.get_pod_memory_blocks(uid) if pod_level else None,
+            tuple([managers.container_memory(uid, n) for n in names]),
+            tuple(_devices(managers, held.get(n, frozenset())) for n in names) if held else None,
+            managers.default_cpuset if None in cpus else None,
+            managers.pod_cpus(uid) if pod_level else None,
+            managers.pod_memory(uid) if pod_level else None,
         ),
     )
 

@@ -1,75 +1,62 @@
-"""The container manager's resource managers, composed as the kubelet does: the device, CPU and
-memory managers are the Topology Manager's hint providers, in that order.
+"""The container manager's resource managers, composed as the kubelet does, behind one typed facade.
+
+The device, CPU and memory managers are the Topology Manager's hint providers, in that order. The
+kubelet (:class:`podfit.kubelet.node.Node`), the assignment views, checkpoints and explain reach
+the managers' states only through :class:`ResourceManagers`: a pod-scoped ``snapshot(uid)`` /
+``restore(snapshot)`` for rollback, a whole-state ``snapshot_all`` / ``restore_all`` for replays,
+and read-only views (shared pool, exclusive CPUs, pod budgets, memory blocks, devices). Which
+metrics recorder a manager uses is chosen once, when it is built.
 
 Mirrors: cm/container_manager_linux.go (NewContainerManager: AddHintProvider order), cpumanager
-``manager`` and memorymanager ``manager`` wrappers around their policies (v1.36).
+``manager`` and memorymanager ``manager`` wrappers around their policies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from podfit.cpu.policy_none import NonePolicy as CPUNonePolicy
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
-from podfit.cpu.policy_static import new_static_policy
-from podfit.cpu.results import AllocationError, PolicyError
-from podfit.cpu.state import CPUState
-from podfit.devices.manager import DeviceManager
+from podfit.cpu.state import CPUPodSnapshot, CPUState, CPUStateSnapshot
+from podfit.devices.manager import DeviceManager, DevicePodSnapshot, DeviceStateSnapshot
 from podfit.kubelet import metrics_record as record
-from podfit.kubelet.metrics import NodeMetrics, new_node_metrics
-from podfit.memory.errors import admission_error as memory_admission_error
+from podfit.kubelet.metrics import NodeMetrics
 from podfit.memory.policy_none import NonePolicy as MemoryNonePolicy
 from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
-from podfit.memory.policy_static import new_policy_static
-from podfit.memory.reserved import get_system_reserved_memory
-from podfit.memory.state import MemoryState
-from podfit.model.kubelet_config import KubeletConfig
-from podfit.model.machine import Machine
+from podfit.memory.state import Block, MemoryPodSnapshot, MemorySnapshot, MemoryState, NUMANodeMap
+from podfit.model.admission import Rejection
 from podfit.model.pod import Container, Pod
-from podfit.model.policy_options import parse_cpu_manager_options, parse_topology_manager_options
-from podfit.model.startup import node_allocatable_reservation, num_reserved_cpus
-from podfit.topology.errors import AdmissionError
 from podfit.topology.hint import ProviderHints, TopologyHint
-from podfit.topology.numa_info import numa_info_from_machine
-from podfit.topology.policy import Policy, new_policy
+from podfit.topology.policy import Policy
 from podfit.topology.scope import HintProvider
 
 __all__ = [
     "CPUManager",
-    "ManagerStartupError",
     "MemoryManager",
+    "PodSnapshot",
     "ResourceManagers",
     "RestoredState",
-    "build_managers",
+    "StateSnapshot",
+    "new_cpu_manager",
+    "new_memory_manager",
 ]
 
 
-class ManagerStartupError(Exception):
-    """A manager refused to start (the kubelet would not run): carries reason and message."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-
-
-def _cpu_error(err: AllocationError | None) -> AdmissionError | None:
-    if err is None:
-        return None
-    if err.smt is not None:
-        return AdmissionError(err.message, err.reason)
-    if err.reason == "UnexpectedAdmissionError":
-        return AdmissionError(err.error)
-    return AdmissionError(err.message, err.reason)
-
-
-@dataclass
 class CPUManager:
-    """Mirrors: cpumanager/cpu_manager.go manager (the parts admission uses)."""
+    """The CPU Manager around its policy (the parts admission uses); ``static`` allocations are
+    recorded in the node's metrics.
 
-    policy: CPUStaticPolicy | CPUNonePolicy
-    state: CPUState
-    metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
+    Mirrors: cpumanager/cpu_manager.go manager
+    """
+
+    __slots__ = ("metrics", "policy", "state")
+
+    def __init__(
+        self, policy: CPUStaticPolicy | CPUNonePolicy, state: CPUState, metrics: NodeMetrics
+    ) -> None:
+        self.policy = policy
+        self.state = state
+        self.metrics = metrics
 
     def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
         return self.policy.get_topology_hints(self.state, pod, container)
@@ -77,36 +64,69 @@ class CPUManager:
     def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
         return self.policy.get_pod_topology_hints(self.state, pod)
 
-    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
-        if isinstance(self.policy, CPUStaticPolicy):
-            err = record.cpu_allocate(self.metrics, self.policy, self.state, pod, container, hint)
-            return _cpu_error(err)
-        return _cpu_error(self.policy.allocate(self.state, pod, container, hint))
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
+        return self.policy.allocate(self.state, pod, container, hint)
 
-    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
-        if isinstance(self.policy, CPUStaticPolicy):
-            return _cpu_error(record.cpu_allocate_pod(self.metrics, self.policy, self.state, pod, hint))
-        return _cpu_error(self.policy.allocate_pod(self.state, pod, hint))
+    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> Rejection | None:
+        return self.policy.allocate_pod(self.state, pod, hint)
 
     def remove_pod(self, pod: Pod) -> None:
         for c in pod.all_containers():
-            if isinstance(self.policy, CPUStaticPolicy):
-                record.cpu_remove_container(self.metrics, self.policy, self.state, pod.uid, c.name)
-            else:
-                self.policy.remove_container(self.state, pod.uid, c.name)
+            self.policy.remove_container(self.state, pod.uid, c.name)
 
     @property
     def reserved_cpus(self) -> int:
-        return self.policy.reserved_cpus if isinstance(self.policy, CPUStaticPolicy) else 0
+        return 0
 
 
-@dataclass
+class StaticCPUManager(CPUManager):
+    """The CPU Manager with the ``static`` policy: every step recorded in the node's metrics."""
+
+    __slots__ = ("static",)
+
+    def __init__(self, policy: CPUStaticPolicy, state: CPUState, metrics: NodeMetrics) -> None:
+        super().__init__(policy, state, metrics)
+        self.static = policy
+
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
+        return record.cpu_allocate(self.metrics, self.static, self.state, pod, container, hint)
+
+    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> Rejection | None:
+        return record.cpu_allocate_pod(self.metrics, self.static, self.state, pod, hint)
+
+    def remove_pod(self, pod: Pod) -> None:
+        for c in pod.all_containers():
+            record.cpu_remove_container(self.metrics, self.static, self.state, pod.uid, c.name)
+
+    @property
+    def reserved_cpus(self) -> int:
+        return self.static.reserved_cpus
+
+
+def new_cpu_manager(
+    policy: CPUStaticPolicy | CPUNonePolicy, state: CPUState, metrics: NodeMetrics
+) -> CPUManager:
+    """The manager for ``policy``, its metrics recorder chosen once."""
+    if isinstance(policy, CPUStaticPolicy):
+        record.initialize_cpu_metrics(metrics, policy, state)
+        return StaticCPUManager(policy, state, metrics)
+    return CPUManager(policy, state, metrics)
+
+
 class MemoryManager:
-    """Mirrors: memorymanager/memory_manager.go manager (the parts admission uses)."""
+    """The Memory Manager around its policy (the parts admission uses).
 
-    policy: MemoryStaticPolicy | MemoryNonePolicy
-    state: MemoryState
-    metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
+    Mirrors: memorymanager/memory_manager.go manager
+    """
+
+    __slots__ = ("metrics", "policy", "state")
+
+    def __init__(
+        self, policy: MemoryStaticPolicy | MemoryNonePolicy, state: MemoryState, metrics: NodeMetrics
+    ) -> None:
+        self.policy = policy
+        self.state = state
+        self.metrics = metrics
 
     def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
         return self.policy.get_topology_hints(self.state, pod, container)
@@ -114,43 +134,59 @@ class MemoryManager:
     def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
         return self.policy.get_pod_topology_hints(self.state, pod)
 
-    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> AdmissionError | None:
-        if isinstance(self.policy, MemoryStaticPolicy):
-            err = record.memory_allocate(self.metrics, self.policy, self.state, pod, container, hint)
-        else:
-            err = self.policy.allocate(self.state, pod, container, hint)
-        return None if err is None else memory_admission_error(err)
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
+        return self.policy.allocate(self.state, pod, container, hint)
 
-    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> AdmissionError | None:
-        if isinstance(self.policy, MemoryStaticPolicy):
-            err = record.memory_allocate_pod(self.metrics, self.policy, self.state, pod, hint)
-        else:
-            err = self.policy.allocate_pod(self.state, pod, hint)
-        return None if err is None else memory_admission_error(err)
+    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> Rejection | None:
+        return self.policy.allocate_pod(self.state, pod, hint)
 
     def remove_pod(self, pod: Pod) -> None:
         for c in pod.all_containers():
             self.policy.remove_container(self.state, pod.uid, c.name)
 
 
-@dataclass
-class ResourceManagers:
-    topology_policy: Policy
-    scope: str
-    devices: DeviceManager
-    cpu: CPUManager
-    memory: MemoryManager
-    metrics: NodeMetrics = field(default_factory=lambda: new_node_metrics(False))
-    # what the Topology Manager calls instead of the three managers (``None``: the managers):
-    # wrappers that observe the calls and pass them on (podfit.explain.tracing)
-    observed: tuple[HintProvider, HintProvider, HintProvider] | None = None
+class StaticMemoryManager(MemoryManager):
+    """The Memory Manager with the ``Static`` policy: allocations recorded in the node's metrics."""
 
-    @property
-    def providers(self) -> tuple[HintProvider, HintProvider, HintProvider]:
-        """The hint providers in the kubelet's order: devices, CPU, memory."""
-        if self.observed is not None:
-            return self.observed
-        return (self.devices, self.cpu, self.memory)
+    __slots__ = ("static",)
+
+    def __init__(self, policy: MemoryStaticPolicy, state: MemoryState, metrics: NodeMetrics) -> None:
+        super().__init__(policy, state, metrics)
+        self.static = policy
+
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
+        return record.memory_allocate(self.metrics, self.static, self.state, pod, container, hint)
+
+    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> Rejection | None:
+        return record.memory_allocate_pod(self.metrics, self.static, self.state, pod, hint)
+
+
+def new_memory_manager(
+    policy: MemoryStaticPolicy | MemoryNonePolicy, state: MemoryState, metrics: NodeMetrics
+) -> MemoryManager:
+    """The manager for ``policy``, its metrics recorder chosen once."""
+    if isinstance(policy, MemoryStaticPolicy):
+        return StaticMemoryManager(policy, state, metrics)
+    return MemoryManager(policy, state, metrics)
+
+
+@dataclass(frozen=True, slots=True)
+class PodSnapshot:
+    """What admitting one pod can change in the three managers' states (O(1) in the pods)."""
+
+    uid: str
+    cpu: CPUPodSnapshot
+    memory: MemoryPodSnapshot
+    devices: DevicePodSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class StateSnapshot:
+    """The three managers' whole states."""
+
+    cpu: CPUStateSnapshot
+    memory: MemorySnapshot
+    devices: DeviceStateSnapshot
 
 
 @dataclass(frozen=True)
@@ -161,76 +197,114 @@ class RestoredState:
     memory: MemoryState | None = None
 
 
-def _cpu_manager(machine: Machine, config: KubeletConfig, state: CPUState | None = None) -> CPUManager:
-    state = state if state is not None else CPUState()
-    gates = config.feature_gates
-    policy: CPUStaticPolicy | CPUNonePolicy | PolicyError
-    if config.cpu_manager_policy == "static":
-        options = parse_cpu_manager_options(config.cpu_manager_policy_options, gates)
-        policy = new_static_policy(
-            machine,
-            num_reserved_cpus(config, machine) or 0,
-            config.reserved_system_cpus or 0,
-            options,
-            gates,
-            config.topology_manager_policy,
+class ResourceManagers:
+    """The Topology Manager's policy and scope, and its three hint providers, behind one facade."""
+
+    __slots__ = ("cpu", "devices", "memory", "metrics", "observed", "scope", "topology_policy")
+
+    def __init__(
+        self,
+        topology_policy: Policy,
+        scope: str,
+        devices: DeviceManager,
+        cpu: CPUManager,
+        memory: MemoryManager,
+        metrics: NodeMetrics,
+    ) -> None:
+        self.topology_policy = topology_policy
+        self.scope = scope
+        self.devices = devices
+        self.cpu = cpu
+        self.memory = memory
+        self.metrics = metrics
+        # what the Topology Manager calls instead of the three managers (``None``: the managers):
+        # wrappers that observe the calls and pass them on (podfit.explain.tracing)
+        self.observed: tuple[HintProvider, HintProvider, HintProvider] | None = None
+
+    @property
+    def providers(self) -> tuple[HintProvider, HintProvider, HintProvider]:
+        """The hint providers in the kubelet's order: devices, CPU, memory."""
+        if self.observed is not None:
+            return self.observed
+        return (self.devices, self.cpu, self.memory)
+
+    # ----- rollback and replay ---------------------------------------------------------------
+    def snapshot(self, uid: str) -> PodSnapshot:
+        """What admitting the pod ``uid`` can change (take it before the admission)."""
+        return PodSnapshot(
+            uid,
+            self.cpu.state.pod_snapshot(uid),
+            self.memory.state.pod_snapshot(uid),
+            self.devices.pod_snapshot(uid),
         )
-    else:
-        policy = CPUNonePolicy()
-    if isinstance(policy, PolicyError):
-        raise ManagerStartupError("CPUManagerError", policy.message)
-    err = policy.start(state)
-    if err is not None:
-        raise ManagerStartupError("CPUManagerError", err.message)
-    return CPUManager(policy, state)
 
+    def restore(self, snap: PodSnapshot) -> None:
+        """Undo what happened to the pod's entries since :meth:`snapshot`."""
+        self.cpu.state.restore_pod(snap.cpu)
+        self.memory.state.restore_pod(snap.memory)
+        self.devices.restore_pod(snap.devices)
 
-def _memory_manager(
-    machine: Machine, config: KubeletConfig, state: MemoryState | None = None
-) -> MemoryManager:
-    state = state if state is not None else MemoryState()
-    if config.memory_manager_policy != "Static":
-        return MemoryManager(MemoryNonePolicy(), state)
-    reservation, formats = node_allocatable_reservation(config, machine)
-    reserved, err = get_system_reserved_memory(machine, reservation, config.reserved_memory, formats)
-    if err is not None or reserved is None:
-        raise ManagerStartupError("MemoryManagerError", err or "no reserved memory")
-    policy, err = new_policy_static(machine, reserved, config.feature_gates)
-    if err is not None or policy is None:
-        raise ManagerStartupError("MemoryManagerError", err or "memory manager refused to start")
-    err = policy.start(state)
-    if err is not None:
-        raise ManagerStartupError("MemoryManagerError", err)
-    return MemoryManager(policy, state)
+    def snapshot_all(self) -> StateSnapshot:
+        return StateSnapshot(
+            self.cpu.state.snapshot(), self.memory.state.snapshot(), self.devices.state.snapshot()
+        )
 
+    def restore_all(self, snap: StateSnapshot) -> None:
+        self.cpu.state.restore(snap.cpu)
+        self.memory.state.restore(snap.memory)
+        self.devices.restore(snap.devices)
 
-def build_managers(
-    machine: Machine,
-    config: KubeletConfig,
-    metrics: NodeMetrics | None = None,
-    restored: RestoredState | None = None,
-) -> ResourceManagers:
-    """The managers of a kubelet that passed its start-up checks on ``machine``; their metrics go
-    to ``metrics`` (a fresh registry when not given), initialised as at the kubelet's start.
-    ``restored``: start from checkpointed state, which the policies validate as the kubelet's
-    ``Start`` does (``ManagerStartupError`` when it refuses it)."""
-    restored = restored or RestoredState()
-    if metrics is None:
-        metrics = new_node_metrics(config.feature_gates.enabled("PodLevelResourceManagers"))
-    opts = parse_topology_manager_options(config.topology_manager_policy_options, config.feature_gates)
-    policy = new_policy(config.topology_manager_policy, numa_info_from_machine(machine, opts), opts)
-    record.initialize_topology_metrics(metrics, policy)
-    cpu = _cpu_manager(machine, config, restored.cpu)
-    cpu.metrics = metrics
-    if isinstance(cpu.policy, CPUStaticPolicy):
-        record.initialize_cpu_metrics(metrics, cpu.policy, cpu.state)
-    memory = _memory_manager(machine, config, restored.memory)
-    memory.metrics = metrics
-    return ResourceManagers(
-        topology_policy=policy,
-        scope=config.topology_manager_scope,
-        devices=DeviceManager(machine),
-        cpu=cpu,
-        memory=memory,
-        metrics=metrics,
-    )
+    def remove_pod(self, pod: Pod) -> None:
+        """Every container of ``pod`` gives its resources back."""
+        self.cpu.remove_pod(pod)
+        self.memory.remove_pod(pod)
+        self.devices.remove_pod(pod.uid)
+
+    # ----- views -----------------------------------------------------------------------------
+    @property
+    def cpu_policy(self) -> CPUStaticPolicy | CPUNonePolicy:
+        return self.cpu.policy
+
+    @property
+    def memory_policy(self) -> MemoryStaticPolicy | MemoryNonePolicy:
+        return self.memory.policy
+
+    @property
+    def default_cpuset(self) -> int:
+        """The CPU manager's shared (default) pool."""
+        return self.cpu.state.get_default_cpu_set()
+
+    @property
+    def reserved_cpus(self) -> int:
+        """CPUs reserved for system daemons (CPU manager ``static``; 0 otherwise)."""
+        return self.cpu.reserved_cpus
+
+    def container_cpus(self, uid: str, name: str) -> int | None:
+        """The container's CPU set entry (exclusive CPUs, or its pod's shared pool), if any."""
+        return self.cpu.state.get_cpu_set(uid, name)
+
+    def pod_cpus(self, uid: str) -> int | None:
+        """The pod-level CPU budget (KEP-5526), if the pod has one."""
+        return self.cpu.state.get_pod_cpu_set(uid)
+
+    def container_memory(self, uid: str, name: str) -> tuple[Block, ...] | None:
+        return self.memory.state.get_memory_blocks(uid, name)
+
+    def pod_memory(self, uid: str) -> tuple[Block, ...] | None:
+        return self.memory.state.get_pod_memory_blocks(uid)
+
+    def memory_machine_state(self) -> NUMANodeMap:
+        """The memory manager's per-NUMA tables (empty without the Static policy)."""
+        return self.memory.state.get_machine_state()
+
+    def pod_devices(self, uid: str) -> dict[str, frozenset[str]] | None:
+        """Container name -> the device ids it holds (``None``: the pod holds no device)."""
+        return self.devices.state.assigned.get(uid)
+
+    def device_numa(self, resource: str, device_id: str) -> int | None:
+        """The NUMA node of a device (``None``: not NUMA-local)."""
+        return self.devices.devices[resource][device_id].numa
+
+    def container_devices(self, uid: str, name: str) -> dict[str, tuple[int | None, ...]]:
+        """Resource -> NUMA node of each device the container holds."""
+        return self.devices.container_devices(uid, name)

@@ -23,7 +23,6 @@ from typing import Final
 from podfit.cpu.guaranteed import pod_level_resource_managers_off_for
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
 from podfit.cpu.policy_static_pod import allocate_pod as cpu_allocate_pod_policy
-from podfit.cpu.results import AllocationError
 from podfit.cpu.state import CPUState
 from podfit.kubelet import metrics as M
 from podfit.kubelet.metrics import NodeMetrics
@@ -39,10 +38,10 @@ from podfit.kubelet.metrics_cpu_gauges import (
     update_cpu_metrics_on_allocate,
     update_cpu_metrics_on_release,
 )
-from podfit.memory.errors import AllocationResult
 from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
 from podfit.memory.requests import get_container_requested_resources
 from podfit.memory.state import MemoryState
+from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
@@ -136,7 +135,7 @@ def record_topology_admission(m: NodeMetrics, scope: str, policy: Policy, scoped
                 _bump(live[_CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE], key)
             _bump(live[_TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL], NONE)
             return
-        if i == last and not scoped.result.admit:
+        if i == last and not scoped.admit:
             _bump(live[_TOPOLOGY_MANAGER_ADMISSION_ERRORS_TOTAL], NONE)  # allocation failed
             return
         if guaranteed:
@@ -171,7 +170,7 @@ def cpu_allocate(
     pod: Pod,
     container: Container,
     hint: TopologyHint | None,
-) -> AllocationError | None:
+) -> Rejection | None:
     """``policy.allocate`` with the kubelet's metric updates.
 
     Mirrors: cpumanager/policy_static.go staticPolicy.Allocate (metric statements) (v1.36)
@@ -228,7 +227,7 @@ class CPUPodAllocationMetrics:
 
 def cpu_allocate_pod(
     m: NodeMetrics, policy: CPUStaticPolicy, state: CPUState, pod: Pod, hint: TopologyHint | None
-) -> AllocationError | None:
+) -> Rejection | None:
     """The pod-level allocation with the kubelet's metric updates (an error after a non-zero
     budget counts as a pinning error and a ``{cpu,pod}`` allocation error).
 
@@ -293,7 +292,7 @@ def memory_allocate(
     pod: Pod,
     container: Container,
     hint: TopologyHint | None,
-) -> AllocationResult:
+) -> Rejection | None:
     """``policy.allocate`` with the kubelet's metric updates: ``{memory,node}`` allocations count
     once per requested memory type.
 
@@ -328,7 +327,7 @@ def memory_allocate(
 
 def memory_allocate_pod(
     m: NodeMetrics, policy: MemoryStaticPolicy, state: MemoryState, pod: Pod, hint: TopologyHint | None
-) -> AllocationResult:
+) -> Rejection | None:
     """The pod-level memory allocation with the kubelet's metric updates. Every refusal of the
     memory ``AllocatePod`` happens before its partition loop, so the partition's points are
     counted after a success: a pinning request per init container and per exclusive app

@@ -16,13 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from podfit.errors import KubeletStartupRefused
 from podfit.kubelet.allocatable import node_allocatable, predicate_admit_used
 from podfit.kubelet.assignments import pod_assignments
-from podfit.kubelet.managers import ResourceManagers, RestoredState, build_managers
+from podfit.kubelet.managers import PodSnapshot, ResourceManagers, RestoredState
 from podfit.kubelet.metrics import NodeMetrics, new_node_metrics
 from podfit.kubelet.metrics_record import record_topology_admission
 from podfit.kubelet.result import AdmitResult, Hint, MemoryTableView, RemoveResult
+from podfit.kubelet.startup import start_managers
 from podfit.memory.manager import add_container
+from podfit.model.admission import ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
@@ -32,7 +35,7 @@ from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
 
-__all__ = ["Node"]
+__all__ = ["Node", "start_node"]
 
 PLR: Final = "PodLevelResources"
 PLRM: Final = "PodLevelResourceManagers"
@@ -50,12 +53,26 @@ class Node:
     """A kubelet's view of one node (build it only for a configuration the kubelet accepts)."""
 
     def __init__(
-        self, machine: Machine, config: KubeletConfig, restored: RestoredState | None = None
+        self,
+        machine: Machine,
+        config: KubeletConfig,
+        restored: RestoredState | None = None,
+        *,
+        managers: ResourceManagers | None = None,
     ) -> None:
+        """The kubelet on ``machine`` with ``config`` (``KubeletStartupRefused`` when it would not
+        start: ask :func:`start_node` for the refusal as a value). ``managers``: already started."""
         self.machine = machine
         self.config = config
-        self._metrics = new_node_metrics(config.feature_gates.enabled(PLRM))
-        self.managers: ResourceManagers = build_managers(machine, config, self._metrics, restored)
+        if managers is None:
+            started = start_managers(
+                machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored
+            )
+            if isinstance(started, ConfigRefusal):
+                raise KubeletStartupRefused(started.reason, started.message)
+            managers = started
+        self._metrics = managers.metrics
+        self.managers: ResourceManagers = managers
         self.allocatable = node_allocatable(machine, config)
         self._pods: dict[str, Pod] = {}  # uid -> admitted pod, in admission order
         self._used: dict[str, int] = {}  # the admitted pods' effective requests, summed
@@ -67,12 +84,12 @@ class Node:
     @property
     def default_cpuset(self) -> int:
         """The CPU manager's shared (default) pool."""
-        return self.managers.cpu.state.get_default_cpu_set()
+        return self.managers.default_cpuset
 
     @property
     def reserved_cpus(self) -> int:
         """CPUs reserved for system daemons (CPU manager ``static``)."""
-        return self.managers.cpu.reserved_cpus
+        return self.managers.reserved_cpus
 
     @property
     def metrics(self) -> NodeMetrics:
@@ -81,7 +98,7 @@ class Node:
 
     def memory_tables(self) -> dict[int, dict[str, MemoryTableView]] | None:
         """The memory manager's per-NUMA tables (``None`` without the Static policy)."""
-        machine_state = self.managers.memory.state.get_machine_state()
+        machine_state = self.managers.memory_machine_state()
         if not machine_state:
             return None
         return {
@@ -97,27 +114,20 @@ class Node:
         return tuple(self._pods.values())
 
     # ----- admission ---------------------------------------------------------------------
-    def _snapshot(self, pod: Pod) -> tuple[object, object, object]:
-        """What admitting ``pod`` can change in the three managers' states (O(1) in the pods)."""
-        m, uid = self.managers, pod.uid
-        return (m.cpu.state.pod_snapshot(uid), m.memory.state.pod_snapshot(uid), m.devices.pod_snapshot(uid))
-
-    def _restore(self, snap: tuple[object, object, object], pod: Pod) -> None:
+    def _restore(self, snap: PodSnapshot, pod: Pod) -> None:
         m = self.managers
         # The kubelet releases a rejected pod's allocations later (stale-state cleanup, through
         # RemoveContainer and its release metrics); podfit rolls the state back at once.
         if pod.uid not in self._pods:
             m.cpu.remove_pod(pod)
-        m.cpu.state.restore_pod(snap[0])  # type: ignore[arg-type]
-        m.memory.state.restore_pod(snap[1])  # type: ignore[arg-type]
-        m.devices.restore_pod(snap[2])  # type: ignore[arg-type]
+        m.restore(snap)
 
     def admit(self, pod: Pod) -> AdmitResult:
         """The kubelet's admission decision for ``pod`` (and its allocations when admitted)."""
         plr = self._plr
         qos = compute_pod_qos(pod, pod_level_resources=plr)
         pod_level = plr and self._plrm and is_pod_level_resources_set(pod)
-        snap = self._snapshot(pod)
+        snap = self.managers.snapshot(pod.uid)
         managers = self.managers
         policy = managers.topology_policy
         containers: list[tuple[str, Container]] = pod.memo("named-containers", _named_containers, pod)
@@ -136,18 +146,18 @@ class Node:
             pod_hint = _hint(scoped.merges[0].best_hint)
         elif scope == CONTAINER_SCOPE:
             container_hints = {m.container or "": _hint(m.best_hint) for m in scoped.merges}
-        result = scoped.result
-        if not result.admit:
+        rejection = scoped.rejection
+        if rejection is not None:
             self._restore(snap, pod)
-            return self._rejected(pod, result.reason, result.message, qos, pod_hint, container_hints)
+            return self._rejected(pod, rejection.reason, rejection.message, qos, pod_hint, container_hints)
         want = pod_requests(pod, pod_level_resources=plr)
         missing = predicate_admit_used(want, len(self._pods), self._used, self.allocatable)
         if missing is not None:
             self._restore(snap, pod)
             return self._rejected(pod, missing.reason, missing.message, qos, pod_hint, container_hints)
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
-        assigned = pod_assignments(self, pod, bubble)
-        pod_cpus = managers.cpu.state.get_pod_cpu_set(pod.uid) if bubble else None
+        assigned = pod_assignments(managers, self.config, pod, bubble)
+        pod_cpus = managers.pod_cpus(pod.uid) if bubble else None
         replaced = self._pods.get(pod.uid)
         if replaced is not None:  # the same UID admitted again: it is counted once
             self._count_requests(pod_requests(replaced, pod_level_resources=plr), -1)
@@ -164,7 +174,7 @@ class Node:
             container_hints=container_hints,
             pod_cpus=pod_cpus,
             assigned=assigned,
-            default_cpuset=managers.cpu.state.get_default_cpu_set(),
+            default_cpuset=managers.default_cpuset,
         )
 
     def _rejected(
@@ -185,7 +195,7 @@ class Node:
             qos_class=qos,
             pod_hint=pod_hint,
             container_hints=container_hints,
-            default_cpuset=self.managers.cpu.state.get_default_cpu_set(),
+            default_cpuset=self.managers.default_cpuset,
         )
 
     def _count_requests(self, requests: Mapping[str, int], sign: int) -> None:
@@ -215,10 +225,17 @@ class Node:
         pod = self.find(key, uid)
         if pod is None:
             return RemoveResult(pod=key or "", uid=uid, removed=False, default_cpuset=self.default_cpuset)
-        m = self.managers
-        m.cpu.remove_pod(pod)
-        m.memory.remove_pod(pod)
-        m.devices.remove_pod(pod.uid)
+        self.managers.remove_pod(pod)
         del self._pods[pod.uid]
         self._count_requests(pod_requests(pod, pod_level_resources=self._plr), -1)
-        return RemoveResult(pod.key, pod.uid, True, m.cpu.state.get_default_cpu_set())
+        return RemoveResult(pod.key, pod.uid, True, self.managers.default_cpuset)
+
+
+def start_node(
+    machine: Machine, config: KubeletConfig, restored: RestoredState | None = None
+) -> Node | ConfigRefusal:
+    """The kubelet started on ``machine`` with ``config`` (already validated), or its refusal."""
+    started = start_managers(machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored)
+    if isinstance(started, ConfigRefusal):
+        return started
+    return Node(machine, config, managers=started)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from podfit.kubelet.managers import ManagerStartupError, RestoredState
+from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.metrics import MetricsSnapshot
-from podfit.kubelet.node import Node
+from podfit.kubelet.node import Node, start_node
 from podfit.kubelet.result import AdmitResult, NodeMemory, RemoveResult
-from podfit.model.kubelet_config_validation import ConfigRefusal
+from podfit.model.admission import ConfigRefusal
+from podfit.model.kubelet_config_validation import validate_kubelet_config
 from podfit.model.machine import Machine
 from podfit.model.scenario import Scenario
-from podfit.model.startup import kubelet_refusal
 
 __all__ = ["SimulationResult", "simulate"]
 
@@ -39,14 +39,12 @@ def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> Si
     can refuse the start, as the kubelet's does).
     """
     machine, config = scenario.machine, scenario.kubelet_config
-    refusal = kubelet_refusal(config, machine)
+    refusal = validate_kubelet_config(config)
     if refusal is not None:
         return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, refusal, ())
-    try:
-        node = Node(machine, config, restored)
-    except ManagerStartupError as exc:
-        failed = ConfigRefusal(exc.reason, exc.message)
-        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, failed, ())
+    node = start_node(machine, config, restored)
+    if isinstance(node, ConfigRefusal):
+        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, node, ())
     initial, initial_memory = node.default_cpuset, node.memory_tables()
     steps: list[Step] = []
     for event in scenario.events:

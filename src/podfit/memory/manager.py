@@ -1,18 +1,63 @@
-"""The Memory Manager's own steps around the policy that change what the policy accounts.
+"""The Memory Manager around its policy: building it (or the kubelet's refusal to start), and the
+steps that change what the policy accounts.
 
-Mirrors: pkg/kubelet/cm/memorymanager/memory_manager.go (v1.36, index id 144290491)
-``AddContainer`` (earlier regular init containers are released once a later container starts)
-and ``GetMemoryNUMANodes``.
+Mirrors: pkg/kubelet/cm/memorymanager/memory_manager.go ``NewManager`` (with
+``getSystemReservedMemory``), ``AddContainer`` (earlier regular init containers are released once
+a later container starts) and ``GetMemoryNUMANodes``.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Final, Protocol
 
+from podfit.memory.policy_none import NonePolicy
+from podfit.memory.policy_static import FeatureGateReader, StaticPolicy, new_policy_static
+from podfit.memory.reserved import get_system_reserved_memory
 from podfit.memory.state import MemoryState
+from podfit.model.admission import REFUSAL_MEMORY_MANAGER, ConfigRefusal
+from podfit.model.gotext import go_quote
+from podfit.model.kubelet_config import ReservedMemory
+from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
 
-__all__ = ["ContainerRemover", "add_container", "get_memory_numa_nodes"]
+__all__ = ["ContainerRemover", "add_container", "get_memory_numa_nodes", "new_memory_policy"]
+
+POLICY_NONE: Final = "None"
+POLICY_STATIC: Final = "Static"
+POLICY_BEST_EFFORT: Final = "BestEffort"
+
+
+def new_memory_policy(
+    machine: Machine,
+    policy_name: str,
+    reservation: Mapping[str, int],
+    reservation_formats: Mapping[str, str],
+    reserved_memory: Sequence[ReservedMemory],
+    gates: FeatureGateReader,
+) -> StaticPolicy | NonePolicy | ConfigRefusal:
+    """The Memory Manager's policy on a Linux node, or the kubelet's refusal.
+
+    ``reservation``: the node-allocatable reservation (kube + system reserved + hard eviction) per
+    resource, and the Quantity format of each sum (the refusal texts print them).
+
+    Mirrors: memorymanager/memory_manager.go NewManager (Linux) and getSystemReservedMemory
+    """
+    if policy_name == POLICY_NONE:
+        return NonePolicy()
+    if policy_name == POLICY_BEST_EFFORT:
+        return ConfigRefusal(
+            REFUSAL_MEMORY_MANAGER, 'policy "BestEffort" is not available for platform "linux"'
+        )
+    if policy_name != POLICY_STATIC:
+        return ConfigRefusal(REFUSAL_MEMORY_MANAGER, f"unknown policy: {go_quote(policy_name)}")
+    reserved, err = get_system_reserved_memory(machine, reservation, reserved_memory, reservation_formats)
+    if err is not None or reserved is None:
+        return ConfigRefusal(REFUSAL_MEMORY_MANAGER, err or "no reserved memory")
+    policy, err = new_policy_static(machine, reserved, gates)
+    if err is not None or policy is None:
+        return ConfigRefusal(REFUSAL_MEMORY_MANAGER, err or "memory manager refused to start")
+    return policy
 
 
 class ContainerRemover(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Final
 
 from podfit.memory.state import Block, MemoryState
+from podfit.model.admission import Rejection
 from podfit.model.pod import Container, Pod
 from podfit.topology.hint import TopologyHint
 
@@ -29,11 +30,13 @@ class NonePolicy:
 
     def allocate(
         self, state: MemoryState, pod: Pod, container: Container, hint: TopologyHint | None = None
-    ) -> str | None:
+    ) -> Rejection | None:
         """Mirrors: memorymanager/policy_none.go Allocate (v1.36)"""
         return None
 
-    def allocate_pod(self, state: MemoryState, pod: Pod, hint: TopologyHint | None = None) -> str | None:
+    def allocate_pod(
+        self, state: MemoryState, pod: Pod, hint: TopologyHint | None = None
+    ) -> Rejection | None:
         """Mirrors: memorymanager/policy_none.go AllocatePod (v1.36)"""
         return None
 

@@ -2,8 +2,8 @@
 
 Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go (v1.36, index id 4195507488) ``staticPolicy``:
 ``NewPolicyStatic``, ``Name``, ``Start``, ``Allocate``, ``RemoveContainer``, ``GetTopologyHints``,
-``GetPodTopologyHints``, ``GetAllocatableMemory``. Errors are the Go error texts (``str``; ``None`` =
-success); :func:`get_pod_admit_result` words a failed allocation the way the kubelet rejects a pod.
+``GetPodTopologyHints``, ``GetAllocatableMemory``. Errors are
+:class:`~podfit.model.admission.Rejection` values (``None`` = success).
 
 The Topology Manager's affinity store is replaced by the ``hint`` argument of :meth:`allocate`
 (``None`` = the store's empty hint ``TopologyHint(None, False)``).
@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final, Protocol
 
-from podfit.memory.errors import AllocationResult, admission_error
 from podfit.memory.hints import (
     Hints,
     free_memory_covers,
@@ -39,17 +38,16 @@ from podfit.memory.reusable import (
     update_pod_reusable_memory,
 )
 from podfit.memory.state import Block, MemoryState, NUMANodeMap
+from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_MEMORY, Container, Pod
 from podfit.model.qos import get_pod_qos
-from podfit.topology.errors import get_pod_admit_result as topology_admit_result
 from podfit.topology.hint import TopologyHint
 
 __all__ = [
     "POLICY_TYPE_STATIC",
     "FeatureGateReader",
     "StaticPolicy",
-    "get_pod_admit_result",
     "new_policy_static",
 ]
 
@@ -62,16 +60,6 @@ class FeatureGateReader(Protocol):
     """Anything answering ``enabled(gate)`` (``podfit.model.features.FeatureGates`` fits)."""
 
     def enabled(self, name: str) -> bool: ...
-
-
-def get_pod_admit_result(err: AllocationResult) -> tuple[bool, str, str]:
-    """``(admit, reason, message)`` for an allocation error: a typed error keeps its reason and
-    message, a plain one is "unexpected".
-
-    Mirrors: pkg/kubelet/cm/admission/errors.go GetPodAdmitResult (v1.36)
-    """
-    result = topology_admit_result(None if err is None else admission_error(err))
-    return result.admit, result.reason, result.message
 
 
 def new_policy_static(
@@ -134,7 +122,7 @@ class StaticPolicy:
 
     def allocate(
         self, state: MemoryState, pod: Pod, container: Container, hint: TopologyHint | None = None
-    ) -> str | None:
+    ) -> Rejection | None:
         """Pin the container's memory and hugepages to the NUMA nodes of ``hint`` (or the default
         hint), extended when its free memory is short; charge the machine state and record one
         block per resource. Idempotent for a container already in the state.
@@ -166,7 +154,7 @@ class StaticPolicy:
         if mask is None:
             best, err = select_hint(machine_state, requested, pod_reusable, hint, self.exact_reference)
             if err is not None or best is None:
-                return err
+                return Rejection(err or "")
             mask = best.numa_affinity or 0
             bits, blocks = plan.placed(mask)
         for block in blocks:
@@ -183,11 +171,11 @@ class StaticPolicy:
 
     def allocate_pod(
         self, state: MemoryState, pod: Pod, hint: TopologyHint | None = None
-    ) -> AllocationResult:
+    ) -> Rejection | None:
         """KEP-5526: one memory bubble for a Guaranteed pod's pod-level budget, partitioned among
         its containers (see :mod:`podfit.memory.policy_static_pod`). ``hint`` is the pod's hint
         (upstream: the store's affinity of the pod's first container). Returns ``None``, an error
-        text, or an :class:`EmptyPodSharedPoolError`.
+        rejection (``EmptyPodSharedPoolError`` when the shared pool is empty).
 
         Mirrors: memorymanager/policy_static.go AllocatePod (v1.36)
         """

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from podfit.memory.errors import AllocationResult, EmptyPodSharedPoolError
 from podfit.memory.hints import select_hint
 from podfit.memory.machine_state import update_machine_state
 from podfit.memory.requests import (
@@ -29,6 +28,7 @@ from podfit.memory.requests import (
 )
 from podfit.memory.reusable import reusable_for_pod
 from podfit.memory.state import Block, MemoryState
+from podfit.model.admission import Rejection, empty_pod_shared_pool_rejection
 from podfit.model.pod import Pod
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
@@ -93,7 +93,7 @@ def partition_pod_memory(
 
 def allocate_pod_memory(
     state: MemoryState, pod: Pod, hint: TopologyHint | None, pod_level_managers: bool, reference: bool = False
-) -> AllocationResult:
+) -> Rejection | None:
     """Validate the pod's shared pool, pick the NUMA nodes for the whole budget, partition it,
     store the pod entry, charge the machine state once per memory type and record every
     container's blocks. The pod must be Guaranteed (checked by the caller).
@@ -103,11 +103,11 @@ def allocate_pod_memory(
     budget = get_pod_requested_resources(pod, pod_level_managers)
     refusal = validate_pod_scope_resources(pod, pod_level_managers)
     if refusal is not None:
-        return EmptyPodSharedPoolError(refusal)
+        return empty_pod_shared_pool_rejection(refusal)
     machine_state = state.get_machine_state()
     best, err = select_hint(machine_state, budget, reusable_for_pod(state, pod.uid), hint, reference)
     if err is not None or best is None:
-        return err
+        return Rejection(err or "")
     bits = tuple(get_bits(best.numa_affinity or 0))
     own, shared = partition_pod_memory(pod, budget, bits, pod_level_managers)
     state.set_pod_memory_blocks(pod.uid, tuple(Block(bits, name, size) for name, size in budget.items()))

@@ -2,19 +2,19 @@
 conversion to the per-NUMA system-reserved table of the Static policy.
 
 Mirrors: pkg/kubelet/cm/memorymanager/memory_manager.go (v1.36, index id 144290491)
-``convertReserved``, ``getSystemReservedMemory``; the validation (``getTotalMemoryTypeReserved``,
-``validateReservedMemory``) is shared with the start-up checks in :mod:`podfit.model.startup`.
-Errors come back as ``(None, message)``.
+``convertReserved``, ``getSystemReservedMemory``, ``getTotalMemoryTypeReserved``,
+``validateReservedMemory``. Errors come back as ``(None, message)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from podfit.memory.machine_state import SystemReservedMemory
+from podfit.model.gotext import go_quote
 from podfit.model.kubelet_config import ReservedMemory
 from podfit.model.machine import Machine
-from podfit.model.startup import validate_reserved_memory
+from podfit.model.quantity import format_quantity
 
 __all__ = ["MemoryReservation", "get_system_reserved_memory", "validate_reserved_memory"]
 
@@ -43,3 +43,41 @@ def get_system_reserved_memory(
         for name, value in r.limits.items():
             out.setdefault(r.numa_node, {})[name] = value
     return out, None
+
+
+def validate_reserved_memory(
+    numa_ids: Iterable[int],
+    allocatable: Mapping[str, int],
+    allocatable_formats: Mapping[str, str],
+    reserved_memory: Iterable[ReservedMemory],
+) -> str | None:
+    """The memory manager's complaint about ``reservedMemory`` against the node allocatable
+    reservation (resource types visited in sorted order), or None.
+
+    Mirrors: memorymanager/memory_manager.go getTotalMemoryTypeReserved + validateReservedMemory (v1.36).
+    """
+    nodes = set(numa_ids)
+    totals: dict[str, int] = {}
+    total_formats: dict[str, str] = {}
+    for entry in reserved_memory:
+        if entry.numa_node not in nodes:
+            return (
+                f"the reserved memory configuration references a NUMA node {entry.numa_node} that does not "
+                "exist on this machine"
+            )
+        for res, amount in entry.limits.items():
+            if not totals.get(res) and amount:
+                total_formats[res] = entry.formats.get(res, "DecimalSI")
+            totals[res] = totals.get(res, 0) + amount
+    kinds = set(totals) | {r for r in allocatable if r == "memory" or r.startswith("hugepages-")}
+    for res in sorted(kinds):
+        expected = allocatable.get(res, 0)
+        reserved = totals.get(res, 0)
+        if expected != reserved:
+            total_text = go_quote(format_quantity(reserved, total_formats.get(res, "DecimalSI")))
+            expected_text = go_quote(format_quantity(expected, allocatable_formats.get(res, "DecimalSI")))
+            return (
+                f"the total amount {total_text} of type {go_quote(res)} is not equal to the value "
+                f"{expected_text} determined by Node Allocatable feature"
+            )
+    return None

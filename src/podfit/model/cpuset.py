@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from podfit.errors import CPUSetParseError
+
 __all__ = ["CPUSetParseError", "cpus", "format_cpuset", "mask", "parse_cpuset", "size"]
-
-
-class CPUSetParseError(ValueError):
-    """A CPU list string that k8s.io/utils/cpuset.Parse would refuse."""
 
 
 def mask(cpu_ids: Iterable[int]) -> int:

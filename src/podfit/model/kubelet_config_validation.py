@@ -9,22 +9,19 @@ collects every error and reports them as one aggregate: a single error alone, se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final
 
+from podfit.model.admission import CONFIG_INVALID, ConfigRefusal
+from podfit.model.gotext import aggregate_message, go_duration, go_float, go_quote, go_quote_list
 from podfit.model.kubelet_config import KubeletConfig
 
 __all__ = [
     "CONFIG_INVALID",
     "ConfigRefusal",
-    "aggregate_message",
-    "go_quote",
     "kubelet_config_errors",
     "validate_kubelet_config",
 ]
 
-CONFIG_INVALID: Final = "KubeletConfigInvalid"
 
 _TM_POLICIES: Final = ("none", "best-effort", "restricted", "single-numa-node")
 _NODE_ALLOCATABLE: Final = "pods"
@@ -33,69 +30,6 @@ _SYSTEM_RESERVED_COMPRESSIBLE: Final = "system-reserved-compressible"
 _KUBE_RESERVED: Final = "kube-reserved"
 _KUBE_RESERVED_COMPRESSIBLE: Final = "kube-reserved-compressible"
 _NONE: Final = "none"
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigRefusal:
-    """The kubelet refuses to start: ``reason`` (podfit's category) and the kubelet's message."""
-
-    reason: str
-    message: str
-
-
-def go_quote(s: str) -> str:
-    """Go's %q of a string (ASCII-safe subset)."""
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _go_quote_list(items: Sequence[str]) -> str:
-    return "[" + " ".join(go_quote(i) for i in items) + "]"
-
-
-def go_float(x: float) -> str:
-    """Go's %v of a float64 (shortest representation)."""
-    text = repr(float(x))
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text
-
-
-def go_duration(ns: int) -> str:
-    """Go's time.Duration.String()."""
-    if ns == 0:
-        return "0s"
-    sign = "-" if ns < 0 else ""
-    ns = abs(ns)
-    if ns < 1000:
-        return f"{sign}{ns}ns"
-    if ns < 10**6:
-        return sign + _trim(ns / 1000) + "µs"
-    if ns < 10**9:
-        return sign + _trim(ns / 10**6) + "ms"
-    hours, rest = divmod(ns, 3600 * 10**9)
-    minutes, rest = divmod(rest, 60 * 10**9)
-    secs = _trim(rest / 10**9) + "s"
-    if hours:
-        return f"{sign}{hours}h{minutes}m{secs}"
-    if minutes:
-        return f"{sign}{minutes}m{secs}"
-    return sign + secs
-
-
-def _trim(v: float) -> str:
-    text = f"{v:.9f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def aggregate_message(errors: Sequence[str]) -> str:
-    """Mirrors: apimachinery/pkg/util/errors/errors.go aggregate.Error (v1.36)."""
-    seen: list[str] = []
-    for e in errors:
-        if e not in seen:
-            seen.append(e)
-    if len(seen) == 1:
-        return seen[0]
-    return "[" + ", ".join(seen) + "]"
 
 
 def _enforcement_errors(cfg: KubeletConfig) -> list[str]:
@@ -230,7 +164,7 @@ def kubelet_config_errors(cfg: KubeletConfig) -> list[str]:
     if cfg.topology_manager_policy not in _TM_POLICIES:
         errs.append(
             "invalid configuration: topologyManagerPolicy (--topology-manager-policy) "
-            f"{go_quote(cfg.topology_manager_policy)} must be one of: {_go_quote_list(_TM_POLICIES)}"
+            f"{go_quote(cfg.topology_manager_policy)} must be one of: {go_quote_list(_TM_POLICIES)}"
         )
     if cfg.topology_manager_scope not in ("container", "pod"):
         errs.append(

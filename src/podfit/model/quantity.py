@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Final
 
+from podfit.errors import QuantityError
 from podfit.model.quantity_math import (
     MAX_INT64,
     MIN_INT64,
@@ -75,15 +76,6 @@ _BIN_SUFFIX_OF: Final = {e: s for s, e in _BIN_SUFFIXES.items()}
 # Go's strings.TrimSpace set (unicode.IsSpace); Python's str.strip() would also drop \x1c-\x1f.
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
 _GO_SPACE += "\u2028\u2029\u202f\u205f\u3000"
-
-
-class QuantityError(ValueError):
-    """A string apimachinery refuses as a quantity; ``str(err)`` is apimachinery's error text."""
-
-    def __init__(self, message: str, text: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.text = text
 
 
 def _split(text: str) -> tuple[bool, str, str, str, str]:
@@ -454,3 +446,11 @@ def bytes_value(value: str | int | Quantity) -> int:
 def format_canonical(value: str | Quantity) -> str:
     """The canonical text apimachinery computes for ``value`` ("1000m" -> "1", "0.5" -> "500m")."""
     return as_quantity(value).canonical()
+
+
+def format_quantity(value: int, fmt: str = "DecimalSI") -> str:
+    """resource.Quantity.String() of an integer value held in format ``fmt`` (canonical form).
+
+    Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.String
+    """
+    return str(Quantity(value, 0, fmt))

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from podfit.errors import BrowserUnavailable
+
 __all__ = ["CHROMIUM_ARGS", "BrowserUnavailable", "find_chromium", "launch_chromium", "screenshot_html"]
 
 CHROMIUM_ARGS = (
@@ -25,10 +27,6 @@ CHROMIUM_ARGS = (
     "--no-first-run",
 )
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-class BrowserUnavailable(RuntimeError):
-    """No Chromium executable or no Playwright package: a PNG cannot be taken."""
 
 
 def find_chromium() -> str | None:

@@ -1,9 +1,8 @@
 """podfit.topology: the kubelet Topology Manager (NUMA masks, hints, merge, policies, scopes).
 
-Mirrors: pkg/kubelet/cm/topologymanager (v1.36).
+Mirrors: pkg/kubelet/cm/topologymanager
 """
 
-from podfit.topology.errors import AdmissionError, PodAdmitResult, get_pod_admit_result
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.merge import HintMerger, filter_providers_hints, new_hint_merger
 from podfit.topology.numa_info import NUMAInfo, new_numa_info
@@ -37,12 +36,10 @@ __all__ = [
     "POLICY_NONE",
     "POLICY_RESTRICTED",
     "POLICY_SINGLE_NUMA_NODE",
-    "AdmissionError",
     "HintMerger",
     "HintProvider",
     "MergeStep",
     "NUMAInfo",
-    "PodAdmitResult",
     "Policy",
     "ProviderHints",
     "ScopeAdmitResult",
@@ -50,7 +47,6 @@ __all__ = [
     "admit",
     "check_numa_node_count",
     "filter_providers_hints",
-    "get_pod_admit_result",
     "new_hint_merger",
     "new_numa_info",
     "new_policy",

@@ -1,77 +1,37 @@
-"""Admission errors of the Topology Manager and the kubelet's error -> admit-result mapping.
+"""The Topology Manager's own refusals, as :class:`~podfit.model.admission.Rejection` values.
 
-Mirrors: topologymanager/topology_manager.go ``TopologyAffinityError`` /
-``PodLevelTopologyAffinityError`` and cm/admission ``GetPodAdmitResult`` (v1.36).
+Mirrors: topologymanager/topology_manager.go ``TopologyAffinityError`` and
+``NewPodLevelTopologyAffinityError``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
+from podfit.model.admission import REASON_TOPOLOGY_AFFINITY, Rejection
+
 __all__ = [
-    "ADMITTED",
-    "ERROR_TOPOLOGY_AFFINITY",
     "POD_LEVEL_ADMISSION_FAILURE",
     "TOPOLOGY_AFFINITY_MESSAGE",
-    "AdmissionError",
-    "PodAdmitResult",
-    "get_pod_admit_result",
-    "pod_level_topology_affinity_error",
-    "topology_affinity_error",
+    "pod_level_topology_affinity_rejection",
+    "topology_affinity_rejection",
 ]
 
-ERROR_TOPOLOGY_AFFINITY: Final = "TopologyAffinityError"
 TOPOLOGY_AFFINITY_MESSAGE: Final = "Resources cannot be allocated with Topology locality"
 POD_LEVEL_ADMISSION_FAILURE: Final = (
     "pod with pod-level resources failed admission under pod-scope topology manager"
 )
-UNEXPECTED_ADMISSION_ERROR: Final = "UnexpectedAdmissionError"
+_TOPOLOGY_AFFINITY: Final = Rejection(TOPOLOGY_AFFINITY_MESSAGE, REASON_TOPOLOGY_AFFINITY)
 
 
-@dataclass(frozen=True, slots=True)
-class AdmissionError:
-    """An error a provider's allocation (or the Topology Manager) returns.
-
-    ``reason`` is the Go error's ``Type()`` when it implements the admission error interface;
-    ``None`` for any other error (it then becomes ``UnexpectedAdmissionError``).
-    """
-
-    message: str
-    reason: str | None = None
+def topology_affinity_rejection() -> Rejection:
+    """Mirrors: topologymanager/topology_manager.go TopologyAffinityError"""
+    return _TOPOLOGY_AFFINITY
 
 
-@dataclass(frozen=True, slots=True)
-class PodAdmitResult:
-    """Admit or reject, with the kubelet's reason and message."""
-
-    admit: bool
-    reason: str = ""
-    message: str = ""
-
-
-ADMITTED: Final = PodAdmitResult(True)  # immutable: the one "admit" result every success returns
-
-
-def topology_affinity_error() -> AdmissionError:
-    """Mirrors: topologymanager/topology_manager.go TopologyAffinityError (v1.36)"""
-    return AdmissionError(TOPOLOGY_AFFINITY_MESSAGE, ERROR_TOPOLOGY_AFFINITY)
-
-
-def pod_level_topology_affinity_error(message: str = "") -> AdmissionError:
+def pod_level_topology_affinity_rejection(message: str = "") -> Rejection:
     """ "Pod Scope " + the message (or the plain affinity message), reason TopologyAffinityError.
 
-    Mirrors: topologymanager/topology_manager.go NewPodLevelTopologyAffinityError (v1.36)
+    Mirrors: topologymanager/topology_manager.go NewPodLevelTopologyAffinityError
     """
-    return AdmissionError(f"Pod Scope {message or TOPOLOGY_AFFINITY_MESSAGE}", ERROR_TOPOLOGY_AFFINITY)
-
-
-def get_pod_admit_result(err: AdmissionError | None) -> PodAdmitResult:
-    """Mirrors: cm/admission/errors.go GetPodAdmitResult (v1.36)"""
-    if err is None:
-        return ADMITTED
-    if err.reason is not None:
-        return PodAdmitResult(False, err.reason, err.message)
-    return PodAdmitResult(
-        False, UNEXPECTED_ADMISSION_ERROR, f"Allocate failed due to {err.message}, which is unexpected"
-    )
+    return Rejection(f"Pod Scope {message or TOPOLOGY_AFFINITY_MESSAGE}", REASON_TOPOLOGY_AFFINITY)

@@ -17,14 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
+from podfit.model.admission import Rejection, get_pod_admit_result
 from podfit.topology.errors import (
-    ADMITTED,
     POD_LEVEL_ADMISSION_FAILURE,
-    AdmissionError,
-    PodAdmitResult,
-    get_pod_admit_result,
-    pod_level_topology_affinity_error,
-    topology_affinity_error,
+    pod_level_topology_affinity_rejection,
+    topology_affinity_rejection,
 )
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.policy import POLICY_NONE, Policy
@@ -54,9 +51,9 @@ class HintProvider(Protocol):
 
     def get_pod_topology_hints(self, pod: Any) -> ProviderHints: ...
 
-    def allocate(self, pod: Any, container: Any, hint: TopologyHint) -> AdmissionError | None: ...
+    def allocate(self, pod: Any, container: Any, hint: TopologyHint) -> Rejection | None: ...
 
-    def allocate_pod(self, pod: Any, hint: TopologyHint) -> AdmissionError | None: ...
+    def allocate_pod(self, pod: Any, hint: TopologyHint) -> Rejection | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +68,16 @@ class MergeStep:
 
 @dataclass(frozen=True, slots=True)
 class ScopeAdmitResult:
-    result: PodAdmitResult
+    """The scope's answer: ``rejection`` as the pod status reports it (reason always set), or
+    ``None`` when the pod is admitted; the hints kept per container; the merges run."""
+
+    rejection: Rejection | None
     container_hints: dict[str, TopologyHint] = field(default_factory=dict)
     merges: tuple[MergeStep, ...] = ()
+
+    @property
+    def admit(self) -> bool:
+        return self.rejection is None
 
 
 def scope_for(scope_name: str, policy: Policy) -> str:
@@ -100,7 +104,7 @@ def check_numa_node_count(policy_name: str, numa_nodes: int, max_allowable_numa_
 
 def _allocate_aligned(
     providers: Sequence[HintProvider], pod: object, container: object, hint: TopologyHint
-) -> AdmissionError | None:
+) -> Rejection | None:
     """Mirrors: topologymanager/scope.go allocateAlignedResources (v1.36)"""
     for provider in providers:
         err = provider.allocate(pod, container, hint)
@@ -118,7 +122,7 @@ def _admit_policy_none(
         err = _allocate_aligned(providers, pod, container, no_hint)
         if err is not None:
             return ScopeAdmitResult(get_pod_admit_result(err))
-    return ScopeAdmitResult(get_pod_admit_result(None))
+    return ScopeAdmitResult(None)
 
 
 def _admit_container_scope(
@@ -135,12 +139,12 @@ def _admit_container_scope(
         best, ok = policy.merge(providers_hints)
         merges.append(MergeStep(name, providers_hints, best, ok))
         if not ok:
-            return ScopeAdmitResult(get_pod_admit_result(topology_affinity_error()), hints, tuple(merges))
+            return ScopeAdmitResult(get_pod_admit_result(topology_affinity_rejection()), hints, tuple(merges))
         hints[name] = best
         err = _allocate_aligned(providers, pod, container, best)
         if err is not None:
             return ScopeAdmitResult(get_pod_admit_result(err), hints, tuple(merges))
-    return ScopeAdmitResult(get_pod_admit_result(None), hints, tuple(merges))
+    return ScopeAdmitResult(None, hints, tuple(merges))
 
 
 def _pod_merge(policy: Policy, providers: Sequence[HintProvider], pod: object) -> MergeStep:
@@ -170,9 +174,9 @@ def _admit_pod_scope(
     merges = (step,)
     if not step.admit:
         fail = (
-            pod_level_topology_affinity_error(POD_LEVEL_ADMISSION_FAILURE)
+            pod_level_topology_affinity_rejection(POD_LEVEL_ADMISSION_FAILURE)
             if pod_level
-            else topology_affinity_error()
+            else topology_affinity_rejection()
         )
         return ScopeAdmitResult(get_pod_admit_result(fail), {}, merges)
     best = step.best_hint
@@ -184,14 +188,14 @@ def _admit_pod_scope(
             err = provider.allocate_pod(pod, best)
             if err is not None:
                 return ScopeAdmitResult(get_pod_admit_result(err), hints, merges)
-        return ScopeAdmitResult(ADMITTED, hints, merges)
+        return ScopeAdmitResult(None, hints, merges)
     for name, container in containers:
         hints[name] = best
         for provider in providers:  # allocateAlignedResources, inlined
             err = provider.allocate(pod, container, best)
             if err is not None:
                 return ScopeAdmitResult(get_pod_admit_result(err), hints, merges)
-    return ScopeAdmitResult(ADMITTED, hints, merges)
+    return ScopeAdmitResult(None, hints, merges)
 
 
 def admit(

@@ -7,19 +7,19 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.model._kubelet_machines import GI, make_machine
 
-from podfit.model.kubelet_config import kubelet_config_from_dict
+from podfit.kubelet.allocatable import node_allocatable_reservation
+from podfit.kubelet.startup import kubelet_refusal, startup_refusal
+from podfit.model.kubelet_config import KubeletConfig, kubelet_config_from_dict
 from podfit.model.machine import Machine
-from podfit.model.quantity import Quantity, parse_quantity
-from podfit.model.startup import (
-    format_quantity,
-    kubelet_refusal,
-    node_allocatable_reservation,
-    num_reserved_cpus,
-    startup_refusal,
-)
+from podfit.model.quantity import Quantity, format_quantity, parse_quantity
 
-from ._kubelet_machines import GI, make_machine
+
+def num_reserved_cpus(cfg: KubeletConfig, machine: Machine) -> int | None:
+    """ceil(reserved cpu millicores / 1000), as the CPU manager counts them."""
+    milli = node_allocatable_reservation(cfg, machine)[0].get("cpu")
+    return None if milli is None else -(-milli // 1000)
 
 BASE = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
 TWO_NUMA = make_machine(1, 2, 4, 2)  # 16 CPUs, NUMA 0 and 1, 8Gi each

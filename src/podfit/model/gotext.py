@@ -1,0 +1,99 @@
+"""Go's spelling of basic values, where the kubelet's messages and parsing depend on it:
+``strconv.ParseBool`` / ``strconv.Atoi``, ``%q`` of a string, ``%v`` of floats and durations,
+``map[k:v]``, and the aggregate of several errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+__all__ = [
+    "aggregate_message",
+    "go_duration",
+    "go_float",
+    "go_map",
+    "go_quote",
+    "go_quote_list",
+    "parse_go_bool",
+    "parse_go_int",
+]
+
+
+def parse_go_bool(value: str) -> bool:
+    """Go strconv.ParseBool; raises ValueError worded as Go's error."""
+    if value in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if value in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise ValueError(f'strconv.ParseBool: parsing "{value}": invalid syntax')
+
+
+def parse_go_int(value: str) -> int:
+    """Go strconv.Atoi (base 10, optional sign, no spaces or underscores)."""
+    body = value[1:] if value[:1] in ("+", "-") else value
+    if not body or not body.isascii() or not body.isdigit():
+        raise ValueError(f'strconv.Atoi: parsing "{value}": invalid syntax')
+    n = int(value)
+    if not -(2**63) <= n < 2**63:
+        raise ValueError(f'strconv.Atoi: parsing "{value}": value out of range')
+    return n
+
+
+def go_map(m: Mapping[str, str]) -> str:
+    """Go's ``%v`` of a ``map[string]string`` (keys sorted, as fmt prints maps)."""
+    return "map[" + " ".join(f"{k}:{m[k]}" for k in sorted(m)) + "]"
+
+
+def go_quote(s: str) -> str:
+    """Go's %q of a string (ASCII-safe subset)."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def go_quote_list(items: Sequence[str]) -> str:
+    return "[" + " ".join(go_quote(i) for i in items) + "]"
+
+
+def go_float(x: float) -> str:
+    """Go's %v of a float64 (shortest representation)."""
+    text = repr(float(x))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text
+
+
+def go_duration(ns: int) -> str:
+    """Go's time.Duration.String()."""
+    if ns == 0:
+        return "0s"
+    sign = "-" if ns < 0 else ""
+    ns = abs(ns)
+    if ns < 1000:
+        return f"{sign}{ns}ns"
+    if ns < 10**6:
+        return sign + _trim(ns / 1000) + "µs"
+    if ns < 10**9:
+        return sign + _trim(ns / 10**6) + "ms"
+    hours, rest = divmod(ns, 3600 * 10**9)
+    minutes, rest = divmod(rest, 60 * 10**9)
+    secs = _trim(rest / 10**9) + "s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{secs}"
+    if minutes:
+        return f"{sign}{minutes}m{secs}"
+    return sign + secs
+
+
+def _trim(v: float) -> str:
+    text = f"{v:.9f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def aggregate_message(errors: Sequence[str]) -> str:
+    """Mirrors: apimachinery/pkg/util/errors/errors.go aggregate.Error (v1.36)."""
+    seen: list[str] = []
+    for e in errors:
+        if e not in seen:
+            seen.append(e)
+    if len(seen) == 1:
+        return seen[0]
+    return "[" + ", ".join(seen) + "]"
