@@ -12,15 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from podfit.api.machine_build import synthetic_machine
+from podfit.api.presets import preset_machine
+from podfit.api.scenario import scenario_from_dict
 from podfit.cpu.hints import generate_cpu_topology_hints, generate_cpu_topology_hints_reference
 from podfit.cpu.policy_static import StaticPolicy, new_static_policy
 from podfit.kubelet.node import Node
 from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
 from podfit.model.machine import Machine
-from podfit.model.machine_build import synthetic_machine
 from podfit.model.policy_options import CPUManagerOptions, TopologyManagerOptions
-from podfit.model.presets import preset_machine
-from podfit.model.scenario import scenario_from_dict
 from podfit.topology.hint import TopologyHint
 from podfit.topology.numa_info import NUMAInfo
 from podfit.topology.policy import new_policy

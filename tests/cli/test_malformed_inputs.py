@@ -77,7 +77,7 @@ def _patched(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def _preset() -> str:
-    from podfit.model.presets import PRESETS
+    from podfit.api.presets import PRESETS
 
     return sorted(PRESETS)[0]
 

@@ -36,10 +36,10 @@ from typing import Any
 import pytest
 import yaml
 
+from podfit.api.scenario import scenario_from_dict
 from podfit.cli.main import main
 from podfit.compare.run import Comparison, ModelRun, compare
 from podfit.io.scenario import load_scenario
-from podfit.model.scenario import scenario_from_dict
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "compare-database-fleet.yaml"
 

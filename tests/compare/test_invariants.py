@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from podfit.api.scenario import scenario_from_dict
 from podfit.compare.run import run_model
 from podfit.compare.variants import Model, per_container_cpus
-from podfit.model.scenario import scenario_from_dict
 
 KC = {
     "apiVersion": "kubelet.config.k8s.io/v1beta1",

@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.pods import pod_from_dict
+from podfit.api.scenario import scenario_from_dict
 from podfit.compare.run import compare, run_model
 from podfit.compare.variants import (
     Model,
@@ -18,11 +21,8 @@ from podfit.compare.variants import (
     whole_cpus,
 )
 from podfit.errors import InputError
-from podfit.model.kubelet_config import kubelet_config_from_dict
 from podfit.model.pod import Pod
-from podfit.model.pod_decode import pod_from_dict
 from podfit.model.qos import compute_pod_qos
-from podfit.model.scenario import scenario_from_dict
 
 KC = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
 GI = 1 << 30

@@ -7,9 +7,9 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from podfit.api.machine_build import synthetic_machine
 from podfit.cpu.hints import generate_cpu_topology_hints, generate_cpu_topology_hints_reference
 from podfit.model.machine import Machine
-from podfit.model.machine_build import synthetic_machine
 from podfit.model.policy_options import CPUManagerOptions
 
 

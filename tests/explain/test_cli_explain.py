@@ -63,8 +63,8 @@ def test_json_suggestions_rerun(capsys: pytest.CaptureFixture[str], path: str, p
 def _apply(scenario, pod: str, kind: str, change: dict):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
+    from podfit.api.presets import preset_machine
     from podfit.explain.suggest import with_cpus
-    from podfit.model.presets import preset_machine
 
     i = next(i for i, e in enumerate(scenario.events) if isinstance(e, AddPod) and e.pod.key == pod)
     event = scenario.events[i]

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from podfit.api.presets import preset_machine
 from podfit.cpu.accumulator import TakeStep
 from podfit.cpu.assignment import (
     CPUAssignmentError,
@@ -24,7 +25,6 @@ from podfit.io.scenario import load_scenario
 from podfit.kubelet.result import AdmitResult
 from podfit.kubelet.simulation import simulate
 from podfit.model.policy_options import TopologyManagerOptions
-from podfit.model.presets import preset_machine
 from podfit.model.scenario import AddPod
 from podfit.topology.hint import TopologyHint
 from podfit.topology.numa_info import numa_info_from_machine

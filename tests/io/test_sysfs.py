@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from podfit.api.machine_build import synthetic_machine
+from podfit.api.machines import build_machine
 from podfit.errors import InputError
 from podfit.io.sysfs import capture_machine, load_machine_path, machine_from_sysfs
 from podfit.model.cpuset import format_cpuset, mask
 from podfit.model.machine import Machine, NUMANode
-from podfit.model.machine_build import build_machine, synthetic_machine
 
 GI = 1 << 30
 MI = 1 << 20

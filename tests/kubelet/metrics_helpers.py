@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from podfit.model.scenario import Scenario, scenario_from_dict
+from podfit.api.scenario import scenario_from_dict
+from podfit.model.scenario import Scenario
 
 UPSTREAM = Path(__file__).parents[1] / "upstream"
 

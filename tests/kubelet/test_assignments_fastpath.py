@@ -23,6 +23,9 @@ from hypothesis import strategies as st
 from tests.compiled import COMPILED
 
 import podfit.kubelet.node as node_module
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.machines import build_machine
+from podfit.api.pods import pod_from_dict
 from podfit.io.scenario import load_scenario
 from podfit.kubelet.assignments import pod_assignments
 from podfit.kubelet.cgroups import container_cgroup, pod_cgroup
@@ -46,10 +49,8 @@ from podfit.kubelet.result import (
 from podfit.kubelet.simulation import simulate
 from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.cpuset import cpus as cpu_ids
-from podfit.model.kubelet_config import KubeletConfig, kubelet_config_from_dict
-from podfit.model.machine_build import build_machine
+from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import Container, Pod
-from podfit.model.pod_decode import pod_from_dict
 from podfit.model.qos import is_pod_level_resources_set
 
 Views = tuple[tuple[ContainerAssignment, ...], CgroupValues | None, PodResourcesView]

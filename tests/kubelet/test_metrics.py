@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 import yaml
 
+from podfit.api.scenario import scenario_from_dict
 from podfit.io.scenario import load_default_scenario
 from podfit.kubelet import metrics as M
 from podfit.kubelet.metrics import ALL_METRICS, RESOURCE_MANAGER_METRICS, NodeMetrics, new_node_metrics
 from podfit.kubelet.simulation import SimulationResult, simulate
-from podfit.model.scenario import scenario_from_dict
 
 # ----- the registry ----------------------------------------------------------------------------
 

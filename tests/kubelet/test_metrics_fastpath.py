@@ -13,6 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
+from podfit.api.machine_build import synthetic_machine
+from podfit.api.scenario import scenario_from_dict
 from podfit.cpu.guaranteed import pod_level_resource_managers_off_for
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
 from podfit.cpu.state import CPUState
@@ -28,10 +30,8 @@ from podfit.memory.requests import get_container_requested_resources
 from podfit.memory.state import MemoryState
 from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
-from podfit.model.machine_build import synthetic_machine
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
-from podfit.model.scenario import scenario_from_dict
 from podfit.topology.hint import TopologyHint
 from podfit.topology.policy import is_alignment_guaranteed
 from podfit.topology.scope import CONTAINER_SCOPE, NONE_SCOPE, ScopeAdmitResult

@@ -11,10 +11,10 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 
+from podfit.api.scenario import scenario_from_dict
 from podfit.errors import InputError
 from podfit.kubelet.simulation import simulate
 from podfit.model.cpuset import parse_cpuset
-from podfit.model.scenario import scenario_from_dict
 from podfit.report.json_result import result_to_json
 
 TYPES = ("node_exclusive", "pod_exclusive", "pod_shared")

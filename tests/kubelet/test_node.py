@@ -6,9 +6,9 @@ from typing import Any
 
 import yaml
 
+from podfit.api.scenario import scenario_from_dict
 from podfit.kubelet.simulation import simulate
 from podfit.model.cpuset import format_cpuset
-from podfit.model.scenario import scenario_from_dict
 from podfit.report.json_result import result_to_json
 
 BASE = yaml.safe_load(

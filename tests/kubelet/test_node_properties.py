@@ -14,10 +14,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.machines import build_machine
+from podfit.api.pods import pod_from_dict
 from podfit.kubelet.node import Node
-from podfit.model.kubelet_config import kubelet_config_from_dict
-from podfit.model.machine_build import build_machine
-from podfit.model.pod_decode import pod_from_dict
 
 POLICIES = ["none", "best-effort", "restricted", "single-numa-node"]
 

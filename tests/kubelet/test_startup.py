@@ -9,9 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.model._kubelet_machines import GI, make_machine
 
+from podfit.api.kubelet_config import kubelet_config_from_dict
 from podfit.kubelet.allocatable import node_allocatable_reservation
 from podfit.kubelet.startup import kubelet_refusal, startup_refusal
-from podfit.model.kubelet_config import KubeletConfig, kubelet_config_from_dict
+from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.quantity import Quantity, format_quantity, parse_quantity
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from podfit.api.features import feature_gates_from_dict
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.errors import InputError
-from podfit.model.features import GATES, FeatureGates, feature_gates_from_dict
-from podfit.model.kubelet_config import kubelet_config_from_dict
-from podfit.model.kubelet_config_validation import validate_kubelet_config
+from podfit.model.features import GATES, FeatureGates
 
 DEFAULTS = {
     "PodLevelResources": True,

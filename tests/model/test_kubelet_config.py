@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.kubelet_config_fields import FIELDS
 from podfit.errors import InputError
-from podfit.model.kubelet_config import EvictionThreshold, kubelet_config_from_dict
-from podfit.model.kubelet_config_fields import FIELDS
+from podfit.model.kubelet_config import EvictionThreshold
 
 BASE = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
 

@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 import yaml
 
+from podfit.api.features import feature_gates_from_dict
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.cpu.manager import new_cpu_policy
 from podfit.cpu.policy_options import check_cpu_policy_option_available, parse_cpu_manager_options
 from podfit.errors import InputError, PolicyOptionError
 from podfit.memory.manager import new_memory_policy
 from podfit.memory.policy_static import new_policy_static
 from podfit.model.admission import ConfigRefusal
-from podfit.model.features import feature_gates_from_dict
-from podfit.model.kubelet_config import ReservedMemory, kubelet_config_from_dict
-from podfit.model.kubelet_config_validation import validate_kubelet_config
+from podfit.model.kubelet_config import ReservedMemory
 from podfit.model.policy_options import CPUManagerOptions, TopologyManagerOptions
 from podfit.model.quantity import parse_quantity
 from podfit.topology.policy_options import (

@@ -1,4 +1,4 @@
-"""podfit.model.machine_build: synthetic and explicit-table machines, validation with field paths."""
+"""podfit.api.machine_build: synthetic and explicit-table machines, validation with field paths."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from podfit.api.machine_build import machine_to_dict
+from podfit.api.machines import build_machine
 from podfit.errors import InputError
 from podfit.model.cpuset import cpus, format_cpuset, mask
 from podfit.model.machine import DeviceGroup, Machine
-from podfit.model.machine_build import build_machine, machine_to_dict
 
 GI = 1 << 30
 MI = 1 << 20

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from podfit.api.pod_decode import default_uid
+from podfit.api.pods import pod_from_dict
 from podfit.errors import InputError
-from podfit.model.pod_decode import default_uid, pod_from_dict
 
 BASE: dict[str, Any] = {
     "apiVersion": "v1",

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
+from podfit.api.pod_decode import canonical_value
+from podfit.api.pods import pod_from_dict
 from podfit.errors import InputError
 from podfit.model.pod import Container, Pod, ResourceRequirements
-from podfit.model.pod_decode import canonical_value, pod_from_dict
 from podfit.model.qos import (
     compute_pod_qos,
     is_pod_level_limits_set,

@@ -1,4 +1,4 @@
-"""podfit.model.presets: every preset builds, has the documented shape and round-trips."""
+"""podfit.api.presets: every preset builds, has the documented shape and round-trips."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from podfit.api.machine_build import machine_to_dict
+from podfit.api.machines import build_machine
+from podfit.api.presets import PRESETS, apply_overrides, preset_machine, preset_names
 from podfit.errors import InputError
 from podfit.model.cpuset import cpus, format_cpuset
 from podfit.model.machine import DeviceGroup, Machine
-from podfit.model.machine_build import build_machine, machine_to_dict
-from podfit.model.presets import PRESETS, apply_overrides, preset_machine, preset_names
 
 GI = 1 << 30
 MI = 1 << 20

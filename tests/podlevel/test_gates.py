@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from podfit.api.scenario import scenario_from_dict
 from podfit.kubelet.simulation import simulate
-from podfit.model.scenario import scenario_from_dict
 from podfit.report.json_result import result_to_json
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kep5526-tightly-coupled-database.yaml"

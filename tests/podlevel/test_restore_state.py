@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.machines import build_machine
+from podfit.api.pods import pod_from_dict
 from podfit.io.checkpoints import restore_from, write_checkpoints
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node
-from podfit.model.kubelet_config import kubelet_config_from_dict
-from podfit.model.machine_build import build_machine
-from podfit.model.pod_decode import pod_from_dict
 
 DATA = yaml.safe_load(
     (

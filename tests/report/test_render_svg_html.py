@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from podfit.api.presets import PRESETS
 from podfit.io.scenario import load_default_scenario
 from podfit.kubelet.simulation import SimulationResult, simulate
-from podfit.model.presets import PRESETS
 from podfit.report.frames import KIND_LABELS, build_frames
 from podfit.report.json_result import result_to_json
 from podfit.report.render_html import render_html, uncore_map
@@ -217,7 +217,7 @@ def test_html_step_out_of_range(doc: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_every_preset_renders_every_cpu(preset: str) -> None:
-    from podfit.model.scenario import scenario_from_dict
+    from podfit.api.scenario import scenario_from_dict
 
     scenario = scenario_from_dict(
         {

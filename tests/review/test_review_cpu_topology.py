@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from podfit.api.scenario import scenario_from_dict
 from podfit.kubelet.simulation import simulate
-from podfit.model.scenario import scenario_from_dict
 from podfit.report.json_result import result_to_json
 
 ALPHA = {"CPUManagerPolicyAlphaOptions": True, "CPUManagerPolicyBetaOptions": True}

@@ -9,12 +9,12 @@ from dataclasses import replace
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from podfit.api.presets import preset_machine
+from podfit.api.scenario import scenario_from_dict
 from podfit.devices.manager import LIST_UP_TO, DeviceManager, zero_request_hints
 from podfit.kubelet.node import Node
 from podfit.model.machine import CPUInfo, DeviceGroup, Machine, NUMANode
 from podfit.model.policy_options import TopologyManagerOptions
-from podfit.model.presets import preset_machine
-from podfit.model.scenario import scenario_from_dict
 from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import TopologyHint
 from podfit.topology.numa_info import NUMAInfo

@@ -136,7 +136,7 @@ def capture_machine(root: Path, out: Path | None) -> None:
 @cli.command(epilog="\b\nExample:\n  podfit presets")
 def presets() -> None:
     """List the named machine presets."""
-    from podfit.model.presets import PRESETS
+    from podfit.api.presets import PRESETS
 
     for name, preset in sorted(PRESETS.items()):
         click.echo(f"{name:32} {preset.description}")

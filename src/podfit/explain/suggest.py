@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
+from podfit.api.pod_validation import format_quantity
+from podfit.api.presets import PRESETS, preset_machine
 from podfit.cpu.guaranteed import guaranteed_cpus, pod_guaranteed_cpus
 from podfit.explain.tracing import TraceLog
 from podfit.explain.values import MergeTrace, Suggestion
@@ -20,8 +22,6 @@ from podfit.kubelet.simulation import simulate
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Container, Pod, ResourceRequirements
-from podfit.model.pod_validation import format_quantity
-from podfit.model.presets import PRESETS, preset_machine
 from podfit.model.qos import (
     aggregate_container_limits,
     aggregate_container_requests,

@@ -12,10 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from podfit.api.scenario import SourcedPod, scenario_from_dict
 from podfit.errors import InputError
 from podfit.io.sysfs import machine_from_sysfs, machine_to_dict
 from podfit.io.yamlio import load_documents, load_one, parse_documents
-from podfit.model.scenario import Scenario, SourcedPod, scenario_from_dict
+from podfit.model.scenario import Scenario
 
 __all__ = ["DEFAULT_SCENARIO", "load_default_scenario", "load_scenario", "scenario_from_parts"]
 

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from podfit.api.machine_build import machine_from_table, machine_to_dict
+from podfit.api.machines import build_machine
 from podfit.errors import DiscoverError, InputError
 from podfit.model.cpuset import CPUSetParseError, cpus, parse_cpuset
 from podfit.model.machine import CPUInfo, Machine
-from podfit.model.machine_build import build_machine, machine_from_table, machine_to_dict
 
 __all__ = [
     "CadvisorCore",

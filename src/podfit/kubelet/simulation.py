@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.metrics import MetricsSnapshot
 from podfit.kubelet.node import Node, start_node
 from podfit.kubelet.result import AdmitResult, NodeMemory, RemoveResult
 from podfit.model.admission import ConfigRefusal
-from podfit.model.kubelet_config_validation import validate_kubelet_config
 from podfit.model.machine import Machine
 from podfit.model.scenario import Scenario
 

@@ -8,6 +8,7 @@ Manager; each manager's ``Start`` validating restored checkpoint state).
 
 from __future__ import annotations
 
+from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.cpu.manager import new_cpu_policy
 from podfit.cpu.state import CPUState
 from podfit.devices.manager import DeviceManager
@@ -25,7 +26,6 @@ from podfit.model.admission import (
 )
 from podfit.model.cpuset import format_cpuset
 from podfit.model.kubelet_config import KubeletConfig
-from podfit.model.kubelet_config_validation import validate_kubelet_config
 from podfit.model.machine import Machine
 from podfit.topology.manager import new_topology_manager
 

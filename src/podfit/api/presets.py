@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from podfit.api.machine_build import synthetic_machine
+from podfit.api.machine_values import GI, MI, decode_devices, format_bytes, quantity_bytes
 from podfit.errors import InputError
 from podfit.model.machine import CPUInfo, Machine, NUMANode
-from podfit.model.machine_build import synthetic_machine
-from podfit.model.machine_values import GI, MI, decode_devices, format_bytes, quantity_bytes
 
 __all__ = ["PRESETS", "Preset", "apply_overrides", "preset_machine", "preset_names"]
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Final, Protocol
 
+from podfit.api.pod_decode import QValue, RawContainer, RawPod, RawResources
 from podfit.errors import InputError
 from podfit.model.pod import (
     CONTAINER_RESTART_POLICY_ALWAYS,
@@ -23,7 +24,6 @@ from podfit.model.pod import (
     ContainerKind,
     ResourceRequirements,
 )
-from podfit.model.pod_decode import QValue, RawContainer, RawPod, RawResources
 from podfit.model.qos import (
     aggregate_container_resources,
     is_hugepage_resource,

@@ -13,17 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from podfit.errors import InputError
-from podfit.model.pod import (
-    RESOURCE_CPU,
-    RESOURCE_EPHEMERAL_STORAGE,
-    RESOURCE_HUGEPAGES_PREFIX,
-    RESOURCE_MEMORY,
-    Container,
-    Pod,
-    ResourceRequirements,
-)
-from podfit.model.pod_schema import (
+from podfit.api.pod_schema import (
     CONTAINER_FIELDS,
     EPHEMERAL_CONTAINER_FIELDS,
     OBJECT_META_FIELDS,
@@ -32,6 +22,13 @@ from podfit.model.pod_schema import (
     POD_SPEC_FIELDS,
     POD_STATUS_FIELDS,
     RESOURCE_REQUIREMENTS_FIELDS,
+)
+from podfit.errors import InputError
+from podfit.model.pod import (
+    RESOURCE_CPU,
+    RESOURCE_EPHEMERAL_STORAGE,
+    RESOURCE_HUGEPAGES_PREFIX,
+    RESOURCE_MEMORY,
 )
 from podfit.model.quantity import QuantityError, bytes_value, cpu_millis, parse_quantity
 
@@ -271,46 +268,4 @@ def decode_pod(obj: Any) -> RawPod:
         os_name=os_name,
         overhead=overhead,
         qos_status=qos_status,
-    )
-
-
-def _freeze_resources(res: RawResources) -> ResourceRequirements:
-    return ResourceRequirements(
-        requests={n: q.value for n, q in res.requests.items()},
-        limits={n: q.value for n, q in res.limits.items()},
-    )
-
-
-def pod_from_dict(obj: Mapping[str, Any], *, feature_gates: Mapping[str, bool] | Any = None) -> Pod:
-    """A Pod manifest dict → ``Pod``, after API-server defaulting and validation.
-
-    Raises ``InputError`` (field path + message) for anything the API server would reject and for
-    unknown fields / wrong types. ``feature_gates`` (a ``{name: bool}`` map or a ``FeatureGates``)
-    overrides the v1.36 defaults of ``PodLevelResources`` and ``PodLevelResourcesFixUpdateDefaulting``.
-    """
-    from podfit.model import pod_validation  # local import: pod_validation builds on this module
-
-    raw = decode_pod(obj)
-    pod_validation.default_and_validate(raw, pod_validation.gates_with_defaults(feature_gates))
-
-    def freeze(c: RawContainer) -> Container:
-        return Container(
-            name=c.name,
-            kind=pod_validation.container_kind(c),
-            resources=_freeze_resources(c.resources),
-            restart_policy=c.restart_policy,
-        )
-
-    return Pod(
-        namespace=raw.namespace,
-        name=raw.name,
-        uid=raw.uid,
-        init_containers=tuple(freeze(c) for c in raw.init_containers),
-        containers=tuple(freeze(c) for c in raw.containers),
-        ephemeral_containers=tuple(freeze(c) for c in raw.ephemeral_containers),
-        resources=_freeze_resources(raw.resources) if raw.resources is not None else None,
-        restart_policy=raw.restart_policy or "Always",
-        os_name=raw.os_name,
-        overhead={n: q.value for n, q in raw.overhead.items()},
-        qos_status=raw.qos_status,
     )

@@ -5,7 +5,7 @@ Forms (exactly one per node; see ``docs/machines.md``):
 * ``machine: {sockets, numaNodesPerSocket, coresPerNUMANode, threadsPerCore, ...}`` - a synthetic
   machine numbered the Linux way (scenario-format.md, "Synthetic machine numbering");
 * ``machine: {preset: <name>, <overrides>}`` or ``preset: <name>`` - a named preset
-  (:mod:`podfit.model.presets`);
+  (:mod:`podfit.api.presets`);
 * ``cpus: [...]`` (+ ``numaNodes``, ``numaDistances``, ``devices``) - an explicit CPU table, the form
   ``podfit capture`` writes and :func:`machine_to_dict` returns;
 * ``sysfs: <Machine>`` - a tree the io layer (:mod:`podfit.io.sysfs`) already read.
@@ -19,9 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from podfit.errors import InputError
-from podfit.model.machine import CPUInfo, DeviceGroup, Machine, NUMANode
-from podfit.model.machine_values import (
+from podfit.api.machine_values import (
     GI,
     MI,
     check_distances,
@@ -31,11 +29,12 @@ from podfit.model.machine_values import (
     integer,
     quantity_bytes,
 )
+from podfit.errors import InputError
+from podfit.model.machine import CPUInfo, DeviceGroup, Machine, NUMANode
 
 __all__ = [
     "DEFAULT_MEMORY_PER_NUMA",
     "MAX_NUMA_NODES",
-    "build_machine",
     "machine_from_synthetic",
     "machine_from_table",
     "machine_to_dict",
@@ -321,75 +320,3 @@ def machine_to_dict(machine: Machine) -> dict[str, Any]:
             {"resource": d.resource, "numaNode": d.numa, "count": d.count} for d in machine.devices
         ]
     return out
-
-
-# ----- entry point ----------------------------------------------------------------------------
-def _with_devices(machine: Machine, node: Mapping[str, Any]) -> Machine:
-    if "devices" not in node:
-        return machine
-    devices = decode_devices(node["devices"], set(machine.numa_ids), "devices")
-    return Machine(
-        machine.cpus, machine.numa_nodes, machine.distances, devices, machine.memory_capacity, machine.name
-    )
-
-
-def _preset(spec: Mapping[str, Any], prefix: str) -> Machine:
-    from podfit.model.presets import apply_overrides, preset_machine  # presets build on this module
-
-    name = spec["preset"]
-    if not isinstance(name, str):
-        raise InputError(f"{prefix}preset", "expected a preset name")
-    try:
-        machine = preset_machine(name)
-    except KeyError as exc:
-        raise InputError(f"{prefix}preset", str(exc.args[0])) from None
-    try:
-        return apply_overrides(machine, spec)
-    except InputError as exc:
-        raise exc.under(prefix.rstrip(".")) from None
-
-
-def build_machine(node: Mapping[str, Any]) -> Machine:
-    """The machine of a scenario's ``node`` mapping (keys ``machine`` | ``preset`` | ``cpus`` (+
-    ``numaNodes``, ``numaDistances``) | ``sysfs``, optional ``devices``); errors name fields relative
-    to ``node``. ``sysfs`` must already hold a Machine read by :mod:`podfit.io.sysfs`."""
-    present = [k for k in FORMS if k in node]
-    if len(present) != 1:
-        found = ", ".join(present) if present else "none"
-        field = present[1] if present else "machine"
-        raise InputError(field, f"give exactly one of machine, preset, cpus, sysfs (found: {found})")
-    form = present[0]
-    if form != "cpus":
-        for key in ("numaNodes", "numaDistances"):
-            if key in node:
-                raise InputError(key, "only allowed with an explicit cpus table")
-    if form == "cpus":
-        return machine_from_table(
-            node["cpus"], node.get("numaNodes"), node.get("numaDistances"), node.get("devices")
-        )
-    if form == "preset":
-        return _with_devices(_preset({"preset": node["preset"]}, ""), node)
-    if form == "sysfs":
-        machine = node["sysfs"]
-        if not isinstance(machine, Machine):
-            raise InputError("sysfs", "the sysfs tree must be read by the io layer (podfit.io.sysfs) first")
-        return _with_devices(machine, node)
-    spec = node["machine"]
-    if not isinstance(spec, Mapping):
-        raise InputError("machine", f"expected an object, got {type(spec).__name__}")
-    if "preset" in spec:
-        for key in spec:
-            if key not in PRESET_OVERRIDE_KEYS:
-                raise InputError(
-                    f"machine.{key}", "not allowed with a preset (allowed: memory, hugepages, devices)"
-                )
-        if "devices" in node:
-            raise InputError("devices", "give devices either in machine or in node, not both")
-        return _preset(spec, "machine.")
-    if "devices" in node and "devices" in spec:
-        raise InputError("devices", "give devices either in machine or in node, not both")
-    try:
-        machine = machine_from_synthetic(spec)
-    except InputError as exc:
-        raise exc.under("machine") from None
-    return _with_devices(machine, node)

@@ -1,0 +1,139 @@
+"""Decoding a scenario document (a plain mapping: files already read by :mod:`podfit.io.scenario`)
+into a :class:`~podfit.model.scenario.Scenario`; field paths in errors follow the document
+(``events[2].add.spec.containers[0]...``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.machines import build_machine
+from podfit.api.pods import pod_from_dict
+from podfit.errors import InputError
+from podfit.model.pod import Pod
+from podfit.model.scenario import AddPod, Event, RemovePod, Scenario
+
+__all__ = ["SourcedPod", "decode_events", "decode_pods", "scenario_from_dict"]
+
+
+SCENARIO_KEYS: Final = {"apiVersion", "kind", "metadata", "node", "kubeletConfig", "events", "pods"}
+NODE_KEYS: Final = {"name", "machine", "preset", "cpus", "numaNodes", "sysfs", "devices", "numaDistances"}
+
+
+def _mapping(value: Any, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InputError(field, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _check_keys(obj: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
+    for key in obj:
+        if key not in allowed:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            raise InputError(path, "unknown field")
+
+
+def _remove_event(value: Any, field: str) -> RemovePod:
+    if isinstance(value, str):
+        if value.count("/") != 1 or not all(value.split("/")):
+            raise InputError(field, f'"{value}" is not of the form namespace/name')
+        return RemovePod(key=value)
+    obj = _mapping(value, field)
+    _check_keys(obj, {"uid", "name", "namespace"}, field)
+    if "uid" in obj:
+        if not isinstance(obj["uid"], str) or not obj["uid"]:
+            raise InputError(f"{field}.uid", "expected a non-empty string")
+        return RemovePod(uid=obj["uid"])
+    name = obj.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError(field, "needs uid, or name (and namespace)")
+    namespace = obj.get("namespace", "default")
+    if not isinstance(namespace, str) or not namespace:
+        raise InputError(f"{field}.namespace", "expected a non-empty string")
+    return RemovePod(key=f"{namespace}/{name}")
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedPod:
+    """A Pod manifest read from its own file (errors name that file, not the scenario)."""
+
+    manifest: Mapping[str, Any]
+    source: str
+    where: str = ""  # e.g. "[document 2]" for multi-document files
+
+
+def _decode_pod(manifest: Any, where: str, gates: Mapping[str, bool]) -> Pod:
+    if isinstance(manifest, SourcedPod):
+        try:
+            return pod_from_dict(_mapping(manifest.manifest, manifest.where), feature_gates=gates)
+        except InputError as exc:
+            raise exc.under(manifest.where).in_source(manifest.source) from None
+    try:
+        return pod_from_dict(_mapping(manifest, where), feature_gates=gates)
+    except InputError as exc:
+        raise (exc if exc.source else exc.under(where)) from None
+
+
+def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, ...]:
+    """Events: ``{add: <Pod manifest>}`` or ``{remove: ns/name | {uid}}`` (field ``events``)."""
+    events: list[Event] = []
+    for i, item in enumerate(raw):
+        where = f"events[{i}]"
+        obj = _mapping(item, where)
+        if len(obj) != 1 or next(iter(obj)) not in ("add", "remove"):
+            raise InputError(where, "expected exactly one of add, remove")
+        ((op, value),) = obj.items()
+        if op == "add":
+            events.append(AddPod(_decode_pod(value, f"{where}.add", gates)))
+        else:
+            events.append(_remove_event(value, f"{where}.remove"))
+    return tuple(events)
+
+
+def decode_pods(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, ...]:
+    """The ``pods: [...]`` shorthand: every entry is added in order."""
+    return tuple(AddPod(_decode_pod(p, f"pods[{i}]", gates)) for i, p in enumerate(raw))
+
+
+def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
+    """Decode a Scenario document whose file references were already resolved."""
+    _check_keys(doc, SCENARIO_KEYS, "")
+    if doc.get("kind", "Scenario") != "Scenario":
+        raise InputError("kind", f'expected "Scenario", got {doc.get("kind")!r}')
+    meta = _mapping(doc.get("metadata", {}), "metadata")
+    _check_keys(meta, {"name", "description"}, "metadata")
+    name = meta.get("name", "scenario")
+    if not isinstance(name, str):
+        raise InputError("metadata.name", "expected a string")
+    if "node" not in doc:
+        raise InputError("node", "required field is missing")
+    node = _mapping(doc["node"], "node")
+    _check_keys(node, NODE_KEYS, "node")
+    node_name = node.get("name", "node")
+    if not isinstance(node_name, str):
+        raise InputError("node.name", "expected a string")
+    try:
+        machine = build_machine(node)
+    except InputError as exc:
+        raise exc.under("node") if not exc.source else exc from None
+    try:
+        config = kubelet_config_from_dict(_mapping(doc.get("kubeletConfig", {}), "kubeletConfig"))
+    except InputError as exc:
+        raise exc.under("kubeletConfig") if not exc.source else exc from None
+    if "events" in doc and "pods" in doc:
+        raise InputError("pods", "give either events or pods, not both")
+    gates = {"PodLevelResources": config.feature_gates.enabled("PodLevelResources")}
+    if "pods" in doc:
+        pods = doc["pods"]
+        if not isinstance(pods, list):
+            raise InputError("pods", "expected a list of Pod manifests")
+        events = decode_pods(pods, gates)
+    else:
+        raw = doc.get("events", [])
+        if not isinstance(raw, list):
+            raise InputError("events", "expected a list")
+        events = decode_events(raw, gates)
+    return Scenario(name=name, node_name=node_name, machine=machine, kubelet_config=config, events=events)
