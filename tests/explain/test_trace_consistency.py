@@ -48,7 +48,7 @@ def test_every_example_pod_is_explained_consistently(path: Path) -> None:
             continue  # explain names the first add of a pod
         e = explain(scenario, event.pod.key, suggestions=False)
         # the simulation adds a view of the memory tables after each step; the decision is the same
-        assert e.result == replace(step, node_memory=None), event.pod.key
+        assert e.result == replace(step, numa_memory=None), event.pod.key
         assert e.notes == (), e.notes
         for merge, hint in zip(e.merges, _reported_hints(step), strict=False):
             assert (merge.best_hint.numa_affinity or 0, merge.best_hint.preferred) == hint

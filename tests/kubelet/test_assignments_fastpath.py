@@ -321,7 +321,7 @@ def test_a_lazy_result_reads_compares_and_prints_as_an_eager_one() -> None:
     assert lazy == eager and eager == lazy
     assert repr(lazy) == repr(eager)
     assert lazy.containers is lazy.containers  # built once, kept
-    assert replace(lazy, node_memory=None) == eager
+    assert replace(lazy, numa_memory=None) == eager
     assert copy.copy(lazy) == eager
     assert pickle.loads(pickle.dumps(lazy)) == eager
     assert copy.deepcopy(lazy) == eager

@@ -47,7 +47,7 @@ KWARGS: list[dict[str, Any]] = [
     {"reason": "TopologyAffinityError", "message": "Resources cannot be allocated"},
     {"qos_class": "Guaranteed", "pod_hint": Hint((0,), True), "container_hints": {"c0": Hint((0,), True)}},
     {"pod_cpus": 6, "containers": (CONTAINER,), "default_cpuset": 9, "pod_cgroup": CGROUP},
-    {"extra": {"note": 1}, "node_memory": None},
+    {"extra": {"note": 1}, "numa_memory": None},
 ]
 
 

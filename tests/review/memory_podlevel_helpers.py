@@ -125,5 +125,5 @@ def mem(step: dict[str, Any], name: str) -> dict[str, Any] | None:
     return containers(step)[name]["memory"]
 
 
-def node_memory(step: dict[str, Any], numa: int, kind: str = "memory") -> dict[str, int]:
+def numa_memory(step: dict[str, Any], numa: int, kind: str = "memory") -> dict[str, int]:
     return step["nodeMemory"][str(numa)][kind]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.review.memory_podlevel_helpers import GI, MI, containers, ctr, kubelet, mem, node_memory, pod, run
+from tests.review.memory_podlevel_helpers import GI, MI, containers, ctr, kubelet, mem, numa_memory, pod, run
 
 POD_LEVEL_MESSAGE = "Pod Scope pod with pod-level resources failed admission under pod-scope topology manager"
 FRESH_NUMA0 = 6 * GI  # 8Gi - 1Gi reserved - 1Gi of 2Mi hugepages
@@ -68,10 +68,10 @@ def test_e5_init_sidecar_app_mix(tmp_path: Path) -> None:
         "gu-app": {"memory": 1 * GI, "numa": [0]},
         "ngu-app": {"memory": 2 * GI, "numa": [0]},
     }
-    assert node_memory(add, 0) == {"allocatable": FRESH_NUMA0, "reserved": 4 * GI, "free": 2 * GI}
+    assert numa_memory(add, 0) == {"allocatable": FRESH_NUMA0, "reserved": 4 * GI, "free": 2 * GI}
     assert add["defaultCPUSet"] == "0,2-5,8-11"
     assert rm["defaultCPUSet"] == "0-11"
-    assert node_memory(rm, 0) == {"allocatable": FRESH_NUMA0, "reserved": 0, "free": FRESH_NUMA0}
+    assert numa_memory(rm, 0) == {"allocatable": FRESH_NUMA0, "reserved": 0, "free": FRESH_NUMA0}
 
 
 def test_e5_cgroups(tmp_path: Path) -> None:
@@ -215,7 +215,7 @@ def test_empty_pod_shared_pool(tmp_path: Path, policy: str, p: dict, message: st
     else:
         assert (step["reason"], step["message"]) == ("EmptyPodSharedPoolError", message)
     assert step["defaultCPUSet"] == "0-11"
-    assert node_memory(step, 0)["reserved"] == 0 and node_memory(step, 1)["reserved"] == 0
+    assert numa_memory(step, 0)["reserved"] == 0 and numa_memory(step, 1)["reserved"] == 0
     assert step["nodeMemory"]["0"]["hugepages-2Mi"]["reserved"] == 0
 
 
@@ -234,7 +234,7 @@ def test_fractional_pod_cpu_aligns_memory_only(tmp_path: Path) -> None:
     cg = {n: c["cgroup"] for n, c in containers(add).items()}
     assert (cg["gu"]["cpuQuotaUs"], cg["ngu"]["cpuQuotaUs"]) == (50000, 250000)
     assert cg["gu"]["cpusetCpus"] == "0-11" and cg["gu"]["cpusetMems"] == "0"
-    assert node_memory(add, 0)["reserved"] == 2 * GI
+    assert numa_memory(add, 0)["reserved"] == 2 * GI
 
 
 def test_hugepages_budget_partitioned(tmp_path: Path) -> None:
@@ -255,5 +255,5 @@ def test_hugepages_budget_partitioned(tmp_path: Path) -> None:
         "reserved": 512 * MI,
         "free": 512 * MI,
     }
-    assert node_memory(add, 0)["reserved"] == 2 * GI
-    assert rm["nodeMemory"]["0"]["hugepages-2Mi"]["reserved"] == 0 and node_memory(rm, 0)["reserved"] == 0
+    assert numa_memory(add, 0)["reserved"] == 2 * GI
+    assert rm["nodeMemory"]["0"]["hugepages-2Mi"]["reserved"] == 0 and numa_memory(rm, 0)["reserved"] == 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.review.memory_podlevel_helpers import GI, containers, ctr, kubelet, mem, node_memory, pod, run
+from tests.review.memory_podlevel_helpers import GI, containers, ctr, kubelet, mem, numa_memory, pod, run
 
 UNEXPECTED = "Allocate failed due to {}, which is unexpected"
 NO_DEFAULT = (
@@ -48,13 +48,13 @@ def test_multi_numa_memory_budget_and_groups(tmp_path: Path) -> None:
     assert s1["admitted"] and s1["podHint"] == {"numaAffinity": [0, 1], "preferred": False}
     assert mem(s1, "gu") == {"numaAffinity": [0, 1], "bytes": {"memory": 4 * GI}}
     assert mem(s1, "ngu") == {"numaAffinity": [0, 1], "bytes": {"memory": 6 * GI}}
-    assert node_memory(s1, 0) == {"allocatable": FRESH_NUMA0, "reserved": 6 * GI, "free": 0}
-    assert node_memory(s1, 1) == {"allocatable": FRESH_NUMA1, "reserved": 4 * GI, "free": 3 * GI}
+    assert numa_memory(s1, 0) == {"allocatable": FRESH_NUMA0, "reserved": 6 * GI, "free": 0}
+    assert numa_memory(s1, 1) == {"allocatable": FRESH_NUMA1, "reserved": 4 * GI, "free": 3 * GI}
     assert s2["admitted"] and mem(s2, "a")["numaAffinity"] == [0, 1]
-    assert node_memory(s2, 1)["reserved"] == 5 * GI
-    assert (node_memory(s3, 0)["reserved"], node_memory(s3, 1)["reserved"]) == (0, 1 * GI)
+    assert numa_memory(s2, 1)["reserved"] == 5 * GI
+    assert (numa_memory(s3, 0)["reserved"], numa_memory(s3, 1)["reserved"]) == (0, 1 * GI)
     assert s4["admitted"] and mem(s4, "a")["numaAffinity"] == [0, 1]
-    assert (node_memory(s4, 0)["reserved"], node_memory(s4, 1)["reserved"]) == (1 * GI, 1 * GI)
+    assert (numa_memory(s4, 0)["reserved"], numa_memory(s4, 1)["reserved"]) == (1 * GI, 1 * GI)
     assert s4["podCPUs"] == "1,7"
 
 
@@ -78,7 +78,7 @@ def test_full_pcpus_only_checks_the_pod_total(tmp_path: Path) -> None:
         "SMTAlignmentError",
         "SMT Alignment Error: requested 3 cpus not multiple cpus per core = 2",
     )
-    assert node_memory(s1, 0)["reserved"] == 0
+    assert numa_memory(s1, 0)["reserved"] == 0
     assert s2["admitted"] and s2["podCPUs"] == "1,7"
     assert _cpus(s2) == {"gu": "1", "ngu": "7"}
 
@@ -94,7 +94,7 @@ def test_removal_releases_the_bubble_for_the_next_pod(tmp_path: Path) -> None:
     ]
     assert (s1["podCPUs"], _cpus(s1)) == ("1-2,7-8", {"gu": "1,7", "ngu": "2,8"})
     assert s2["podHint"]["numaAffinity"] == [1] and s2["podCPUs"] == "3,9"
-    assert s3["defaultCPUSet"] == "0-2,4-8,10-11" and node_memory(s3, 0)["reserved"] == 0
+    assert s3["defaultCPUSet"] == "0-2,4-8,10-11" and numa_memory(s3, 0)["reserved"] == 0
     assert (s4["podCPUs"], _cpus(s4)) == ("1-2,7-8", {"x": "1", "y": "2,7-8"})
 
 
@@ -105,7 +105,7 @@ def test_cpu_ok_memory_fails_rolls_back(tmp_path: Path) -> None:
     huge = pod("huge", {"cpu": "2", "memory": "14Gi"}, [ctr("gu", "1", "1Gi"), ctr("ngu")])
     (s,) = run(tmp_path, kubelet("best-effort"), [{"add": huge}])["steps"]
     assert (s["reason"], s["message"]) == ("UnexpectedAdmissionError", UNEXPECTED.format(NO_EXTEND))
-    assert s["defaultCPUSet"] == "0-11" and node_memory(s, 0)["reserved"] == 0
+    assert s["defaultCPUSet"] == "0-11" and numa_memory(s, 0)["reserved"] == 0
 
 
 def test_single_numa_node_no_memory_hint_fails_the_default_hint(tmp_path: Path) -> None:
@@ -139,7 +139,7 @@ def test_container_scope_a6_order_matters(tmp_path: Path, policy: str) -> None:
     )
     assert (c["ngu"]["cpus"], c["ngu"]["assignment"], c["ngu"]["memory"]) == (None, "node_shared", None)
     assert c["ngu"]["cgroup"]["cpuQuotaUs"] == 400000  # the pod-level limit
-    assert node_memory(s2, 0)["reserved"] == 1 * GI
+    assert numa_memory(s2, 0)["reserved"] == 1 * GI
 
 
 def test_container_scope_a6_single_numa_node(tmp_path: Path) -> None:
@@ -158,7 +158,7 @@ def test_container_scope_no_empty_pool_check(tmp_path: Path) -> None:
     allgu = pod("all", {"cpu": "4", "memory": "4Gi"}, [ctr("gu", "2", "1Gi"), ctr("gu2", "2", "3Gi")])
     (s,) = run(tmp_path, kubelet("best-effort", "container"), [{"add": allgu}])["steps"]
     assert s["admitted"] and _cpus(s) == {"gu": "1,7", "gu2": "2,8"}
-    assert node_memory(s, 0)["reserved"] == 4 * GI
+    assert numa_memory(s, 0)["reserved"] == 4 * GI
 
 
 def test_policy_none_a2(tmp_path: Path) -> None:
@@ -186,8 +186,8 @@ def test_gate_off_pod_level_pod_runs_unpinned(tmp_path: Path) -> None:
     normal = pod("ga", None, [ctr("c", "2", "1Gi")])
     s1, s2 = run(tmp_path, kubelet(plrm=False), [{"add": plr}, {"add": normal}])["steps"]
     assert s1["admitted"] and s1["podCPUs"] is None and _cpus(s1) == {"gu": None, "ngu": None}
-    assert mem(s1, "gu") is None and node_memory(s1, 0)["reserved"] == 0
-    assert _cpus(s2) == {"c": "1,7"} and node_memory(s2, 0)["reserved"] == 1 * GI
+    assert mem(s1, "gu") is None and numa_memory(s1, 0)["reserved"] == 0
+    assert _cpus(s2) == {"c": "1,7"} and numa_memory(s2, 0)["reserved"] == 1 * GI
 
 
 @pytest.mark.parametrize("scope", ["container", "pod"])
@@ -202,10 +202,10 @@ def test_init_container_memory_reuse_and_release(tmp_path: Path, scope: str) -> 
         tmp_path, kubelet("single-numa-node", scope), [{"add": n}, {"add": n2}, {"remove": "default/n"}]
     )["steps"]
     assert mem(s1, "init") == {"numaAffinity": [0], "bytes": {"memory": 1 * GI}}
-    assert node_memory(s1, 0)["reserved"] == 1 * GI
+    assert numa_memory(s1, 0)["reserved"] == 1 * GI
     assert mem(s2, "init") == {"numaAffinity": [0], "bytes": {"memory": 0}}
-    assert node_memory(s2, 0)["reserved"] == 2 * GI
-    assert node_memory(s3, 0)["reserved"] == 1 * GI
+    assert numa_memory(s2, 0)["reserved"] == 2 * GI
+    assert numa_memory(s3, 0)["reserved"] == 1 * GI
     assert _cpus(s2) == {"init": "2", "app": "2"}  # the app reuses the init container's CPU
 
 
@@ -222,9 +222,9 @@ def test_pod_level_init_entry_dropped_without_release(tmp_path: Path) -> None:
     s1, s2, s3 = run(tmp_path, kubelet(), [{"add": pl}, {"add": n2}, {"remove": "default/pl"}])["steps"]
     assert _cpus(s1) == {"init": "1,7", "app": "1", "ngu": "7"}
     assert mem(s1, "init") == {"numaAffinity": [0], "bytes": {"memory": 2 * GI}}
-    assert node_memory(s1, 0)["reserved"] == 2 * GI
-    assert node_memory(s2, 0)["reserved"] == 3 * GI
-    assert node_memory(s3, 0)["reserved"] == 1 * GI and s3["defaultCPUSet"] == "0-5,7-11"
+    assert numa_memory(s1, 0)["reserved"] == 2 * GI
+    assert numa_memory(s2, 0)["reserved"] == 3 * GI
+    assert numa_memory(s3, 0)["reserved"] == 1 * GI and s3["defaultCPUSet"] == "0-5,7-11"
 
 
 def test_container_scope_eligibility(tmp_path: Path) -> None:
@@ -248,4 +248,4 @@ def test_container_scope_eligibility(tmp_path: Path) -> None:
     assert c["burst"]["memory"] is None
     assert mem(s, "frac") == {"numaAffinity": [0], "bytes": {"memory": GI}}
     assert [c[n]["cgroup"]["cpuQuotaUs"] for n in ("burst", "frac", "int")] == [200000, 50000, -1]
-    assert node_memory(s, 0)["reserved"] == 2 * GI
+    assert numa_memory(s, 0)["reserved"] == 2 * GI

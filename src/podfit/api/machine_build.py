@@ -224,14 +224,14 @@ def _numa_node(entry: Any, field: str) -> NUMANode:
             raise InputError(f"{field}.{key}", "unknown field")
     if "id" not in entry:
         raise InputError(f"{field}.id", "required field is missing")
-    node_id = integer(entry["id"], f"{field}.id")
-    if not 0 <= node_id < MAX_NUMA_NODES:
+    numa_id = integer(entry["id"], f"{field}.id")
+    if not 0 <= numa_id < MAX_NUMA_NODES:
         raise InputError(f"{field}.id", f"NUMA ids must be between 0 and {MAX_NUMA_NODES - 1}")
     memory = quantity_bytes(entry.get("memory", DEFAULT_MEMORY_PER_NUMA), f"{field}.memory")
     hugepages = hugepage_table(entry.get("hugepages", {}), f"{field}.hugepages")
     if sum(size * count for size, count in hugepages) > memory:
         raise InputError(f"{field}.hugepages", "hugepages exceed the node's memory")
-    return NUMANode(id=node_id, memory=memory, hugepages=hugepages)
+    return NUMANode(id=numa_id, memory=memory, hugepages=hugepages)
 
 
 def machine_from_table(

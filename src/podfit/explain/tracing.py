@@ -274,8 +274,8 @@ class _MemoryProxy(_Proxy):
         for resource, size in self._requested(pod, container).items():
             free: dict[int, int] = {}
             cap: dict[int, int] = {}
-            for numa, node in sorted(machine_state.items()):
-                table = node.memory_map.get(resource)
+            for numa, numa_state in sorted(machine_state.items()):
+                table = numa_state.memory_map.get(resource)
                 free[numa] = table.free if table else 0
                 cap[numa] = table.allocatable if table else 0
             out.append(Demand(self.name, resource, size, "bytes", free, cap))

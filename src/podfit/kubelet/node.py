@@ -104,9 +104,9 @@ class Node:
         return {
             numa: {
                 kind: MemoryTableView(t.allocatable, t.reserved, t.free)
-                for kind, t in sorted(node.memory_map.items())
+                for kind, t in sorted(numa_state.memory_map.items())
             }
-            for numa, node in sorted(machine_state.items())
+            for numa, numa_state in sorted(machine_state.items())
         }
 
     @property

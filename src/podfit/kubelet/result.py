@@ -22,7 +22,7 @@ __all__ = [
     "MemoryAssignment",
     "MemoryBlockView",
     "MemoryTableView",
-    "NodeMemory",
+    "NUMAMemory",
     "PodResourcesView",
     "RemoveResult",
 ]
@@ -125,7 +125,7 @@ class MemoryTableView:
     free: int
 
 
-NodeMemory = Mapping[int, Mapping[str, MemoryTableView]]
+NUMAMemory = Mapping[int, Mapping[str, MemoryTableView]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +188,7 @@ class AdmitResult:
     default_cpuset: int = 0  # the node's shared pool after this step
     pod_cgroup: CgroupValues | None = None
     pod_resources: PodResourcesView | None = None
-    node_memory: NodeMemory | None = None  # the memory manager's tables after this step
+    numa_memory: NUMAMemory | None = None  # the memory manager's tables after this step
     extra: Mapping[str, object] = field(default_factory=dict)
     assigned: AssignedViews | None = field(default=None, repr=False, compare=False)
 
@@ -210,7 +210,7 @@ class AdmitResult:
         default_cpuset: int = 0,
         pod_cgroup: CgroupValues | None = None,
         pod_resources: PodResourcesView | None = None,
-        node_memory: NodeMemory | None = None,
+        numa_memory: NUMAMemory | None = None,
         extra: Mapping[str, object] = _NEW_DICT,
         assigned: AssignedViews | None = None,
     ) -> None:
@@ -224,7 +224,7 @@ class AdmitResult:
         _SET_CONTAINER_HINTS(self, container_hints)
         _SET_POD_CPUS(self, pod_cpus)
         _SET_DEFAULT_CPUSET(self, default_cpuset)
-        _SET_NODE_MEMORY(self, node_memory)
+        _SET_NUMA_MEMORY(self, numa_memory)
         _SET_EXTRA(self, {} if extra is _NEW_DICT else extra)
         _SET_ASSIGNED(self, assigned)
         if assigned is None or containers or pod_resources is not None:
@@ -260,7 +260,7 @@ _SET_CONTAINERS = _SETTERS["containers"]
 _SET_DEFAULT_CPUSET = _SETTERS["default_cpuset"]
 _SET_POD_CGROUP = _SETTERS["pod_cgroup"]
 _SET_POD_RESOURCES = _SETTERS["pod_resources"]
-_SET_NODE_MEMORY = _SETTERS["node_memory"]
+_SET_NUMA_MEMORY = _SETTERS["numa_memory"]
 _SET_EXTRA = _SETTERS["extra"]
 _SET_ASSIGNED = _SETTERS["assigned"]
 
@@ -271,4 +271,4 @@ class RemoveResult:
     uid: str | None
     removed: bool  # False when the pod was not on the node (never admitted, or already removed)
     default_cpuset: int = 0
-    node_memory: NodeMemory | None = None
+    numa_memory: NUMAMemory | None = None

@@ -8,7 +8,7 @@ from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.metrics import MetricsSnapshot
 from podfit.kubelet.node import Node, start_node
-from podfit.kubelet.result import AdmitResult, NodeMemory, RemoveResult
+from podfit.kubelet.result import AdmitResult, NUMAMemory, RemoveResult
 from podfit.model.admission import ConfigRefusal
 from podfit.model.machine import Machine
 from podfit.model.scenario import Scenario
@@ -28,7 +28,7 @@ class SimulationResult:
     error: ConfigRefusal | None
     steps: tuple[Step, ...]
     metrics: MetricsSnapshot | None = None  # the node's metrics after the last event (None: refused)
-    initial_node_memory: NodeMemory | None = None  # the memory manager's tables before any event
+    initial_numa_memory: NUMAMemory | None = None  # the memory manager's tables before any event
     node: Node | None = field(default=None, compare=False, repr=False)  # the node after the last event
 
 
@@ -48,7 +48,7 @@ def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> Si
     initial, initial_memory = node.default_cpuset, node.memory_tables()
     steps: list[Step] = []
     for event in scenario.events:
-        steps.append(replace(node.apply(event), node_memory=node.memory_tables()))
+        steps.append(replace(node.apply(event), numa_memory=node.memory_tables()))
     return SimulationResult(
         scenario.name,
         scenario.node_name,

@@ -54,8 +54,8 @@ def _sums(
 ) -> tuple[dict[str, int], dict[str, int]]:
     free: dict[str, int] = {}
     allocatable: dict[str, int] = {}
-    for node_id in bits:
-        tables = machine_state[node_id].memory_map
+    for numa_id in bits:
+        tables = machine_state[numa_id].memory_map
         for name in requested:
             table = tables.get(name)
             free[name] = free.get(name, 0) + (table.free if table else 0)
@@ -108,8 +108,8 @@ def _columns(
     """Per NUMA node: its free and its allocatable bytes of each of ``names`` (0 when absent)."""
     free: dict[int, list[int]] = {}
     allocatable: dict[int, list[int]] = {}
-    for node_id, node in machine_state.items():
-        tables = node.memory_map
+    for numa_id, numa_node in machine_state.items():
+        tables = numa_node.memory_map
         f, a = [], []
         for name in names:
             table = tables.get(name)
@@ -119,7 +119,7 @@ def _columns(
             else:
                 f.append(table.free)
                 a.append(table.allocatable)
-        free[node_id], allocatable[node_id] = f, a
+        free[numa_id], allocatable[numa_id] = f, a
     return free, allocatable
 
 
@@ -127,8 +127,8 @@ def _covers(column: Mapping[int, list[int]], bits: Sequence[int], sizes: Sequenc
     """Whether the summed ``column`` of the nodes in ``bits`` reaches every size."""
     for i, size in enumerate(sizes):
         total = 0
-        for node_id in bits:
-            total += column[node_id][i]
+        for numa_id in bits:
+            total += column[numa_id][i]
         if total < size:
             return False
     return True
@@ -137,10 +137,10 @@ def _covers(column: Mapping[int, list[int]], bits: Sequence[int], sizes: Sequenc
 def mixes_groups(machine_state: NUMANodeMap, bits: Sequence[int]) -> bool:
     """Whether a node of ``bits`` is already used alone or with another group of nodes (the
     multi-NUMA test of :func:`is_affinity_violating_numa_allocations`)."""
-    for node_id in bits:
-        node = machine_state[node_id]
-        if node.number_of_assignments > 0 and (
-            len(node.cells) == 1 or not are_groups_equal(node.cells, bits)
+    for numa_id in bits:
+        numa_node = machine_state[numa_id]
+        if numa_node.number_of_assignments > 0 and (
+            len(numa_node.cells) == 1 or not are_groups_equal(numa_node.cells, bits)
         ):
             return True
     return False
@@ -170,8 +170,8 @@ def _hints_over(
             elif mixes_groups(machine_state, bits):
                 continue
             mask = 0
-            for node_id in bits:
-                mask |= 1 << node_id
+            for numa_id in bits:
+                mask |= 1 << numa_id
             reuse = reusable.get(mask) if reusable else None
             if reuse:
                 wanted = [size - reuse.get(name, 0) for name, size in zip(names, sizes, strict=True)]
@@ -195,21 +195,21 @@ def _idle_empty_nodes(machine_state: NUMANodeMap, requested: Mapping[str, int], 
         if size <= 0:
             return 0
     empty = 0
-    for node_id, node in machine_state.items():
-        if node.number_of_assignments or node.cells != (node_id,):
+    for numa_id, numa_node in machine_state.items():
+        if numa_node.number_of_assignments or numa_node.cells != (numa_id,):
             continue
-        tables = node.memory_map
+        tables = numa_node.memory_map
         for name in requested:
             t = tables.get(name)
             if t is not None and (t.allocatable != 0 or t.free != 0):
                 break
         else:
-            empty |= 1 << node_id
+            empty |= 1 << numa_id
     if not empty:
         return 0
-    for node_id, node in machine_state.items():
-        if not empty >> node_id & 1:
-            for cell in node.cells:
+    for numa_id, numa_node in machine_state.items():
+        if not empty >> numa_id & 1:
+            for cell in numa_node.cells:
                 empty &= ~(1 << cell)
     for mask in reusable:
         empty &= ~mask
@@ -317,8 +317,8 @@ def free_memory_covers(machine_state: NUMANodeMap, bits: Sequence[int], requeste
     """Whether the free memory of the NUMA nodes ``bits`` covers every requested resource."""
     for name, size in requested.items():
         free = 0
-        for node_id in bits:
-            table = machine_state[node_id].memory_map.get(name)
+        for numa_id in bits:
+            table = machine_state[numa_id].memory_map.get(name)
             if table is not None:
                 free += table.free
         if free < size:

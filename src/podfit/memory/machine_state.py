@@ -32,9 +32,9 @@ SystemReservedMemory = Mapping[int, Mapping[str, int]]
 """NUMA node id -> resource -> bytes reserved for the system (policy_static.go systemReservedMemory)."""
 
 
-def _system_reserved(reserved: SystemReservedMemory, node_id: int, resource: str) -> int:
+def _system_reserved(reserved: SystemReservedMemory, numa_id: int, resource: str) -> int:
     """Mirrors: memorymanager/policy_static.go getResourceSystemReserved (v1.36)"""
-    return reserved.get(node_id, {}).get(resource, 0)
+    return reserved.get(numa_id, {}).get(resource, 0)
 
 
 def get_default_machine_state(machine: Machine, reserved: SystemReservedMemory) -> dict[int, NUMANodeState]:
@@ -44,20 +44,20 @@ def get_default_machine_state(machine: Machine, reserved: SystemReservedMemory) 
     Mirrors: memorymanager/policy_static.go getDefaultMachineState (v1.36)
     """
     out: dict[int, NUMANodeState] = {}
-    for node in machine.numa_nodes:
+    for numa_node in machine.numa_nodes:
         tables: dict[str, MemoryTable] = {}
         hugepages_total = 0
-        for page_size, count in node.hugepages:
+        for page_size, count in numa_node.hugepages:
             name = hugepage_resource_name(page_size)
             total = page_size * count
-            sys_res = _system_reserved(reserved, node.id, name)
+            sys_res = _system_reserved(reserved, numa_node.id, name)
             alloc = total - sys_res
             tables[name] = MemoryTable(total, sys_res, alloc, 0, alloc)
             hugepages_total += total
-        sys_res = _system_reserved(reserved, node.id, RESOURCE_MEMORY)
-        alloc = node.memory - sys_res - hugepages_total
-        tables[RESOURCE_MEMORY] = MemoryTable(node.memory, sys_res, alloc, 0, alloc)
-        out[node.id] = NUMANodeState(0, tables, (node.id,))
+        sys_res = _system_reserved(reserved, numa_node.id, RESOURCE_MEMORY)
+        alloc = numa_node.memory - sys_res - hugepages_total
+        tables[RESOURCE_MEMORY] = MemoryTable(numa_node.memory, sys_res, alloc, 0, alloc)
+        out[numa_node.id] = NUMANodeState(0, tables, (numa_node.id,))
     return out
 
 
@@ -80,13 +80,13 @@ def _charge(table: MemoryTable, size: int) -> tuple[MemoryTable, int]:
 
 
 def _charged_node(
-    node: NUMANodeState, cells: tuple[int, ...], resource: str, requested: int
+    numa_node: NUMANodeState, cells: tuple[int, ...], resource: str, requested: int
 ) -> tuple[NUMANodeState, int]:
     """One node's step of :func:`update_machine_state`: the node and what is left to charge."""
-    tables = dict(node.memory_map)
+    tables = dict(numa_node.memory_map)
     if requested != 0 and resource in tables:
         tables[resource], requested = _charge(tables[resource], requested)
-    return NUMANodeState(node.number_of_assignments + 1, tables, cells), requested
+    return NUMANodeState(numa_node.number_of_assignments + 1, tables, cells), requested
 
 
 def update_machine_state(
@@ -99,17 +99,17 @@ def update_machine_state(
     Mirrors: memorymanager/policy_static.go updateMachineState (v1.36)
     """
     cells = tuple(numa_affinity)
-    for node_id in numa_affinity:
-        machine_state[node_id], requested = _charged_node(machine_state[node_id], cells, resource, requested)
+    for numa_id in numa_affinity:
+        machine_state[numa_id], requested = _charged_node(machine_state[numa_id], cells, resource, requested)
 
 
 def _released_node(
-    node: NUMANodeState, node_id: int, resource: str, released: int
+    numa_node: NUMANodeState, numa_id: int, resource: str, released: int
 ) -> tuple[NUMANodeState, int]:
     """One node's step of :func:`release_memory`: the node and what is left to release."""
-    count = node.number_of_assignments - 1
-    cells = (node_id,) if count == 0 else node.cells
-    tables = dict(node.memory_map)
+    count = numa_node.number_of_assignments - 1
+    cells = (numa_id,) if count == 0 else numa_node.cells
+    tables = dict(numa_node.memory_map)
     table = tables.get(resource)
     if released != 0 and table is not None and table.reserved != 0:
         if table.reserved < released:
@@ -142,9 +142,9 @@ def release_memory(state: MemoryState, blocks: Iterable[Block]) -> None:
     machine_state = state.get_machine_state()
     for block in blocks:
         released = block.size
-        for node_id in block.numa_affinity:
-            machine_state[node_id], released = _released_node(
-                machine_state[node_id], node_id, block.type, released
+        for numa_id in block.numa_affinity:
+            machine_state[numa_id], released = _released_node(
+                machine_state[numa_id], numa_id, block.type, released
             )
     state.set_machine_state(machine_state)
 
@@ -179,24 +179,24 @@ class NodeSteps:
             self._releases.clear()
             self._interned.clear()
 
-    def _intern(self, node: NUMANodeState) -> NUMANodeState:
-        key = (node.number_of_assignments, node.cells, tuple(node.memory_map.items()))
-        return self._interned.setdefault(key, node)
+    def _intern(self, numa_node: NUMANodeState) -> NUMANodeState:
+        key = (numa_node.number_of_assignments, numa_node.cells, tuple(numa_node.memory_map.items()))
+        return self._interned.setdefault(key, numa_node)
 
     def charge(
         self, machine_state: dict[int, NUMANodeState], cells: tuple[int, ...], resource: str, requested: int
     ) -> None:
         """:func:`update_machine_state` (``cells``: the affinity as a tuple)."""
         steps = self._charges
-        for node_id in cells:
-            node = machine_state[node_id]
-            key = (id(node), cells, resource, requested)
+        for numa_id in cells:
+            numa_node = machine_state[numa_id]
+            key = (id(numa_node), cells, resource, requested)
             found = steps.get(key)
-            if found is None or found[0] is not node:
+            if found is None or found[0] is not numa_node:
                 self._room()
-                new, left = _charged_node(node, cells, resource, requested)
-                found = steps[key] = (node, new, left)
-            machine_state[node_id] = found[1]
+                new, left = _charged_node(numa_node, cells, resource, requested)
+                found = steps[key] = (numa_node, new, left)
+            machine_state[numa_id] = found[1]
             requested = found[2]
 
     def release(self, state: MemoryState, blocks: Iterable[Block]) -> None:
@@ -205,15 +205,15 @@ class NodeSteps:
         steps = self._releases
         for block in blocks:
             resource, released = block.type, block.size
-            for node_id in block.numa_affinity:
-                node = machine_state[node_id]
-                key = (id(node), node_id, resource, released)
+            for numa_id in block.numa_affinity:
+                numa_node = machine_state[numa_id]
+                key = (id(numa_node), numa_id, resource, released)
                 found = steps.get(key)
-                if found is None or found[0] is not node:
+                if found is None or found[0] is not numa_node:
                     self._room()
-                    new, left = _released_node(node, node_id, resource, released)
-                    found = steps[key] = (node, self._intern(new), left)
-                machine_state[node_id] = found[1]
+                    new, left = _released_node(numa_node, numa_id, resource, released)
+                    found = steps[key] = (numa_node, self._intern(new), left)
+                machine_state[numa_id] = found[1]
                 released = found[2]
         state.replace_machine_state(machine_state)
 
@@ -235,14 +235,14 @@ def update_expected_machine_state(
     """
     for block in blocks:
         requested = block.size
-        for node_id in block.numa_affinity:
-            node = expected.get(node_id)
-            if node is None:
+        for numa_id in block.numa_affinity:
+            numa_node = expected.get(numa_id)
+            if numa_node is None:
                 return (
                     f"[memorymanager] (pod: {pod_uid}, container: {container_name}) "
                     "the memory assignment uses the NUMA that does not exist"
                 )
-            tables = dict(node.memory_map)
+            tables = dict(numa_node.memory_map)
             table = tables.get(block.type)
             if table is None:
                 return (
@@ -251,7 +251,9 @@ def update_expected_machine_state(
                 )
             if requested != 0:
                 tables[block.type], requested = _charge(table, requested)
-            expected[node_id] = NUMANodeState(node.number_of_assignments + 1, tables, block.numa_affinity)
+            expected[numa_id] = NUMANodeState(
+                numa_node.number_of_assignments + 1, tables, block.numa_affinity
+            )
     return None
 
 
@@ -266,8 +268,8 @@ def _tables_equal(t1: MemoryTable, t2: MemoryTable) -> bool:
 
 def _group_sum(ms: NUMANodeMap, cells: Iterable[int], resource: str) -> tuple[int, int]:
     free = reserved = 0
-    for node_id in cells:
-        table = ms[node_id].memory_map[resource]
+    for numa_id in cells:
+        table = ms[numa_id].memory_map[resource]
         free += table.free
         reserved += table.reserved
     return free, reserved
@@ -281,8 +283,8 @@ def are_machine_states_equal(ms1: NUMANodeMap, ms2: NUMANodeMap) -> bool:
     """
     if len(ms1) != len(ms2):
         return False
-    for node_id, n1 in ms1.items():
-        n2 = ms2.get(node_id)
+    for numa_id, n1 in ms1.items():
+        n2 = ms2.get(numa_id)
         if n2 is None:
             return False
         if n1.number_of_assignments != n2.number_of_assignments:

@@ -69,7 +69,7 @@ def new_policy_static(
 
     Mirrors: memorymanager/policy_static.go NewPolicyStatic (v1.36)
     """
-    total = sum(node.get(RESOURCE_MEMORY, 0) for node in system_reserved.values())
+    total = sum(numa_node.get(RESOURCE_MEMORY, 0) for numa_node in system_reserved.values())
     if total <= 0:
         return None, "[memorymanager] you should specify the system reserved memory"
     return StaticPolicy(machine, system_reserved, gates), None
@@ -239,8 +239,8 @@ class StaticPolicy:
         Mirrors: memorymanager/policy_static.go GetAllocatableMemory (v1.36)
         """
         out = []
-        for node_id, node in sorted(state.get_machine_state().items()):
-            for resource, table in sorted(node.memory_map.items()):
+        for numa_id, numa_state in sorted(state.get_machine_state().items()):
+            for resource, table in sorted(numa_state.memory_map.items()):
                 if table.allocatable != 0:
-                    out.append(Block((node_id,), resource, table.allocatable))
+                    out.append(Block((numa_id,), resource, table.allocatable))
         return tuple(out)

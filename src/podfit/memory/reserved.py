@@ -38,7 +38,7 @@ def get_system_reserved_memory(
     )
     if err is not None:
         return None, err
-    out: dict[int, dict[str, int]] = {node.id: {} for node in machine.numa_nodes}
+    out: dict[int, dict[str, int]] = {numa_node.id: {} for numa_node in machine.numa_nodes}
     for r in reserved_memory:
         for name, value in r.limits.items():
             out.setdefault(r.numa_node, {})[name] = value

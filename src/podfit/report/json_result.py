@@ -12,7 +12,7 @@ from podfit.kubelet.result import (
     ContainerAssignment,
     Hint,
     MemoryBlockView,
-    NodeMemory,
+    NUMAMemory,
     PodResourcesView,
     RemoveResult,
 )
@@ -78,7 +78,7 @@ def _pod_resources(v: PodResourcesView | None) -> dict[str, Any] | None:
     }
 
 
-def _node_memory(tables: NodeMemory | None) -> dict[str, Any] | None:
+def _numa_memory(tables: NUMAMemory | None) -> dict[str, Any] | None:
     if tables is None:
         return None
     return {
@@ -124,7 +124,7 @@ def _add_step(r: AdmitResult) -> dict[str, Any]:
         "defaultCPUSet": format_cpuset(r.default_cpuset),
         "podCgroup": _cgroup(r.pod_cgroup, container=False),
         "podResources": _pod_resources(r.pod_resources),
-        "nodeMemory": _node_memory(r.node_memory),
+        "nodeMemory": _numa_memory(r.numa_memory),
     }
 
 
@@ -135,7 +135,7 @@ def _remove_step(r: RemoveResult) -> dict[str, Any]:
         "uid": r.uid,
         "removed": r.removed,
         "defaultCPUSet": format_cpuset(r.default_cpuset),
-        "nodeMemory": _node_memory(r.node_memory),
+        "nodeMemory": _numa_memory(r.numa_memory),
     }
 
 
@@ -149,7 +149,7 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
             "cpuTopology": machine.cpu_topology_rows(),
             "reservedCPUs": format_cpuset(result.reserved_cpus),
             "initialDefaultCPUSet": format_cpuset(result.initial_default_cpuset),
-            "nodeMemory": _node_memory(result.initial_node_memory),
+            "nodeMemory": _numa_memory(result.initial_numa_memory),
         },
         "error": None
         if result.error is None

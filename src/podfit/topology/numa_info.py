@@ -88,14 +88,14 @@ def new_numa_info(
     """
     nodes: list[int] = []
     distances: dict[int, tuple[int, ...] | None] = {}
-    for node_id, node_distances in topology:
-        nodes.append(node_id)
+    for numa_id, node_distances in topology:
+        nodes.append(numa_id)
         row: tuple[int, ...] | None = None
         if opts.prefer_closest_numa:
             if node_distances is None:
                 raise InputError("machine.numaNodes", "error getting NUMA distances from cadvisor")
             row = tuple(node_distances)
-        distances[node_id] = row
+        distances[numa_id] = row
     return NUMAInfo(nodes=tuple(nodes), distances=distances)
 
 
@@ -110,9 +110,9 @@ def numa_info_from_machine(machine: Machine, opts: TopologyManagerOptions) -> NU
     ids = machine.numa_ids
     width = max(ids, default=-1) + 1
     topology: list[tuple[int, tuple[int, ...]]] = []
-    for i, node_id in enumerate(ids):
+    for i, numa_id in enumerate(ids):
         row = [0] * width
         for j, other in enumerate(ids):
             row[other] = machine.numa_distances[i][j]
-        topology.append((node_id, tuple(row)))
+        topology.append((numa_id, tuple(row)))
     return new_numa_info(topology, opts)
