@@ -37,7 +37,7 @@ def test_ruff_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-CORE = ("model", "api", "topology", "cpu", "memory", "devices", "kubelet")
+CORE = ("model", "release", "api", "topology", "cpu", "memory", "devices", "kubelet")
 
 
 def test_core_type_checks(tmp_path: Path) -> None:

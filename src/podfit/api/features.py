@@ -17,7 +17,7 @@ __all__ = ["feature_gates_from_dict"]
 def feature_gates_from_dict(m: Mapping[str, object] | None) -> FeatureGates:
     """Apply a ``featureGates`` map on the v1.36 defaults.
 
-    Mirrors: component-base/featuregate/feature_gate.go unsafeSetFromMap (v1.36): an unknown gate
+    Mirrors: component-base/featuregate/feature_gate.go unsafeSetFromMap: an unknown gate
     or a locked gate set to the other value is refused (the kubelet refuses to start).
     """
     if m is None:

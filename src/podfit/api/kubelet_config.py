@@ -88,7 +88,7 @@ def _quantity(text: object, path: str) -> tuple[Quantity, str]:
 
 
 def _reserved_map(raw: object, name: str) -> tuple[dict[str, int], dict[str, str]]:
-    """Mirrors: cmd/kubelet/app/server.go parseResourceList (v1.36)."""
+    """Mirrors: cmd/kubelet/app/server.go parseResourceList."""
     values: dict[str, int] = {}
     formats: dict[str, str] = {}
     for key, text in dict(raw or {}).items():  # type: ignore[call-overload]
@@ -108,7 +108,7 @@ def _f32(x: float) -> float:
 
 
 def _eviction(raw: Mapping[str, str]) -> dict[str, EvictionThreshold]:
-    """Mirrors: pkg/kubelet/eviction/helpers.go parseThresholdStatement (v1.36)."""
+    """Mirrors: pkg/kubelet/eviction/helpers.go parseThresholdStatement."""
     out: dict[str, EvictionThreshold] = {}
     for signal in sorted(raw):
         val = raw[signal]
@@ -195,7 +195,7 @@ def kubelet_config_from_dict(obj: Mapping) -> KubeletConfig:
 
     Unknown fields, wrong types, bad quantities, bad CPU sets and unknown feature gates raise
     InputError naming the field. Mirrors: pkg/kubelet/apis/config/v1beta1/defaults.go
-    SetDefaults_KubeletConfiguration (v1.36), for the fields podfit interprets.
+    SetDefaults_KubeletConfiguration, for the fields podfit interprets.
     """
     doc, prefix = _unwrap(obj)
     try:

@@ -103,7 +103,7 @@ def _enforcement_errors(cfg: KubeletConfig) -> list[str]:
 
 def _reserved_memory_errors(cfg: KubeletConfig) -> list[str]:
     """Mirrors: pkg/kubelet/apis/config/validation/validation_reserved_memory.go
-    validateReservedMemoryConfiguration (v1.36); limits are visited in sorted name order."""
+    validateReservedMemoryConfiguration; limits are visited in sorted name order."""
     errs: list[str] = []
     seen: dict[int, set[str]] = {}
     for entry in cfg.reserved_memory:
@@ -132,7 +132,7 @@ def _reserved_memory_errors(cfg: KubeletConfig) -> list[str]:
 def kubelet_config_errors(cfg: KubeletConfig) -> list[str]:
     """Every error ValidateKubeletConfiguration reports on the modelled fields, in its order.
 
-    Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration (v1.36).
+    Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration.
     """
     gates = cfg.feature_gates
     dependency = gates.dependency_errors()
@@ -206,7 +206,7 @@ def kubelet_config_errors(cfg: KubeletConfig) -> list[str]:
 def validate_kubelet_config(cfg: KubeletConfig) -> ConfigRefusal | None:
     """The refusal ValidateKubeletConfiguration gives for this configuration, or None.
 
-    Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration (v1.36).
+    Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration.
     """
     errs = kubelet_config_errors(cfg)
     if not errs:

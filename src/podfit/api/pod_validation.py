@@ -113,7 +113,7 @@ def _is_qualified_name(name: str) -> bool:
 
 
 def is_extended_resource_name(name: str) -> bool:
-    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsExtendedResourceName (v1.36)"""
+    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsExtendedResourceName"""
     if is_native_resource(name) or name.startswith("requests."):
         return False
     return _is_qualified_name("requests." + name)
@@ -124,7 +124,7 @@ def _is_integer_resource(name: str) -> bool:
 
 
 def validate_resource_name(name: str, path: str, *, pod_level: bool) -> None:
-    """Mirrors: validation.go validateContainerResourceName / validatePodResourceName (v1.36)"""
+    """Mirrors: validation.go validateContainerResourceName / validatePodResourceName"""
     if not _is_qualified_name(name):
         raise _invalid(path, name, "must be a qualified name")
     if "/" not in name and name not in STANDARD_RESOURCES and not is_hugepage_resource(name):
@@ -151,7 +151,7 @@ def _page_size(name: str) -> int | None:
 
 
 def validate_quantity(name: str, q: QValue, path: str) -> None:
-    """Mirrors: validation.go ValidateResourceQuantityValue + validateResourceQuantityHugePageValue (v1.36)"""
+    """Mirrors: validation.go ValidateResourceQuantityValue + validateResourceQuantityHugePageValue"""
     shown = shown_quantity(name, q)
     if q.negative or q.milli < 0 or q.value < 0:
         raise _invalid(path, shown, "must be greater than or equal to 0")
@@ -164,7 +164,7 @@ def validate_quantity(name: str, q: QValue, path: str) -> None:
 
 
 def validate_resource_requirements(res: RawResources, path: str, *, pod_level: bool) -> None:
-    """Mirrors: validation.go validateResourceRequirements / validatePodResourceRequirements (v1.36)"""
+    """Mirrors: validation.go validateResourceRequirements / validatePodResourceRequirements"""
     cpu_or_memory = False
     hugepages = False
     for name in sorted(res.limits):
@@ -199,7 +199,7 @@ def validate_resource_requirements(res: RawResources, path: str, *, pod_level: b
 
 
 def default_container_requests(res: RawResources) -> None:
-    """Mirrors: pkg/apis/core/v1/defaults.go SetDefaults_Pod (container requests from limits) (v1.36)"""
+    """Mirrors: pkg/apis/core/v1/defaults.go SetDefaults_Pod (container requests from limits)"""
     for name, lim in res.limits.items():
         res.requests.setdefault(name, lim)
 
@@ -238,7 +238,7 @@ def default_pod_level_resources(pod: RawPod, gates: Mapping[str, bool]) -> None:
     """Pod-level defaulting, applied after container defaulting.
 
     Mirrors: pkg/apis/core/v1/defaults.go defaultHugePagePodLimits, defaultPodRequests,
-    defaultPodLimits (v1.36)
+    defaultPodLimits
 
     Unset pod-level requests default to the pod limit, except hugepages, which default to the
     containers' aggregate requests (spec-kep5526 decision A-1, the v1.36 behaviour; a newer
@@ -277,7 +277,7 @@ def _any_supported(names: Mapping[str, QValue]) -> bool:
 
 
 def validate_pod_resources(pod: RawPod) -> None:
-    """Mirrors: validation.go validatePodResources + validatePodResourceConsistency (v1.36)"""
+    """Mirrors: validation.go validatePodResources + validatePodResourceConsistency"""
     res = pod.resources
     if res is None:
         return

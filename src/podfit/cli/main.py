@@ -38,7 +38,7 @@ Examples:
 @click.version_option(__version__, prog_name="podfit")
 def cli() -> None:
     """Where does my pod land on this node, and why? A kubelet-exact simulator of the
-    Topology, CPU and Memory Managers (v1.36, including pod-level resource managers)."""
+    Topology, CPU and Memory Managers (including the pod-level resource managers)."""
 
 
 @cli.command(epilog=EXAMPLES_SIMULATE)

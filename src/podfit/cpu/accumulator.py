@@ -1,6 +1,6 @@
 """The CPU accumulator of the static policy: which free CPUs to hand out, in which order.
 
-Mirrors the ``cpuAccumulator`` of kubelet ``pkg/kubelet/cm/cpumanager/cpu_assignment.go`` (v1.36),
+Mirrors the ``cpuAccumulator`` of kubelet ``pkg/kubelet/cm/cpumanager/cpu_assignment.go``,
 without the in-place-resize variant (``cpuAccumulatorForResize``, added after v1.36).
 
 The accumulator holds the CPUs still available (``details``, an int mask), the CPUs taken so far
@@ -45,7 +45,7 @@ class TakeStep:
 
 
 class CPUAccumulator:
-    """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator (v1.36).
+    """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.
 
     Mutable on purpose (it is the kubelet's work-in-progress object); it never outlives one call.
     """
@@ -60,7 +60,7 @@ class CPUAccumulator:
         cpu_sorting: CPUSorting,
         trace: list[TakeStep] | None = None,
     ) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go newCPUAccumulator (v1.36).
+        """Mirrors: cpumanager/cpu_assignment.go newCPUAccumulator.
 
         ``trace``: when a list, every take is appended to it as a :class:`TakeStep` (off: no cost
         beyond one ``None`` check per take)."""
@@ -89,7 +89,7 @@ class CPUAccumulator:
 
     # ----- sorting ----------------------------------------------------------------------------
     def _sort(self, groups: Groups, within: int) -> list[tuple[int, int]]:
-        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sort (v1.36): the groups with an
+        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sort: the groups with an
         available CPU in ``within``, by available CPUs, then id -- as (available count, id)."""
         d = self.details
         m = d & within
@@ -137,7 +137,7 @@ class CPUAccumulator:
         return result
 
     def sort_available_numa_nodes(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go sortAvailableNUMANodes (numaFirst / socketsFirst) (v1.36).
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableNUMANodes (numaFirst / socketsFirst).
 
         NUMA first: every NUMA node with an available CPU, sorted; sockets first: per socket (in
         sorted order), its NUMA nodes with an available CPU in it, sorted.
@@ -145,11 +145,11 @@ class CPUAccumulator:
         return [g for _, g in self._sorted_numa_nodes()]
 
     def sort_available_sockets(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go sortAvailableSockets (numaFirst / socketsFirst) (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableSockets (numaFirst / socketsFirst)."""
         return [g for _, g in self._sorted_sockets()]
 
     def sort_available_cores(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCores (numaFirst / socketsFirst) (v1.36).
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCores (numaFirst / socketsFirst).
 
         NUMA first: cores grouped by socket (sockets in their sorted order); sockets first: cores
         grouped by NUMA node. All cores of a group that have an available CPU, sorted.
@@ -157,11 +157,11 @@ class CPUAccumulator:
         return [g for _, g in self._sorted_cores()]
 
     def sort_available_uncore_caches(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sortAvailableUncoreCaches (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.sortAvailableUncoreCaches."""
         return [g for _, g in self._sorted_uncore_caches()]
 
     def sort_available_cpus_packed(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCPUsPacked (v1.36): cores in order, CPU ids."""
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCPUsPacked: cores in order, CPU ids."""
         out: list[int] = []
         core_cpus, d = self.topo.machine.core_cpus, self.details
         for _, core in self._sorted_cores():
@@ -169,7 +169,7 @@ class CPUAccumulator:
         return out
 
     def sort_available_cpus_spread(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCPUsSpread (v1.36): by socket, then CPU id."""
+        """Mirrors: cpumanager/cpu_assignment.go sortAvailableCPUsSpread: by socket, then CPU id."""
         out: list[int] = []
         for socket in self.sort_available_sockets():
             out.extend(cpus(self.cpus_in_socket(socket)))
@@ -189,22 +189,22 @@ class CPUAccumulator:
         return self.cpus_in_core(core).bit_count() == self.topo.cpus_per_core
 
     def free_numa_nodes(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go freeNUMANodes (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go freeNUMANodes."""
         numa_cpus = self.topo.machine.numa_cpus
         return [n for free, n in self._sorted_numa_nodes() if free == numa_cpus[n].bit_count()]
 
     def free_sockets(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go freeSockets (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go freeSockets."""
         per_socket = self.topo.cpus_per_socket
         return [s for free, s in self._sorted_sockets() if free == per_socket]
 
     def free_uncore_caches(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go freeUncoreCache (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go freeUncoreCache."""
         uncore_cpus = self.topo.machine.uncore_cpus
         return [u for free, u in self._sorted_uncore_caches() if free == uncore_cpus[u].bit_count()]
 
     def free_cores(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go freeCores (v1.36).
+        """Mirrors: cpumanager/cpu_assignment.go freeCores.
 
         The cores of :meth:`_sorted_cores` with ``cpus_per_core`` available CPUs. Within a group
         they all have the same count, so the sort leaves them in id order: only the groups are
@@ -222,14 +222,14 @@ class CPUAccumulator:
         return out
 
     def free_cpus(self) -> list[int]:
-        """Mirrors: cpumanager/cpu_assignment.go freeCPUs (v1.36): the packed or spread CPU order."""
+        """Mirrors: cpumanager/cpu_assignment.go freeCPUs: the packed or spread CPU order."""
         if self.cpu_sorting == "packed":
             return self.sort_available_cpus_packed()
         return self.sort_available_cpus_spread()
 
     # ----- state ------------------------------------------------------------------------------
     def take(self, m: int) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.take (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator.take."""
         self.result |= m
         self.details &= ~self.result
         self.num_cpus_needed -= m.bit_count()
@@ -245,7 +245,7 @@ class CPUAccumulator:
 
     # ----- taking whole entities --------------------------------------------------------------
     def take_full_numa_nodes(self) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go takeFullNUMANodes (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go takeFullNUMANodes."""
         if self.num_cpus_needed < self.topo.min_numa_size:
             return
         for numa in self.free_numa_nodes():
@@ -256,7 +256,7 @@ class CPUAccumulator:
                 self.take(m)
 
     def take_full_sockets(self) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go takeFullSockets (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go takeFullSockets."""
         if self.num_cpus_needed < self.topo.min_socket_size:
             return
         for socket in self.free_sockets():
@@ -281,7 +281,7 @@ class CPUAccumulator:
             self.take_full_numa_nodes()
 
     def take_full_uncore(self) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go takeFullUncore (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go takeFullUncore."""
         if self.num_cpus_needed < self.topo.min_uncore_size:
             return
         for uncore in self.free_uncore_caches():
@@ -292,7 +292,7 @@ class CPUAccumulator:
                 self.take(m)
 
     def take_partial_uncore(self, uncore: int) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go takePartialUncore (v1.36).
+        """Mirrors: cpumanager/cpu_assignment.go takePartialUncore.
 
         The lowest-id cores with an available CPU in ``uncore``, as many as the remaining request
         needs (rounded up to whole cores); on SMT machines an odd request drops the highest CPU of
@@ -315,7 +315,7 @@ class CPUAccumulator:
             self.take(free)
 
     def take_uncore_cache(self) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go takeUncoreCache (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go takeUncoreCache."""
         for uncore in self.sort_available_uncore_caches():
             if self.needs_at_least(self.topo.cpus_per_uncore):
                 self.take_full_uncore()
@@ -326,7 +326,7 @@ class CPUAccumulator:
                 return
 
     def take_full_cores(self) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go takeFullCores (v1.36).
+        """Mirrors: cpumanager/cpu_assignment.go takeFullCores.
 
         Walks :meth:`free_cores` group by group and stops once satisfied (no later core could be
         taken: each has at least one CPU)."""
@@ -352,7 +352,7 @@ class CPUAccumulator:
                         return
 
     def take_remaining_cpus(self) -> None:
-        """Mirrors: cpumanager/cpu_assignment.go takeRemainingCPUs (v1.36)."""
+        """Mirrors: cpumanager/cpu_assignment.go takeRemainingCPUs."""
         for cpu in self.free_cpus():
             if self.trace is not None:
                 self.trace.append(TakeStep("cpu", cpu, 1 << cpu, 1))

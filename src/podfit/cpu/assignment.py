@@ -1,6 +1,6 @@
 """Choosing exclusive CPUs for a request: the static policy's two topology-aware algorithms.
 
-Mirrors kubelet ``pkg/kubelet/cm/cpumanager/cpu_assignment.go`` (v1.36):
+Mirrors kubelet ``pkg/kubelet/cm/cpumanager/cpu_assignment.go``:
 
 * :func:`take_by_topology_numa_packed` — ``takeByTopologyNUMAPacked``: whole NUMA nodes / sockets,
   then (``prefer-align-cpus-by-uncorecache``) uncore caches, then whole cores (not with
@@ -59,7 +59,7 @@ def _mean(xs: Sequence[int]) -> float:
 
 
 def standard_deviation(xs: Sequence[int]) -> float:
-    """Mirrors: cpumanager/cpu_assignment.go standardDeviation (v1.36): population std-dev, 3 decimals
+    """Mirrors: cpumanager/cpu_assignment.go standardDeviation: population std-dev, 3 decimals
     (of a mean itself rounded to 3 decimals)."""
     m = _mean(xs)
     total = 0.0
@@ -70,7 +70,7 @@ def standard_deviation(xs: Sequence[int]) -> float:
 
 
 def iterate_combinations(n: Sequence[int], k: int) -> Iterator[list[int]]:
-    """Mirrors: cpumanager/cpu_assignment.go iterateCombinations (v1.36): the k-subsets of ``n`` in
+    """Mirrors: cpumanager/cpu_assignment.go iterateCombinations: the k-subsets of ``n`` in
     lexicographic order of positions (nothing for k < 1)."""
     if k < 1:
         return
@@ -132,7 +132,7 @@ def take_by_topology_numa_packed(
     trace: list[TakeStep] | None = None,
     topo: TopologyIndex | None = None,
 ) -> int:
-    """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMAPacked (v1.36).
+    """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMAPacked.
 
     ``available``: the CPU mask to choose from; returns the mask of ``num_cpus`` chosen CPUs.
     ``cpu_sorting="spread"`` is the ``distribute-cpus-across-cores`` strategy.
@@ -145,7 +145,7 @@ def take_by_topology_numa_packed(
 
 
 def _range_numa_nodes_needed(acc: CPUAccumulator, cpu_group_size: int) -> tuple[int, int]:
-    """Mirrors: cpumanager/cpu_assignment.go rangeNUMANodesNeededToSatisfy (v1.36)."""
+    """Mirrors: cpumanager/cpu_assignment.go rangeNUMANodesNeededToSatisfy."""
     machine = acc.topo.machine
     num_numa = machine.num_numa_nodes_with_cpus
     num_numa_available = sum(1 for _, m in acc.topo.numas if m & acc.details)
@@ -178,7 +178,7 @@ def take_by_topology_numa_distributed(
     trace: list[TakeStep] | None = None,
     topo: TopologyIndex | None = None,
 ) -> int:
-    """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMADistributed (v1.36).
+    """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMADistributed.
 
     ``cpu_group_size``: CPUs always handed out together (the CPUs per core with
     ``full-pcpus-only``, else 1). Requests that are not a multiple of it, and requests no NUMA
@@ -328,7 +328,7 @@ def take_by_topology(
 ) -> int:
     """The static policy's choice of algorithm by its options (``group``: CPUs per core).
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology
     """
     sorting: CPUSorting = "spread" if options.distribute_cpus_across_cores else "packed"
     if options.distribute_cpus_across_numa:

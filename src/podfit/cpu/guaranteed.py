@@ -2,7 +2,7 @@
 "empty shared pool" check.
 
 Mirrors: cpumanager/policy_static.go ``guaranteedCPUs``, ``podGuaranteedCPUs``,
-``isIntegralCPUAmount`` and ``validatePodScopeResources`` (v1.36; index file id 3556663868).
+``isIntegralCPUAmount`` and ``validatePodScopeResources``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class FeatureGateReader(Protocol):
 
 
 def is_integral_cpu_amount(millicores: int) -> bool:
-    """Mirrors: cpumanager/policy_static.go isIntegralCPUAmount (v1.36)"""
+    """Mirrors: cpumanager/policy_static.go isIntegralCPUAmount"""
     return millicores % 1000 == 0
 
 
@@ -49,7 +49,7 @@ def pod_level_resource_managers_off_for(pod: Pod, gates: FeatureGateReader) -> b
     """True when the pod uses pod-level resources but the pod-level resource managers are off:
     the static policy then neither hints nor allocates for it (the pod runs in the shared pool).
 
-    Mirrors: the early return of cpumanager/policy_static.go Allocate / GetTopologyHints (v1.36)
+    Mirrors: the early return of cpumanager/policy_static.go Allocate / GetTopologyHints
     """
     if not is_pod_level_resources_set(pod):
         return False
@@ -63,7 +63,7 @@ def _plrm_pod(pod: Pod, gates: FeatureGateReader) -> bool:
 def guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) -> int:
     """Exclusive CPUs for ``container``: its integral CPU request in a Guaranteed pod, else 0.
 
-    Mirrors: cpumanager/policy_static.go guaranteedCPUs (v1.36)
+    Mirrors: cpumanager/policy_static.go guaranteedCPUs
     """
     key = ("guaranteed-cpus", gates.enabled(PLR), gates.enabled(PLRM))
     found: int = pod.memo(key, _guaranteed_cpus, pod, container, gates, anchor=container)
@@ -85,7 +85,7 @@ def pod_guaranteed_cpus(pod: Pod, gates: FeatureGateReader) -> int:
     """Exclusive CPUs for the whole pod: the pod-level integral CPU request (pod-level managers
     on), else max(largest init container + sidecars started before it, apps + sidecars).
 
-    Mirrors: cpumanager/policy_static.go podGuaranteedCPUs (v1.36)
+    Mirrors: cpumanager/policy_static.go podGuaranteedCPUs
     """
     if _plrm_pod(pod, gates):
         if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed":
@@ -117,7 +117,7 @@ def validate_pod_scope_resources(pod: Pod, gates: FeatureGateReader) -> str | No
     """The KEP-5526 "empty shared pool" refusal text, or None when the pod's budget leaves CPUs
     for every container that needs the pod's shared pool.
 
-    Mirrors: cpumanager/policy_static.go validatePodScopeResources (v1.36)
+    Mirrors: cpumanager/policy_static.go validatePodScopeResources
     """
     pod_total = pod_guaranteed_cpus(pod, gates)
     has_shared_long_running = False

@@ -1,7 +1,7 @@
 """NUMA topology hints of the static CPU policy.
 
 Mirrors: cpumanager/policy_static.go ``generateCPUTopologyHints`` and ``isHintSocketAligned``
-(v1.36), plus the ``CPUDetails`` lookups they use (topology.go ``NUMANodes``,
+, plus the ``CPUDetails`` lookups they use (topology.go ``NUMANodes``,
 ``CPUsInNUMANodes``, ``SocketsInNUMANodes``), over podfit's ``Machine``.
 """
 
@@ -29,13 +29,13 @@ __all__ = [
 def cpu_numa_ids(machine: Machine) -> list[int]:
     """The NUMA nodes that hold CPUs, ascending (memory-only nodes are unknown to the CPU Manager).
 
-    Mirrors: cpumanager/topology/topology.go CPUDetails.NUMANodes (v1.36)
+    Mirrors: cpumanager/topology/topology.go CPUDetails.NUMANodes
     """
     return sorted({c.numa for c in machine.cpus})
 
 
 def cpus_in_numa_nodes(machine: Machine, numa_ids: Iterable[int]) -> int:
-    """Mirrors: cpumanager/topology/topology.go CPUDetails.CPUsInNUMANodes (v1.36)"""
+    """Mirrors: cpumanager/topology/topology.go CPUDetails.CPUsInNUMANodes"""
     out = 0
     by_numa = machine.numa_cpus
     for n in numa_ids:
@@ -44,7 +44,7 @@ def cpus_in_numa_nodes(machine: Machine, numa_ids: Iterable[int]) -> int:
 
 
 def sockets_in_numa_nodes(machine: Machine, numa_ids: Iterable[int]) -> set[int]:
-    """Mirrors: cpumanager/topology/topology.go CPUDetails.SocketsInNUMANodes (v1.36)"""
+    """Mirrors: cpumanager/topology/topology.go CPUDetails.SocketsInNUMANodes"""
     wanted = set(numa_ids)
     return {c.socket for c in machine.cpus if c.numa in wanted}
 
@@ -52,7 +52,7 @@ def sockets_in_numa_nodes(machine: Machine, numa_ids: Iterable[int]) -> set[int]
 def is_hint_socket_aligned(machine: Machine, hint: TopologyHint, min_affinity_size: int) -> bool:
     """Whether the hint's NUMA nodes span exactly as many sockets as the smallest fit needs.
 
-    Mirrors: cpumanager/policy_static.go isHintSocketAligned (v1.36)
+    Mirrors: cpumanager/policy_static.go isHintSocketAligned
     """
     assert hint.numa_affinity is not None
     num_sockets = machine.num_sockets
@@ -72,7 +72,7 @@ def generate_cpu_topology_hints_reference(
     The literal version (CPU sets rebuilt per mask); :func:`generate_cpu_topology_hints` is the
     same computation with per-mask counts built incrementally.
 
-    Mirrors: cpumanager/policy_static.go generateCPUTopologyHints (v1.36)
+    Mirrors: cpumanager/policy_static.go generateCPUTopologyHints
     """
     numa_ids = cpu_numa_ids(machine)
     min_affinity_size = len(numa_ids)
@@ -178,7 +178,7 @@ def generate_cpu_topology_hints(
     needed to reach ``request`` CPUs. ``IterateBitMasks`` goes by size: per size, every mask
     qualifies when its smallest nodes hold enough free CPUs, else each is tested.
 
-    Mirrors: cpumanager/policy_static.go generateCPUTopologyHints (v1.36)
+    Mirrors: cpumanager/policy_static.go generateCPUTopologyHints
     """
     t = _machine_tables(machine)
     numa_ids, node_cpus = t.numa_ids, t.node_cpus

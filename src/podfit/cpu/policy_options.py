@@ -56,7 +56,7 @@ def check_cpu_policy_option_available(
 ) -> str | None:
     """The refusal message, or None when ``option`` may be used.
 
-    Mirrors: cpumanager/policy_options.go CheckPolicyOptionAvailable (v1.36).
+    Mirrors: cpumanager/policy_options.go CheckPolicyOptionAvailable.
     """
     alpha = CPU_ALPHA_OPTIONS | extra_alpha
     beta = CPU_BETA_OPTIONS | extra_beta
@@ -73,7 +73,7 @@ def parse_cpu_manager_options(opts: Mapping[str, str], gates: FeatureGates) -> C
     """Parse ``cpuManagerPolicyOptions``; raises PolicyOptionError with the kubelet's message.
 
     Options are checked in sorted name order (Go iterates the map in random order).
-    Mirrors: cpumanager/policy_options.go NewStaticPolicyOptions (v1.36).
+    Mirrors: cpumanager/policy_options.go NewStaticPolicyOptions.
     """
     values: dict[str, bool] = {}
     for name in sorted(opts):

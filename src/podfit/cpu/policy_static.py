@@ -1,7 +1,7 @@
 """The CPU Manager ``static`` policy: exclusive CPUs for integral-CPU containers of Guaranteed pods.
 
-Mirrors: pkg/kubelet/cm/cpumanager/policy_static.go (v1.36; code index file id 3556663868, the
-version carrying ``AllocatePod`` and the ``PodLevelResourceManagers`` gate).
+Mirrors: pkg/kubelet/cm/cpumanager/policy_static.go (the
+code carrying ``AllocatePod`` and the ``PodLevelResourceManagers`` gate).
 
 CPU pools, as in the kubelet: SHARED = the state's default set (everything not exclusively
 assigned); RESERVED = a fixed subset of SHARED never handed out (with ``strict-cpu-reservation``
@@ -68,7 +68,7 @@ def validate_static_policy_options(
 ) -> str | None:
     """The refusal text when the options do not fit the machine or the Topology Manager policy.
 
-    Mirrors: cpumanager/policy_options.go ValidateStaticPolicyOptions (v1.36)
+    Mirrors: cpumanager/policy_options.go ValidateStaticPolicyOptions
     """
     if options.align_by_socket:
         if topology_manager_policy == _SINGLE_NUMA_NODE:
@@ -99,7 +99,7 @@ def new_static_policy(
     """Build the policy, or the kubelet's refusal. ``reserved_cpus`` (``reservedSystemCPUs``) wins
     when non-empty; otherwise ``num_reserved_cpus`` CPUs are taken by topology from all CPUs.
 
-    Mirrors: cpumanager/policy_static.go NewStaticPolicy (v1.36)
+    Mirrors: cpumanager/policy_static.go NewStaticPolicy
     """
     refusal = validate_static_policy_options(options, machine, topology_manager_policy)
     if refusal is not None:
@@ -130,7 +130,7 @@ def new_static_policy(
 
 @dataclass(frozen=True)
 class StaticPolicy:
-    """Mirrors: cpumanager/policy_static.go staticPolicy (v1.36). Build with :func:`new_static_policy`."""
+    """Mirrors: cpumanager/policy_static.go staticPolicy. Build with :func:`new_static_policy`."""
 
     machine: Machine
     options: CPUManagerOptions
@@ -183,19 +183,19 @@ class StaticPolicy:
         return found
 
     def name(self) -> str:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.Name (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.Name"""
         return POLICY_STATIC
 
     # ----- start ---------------------------------------------------------------------------
     def start(self, s: CPUState) -> ConfigRefusal | None:
         """Validate (and, when empty, initialise) the state.
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.Start (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.Start
         """
         return self.validate_state(s)
 
     def validate_state(self, s: CPUState) -> ConfigRefusal | None:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.validateState (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.validateState"""
         assignments = s.get_cpu_assignments()
         default = s.get_default_cpu_set()
         all_cpus = self.machine.all_cpus
@@ -243,25 +243,25 @@ class StaticPolicy:
 
     # ----- pools ---------------------------------------------------------------------------
     def get_allocatable_cpus(self, s: CPUState) -> int:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAllocatableCPUs (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAllocatableCPUs"""
         return self.machine.all_cpus & ~self.reserved_cpus
 
     def get_available_cpus(self, s: CPUState) -> int:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAvailableCPUs (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAvailableCPUs"""
         return s.get_default_cpu_set() & ~self.reserved_cpus
 
     def get_available_physical_cpus(self, s: CPUState) -> int:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAvailablePhysicalCPUs (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.GetAvailablePhysicalCPUs"""
         return s.get_default_cpu_set() & ~self.reserved_physical_cpus
 
     # ----- requests ------------------------------------------------------------------------
     def guaranteed_cpus(self, pod: Pod, container: Container) -> int:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.guaranteedCPUs (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.guaranteedCPUs"""
         n = self.requests(pod).guaranteed_cpus(container)
         return guaranteed_cpus(pod, container, self.gates) if n is None else n
 
     def pod_guaranteed_cpus(self, pod: Pod) -> int:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.podGuaranteedCPUs (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.podGuaranteedCPUs"""
         return self.requests(pod).pod_total
 
     # ----- allocation ----------------------------------------------------------------------
@@ -269,7 +269,7 @@ class StaticPolicy:
         """Init containers (not sidecars) lend their CPUs to later containers of the same pod;
         an app container's CPUs leave the reusable set. Entries of other pods are dropped.
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.updateCPUsToReuse (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.updateCPUsToReuse
         """
         reuse = s.cpus_to_reuse(pod.uid)
         for init in pod.init_containers:
@@ -284,7 +284,7 @@ class StaticPolicy:
         """Dispatch to the packed or NUMA-distributed algorithm per the options; raises
         :class:`podfit.cpu.assignment.CPUAssignmentError` with the kubelet's text on failure.
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology
         """
         if num_cpus == 0:
             return 0  # the accumulator is satisfied before it looks at anything
@@ -311,7 +311,7 @@ class StaticPolicy:
     def get_aligned_cpus(self, numa_affinity: int, allocatable: int) -> int:
         """CPUs of ``allocatable`` in the hint's NUMA nodes (whole sockets with align-by-socket).
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.getAlignedCPUs (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.getAlignedCPUs
         """
         region = self._aligned_by_affinity.get(numa_affinity)
         if region is None:
@@ -331,7 +331,7 @@ class StaticPolicy:
         """Take ``num_cpus`` CPUs (from the hint's NUMA nodes first) out of the shared pool; the
         mask taken, or the error text (state untouched).
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.allocateCPUs (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.allocateCPUs
         """
         allocatable = self.get_available_cpus(s) | reusable
         result = 0
@@ -348,7 +348,7 @@ class StaticPolicy:
         return result
 
     def enforce_smt_alignment(self, s: CPUState, num_cpus: int) -> SMTAlignmentRejection | None:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.enforceSMTAlignment (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.enforceSMTAlignment"""
         if not self.options.full_physical_cpus_only:
             return None
         if num_cpus % self.cpu_group_size != 0:
@@ -364,7 +364,7 @@ class StaticPolicy:
         """Give ``container`` its exclusive CPUs (if it qualifies); ``affinity`` is the Topology
         Manager's hint for it (None = no preference). A rejection comes back as a value.
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.Allocate (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.Allocate
         """
         req = self.requests(pod)
         num_cpus = req.guaranteed_cpus(container)
@@ -393,7 +393,7 @@ class StaticPolicy:
     def allocate_pod(self, s: CPUState, pod: Pod, affinity: TopologyHint | None = None) -> Rejection | None:
         """KEP-5526 pod-level allocation (the CPU "bubble"); see :mod:`podfit.cpu.policy_static_pod`.
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod
         """
         return allocate_pod(self, s, pod, affinity)
 
@@ -401,7 +401,7 @@ class StaticPolicy:
         """Return a container's CPUs to the shared pool (unless a sibling still holds them; a
         pod-level set is released only with the pod's last container).
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.RemoveContainer (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.RemoveContainer
         """
         to_release = s.get_cpu_set(pod_uid, container_name)
         if to_release is None:
@@ -422,7 +422,7 @@ class StaticPolicy:
 
     # ----- hints ---------------------------------------------------------------------------
     def generate_cpu_topology_hints(self, available: int, reusable: int, request: int) -> list[TopologyHint]:
-        """Mirrors: cpumanager/policy_static.go staticPolicy.generateCPUTopologyHints (v1.36)"""
+        """Mirrors: cpumanager/policy_static.go staticPolicy.generateCPUTopologyHints"""
         if self.exact_reference:
             return generate_cpu_topology_hints_reference(
                 self.machine, self.options, available, reusable, request
@@ -432,7 +432,7 @@ class StaticPolicy:
     def get_topology_hints(self, s: CPUState, pod: Pod, container: Container) -> CPUHints | None:
         """The container's CPU hints; None = no preference (not exclusive, or gated off).
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.GetTopologyHints (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.GetTopologyHints
         """
         req = self.requests(pod)
         requested = req.guaranteed_cpus(container)
@@ -452,7 +452,7 @@ class StaticPolicy:
     def get_pod_topology_hints(self, s: CPUState, pod: Pod) -> CPUHints | None:
         """The pod's CPU hints for the Topology Manager's ``pod`` scope.
 
-        Mirrors: cpumanager/policy_static.go staticPolicy.GetPodTopologyHints (v1.36)
+        Mirrors: cpumanager/policy_static.go staticPolicy.GetPodTopologyHints
         """
         req = self.requests(pod)
         requested = req.pod_total

@@ -1,8 +1,8 @@
 """KEP-5526 pod-level CPU allocation of the static policy: one exclusive CPU "bubble" for the whole
 pod, partitioned among its containers.
 
-Mirrors: cpumanager/policy_static.go ``staticPolicy.AllocatePod`` (v1.36; code index file id
-3556663868). The caller (the Topology Manager's pod scope with ``PodLevelResourceManagers``) decides
+Mirrors: cpumanager/policy_static.go ``staticPolicy.AllocatePod``. The caller (the Topology Manager's pod scope
+with ``PodLevelResourceManagers``) decides
 when this path is taken; this function does not re-check the gates, exactly like upstream.
 
 As upstream, a failure while partitioning the bubble returns the error with the state already
@@ -88,7 +88,7 @@ def allocate_pod(
     containers and the rest ("pod shared pool") to the others. ``observer`` hears the points where
     the kubelet updates its metrics (``updateMetricsOnAllocate``, pinning requests, assignments).
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod
     """
     total = policy.pod_guaranteed_cpus(pod)
     if total == 0:

@@ -1,7 +1,7 @@
 """The CPU Manager's mutable state: the shared (default) pool, per-container exclusive CPU sets,
 pod-level CPU sets (KEP-5526) and the static policy's "CPUs to reuse" book-keeping.
 
-Mirrors: cpumanager/state/state.go ``State`` and state_mem.go ``stateMemory`` (v1.36), plus the
+Mirrors: cpumanager/state/state.go ``State`` and state_mem.go ``stateMemory``, plus the
 ``cpusToReuse`` map the kubelet keeps inside ``staticPolicy`` (policy_static.go). podfit keeps that
 map here so that the policy object stays immutable and a snapshot captures everything an
 allocation depends on.
@@ -43,7 +43,7 @@ class CPUStateSnapshot:
 
 
 class CPUState:
-    """Mirrors: cpumanager/state/state_mem.go stateMemory (v1.36), plus the policy's cpusToReuse."""
+    """Mirrors: cpumanager/state/state_mem.go stateMemory, plus the policy's cpusToReuse."""
 
     __slots__ = ("_assignments", "_cpus_to_reuse", "_default", "_pod_cpu_sets")
 
@@ -64,58 +64,58 @@ class CPUState:
     def get_cpu_set(self, pod_uid: str, container_name: str) -> int | None:
         """The container's CPU mask, or None when it has no assignment.
 
-        Mirrors: cpumanager/state/state_mem.go GetCPUSet (v1.36)
+        Mirrors: cpumanager/state/state_mem.go GetCPUSet
         """
         return self._assignments.get(pod_uid, _NO_CONTAINERS).get(container_name)
 
     def get_default_cpu_set(self) -> int:
-        """Mirrors: cpumanager/state/state_mem.go GetDefaultCPUSet (v1.36)"""
+        """Mirrors: cpumanager/state/state_mem.go GetDefaultCPUSet"""
         return self._default
 
     def get_cpu_set_or_default(self, pod_uid: str, container_name: str) -> int:
-        """Mirrors: cpumanager/state/state_mem.go GetCPUSetOrDefault (v1.36)"""
+        """Mirrors: cpumanager/state/state_mem.go GetCPUSetOrDefault"""
         got = self.get_cpu_set(pod_uid, container_name)
         return self._default if got is None else got
 
     def get_cpu_assignments(self) -> ContainerCPUAssignments:
         """A deep copy of all container assignments.
 
-        Mirrors: cpumanager/state/state_mem.go GetCPUAssignments (v1.36)
+        Mirrors: cpumanager/state/state_mem.go GetCPUAssignments
         """
         return {uid: dict(ctrs) for uid, ctrs in self._assignments.items()}
 
     def get_pod_cpu_set(self, pod_uid: str) -> int | None:
         """The pod-level CPU mask (KEP-5526), or None.
 
-        Mirrors: cpumanager/state/state_mem.go GetPodCPUSet (v1.36)
+        Mirrors: cpumanager/state/state_mem.go GetPodCPUSet
         """
         return self._pod_cpu_sets.get(pod_uid)
 
     def get_pod_cpu_assignments(self) -> dict[str, int]:
-        """Mirrors: cpumanager/state/state_mem.go GetPodCPUAssignments (v1.36)"""
+        """Mirrors: cpumanager/state/state_mem.go GetPodCPUAssignments"""
         return dict(self._pod_cpu_sets)
 
     # ----- writer ------------------------------------------------------------------------
     def set_cpu_set(self, pod_uid: str, container_name: str, cset: int) -> None:
-        """Mirrors: cpumanager/state/state_mem.go SetCPUSet (v1.36)"""
+        """Mirrors: cpumanager/state/state_mem.go SetCPUSet"""
         self._assignments.setdefault(pod_uid, {})[container_name] = cset
 
     def set_default_cpu_set(self, cset: int) -> None:
-        """Mirrors: cpumanager/state/state_mem.go SetDefaultCPUSet (v1.36)"""
+        """Mirrors: cpumanager/state/state_mem.go SetDefaultCPUSet"""
         self._default = cset
 
     def set_cpu_assignments(self, assignments: Mapping[str, Mapping[str, int]]) -> None:
-        """Mirrors: cpumanager/state/state_mem.go SetCPUAssignments (v1.36)"""
+        """Mirrors: cpumanager/state/state_mem.go SetCPUAssignments"""
         self._assignments = {uid: dict(ctrs) for uid, ctrs in assignments.items()}
 
     def set_pod_cpu_set(self, pod_uid: str, cset: int) -> None:
-        """Mirrors: cpumanager/state/state_mem.go SetPodCPUSet (v1.36)"""
+        """Mirrors: cpumanager/state/state_mem.go SetPodCPUSet"""
         self._pod_cpu_sets[pod_uid] = cset
 
     def delete(self, pod_uid: str, container_name: str) -> None:
         """Drop a container's assignment (and the pod entry once it holds no container).
 
-        Mirrors: cpumanager/state/state_mem.go Delete (v1.36)
+        Mirrors: cpumanager/state/state_mem.go Delete
         """
         ctrs = self._assignments.get(pod_uid)
         if ctrs is None:
@@ -127,13 +127,13 @@ class CPUState:
     def delete_pod(self, pod_uid: str) -> None:
         """Drop every container assignment and the pod-level set of a pod.
 
-        Mirrors: cpumanager/state/state_mem.go DeletePod (v1.36)
+        Mirrors: cpumanager/state/state_mem.go DeletePod
         """
         self._assignments.pop(pod_uid, None)
         self._pod_cpu_sets.pop(pod_uid, None)
 
     def clear_state(self) -> None:
-        """Mirrors: cpumanager/state/state_mem.go ClearState (v1.36)"""
+        """Mirrors: cpumanager/state/state_mem.go ClearState"""
         self._default = 0
         self._assignments = {}
         self._pod_cpu_sets = {}

@@ -139,7 +139,7 @@ class DeviceManager:
         that is a plain list (identical, same order); otherwise a :class:`HintSpace` (same hints,
         same iteration order) that the Topology Manager merges without listing it.
 
-        Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (v1.36)
+        Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints
         """
         if request <= 0:
             return self._zero_request_hints(resource, available, reusable, request)
@@ -191,7 +191,7 @@ class DeviceManager:
     ) -> list[TopologyHint]:
         """The literal full enumeration over every NUMA mask of the machine (2^n masks).
 
-        Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (v1.36)
+        Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints
         """
         all_bits = [self._numa_bit(d, resource) for d in self.devices[resource]]
         avail_bits = [self._numa_bit(d, resource) for d in available]
@@ -249,7 +249,7 @@ class DeviceManager:
         return held
 
     def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
-        """Mirrors: devicemanager/topology_hints.go GetTopologyHints (v1.36)"""
+        """Mirrors: devicemanager/topology_hints.go GetTopologyHints"""
         if not self.devices:
             return {}  # no device-plugin resource on the node: nothing can be requested
         reusable = self.state.reusable if self.state.reuse_pod == pod.uid else {}
@@ -258,7 +258,7 @@ class DeviceManager:
         )
 
     def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
-        """Mirrors: devicemanager/topology_hints.go GetPodTopologyHints (v1.36)"""
+        """Mirrors: devicemanager/topology_hints.go GetPodTopologyHints"""
         if not self.devices:
             return {}
         return self._hints_for(self.pod_requests(pod), self._held(pod.uid, None), {})
@@ -289,7 +289,7 @@ class DeviceManager:
         return picked + order[:needed]
 
     def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
-        """Mirrors: devicemanager/manager.go Allocate + devicesToAllocate (v1.36)"""
+        """Mirrors: devicemanager/manager.go Allocate + devicesToAllocate"""
         if self.state.reuse_pod != pod.uid:
             self.state.reuse_pod, self.state.reusable = pod.uid, {}
         if not self.devices:

@@ -49,7 +49,7 @@ def labelled_compare(
 ) -> tuple[TopologyHint | None, str]:
     """``merger.compare(current, candidate)`` and the name of the branch that decided it.
 
-    Mirrors: topologymanager/policy.go HintMerger.compare (v1.36)
+    Mirrors: topologymanager/policy.go HintMerger.compare
     """
     assert candidate.numa_affinity is not None
     cand_count = candidate.numa_affinity.bit_count()

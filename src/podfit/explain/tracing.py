@@ -173,7 +173,7 @@ class _CPUProxy(_Proxy):
 def _take(policy: CPUStaticPolicy, available: int, n: int, steps: list[TakeStep]) -> int:
     """``staticPolicy.takeByTopology`` with a trace (same dispatch as the policy).
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology
     """
     options = policy.options
     sorting: CPUSorting = "spread" if options.distribute_cpus_across_cores else "packed"
@@ -202,7 +202,7 @@ def trace_take(
 ) -> CPUTake:
     """``staticPolicy.allocateCPUs`` (hint's NUMA nodes first, then anywhere), step by step.
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.allocateCPUs (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.allocateCPUs
     """
     pool = (default_cpuset & ~policy.reserved_cpus) | reuse
     aligned_steps: list[TakeStep] = []
@@ -244,7 +244,7 @@ def memory_hint_source(
     """Which step of the memory manager's hint selection decided: the Topology Manager's hint,
     the default hint (no NUMA affinity given) or an extension of a too-small hint.
 
-    Mirrors: memorymanager/policy_static.go Allocate, hint steps (v1.36)
+    Mirrors: memorymanager/policy_static.go Allocate, hint steps
     """
     source, best = "hint", given
     if best.numa_affinity is None:

@@ -129,8 +129,8 @@ def checkpoint_checksum(t: StructT, value: Mapping[str, Any], *, legacy_name: st
     """FNV-1a 32 of the go-spew dump of ``&value`` with its checksum zeroed; with ``legacy_name``
     the first occurrence of the struct's own name is replaced first (the "legacy" checksum).
 
-    Mirrors: checkpointmanager/checksum/checksum.go New (v1.36) and the legacy branch of
-    cpumanager/state/checkpoint.go VerifyChecksum (v1.36)
+    Mirrors: checkpointmanager/checksum/checksum.go New and the legacy branch of
+    cpumanager/state/checkpoint.go VerifyChecksum
     """
     zeroed = dict(value)
     zeroed["Checksum"] = 0
@@ -154,7 +154,7 @@ def _verify(t: StructT, value: Mapping[str, Any], *, accept_zero: bool, own: boo
 def new_checkpoint(t: StructT) -> dict[str, Any]:
     """A fresh checkpoint value of version ``t``: its maps start non-nil and empty.
 
-    Mirrors: cpumanager/state/checkpoint.go newCPUManagerCheckpointV1/V2/V3 (v1.36)
+    Mirrors: cpumanager/state/checkpoint.go newCPUManagerCheckpointV1/V2/V3
     """
     value: dict[str, Any] = {"PolicyName": "", "DefaultCPUSet": "", "Entries": {}, "Checksum": 0}
     if t is CHECKPOINT_V3:
@@ -165,7 +165,7 @@ def new_checkpoint(t: StructT) -> dict[str, Any]:
 def _get(t: StructT, data: bytes | str, gate: bool) -> dict[str, Any]:
     """GetCheckpoint: unmarshal, then VerifyChecksum.
 
-    Mirrors: checkpointmanager/checkpoint_manager.go GetCheckpoint (v1.36)
+    Mirrors: checkpointmanager/checkpoint_manager.go GetCheckpoint
     """
     value = decode(t, data, new_checkpoint(t))
     if t is CHECKPOINT_V3:
@@ -178,7 +178,7 @@ def _get(t: StructT, data: bytes | str, gate: bool) -> dict[str, Any]:
 
 
 def _load_v2(data: bytes | str, gate: bool, container_ids: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
-    """Mirrors: cpumanager/state/state_checkpoint.go loadAndMigrateCheckpointV2 (v1.36)"""
+    """Mirrors: cpumanager/state/state_checkpoint.go loadAndMigrateCheckpointV2"""
     try:
         return _get(CHECKPOINT_V2, data, gate)
     except GoJSONError:
@@ -201,7 +201,7 @@ def _load_v2(data: bytes | str, gate: bool, container_ids: Mapping[str, tuple[st
 def _restore(
     data: bytes | str, policy_name: str, gate: bool, container_ids: Mapping[str, tuple[str, str]]
 ) -> CPUState:
-    """Mirrors: cpumanager/state/state_checkpoint.go restoreState (v1.36)"""
+    """Mirrors: cpumanager/state/state_checkpoint.go restoreState"""
     cp: dict[str, Any] | None = None
     if gate:
         try:
@@ -239,7 +239,7 @@ def encode_cpu_checkpoint(state: CPUState, policy_name: str, *, pod_level_gate: 
     """The file the kubelet writes for ``state``: V3 when the gate is on, else V2.
 
     Mirrors: cpumanager/state/state_checkpoint.go storeState / storeStateV2 / storeStateV3 and
-    checkpoint.go MarshalCheckpoint (v1.36)
+    checkpoint.go MarshalCheckpoint
     """
     entries = {
         pod: {name: format_cpuset(m) for name, m in containers.items()}
@@ -272,7 +272,7 @@ def decode_cpu_checkpoint(
     ``container_ids`` maps a container ID to ``(pod UID, container name)`` (the kubelet's
     ``initialContainers``) and is only needed for V1 files. ``path`` appears in the message.
 
-    Mirrors: cpumanager/state/state_checkpoint.go NewCheckpointState (v1.36)
+    Mirrors: cpumanager/state/state_checkpoint.go NewCheckpointState
     """
     try:
         return _restore(data, policy_name, pod_level_gate, container_ids or {})

@@ -104,7 +104,7 @@ _LEGACY_NAME = "MemoryManagerCheckpoint"
 def new_checkpoint(t: StructT) -> dict[str, Any]:
     """A fresh checkpoint value of version ``t`` (maps non-nil and empty).
 
-    Mirrors: memorymanager/state/checkpoint.go newMemoryManagerCheckpointV1/V2 (v1.36)
+    Mirrors: memorymanager/state/checkpoint.go newMemoryManagerCheckpointV1/V2
     """
     value: dict[str, Any] = {"PolicyName": "", "MachineState": {}, "Entries": {}, "Checksum": 0}
     if t is CHECKPOINT_V2:
@@ -115,7 +115,7 @@ def new_checkpoint(t: StructT) -> dict[str, Any]:
 def _get(t: StructT, data: bytes | str, gate: bool) -> dict[str, Any]:
     """GetCheckpoint = UnmarshalCheckpoint + VerifyChecksum.
 
-    Mirrors: memorymanager/state/checkpoint.go VerifyChecksum (v1.36)
+    Mirrors: memorymanager/state/checkpoint.go VerifyChecksum
     """
     value = decode(t, data, new_checkpoint(t))
     ck = value["Checksum"]
@@ -169,7 +169,7 @@ def encode_memory_checkpoint(state: MemoryState, policy_name: str, *, pod_level_
     """The file the kubelet writes for ``state``: V2 when the gate is on, else V1.
 
     Mirrors: memorymanager/state/state_checkpoint.go storeStateV1 / storeStateV2 and
-    checkpoint.go MarshalCheckpoint (v1.36)
+    checkpoint.go MarshalCheckpoint
     """
     value: dict[str, Any] = {
         "PolicyName": policy_name,
@@ -194,7 +194,7 @@ def encode_memory_checkpoint(state: MemoryState, policy_name: str, *, pod_level_
 
 
 def _restore(data: bytes | str, policy_name: str, gate: bool) -> MemoryState:
-    """Mirrors: memorymanager/state/state_checkpoint.go restoreState (v1.36)"""
+    """Mirrors: memorymanager/state/state_checkpoint.go restoreState"""
     cp: dict[str, Any] | None = None
     if gate:
         try:
@@ -230,7 +230,7 @@ def decode_memory_checkpoint(
 ) -> MemoryState:
     """Restore the memory state from a checkpoint file's bytes, or raise :class:`CheckpointError`.
 
-    Mirrors: memorymanager/state/state_checkpoint.go NewCheckpointState (v1.36)
+    Mirrors: memorymanager/state/state_checkpoint.go NewCheckpointState
     """
     try:
         return _restore(data, policy_name, pod_level_gate)

@@ -2,7 +2,7 @@
 ``memory_manager_state``, and write them as the kubelet would after the last event.
 
 Mirrors: cpumanager/memorymanager ``NewCheckpointState`` at kubelet start (a missing file is a fresh
-start; a file the kubelet cannot restore stops it) and the managers' checkpoint writes (v1.36).
+start; a file the kubelet cannot restore stops it) and the managers' checkpoint writes.
 """
 
 from __future__ import annotations

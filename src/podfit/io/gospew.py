@@ -147,7 +147,7 @@ def _emit(v: GoValue, show_type: bool, out: list[str]) -> None:
 def for_hash(v: GoValue) -> str:
     """The ``%#v`` go-spew text of ``v`` (the argument of ``dump.ForHash``).
 
-    Mirrors: k8s.io/apimachinery/pkg/util/dump/dump.go ForHash (v1.36)
+    Mirrors: k8s.io/apimachinery/pkg/util/dump/dump.go ForHash
     """
     out: list[str] = []
     _emit(v, True, out)

@@ -71,13 +71,13 @@ class CadvisorNode:
 def get_uncore_cache_id(core: CadvisorCore) -> int:
     """The first uncore cache id of ``core``, or its socket id when it has none.
 
-    Mirrors: pkg/kubelet/cm/cpumanager/topology/topology.go getUncoreCacheID (v1.36)
+    Mirrors: pkg/kubelet/cm/cpumanager/topology/topology.go getUncoreCacheID
     """
     return core.uncore_caches[0] if core.uncore_caches else core.socket
 
 
 def _unique_core_id(threads: list[int]) -> int:
-    """Mirrors: pkg/kubelet/cm/cpumanager/topology/topology.go getUniqueCoreID (v1.36)"""
+    """Mirrors: pkg/kubelet/cm/cpumanager/topology/topology.go getUniqueCoreID"""
     if not threads:
         raise DiscoverError("no cpus provided")
     if len(set(threads)) != len(threads):
@@ -89,7 +89,7 @@ def discover(topology: list[CadvisorNode], num_cores: int) -> list[CPUInfo]:
     """The CPU details of a cAdvisor topology, sorted by CPU id (a CPU listed twice keeps the
     last entry). ``num_cores`` is ``MachineInfo.NumCores`` (logical CPUs).
 
-    Mirrors: pkg/kubelet/cm/cpumanager/topology/topology.go Discover (v1.36)
+    Mirrors: pkg/kubelet/cm/cpumanager/topology/topology.go Discover
     """
     if num_cores == 0:
         raise DiscoverError("could not detect number of cpus")
@@ -298,7 +298,7 @@ def machine_from_sysfs(root: Path | str = "/sys") -> Machine:
     Core id = lowest thread id (getUniqueCoreID), uncore id = the first uncore cache id or the
     socket id (getUncoreCacheID), NUMA id = cAdvisor's node id.
 
-    Mirrors: pkg/kubelet/cm/cpumanager/topology/topology.go Discover (v1.36)
+    Mirrors: pkg/kubelet/cm/cpumanager/topology/topology.go Discover
     """
     if Path(root).is_file():  # `node.sysfs: captured.yaml`
         return load_machine_path(root)

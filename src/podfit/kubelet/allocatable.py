@@ -51,7 +51,7 @@ def node_allocatable_reservation(
     """system-reserved + kube-reserved + hard eviction, per capacity resource, zeros left out
     (cpu in millicores, memory/hugepages in bytes), and the Quantity format of each sum.
 
-    Mirrors: pkg/kubelet/cm/node_container_manager_linux.go GetNodeAllocatableReservation (v1.36).
+    Mirrors: pkg/kubelet/cm/node_container_manager_linux.go GetNodeAllocatableReservation.
     """
     kube, system = _reserved_cpu_overrides(cfg)
     capacity: dict[str, int] = {"cpu": machine.num_cpus * 1000, "memory": machine.total_memory}

@@ -2,7 +2,7 @@
 and the PodResources view of the pod.
 
 Mirrors: cpumanager ``GetResourceIsolationLevel`` / ``ContainerHasExclusiveCPUs`` and the
-podresources server's container and pod entries (v1.36; pod-level fields as v1.37 reports them).
+podresources server's container and pod entries (pod-level fields as v1.37 reports them).
 
 What depends on the configuration, the CPU policy and the pod alone (each container's cgroup values
 but its cpusets, whether it may hold exclusive CPUs, the feature gates) is worked out once per pod
@@ -233,7 +233,7 @@ def pod_assignments(
 
 
 def _pod_has_exclusive_cpus(pod_level_resources: bool, isolated: list[bool]) -> bool:
-    """Mirrors: cm/container_manager_linux.go PodHasExclusiveCPUs (v1.36): any container with
+    """Mirrors: cm/container_manager_linux.go PodHasExclusiveCPUs: any container with
     exclusive CPUs — but for a pod with pod-level resources under the pod-level resource managers
     (``pod_level_resources``), only when every container is isolated at container level (a container
     in the pod shared pool needs the pod's CFS quota; upstream TestPodHasExclusiveCPUs "Mixed

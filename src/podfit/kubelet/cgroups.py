@@ -31,7 +31,7 @@ MIN_SHARES, MAX_SHARES, SHARES_PER_CPU = 2, 262_144, 1024
 
 
 def milli_cpu_to_shares(milli_cpu: int) -> int:
-    """Mirrors: cm/helpers_linux.go MilliCPUToShares (v1.36)"""
+    """Mirrors: cm/helpers_linux.go MilliCPUToShares"""
     if milli_cpu == 0:
         return MIN_SHARES
     return min(max(milli_cpu * SHARES_PER_CPU // 1000, MIN_SHARES), MAX_SHARES)
@@ -40,7 +40,7 @@ def milli_cpu_to_shares(milli_cpu: int) -> int:
 def milli_cpu_to_quota(milli_cpu: int, period_us: int) -> int:
     """CFS quota for a CPU limit (0 = no limit, the quota stays unset).
 
-    Mirrors: kuberuntime/helpers_linux.go milliCPUToQuota and cm MilliCPUToQuota (v1.36)
+    Mirrors: kuberuntime/helpers_linux.go milliCPUToQuota and cm MilliCPUToQuota
     """
     if milli_cpu == 0:
         return 0
@@ -88,7 +88,7 @@ def pod_cgroup(config: KubeletConfig, pod: Pod, *, has_exclusive_cpus: bool) -> 
     """The pod cgroup's values (``None`` for a BestEffort pod beyond its minimal shares).
 
     Mirrors: cm/helpers_linux.go ResourceConfigForPod with enforceCPULimits from
-    pod_container_manager_linux.go (v1.36)
+    pod_container_manager_linux.go
     """
     found: CgroupValues | None = pod.memo(
         ("pod-cgroup", has_exclusive_cpus), _pod_cgroup, config, pod, has_exclusive_cpus, anchor=config

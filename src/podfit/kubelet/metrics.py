@@ -1,6 +1,6 @@
 """The kubelet's resource-manager metrics as a pure counter/gauge registry.
 
-Names, types, label names and help texts are the kubelet's (v1.36): the three KEP-5526 counters
+Names, types, label names and help texts are the kubelet's: the three KEP-5526 counters
 ``resource_manager_*`` have no ``kubelet_`` prefix in 1.36 (the subsystem arrived in 1.37), the
 others live in the ``kubelet`` subsystem. All are ``ALPHA``. The duration histogram
 ``kubelet_topology_manager_admission_duration_ms`` is not modelled: podfit has no clock.
@@ -10,7 +10,7 @@ kubelet's process-wide ``legacyregistry``, but one per node); :meth:`NodeMetrics
 frozen :class:`MetricsSnapshot` value. Increments of metrics that are not registered are no-ops,
 as they are for a component-base metric that was never registered.
 
-Mirrors: pkg/kubelet/metrics/metrics.go (metric definitions and ``Register``) (v1.36).
+Mirrors: pkg/kubelet/metrics/metrics.go (metric definitions and ``Register``).
 """
 
 from __future__ import annotations
@@ -310,7 +310,7 @@ def new_node_metrics(pod_level_resource_managers: bool) -> NodeMetrics:
     """The kubelet's registry: every metric above; the three ``resource_manager_*`` counters only
     when the ``PodLevelResourceManagers`` gate is on.
 
-    Mirrors: pkg/kubelet/metrics/metrics.go Register (v1.36)
+    Mirrors: pkg/kubelet/metrics/metrics.go Register
     """
     descs = [d for d in ALL_METRICS if pod_level_resource_managers or d not in RESOURCE_MANAGER_METRICS]
     return NodeMetrics(descs)

@@ -3,7 +3,7 @@ alignment counter, updated on every exclusive allocation and release.
 
 Mirrors: cpumanager/policy_static.go ``initializeMetrics``, ``updateMetricsOnAllocate``,
 ``updateMetricsOnRelease``, ``getTotalAssignedExclusiveCPUs``, ``updateAllocationPerNUMAMetric``;
-cpumanager/topology/alignment.go ``isAlignedAtUncoreCache`` (v1.36).
+cpumanager/topology/alignment.go ``isAlignedAtUncoreCache``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def cpu_tables(machine: Machine) -> CPUTables:
 def get_total_assigned_exclusive_cpus(state: CPUState) -> int:
     """Union of every container's CPU set in the state.
 
-    Mirrors: cpumanager/policy_static.go getTotalAssignedExclusiveCPUs (v1.36)
+    Mirrors: cpumanager/policy_static.go getTotalAssignedExclusiveCPUs
     """
     total = 0
     for containers in state.assignments_view().values():
@@ -70,7 +70,7 @@ def get_total_assigned_exclusive_cpus(state: CPUState) -> int:
 
 
 def _set_per_numa(live: Mapping[str, Series], tables: CPUTables, cpus: int) -> None:
-    """Mirrors: cpumanager/policy_static.go updateAllocationPerNUMAMetric (v1.36)"""
+    """Mirrors: cpumanager/policy_static.go updateAllocationPerNUMAMetric"""
     all_cpus, numa, _ = tables
     if cpus & ~all_cpus:
         raise KeyError(f"CPUs {cpus & ~all_cpus:#x} are not on the machine")
@@ -85,13 +85,13 @@ def update_allocation_per_numa_metric(m: NodeMetrics, machine: Machine, cpus: in
     """Set the per-NUMA gauge of every NUMA node holding some of ``cpus``; the others keep their
     value (upstream never resets a node that drops to zero).
 
-    Mirrors: cpumanager/policy_static.go updateAllocationPerNUMAMetric (v1.36)
+    Mirrors: cpumanager/policy_static.go updateAllocationPerNUMAMetric
     """
     _set_per_numa(m.live, cpu_tables(machine), cpus)
 
 
 def initialize_cpu_metrics(m: NodeMetrics, policy: CPUStaticPolicy, state: CPUState) -> None:
-    """Mirrors: cpumanager/policy_static.go staticPolicy.initializeMetrics (v1.36)"""
+    """Mirrors: cpumanager/policy_static.go staticPolicy.initializeMetrics"""
     m.set(M.CPU_MANAGER_SHARED_POOL_SIZE_MILLICORES, policy.get_available_cpus(state).bit_count() * 1000)
     m.add(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES_FAILURE, 0, M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
     m.add(M.CONTAINER_ALIGNED_COMPUTE_RESOURCES, 0, M.ALIGN_SCOPE_CONTAINER, M.ALIGNED_PHYSICAL_CPU)
@@ -104,7 +104,7 @@ def initialize_cpu_metrics(m: NodeMetrics, policy: CPUStaticPolicy, state: CPUSt
 def record_allocate(live: Mapping[str, Series], tables: CPUTables, state: CPUState, cpus: int) -> None:
     """:func:`update_cpu_metrics_on_allocate` on the registry's live series (``NodeMetrics.live``).
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnAllocate (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnAllocate
     """
     n = cpus.bit_count()
     exclusive = live[_CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT]
@@ -128,7 +128,7 @@ def record_release(live: Mapping[str, Series], tables: CPUTables, cpus: int, ass
     """:func:`update_cpu_metrics_on_release` on the live series; ``assigned``: the union of the
     state's CPU sets (:func:`get_total_assigned_exclusive_cpus`).
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnRelease (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnRelease
     """
     n = cpus.bit_count()
     exclusive = live[_CPU_MANAGER_EXCLUSIVE_CPUS_ALLOCATION_COUNT]
@@ -139,10 +139,10 @@ def record_release(live: Mapping[str, Series], tables: CPUTables, cpus: int, ass
 
 
 def update_cpu_metrics_on_allocate(m: NodeMetrics, machine: Machine, state: CPUState, cpus: int) -> None:
-    """Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnAllocate (v1.36)"""
+    """Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnAllocate"""
     record_allocate(m.live, cpu_tables(machine), state, cpus)
 
 
 def update_cpu_metrics_on_release(m: NodeMetrics, machine: Machine, state: CPUState, cpus: int) -> None:
-    """Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnRelease (v1.36)"""
+    """Mirrors: cpumanager/policy_static.go staticPolicy.updateMetricsOnRelease"""
     record_release(m.live, cpu_tables(machine), cpus, get_total_assigned_exclusive_cpus(state))

@@ -13,7 +13,7 @@ policy's identity) and what they derive from a pod, on the pod (``Pod.memo``).
 Mirrors (metric statements only): cpumanager/policy_static.go ``Allocate``, ``AllocatePod``,
 ``RemoveContainer``; memorymanager/policy_static.go ``Allocate``, ``AllocatePod``;
 topologymanager/topology_manager.go ``initializeMetrics``, ``Admit``; scope_container.go ``Admit``;
-scope_pod.go ``checkAffinity``, ``updateSuccessMetrics`` (v1.36).
+scope_pod.go ``checkAffinity``, ``updateSuccessMetrics``.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _bump(series: Series, key: tuple[str, ...]) -> None:
 def initialize_topology_metrics(m: NodeMetrics, policy: Policy) -> None:
     """The aligned-resources series of both scopes exist from start-up (not for policy ``none``).
 
-    Mirrors: topologymanager/topology_manager.go manager.initializeMetrics (v1.36)
+    Mirrors: topologymanager/topology_manager.go manager.initializeMetrics
     """
     if policy.name == POLICY_NONE:
         return
@@ -119,7 +119,7 @@ def record_topology_admission(m: NodeMetrics, scope: str, policy: Policy, scoped
     counts only the request.
 
     Mirrors: topology_manager.go manager.Admit; scope_container.go containerScope.Admit;
-    scope_pod.go podScope.checkAffinity / updateSuccessMetrics (v1.36)
+    scope_pod.go podScope.checkAffinity / updateSuccessMetrics
     """
     live = m.live
     requests = live[_TOPOLOGY_MANAGER_ADMISSION_REQUESTS_TOTAL]
@@ -173,7 +173,7 @@ def cpu_allocate(
 ) -> Rejection | None:
     """``policy.allocate`` with the kubelet's metric updates.
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.Allocate (metric statements) (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.Allocate (metric statements)
     """
     rec: _CPURecorder | None = m.recorders.get("cpu")
     if rec is None or rec.policy is not policy:
@@ -206,7 +206,7 @@ def cpu_allocate(
 class CPUPodAllocationMetrics:
     """The metric points inside the CPU ``AllocatePod`` partition.
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (metric statements) (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (metric statements)
     """
 
     def __init__(self, m: NodeMetrics, machine: Machine, state: CPUState) -> None:
@@ -231,7 +231,7 @@ def cpu_allocate_pod(
     """The pod-level allocation with the kubelet's metric updates (an error after a non-zero
     budget counts as a pinning error and a ``{cpu,pod}`` allocation error).
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (metric statements) (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.AllocatePod (metric statements)
     """
     observer = CPUPodAllocationMetrics(m, policy.machine, state)
     err = cpu_allocate_pod_policy(policy, state, pod, hint, observer)
@@ -248,7 +248,7 @@ def cpu_remove_container(
     the pod's last container goes; otherwise the CPUs no sibling still holds (the siblings: what
     the pod holds once the container is gone).
 
-    Mirrors: cpumanager/policy_static.go staticPolicy.RemoveContainer (metric statements) (v1.36)
+    Mirrors: cpumanager/policy_static.go staticPolicy.RemoveContainer (metric statements)
     """
     to_release = state.get_cpu_set(pod_uid, container_name)
     if to_release is None:
@@ -296,7 +296,7 @@ def memory_allocate(
     """``policy.allocate`` with the kubelet's metric updates: ``{memory,node}`` allocations count
     once per requested memory type.
 
-    Mirrors: memorymanager/policy_static.go staticPolicy.Allocate (metric statements) (v1.36)
+    Mirrors: memorymanager/policy_static.go staticPolicy.Allocate (metric statements)
     """
     gates = policy.gates
     found = m.recorders.get("memory")  # (gates, memo key), for the policy's gates
@@ -333,7 +333,7 @@ def memory_allocate_pod(
     counted after a success: a pinning request per init container and per exclusive app
     container, one assignment and one ``{memory,pod}`` allocation per container.
 
-    Mirrors: memorymanager/policy_static.go staticPolicy.AllocatePod (metric statements) (v1.36)
+    Mirrors: memorymanager/policy_static.go staticPolicy.AllocatePod (metric statements)
     """
     if not _guaranteed(policy, pod):
         return policy.allocate_pod(state, pod, hint)

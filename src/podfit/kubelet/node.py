@@ -8,7 +8,7 @@ are then started in order (init containers, then app containers), which lets the
 release the memory of finished init containers, as the kubelet's ``AddContainer`` does.
 
 Mirrors: kubelet.go ``canAdmitPod`` handler order, topologymanager ``manager.Admit``, lifecycle
-``predicateAdmitHandler`` (v1.36).
+``predicateAdmitHandler``.
 """
 
 from __future__ import annotations

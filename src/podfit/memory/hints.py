@@ -1,7 +1,7 @@
 """Memory Manager topology hints: which NUMA masks can hold a request, which one is the default,
 how a too-narrow Topology Manager hint is extended, and the single-vs-cross NUMA rule.
 
-Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go (v1.36, index id 4195507488)
+Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go
 ``calculateHints``, ``isHintPreferred``, ``getDefaultHint``, ``isAffinitySatisfyRequest``,
 ``extendTopologyManagerHint``, ``isHintInGroup``, ``findBestHint``, ``regenerateHints``,
 ``isAffinityViolatingNUMAAllocations``, and the hint selection shared by ``Allocate`` and
@@ -72,7 +72,7 @@ def calculate_hints_reference(
     *allocatable* memory could hold the request. An empty result means no NUMA node has room.
     The literal version over every NUMA mask; :func:`calculate_hints` gives the same hints.
 
-    Mirrors: memorymanager/policy_static.go calculateHints / isHintPreferred (v1.36)
+    Mirrors: memorymanager/policy_static.go calculateHints / isHintPreferred
     """
     min_affinity_size = len(machine_state)
     masks: list[int] = []
@@ -225,7 +225,7 @@ def calculate_hints(machine_state: NUMANodeMap, requested: Mapping[str, int], re
     alone covers the request (never preferred: it is wider than the narrowest fit). The result is
     then a :class:`HintSpace` per resource (same hints, same order).
 
-    Mirrors: memorymanager/policy_static.go calculateHints / isHintPreferred (v1.36)
+    Mirrors: memorymanager/policy_static.go calculateHints / isHintPreferred
     """
     empty = _idle_empty_nodes(machine_state, requested, reusable)
     nodes = sorted(machine_state)
@@ -260,7 +260,7 @@ def _find_best(hints: Sequence[TopologyHint]) -> TopologyHint:
 def find_best_hint(hints: Sequence[TopologyHint]) -> TopologyHint:
     """The first preferred hint, narrowest among equals (``TopologyHint(None, False)`` if none).
 
-    Mirrors: memorymanager/policy_static.go findBestHint (v1.36)
+    Mirrors: memorymanager/policy_static.go findBestHint
     """
     best = TopologyHint(None, False)
     for hint in hints:
@@ -294,7 +294,7 @@ def get_default_hint(
 ) -> tuple[TopologyHint | None, str | None]:
     """The hint used when the Topology Manager gave no NUMA affinity.
 
-    Mirrors: memorymanager/policy_static.go getDefaultHint (v1.36)
+    Mirrors: memorymanager/policy_static.go getDefaultHint
     """
     hints = hints_of(machine_state, requested, reusable, reference)
     if not hints:
@@ -308,7 +308,7 @@ def get_default_hint(
 def is_affinity_satisfy_request(machine_state: NUMANodeMap, mask: int, requested: Mapping[str, int]) -> bool:
     """Whether the mask's free memory covers every requested resource.
 
-    Mirrors: memorymanager/policy_static.go isAffinitySatisfyRequest (v1.36)
+    Mirrors: memorymanager/policy_static.go isAffinitySatisfyRequest
     """
     return free_memory_covers(machine_state, get_bits(mask), requested)
 
@@ -329,7 +329,7 @@ def free_memory_covers(machine_state: NUMANodeMap, bits: Sequence[int], requeste
 def is_hint_in_group(hint: Sequence[int], group: Sequence[int]) -> bool:
     """Whether every NUMA id of ``hint`` is in ``group``.
 
-    Mirrors: memorymanager/policy_static.go isHintInGroup (v1.36)
+    Mirrors: memorymanager/policy_static.go isHintInGroup
     """
     return set(hint) <= set(group)
 
@@ -343,7 +343,7 @@ def extend_topology_manager_hint(
 ) -> tuple[TopologyHint | None, str | None]:
     """The best hint among those containing ``mask`` (the Topology Manager may hand back a subset).
 
-    Mirrors: memorymanager/policy_static.go extendTopologyManagerHint (v1.36)
+    Mirrors: memorymanager/policy_static.go extendTopologyManagerHint
     """
     hints = hints_of(machine_state, requested, reusable, reference)
     memory_hints = hints.get(RESOURCE_MEMORY, [])
@@ -368,7 +368,7 @@ def extend_topology_manager_hint(
 def is_affinity_violating_numa_allocations(machine_state: NUMANodeMap, mask: int) -> bool:
     """A multi-NUMA mask may not use a node already used alone or with another group.
 
-    Mirrors: memorymanager/policy_static.go isAffinityViolatingNUMAAllocations (v1.36)
+    Mirrors: memorymanager/policy_static.go isAffinityViolatingNUMAAllocations
     """
     bits = get_bits(mask)
     return len(bits) > 1 and mixes_groups(machine_state, bits)
@@ -378,7 +378,7 @@ def regenerate_hints(blocks: Sequence[Block], requested: Mapping[str, int]) -> H
     """Preferred hints re-made from blocks already allocated (after a restart); ``None`` when the
     blocks do not match the request.
 
-    Mirrors: memorymanager/policy_static.go regenerateHints (v1.36)
+    Mirrors: memorymanager/policy_static.go regenerateHints
     """
     hints: dict[str, list[TopologyHint]] = {name: [] for name in requested}
     if len(blocks) != len(requested):
@@ -405,7 +405,7 @@ def select_hint(
     or the default hint when it has no NUMA affinity; extended when its free memory is short;
     refused when it would mix single- and cross-NUMA use of a node.
 
-    Mirrors: memorymanager/policy_static.go Allocate / AllocatePod, hint steps (v1.36)
+    Mirrors: memorymanager/policy_static.go Allocate / AllocatePod, hint steps
     """
     best = given if given is not None else TopologyHint(None, False)
     if best.numa_affinity is None:

@@ -1,7 +1,7 @@
 """The Static policy's machine state: built from the Machine and the reserved memory, charged and
 released block by block, and validated against the memory assignments on start.
 
-Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go (v1.36, index id 4195507488)
+Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go
 ``getDefaultMachineState``, ``getResourceSystemReserved``, ``updateMachineState``, ``releaseMemory``,
 ``validateState``, ``updateExpectedMachineState``, ``areMachineStatesEqual``, ``areMemoryStatesEqual``.
 Errors are returned as their kubelet text (``str``), ``None`` meaning success.
@@ -33,7 +33,7 @@ SystemReservedMemory = Mapping[int, Mapping[str, int]]
 
 
 def _system_reserved(reserved: SystemReservedMemory, numa_id: int, resource: str) -> int:
-    """Mirrors: memorymanager/policy_static.go getResourceSystemReserved (v1.36)"""
+    """Mirrors: memorymanager/policy_static.go getResourceSystemReserved"""
     return reserved.get(numa_id, {}).get(resource, 0)
 
 
@@ -41,7 +41,7 @@ def get_default_machine_state(machine: Machine, reserved: SystemReservedMemory) 
     """Every NUMA node with one table per hugepage size and one for regular memory (which loses
     the system-reserved memory and every hugepage pool); nothing reserved, ``cells == (id,)``.
 
-    Mirrors: memorymanager/policy_static.go getDefaultMachineState (v1.36)
+    Mirrors: memorymanager/policy_static.go getDefaultMachineState
     """
     out: dict[int, NUMANodeState] = {}
     for numa_node in machine.numa_nodes:
@@ -96,7 +96,7 @@ def update_machine_state(
     free memory, then the next); every node of the affinity gets one more assignment and the
     affinity as its group, even when nothing is left to charge.
 
-    Mirrors: memorymanager/policy_static.go updateMachineState (v1.36)
+    Mirrors: memorymanager/policy_static.go updateMachineState
     """
     cells = tuple(numa_affinity)
     for numa_id in numa_affinity:
@@ -137,7 +137,7 @@ def release_memory(state: MemoryState, blocks: Iterable[Block]) -> None:
     """Give the blocks' memory back to the machine state: one assignment less per node of each
     block (a node back at 0 assignments is its own group again), reserved bytes freed in order.
 
-    Mirrors: memorymanager/policy_static.go releaseMemory (v1.36)
+    Mirrors: memorymanager/policy_static.go releaseMemory
     """
     machine_state = state.get_machine_state()
     for block in blocks:
@@ -221,7 +221,7 @@ class NodeSteps:
 def are_groups_equal(group1: Iterable[int], group2: Iterable[int]) -> bool:
     """Same NUMA ids in any order.
 
-    Mirrors: memorymanager/policy_static.go areGroupsEqual (v1.36)
+    Mirrors: memorymanager/policy_static.go areGroupsEqual
     """
     return sorted(group1) == sorted(group2)
 
@@ -231,7 +231,7 @@ def update_expected_machine_state(
 ) -> str | None:
     """Replay blocks on a default machine state (what ``validate_state`` expects to find).
 
-    Mirrors: memorymanager/policy_static.go updateExpectedMachineState (v1.36)
+    Mirrors: memorymanager/policy_static.go updateExpectedMachineState
     """
     for block in blocks:
         requested = block.size
@@ -258,7 +258,7 @@ def update_expected_machine_state(
 
 
 def _tables_equal(t1: MemoryTable, t2: MemoryTable) -> bool:
-    """Mirrors: memorymanager/policy_static.go areMemoryStatesEqual (v1.36)"""
+    """Mirrors: memorymanager/policy_static.go areMemoryStatesEqual"""
     return (
         t1.total_mem_size == t2.total_mem_size
         and t1.system_reserved == t2.system_reserved
@@ -279,7 +279,7 @@ def are_machine_states_equal(ms1: NUMANodeMap, ms2: NUMANodeMap) -> bool:
     """Same nodes, assignment counts, groups and table sizes; free and reserved compared as sums
     over each node's group (a cross-NUMA block may be spread differently between the nodes).
 
-    Mirrors: memorymanager/policy_static.go areMachineStatesEqual (v1.36)
+    Mirrors: memorymanager/policy_static.go areMachineStatesEqual
     """
     if len(ms1) != len(ms2):
         return False
@@ -311,7 +311,7 @@ def validate_state(
     """Fill an empty machine state with the default one, or check a restored one against the
     machine state the assignments imply.
 
-    Mirrors: memorymanager/policy_static.go validateState (v1.36)
+    Mirrors: memorymanager/policy_static.go validateState
     """
     machine_state = state.get_machine_state()
     assignments = state.get_memory_assignments()

@@ -72,7 +72,7 @@ def add_container(policy: ContainerRemover, state: MemoryState, pod: Pod, contai
     (KEP-5526) the policy's ``remove_container`` only drops the init container's entry: its
     memory is part of the pod budget, released with the pod's last container entry.
 
-    Mirrors: memorymanager/memory_manager.go AddContainer (v1.36)
+    Mirrors: memorymanager/memory_manager.go AddContainer
     """
     for init in pod.init_containers:
         if init.name == container.name:
@@ -85,7 +85,7 @@ def add_container(policy: ContainerRemover, state: MemoryState, pod: Pod, contai
 def get_memory_numa_nodes(state: MemoryState, pod_uid: str, container_name: str) -> frozenset[int] | None:
     """The NUMA nodes of the container's blocks (``None`` when it has none).
 
-    Mirrors: memorymanager/memory_manager.go GetMemoryNUMANodes (v1.36)
+    Mirrors: memorymanager/memory_manager.go GetMemoryNUMANodes
     """
     blocks = state.get_memory_blocks(pod_uid, container_name) or ()
     nodes = frozenset(n for b in blocks for n in b.numa_affinity)

@@ -1,6 +1,6 @@
 """The Memory Manager ``Static`` policy (Linux): NUMA-pinned memory and hugepages for Guaranteed pods.
 
-Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go (v1.36, index id 4195507488) ``staticPolicy``:
+Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go ``staticPolicy``:
 ``NewPolicyStatic``, ``Name``, ``Start``, ``Allocate``, ``RemoveContainer``, ``GetTopologyHints``,
 ``GetPodTopologyHints``, ``GetAllocatableMemory``. Errors are
 :class:`~podfit.model.admission.Rejection` values (``None`` = success).
@@ -67,7 +67,7 @@ def new_policy_static(
 ) -> tuple[StaticPolicy | None, str | None]:
     """Refuse a configuration without reserved regular memory on any NUMA node.
 
-    Mirrors: memorymanager/policy_static.go NewPolicyStatic (v1.36)
+    Mirrors: memorymanager/policy_static.go NewPolicyStatic
     """
     total = sum(numa_node.get(RESOURCE_MEMORY, 0) for numa_node in system_reserved.values())
     if total <= 0:
@@ -82,7 +82,7 @@ def _holds_request(machine_state: NUMANodeMap, bits: Sequence[int], requested: M
     order (one ``get_bits``).
 
     Mirrors: memorymanager/policy_static.go isAffinitySatisfyRequest and
-    isAffinityViolatingNUMAAllocations (v1.36)
+    isAffinityViolatingNUMAAllocations
     """
     if not free_memory_covers(machine_state, bits, requested):
         return False
@@ -113,11 +113,11 @@ class StaticPolicy:
 
     # ----- policy interface ----------------------------------------------------------------
     def name(self) -> str:
-        """Mirrors: memorymanager/policy_static.go Name (v1.36)"""
+        """Mirrors: memorymanager/policy_static.go Name"""
         return POLICY_TYPE_STATIC
 
     def start(self, state: MemoryState) -> str | None:
-        """Mirrors: memorymanager/policy_static.go Start / validateState (v1.36)"""
+        """Mirrors: memorymanager/policy_static.go Start / validateState"""
         return validate_state(state, self.machine, self.system_reserved, self._pod_level_managers)
 
     def allocate(
@@ -132,7 +132,7 @@ class StaticPolicy:
         and for a container started after a regular init container
         (``update_init_containers_memory_blocks``).
 
-        Mirrors: memorymanager/policy_static.go Allocate (v1.36)
+        Mirrors: memorymanager/policy_static.go Allocate
         """
         plan = container_memory_plan(pod, container, self._pod_level_resources, self._pod_level_managers)
         if not plan.pinned:
@@ -177,7 +177,7 @@ class StaticPolicy:
         (upstream: the store's affinity of the pod's first container). Returns ``None``, an error
         rejection (``EmptyPodSharedPoolError`` when the shared pool is empty).
 
-        Mirrors: memorymanager/policy_static.go AllocatePod (v1.36)
+        Mirrors: memorymanager/policy_static.go AllocatePod
         """
         if not self._is_guaranteed(pod):
             return None
@@ -186,7 +186,7 @@ class StaticPolicy:
     def remove_container(self, state: MemoryState, pod_uid: str, container_name: str) -> None:
         """Release the container's blocks (pod-level pods: the pod's blocks, with its last container).
 
-        Mirrors: memorymanager/policy_static.go RemoveContainer (v1.36)
+        Mirrors: memorymanager/policy_static.go RemoveContainer
         """
         if self._pod_level_managers:
             pod_blocks = state.get_pod_memory_blocks(pod_uid)
@@ -203,7 +203,7 @@ class StaticPolicy:
         self._steps.release(state, blocks)
 
     def get_topology_hints(self, state: MemoryState, pod: Pod, container: Container) -> Hints | None:
-        """Mirrors: memorymanager/policy_static.go GetTopologyHints (v1.36)"""
+        """Mirrors: memorymanager/policy_static.go GetTopologyHints"""
         plan = container_memory_plan(pod, container, self._pod_level_resources, self._pod_level_managers)
         if not plan.pinned:  # not Guaranteed, or pod-level resources without the pod-level managers
             return None
@@ -216,7 +216,7 @@ class StaticPolicy:
         )
 
     def get_pod_topology_hints(self, state: MemoryState, pod: Pod) -> Hints | None:
-        """Mirrors: memorymanager/policy_static.go GetPodTopologyHints (v1.36)"""
+        """Mirrors: memorymanager/policy_static.go GetPodTopologyHints"""
         plan = pod_memory_plan(pod, self._pod_level_resources, self._pod_level_managers)
         if not plan.pinned:  # not Guaranteed, or pod-level resources without the pod-level managers
             return None
@@ -236,7 +236,7 @@ class StaticPolicy:
     def get_allocatable_memory(self, state: MemoryState) -> tuple[Block, ...]:
         """One block per NUMA node and resource with non-zero allocatable memory (sorted).
 
-        Mirrors: memorymanager/policy_static.go GetAllocatableMemory (v1.36)
+        Mirrors: memorymanager/policy_static.go GetAllocatableMemory
         """
         out = []
         for numa_id, numa_state in sorted(state.get_machine_state().items()):

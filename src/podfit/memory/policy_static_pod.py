@@ -1,8 +1,8 @@
 """KEP-5526 pod-level memory allocation of the Static policy: one NUMA-aligned memory "bubble" for
 the whole pod budget, partitioned among its containers.
 
-Mirrors: memorymanager/policy_static.go ``staticPolicy.AllocatePod`` (v1.36; code index file id
-4195507488). The caller (the Topology Manager's pod scope with ``PodLevelResourceManagers``) decides
+Mirrors: memorymanager/policy_static.go ``staticPolicy.AllocatePod``. The caller (the Topology Manager's pod scope
+with ``PodLevelResourceManagers``) decides
 when this path is taken; like upstream, this code re-checks neither gate (only the pod's QoS, in
 :meth:`StaticPolicy.allocate_pod`).
 
@@ -62,7 +62,7 @@ def partition_pod_memory(
     * an exclusive-eligible app container gets its own requests, taken from the pool;
     * every other container (shared sidecars and apps) is left out: it gets the final pool.
 
-    Mirrors: memorymanager/policy_static.go AllocatePod, step 4 (v1.36)
+    Mirrors: memorymanager/policy_static.go AllocatePod, step 4
     """
     cells = tuple(bits)
     own: dict[str, tuple[Block, ...]] = {}
@@ -98,7 +98,7 @@ def allocate_pod_memory(
     store the pod entry, charge the machine state once per memory type and record every
     container's blocks. The pod must be Guaranteed (checked by the caller).
 
-    Mirrors: memorymanager/policy_static.go AllocatePod (v1.36)
+    Mirrors: memorymanager/policy_static.go AllocatePod
     """
     budget = get_pod_requested_resources(pod, pod_level_managers)
     refusal = validate_pod_scope_resources(pod, pod_level_managers)

@@ -1,7 +1,7 @@
 """What the Memory Manager counts as requested: per container and per pod, and the pod-scope
 "empty shared pool" check of KEP-5526.
 
-Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go (v1.36, index id 4195507488)
+Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go
 ``getContainerRequestedResources``, ``getPodRequestedResources``, ``validatePodScopeResources``.
 Resource maps are ordered ``memory`` first, then hugepages by name (the Go maps are unordered).
 """
@@ -46,7 +46,7 @@ def get_container_requested_resources(
     """The container's memory and hugepage requests; none for a non-Guaranteed-equivalent container
     of a pod with pod-level resources when ``PodLevelResourceManagers`` is on.
 
-    Mirrors: memorymanager/policy_static.go getContainerRequestedResources (v1.36)
+    Mirrors: memorymanager/policy_static.go getContainerRequestedResources
     """
     key = ("memory-requests", pod_level_managers)
     return dict(pod.memo(key, _container_requested, pod, container, pod_level_managers, anchor=container))
@@ -155,7 +155,7 @@ def get_pod_requested_resources(pod: Pod, pod_level_managers: bool) -> dict[str,
     """The pod's memory and hugepage requests: its pod-level requests (gate on and set), else the
     KEP-753 container formula restricted to the resources the app containers request.
 
-    Mirrors: memorymanager/policy_static.go getPodRequestedResources (v1.36)
+    Mirrors: memorymanager/policy_static.go getPodRequestedResources
     """
     key = ("memory-pod-requests", pod_level_managers)
     return dict(pod.memo(key, _pod_requested, pod, pod_level_managers))
@@ -189,7 +189,7 @@ def validate_pod_scope_resources(pod: Pod, pod_level_managers: bool) -> str | No
     container needs the pod's shared pool, and a standard init container must fit what the
     sidecars before it leave.
 
-    Mirrors: memorymanager/policy_static.go validatePodScopeResources (v1.36)
+    Mirrors: memorymanager/policy_static.go validatePodScopeResources
     """
     total = get_pod_requested_resources(pod, pod_level_managers)
     has_shared = False

@@ -1,7 +1,7 @@
 """The kubelet's ``--reserved-memory`` (``reservedMemory``): validation against Node Allocatable and
 conversion to the per-NUMA system-reserved table of the Static policy.
 
-Mirrors: pkg/kubelet/cm/memorymanager/memory_manager.go (v1.36, index id 144290491)
+Mirrors: pkg/kubelet/cm/memorymanager/memory_manager.go
 ``convertReserved``, ``getSystemReservedMemory``, ``getTotalMemoryTypeReserved``,
 ``validateReservedMemory``. Errors come back as ``(None, message)``.
 """
@@ -31,7 +31,7 @@ def get_system_reserved_memory(
     """Validate, then convert to NUMA id -> resource -> bytes (every machine node present; a later
     entry for the same node and resource overrides an earlier one).
 
-    Mirrors: memorymanager/memory_manager.go getSystemReservedMemory / convertReserved (v1.36)
+    Mirrors: memorymanager/memory_manager.go getSystemReservedMemory / convertReserved
     """
     err = validate_reserved_memory(
         machine.numa_ids, node_allocatable_reservation, allocatable_formats or {}, reserved_memory
@@ -54,7 +54,7 @@ def validate_reserved_memory(
     """The memory manager's complaint about ``reservedMemory`` against the node allocatable
     reservation (resource types visited in sorted order), or None.
 
-    Mirrors: memorymanager/memory_manager.go getTotalMemoryTypeReserved + validateReservedMemory (v1.36).
+    Mirrors: memorymanager/memory_manager.go getTotalMemoryTypeReserved + validateReservedMemory.
     """
     nodes = set(numa_ids)
     totals: dict[str, int] = {}

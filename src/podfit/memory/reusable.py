@@ -2,7 +2,7 @@
 reused by the containers that start after it; restartable init containers (sidecars) are never
 reused.
 
-Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go (v1.36, index id 4195507488)
+Mirrors: pkg/kubelet/cm/memorymanager/policy_static.go
 ``getPodReusableMemory``, ``updatePodReusableMemory``, ``updateInitContainersMemoryBlocks``,
 ``isRegularInitContainer``. The reusable table lives in ``MemoryState.reusable``.
 """
@@ -30,12 +30,12 @@ def reusable_for_pod(state: MemoryState, pod_uid: str) -> Mapping[int, Mapping[s
 
 
 def get_pod_reusable_memory(state: MemoryState, pod_uid: str, mask: int, resource: str) -> int:
-    """Mirrors: memorymanager/policy_static.go getPodReusableMemory (v1.36)"""
+    """Mirrors: memorymanager/policy_static.go getPodReusableMemory"""
     return state.reusable.get(pod_uid, {}).get(mask, {}).get(resource, 0)
 
 
 def is_regular_init_container(pod: Pod, container: Container) -> bool:
-    """Mirrors: memorymanager/policy_static.go isRegularInitContainer (v1.36)"""
+    """Mirrors: memorymanager/policy_static.go isRegularInitContainer"""
     for init in pod.init_containers:
         if init.name == container.name:
             return init.kind != "sidecar"
@@ -48,7 +48,7 @@ def update_pod_reusable_memory(
     """Forget other pods' reusable memory; a regular init container's blocks become reusable (the
     largest per mask and type); any other container's blocks consume the reusable memory.
 
-    Mirrors: memorymanager/policy_static.go updatePodReusableMemory (v1.36)
+    Mirrors: memorymanager/policy_static.go updatePodReusableMemory
     """
     reusable = state.reusable
     if len(reusable) > 1 or (reusable and pod.uid not in reusable):  # another pod's entry
@@ -77,7 +77,7 @@ def update_init_containers_memory_blocks(
     """Shrink the blocks of the regular init containers before ``container`` by the memory it
     reused, so the pod's blocks still sum to what the machine state holds for it.
 
-    Mirrors: memorymanager/policy_static.go updateInitContainersMemoryBlocks (v1.36)
+    Mirrors: memorymanager/policy_static.go updateInitContainersMemoryBlocks
     """
     for cblock in container_blocks:
         size = cblock.size

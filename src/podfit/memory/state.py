@@ -1,6 +1,6 @@
 """Memory Manager state: per-NUMA memory tables, container memory blocks, pod memory blocks.
 
-Mirrors: pkg/kubelet/cm/memorymanager/state/state.go and state_mem.go (v1.36; state_mem.go read at
+Mirrors: pkg/kubelet/cm/memorymanager/state/state.go and state_mem.go (state_mem.go read at
 commit fa7ba8e2f963). Values (``MemoryTable``, ``NUMANodeState``, ``Block``) are frozen; the only
 mutable object is :class:`MemoryState`, whose getters hand out copies exactly like the Go in-memory
 store (``GetMachineState`` clones, ``GetMemoryBlocks`` copies the slice).
@@ -34,7 +34,7 @@ __all__ = [
 class MemoryTable:
     """One memory resource of one NUMA node, in bytes.
 
-    Mirrors: memorymanager/state/state.go MemoryTable (v1.36). Invariant kept by the policy:
+    Mirrors: memorymanager/state/state.go MemoryTable. Invariant kept by the policy:
     ``reserved + free == allocatable`` and ``allocatable == total_mem_size - system_reserved``
     (minus the hugepage pools for regular memory).
     """
@@ -50,7 +50,7 @@ class MemoryTable:
 class NUMANodeState:
     """A NUMA node's memory tables, its number of block assignments and its group (``cells``).
 
-    Mirrors: memorymanager/state/state.go NUMANodeState (v1.36). ``cells`` is the group of NUMA
+    Mirrors: memorymanager/state/state.go NUMANodeState. ``cells`` is the group of NUMA
     nodes this node is allocated with (``(id,)`` when free or used for single-NUMA allocations).
     """
 
@@ -75,7 +75,7 @@ NUMANodeMap = Mapping[int, NUMANodeState]
 class Block:
     """A piece of memory of one ``type`` (``memory``, ``hugepages-<size>``) pinned to NUMA nodes.
 
-    Mirrors: memorymanager/state/state.go Block (v1.36).
+    Mirrors: memorymanager/state/state.go Block.
     """
 
     numa_affinity: tuple[int, ...]
@@ -120,7 +120,7 @@ class MemorySnapshot:
 class MemoryState:
     """The Memory Manager's mutable state (the in-memory store of the kubelet).
 
-    Mirrors: memorymanager/state/state_mem.go stateMemory (v1.36), plus the pod-level
+    Mirrors: memorymanager/state/state_mem.go stateMemory, plus the pod-level
     ``PodEntries`` of KEP-5526 (``GetPodMemoryBlocks`` / ``SetPodMemoryBlocks`` / ``DeletePod``).
     """
 
@@ -134,11 +134,11 @@ class MemoryState:
 
     # ----- machine state ---------------------------------------------------------------------
     def get_machine_state(self) -> dict[int, NUMANodeState]:
-        """Mirrors: state/state_mem.go GetMachineState (v1.36): a copy."""
+        """Mirrors: state/state_mem.go GetMachineState: a copy."""
         return dict(self._machine_state)
 
     def set_machine_state(self, node_map: NUMANodeMap) -> None:
-        """Mirrors: state/state_mem.go SetMachineState (v1.36)."""
+        """Mirrors: state/state_mem.go SetMachineState."""
         self._machine_state = dict(sorted(node_map.items()))
 
     def replace_machine_state(self, node_map: dict[int, NUMANodeState]) -> None:
@@ -151,20 +151,20 @@ class MemoryState:
     def get_memory_blocks(self, pod_uid: str, container_name: str) -> tuple[Block, ...] | None:
         """The container's blocks, ``None`` when it has no entry (the Go nil slice).
 
-        Mirrors: state/state_mem.go GetMemoryBlocks (v1.36)
+        Mirrors: state/state_mem.go GetMemoryBlocks
         """
         return self._assignments.get(pod_uid, _NO_CONTAINERS).get(container_name)
 
     def set_memory_blocks(self, pod_uid: str, container_name: str, blocks: Sequence[Block]) -> None:
-        """Mirrors: state/state_mem.go SetMemoryBlocks (v1.36)"""
+        """Mirrors: state/state_mem.go SetMemoryBlocks"""
         self._assignments.setdefault(pod_uid, {})[container_name] = tuple(blocks)
 
     def get_memory_assignments(self) -> ContainerMemoryAssignments:
-        """Mirrors: state/state_mem.go GetMemoryAssignments (v1.36): a deep copy."""
+        """Mirrors: state/state_mem.go GetMemoryAssignments: a deep copy."""
         return {pod: dict(containers) for pod, containers in self._assignments.items()}
 
     def set_memory_assignments(self, assignments: Mapping[str, Mapping[str, Sequence[Block]]]) -> None:
-        """Mirrors: state/state_mem.go SetMemoryAssignments (v1.36)"""
+        """Mirrors: state/state_mem.go SetMemoryAssignments"""
         self._assignments = {
             pod: {name: tuple(blocks) for name, blocks in containers.items()}
             for pod, containers in assignments.items()
@@ -173,7 +173,7 @@ class MemoryState:
     def delete(self, pod_uid: str, container_name: str) -> None:
         """Drop a container's blocks, and the pod entry once it has no container left.
 
-        Mirrors: state/state_mem.go Delete (v1.36)
+        Mirrors: state/state_mem.go Delete
         """
         containers = self._assignments.get(pod_uid)
         if containers is None:
@@ -183,18 +183,18 @@ class MemoryState:
             del self._assignments[pod_uid]
 
     def clear_state(self) -> None:
-        """Mirrors: state/state_mem.go ClearState (v1.36)"""
+        """Mirrors: state/state_mem.go ClearState"""
         self._machine_state = {}
         self._assignments = {}
         self._pod_blocks = {}
 
     # ----- pod-level blocks (KEP-5526) -------------------------------------------------------
     def get_pod_memory_blocks(self, pod_uid: str) -> tuple[Block, ...] | None:
-        """Mirrors: state/state_mem.go GetPodMemoryBlocks (v1.36)"""
+        """Mirrors: state/state_mem.go GetPodMemoryBlocks"""
         return self._pod_blocks.get(pod_uid)
 
     def set_pod_memory_blocks(self, pod_uid: str, blocks: Sequence[Block]) -> None:
-        """Mirrors: state/state_mem.go SetPodMemoryBlocks (v1.36)"""
+        """Mirrors: state/state_mem.go SetPodMemoryBlocks"""
         self._pod_blocks[pod_uid] = tuple(blocks)
 
     def get_pod_memory_assignments(self) -> dict[str, tuple[Block, ...]]:
@@ -204,7 +204,7 @@ class MemoryState:
     def delete_pod(self, pod_uid: str) -> None:
         """Drop every entry of the pod (container and pod-level blocks).
 
-        Mirrors: state/state_mem.go DeletePod (v1.36)
+        Mirrors: state/state_mem.go DeletePod
         """
         self._assignments.pop(pod_uid, None)
         self._pod_blocks.pop(pod_uid, None)

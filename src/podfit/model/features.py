@@ -1,8 +1,8 @@
-"""The kubelet's feature gates (v1.36): which gates exist, their default, and the
+"""The kubelet's feature gates: which gates exist, their default, and the
 ``featureGates`` map of a KubeletConfiguration applied on top.
 
-Mirrors: component-base/featuregate/feature_gate.go ``SetFromMap`` / ``Enabled`` (v1.36) and the
-gate specs of pkg/features/kube_features.go (v1.36) for the gates podfit interprets.
+Mirrors: component-base/featuregate/feature_gate.go ``SetFromMap`` / ``Enabled`` and the
+gate specs of pkg/features/kube_features.go for the gates podfit interprets.
 
 Gates podfit does not interpret are still known by name so that a real node file is accepted;
 their defaults are irrelevant to the simulation. ``AllAlpha`` / ``AllBeta`` switch every alpha /
@@ -231,7 +231,7 @@ class FeatureGates:
     _lazy: dict[str, dict[str, bool]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def enabled(self, name: str) -> bool:
-        """Mirrors: component-base/featuregate/feature_gate.go featureGate.Enabled (v1.36)."""
+        """Mirrors: component-base/featuregate/feature_gate.go featureGate.Enabled."""
         value = self._resolved.get(name)
         return self._enabled(name) if value is None else value
 

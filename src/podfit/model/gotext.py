@@ -89,7 +89,7 @@ def _trim(v: float) -> str:
 
 
 def aggregate_message(errors: Sequence[str]) -> str:
-    """Mirrors: apimachinery/pkg/util/errors/errors.go aggregate.Error (v1.36)."""
+    """Mirrors: apimachinery/pkg/util/errors/errors.go aggregate.Error."""
     seen: list[str] = []
     for e in errors:
         if e not in seen:

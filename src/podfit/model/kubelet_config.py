@@ -26,7 +26,7 @@ __all__ = [
 API_VERSION: Final = "kubelet.config.k8s.io/v1beta1"
 KIND: Final = "KubeletConfiguration"
 
-# pkg/kubelet/eviction/defaults_linux.go DefaultEvictionHard (v1.36).
+# pkg/kubelet/eviction/defaults_linux.go DefaultEvictionHard.
 DEFAULT_EVICTION_HARD: Final[Mapping[str, str]] = MappingProxyType(
     {
         "memory.available": "100Mi",
@@ -37,7 +37,7 @@ DEFAULT_EVICTION_HARD: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
-# pkg/kubelet/eviction/api/types.go signals (v1.36).
+# pkg/kubelet/eviction/api/types.go signals.
 EVICTION_SIGNALS: Final = frozenset(
     {
         "memory.available",
@@ -70,7 +70,7 @@ class EvictionThreshold:
     quantity_format: str = "BinarySI"
 
     def amount(self, capacity: int) -> int:
-        """Mirrors: pkg/kubelet/eviction/api/types.go GetThresholdQuantity (v1.36)."""
+        """Mirrors: pkg/kubelet/eviction/api/types.go GetThresholdQuantity."""
         if self.quantity is not None:
             return self.quantity
         return int(float(capacity) * float(self.percentage or 0.0))

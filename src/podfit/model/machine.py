@@ -1,7 +1,7 @@
 """The node's hardware as the kubelet sees it: CPUs, NUMA nodes, memory, hugepages, devices.
 
 Mirrors the parts of cAdvisor ``MachineInfo`` the resource managers read, and cpumanager
-``topology.CPUTopology`` / ``CPUDetails`` (v1.36): every logical CPU carries its core, socket,
+``topology.CPUTopology`` / ``CPUDetails``: every logical CPU carries its core, socket,
 NUMA node and uncore (L3) cache ids. Core ids are machine-unique (the kubelet uses the lowest
 thread id of a core). CPU sets are int bitmasks (see :mod:`podfit.model.cpuset`).
 Builders (synthetic description, explicit table, presets, sysfs) live in other modules; this one

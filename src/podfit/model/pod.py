@@ -27,7 +27,7 @@ _MISSING: Final = object()
 def hugepage_resource_name(page_size: int) -> str:
     """``hugepages-<size>`` for a page size in bytes (``2Mi``, ``1Gi``, ...).
 
-    Mirrors: pkg/apis/core/v1/helper/helpers.go HugePageResourceName (v1.36)
+    Mirrors: pkg/apis/core/v1/helper/helpers.go HugePageResourceName
     """
     return RESOURCE_HUGEPAGES_PREFIX + str(Quantity(page_size, 0, BINARY_SI))
 

@@ -29,22 +29,22 @@ SUPPORTED_POD_LEVEL_RESOURCES: Final[tuple[str, ...]] = (RESOURCE_CPU, RESOURCE_
 
 
 def is_hugepage_resource(name: str) -> bool:
-    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsHugePageResourceName (v1.36)"""
+    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsHugePageResourceName"""
     return name.startswith(RESOURCE_HUGEPAGES_PREFIX)
 
 
 def is_native_resource(name: str) -> bool:
-    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsNativeResource (v1.36)"""
+    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsNativeResource"""
     return "/" not in name or "kubernetes.io/" in name
 
 
 def is_overcommit_allowed(name: str) -> bool:
-    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsOvercommitAllowed (v1.36)"""
+    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsOvercommitAllowed"""
     return is_native_resource(name) and not is_hugepage_resource(name)
 
 
 def is_supported_pod_level_resource(name: str) -> bool:
-    """Mirrors: component-helpers/resource/helpers.go IsSupportedPodLevelResource (v1.36)"""
+    """Mirrors: component-helpers/resource/helpers.go IsSupportedPodLevelResource"""
     return name in SUPPORTED_POD_LEVEL_RESOURCES or is_hugepage_resource(name)
 
 
@@ -57,7 +57,7 @@ def _any_supported_in(res: ResourceRequirements) -> bool:
 
 
 def is_pod_level_resources_set(pod: Pod) -> bool:
-    """Mirrors: component-helpers/resource/helpers.go IsPodLevelResourcesSet (v1.36)"""
+    """Mirrors: component-helpers/resource/helpers.go IsPodLevelResourcesSet"""
     res = pod.resources
     if res is None:
         return False
@@ -65,17 +65,17 @@ def is_pod_level_resources_set(pod: Pod) -> bool:
 
 
 def is_pod_level_requests_set(pod: Pod) -> bool:
-    """Mirrors: component-helpers/resource/helpers.go IsPodLevelRequestsSet (v1.36)"""
+    """Mirrors: component-helpers/resource/helpers.go IsPodLevelRequestsSet"""
     return pod.resources is not None and _any_supported(pod.resources.requests)
 
 
 def is_pod_level_limits_set(pod: Pod) -> bool:
-    """Mirrors: component-helpers/resource/helpers.go IsPodLevelLimitsSet (v1.36)"""
+    """Mirrors: component-helpers/resource/helpers.go IsPodLevelLimitsSet"""
     return pod.resources is not None and _any_supported(pod.resources.limits)
 
 
 def _resource_qos(res: ResourceRequirements, name: str) -> QOSClass:
-    """Mirrors: pkg/apis/core/helper/qos/qos.go resourceQOS (v1.36)"""
+    """Mirrors: pkg/apis/core/helper/qos/qos.go resourceQOS"""
     req, lim = res.request(name), res.limit(name)
     if req != lim:
         return "Burstable"
@@ -85,7 +85,7 @@ def _resource_qos(res: ResourceRequirements, name: str) -> QOSClass:
 
 
 def requirements_qos(res: ResourceRequirements) -> QOSClass:
-    """Mirrors: pkg/apis/core/helper/qos/qos.go requirementsQOS (v1.36)"""
+    """Mirrors: pkg/apis/core/helper/qos/qos.go requirementsQOS"""
     if res.is_empty:
         return "BestEffort"
     qos: QOSClass | None = None
@@ -104,7 +104,7 @@ def requirements_qos(res: ResourceRequirements) -> QOSClass:
 def compute_pod_qos(
     pod: Pod, *, pod_level_resources: bool = True, fix_kubelet_qos_class: bool = True
 ) -> QOSClass:
-    """Mirrors: pkg/apis/core/helper/qos/qos.go ComputePodQOS (v1.36)
+    """Mirrors: pkg/apis/core/helper/qos/qos.go ComputePodQOS
 
     ``pod_level_resources`` is the ``PodLevelResources`` gate. ``fix_kubelet_qos_class`` is
     ``PodLevelResourcesFixKubeletQOSClass`` (on in 1.36): with it the pod-level stanza decides only
@@ -133,14 +133,14 @@ def _compute_pod_qos(pod: Pod, pod_level_resources: bool, fix_kubelet_qos_class:
 
 
 def get_pod_qos(pod: Pod, *, pod_level_resources: bool = True) -> str:
-    """Mirrors: pkg/apis/core/v1/helper/qos/qos.go GetPodQOS (v1.36): ``status.qosClass`` wins."""
+    """Mirrors: pkg/apis/core/v1/helper/qos/qos.go GetPodQOS: ``status.qosClass`` wins."""
     if pod.qos_status:
         return pod.qos_status
     return compute_pod_qos(pod, pod_level_resources=pod_level_resources)
 
 
 def is_container_equivalent_qos_guaranteed(c: Container) -> bool:
-    """Mirrors: pkg/kubelet/cm/qos/helpers.go IsContainerEquivalentQOSGuaranteed (v1.36)"""
+    """Mirrors: pkg/kubelet/cm/qos/helpers.go IsContainerEquivalentQOSGuaranteed"""
     res = c.resources
     for name in (RESOURCE_CPU, RESOURCE_MEMORY):
         req = res.request(name)
@@ -167,7 +167,7 @@ def aggregate_container_resources(
 ) -> dict[str, int]:
     """The KEP-753 formula: max(sum(app) + sum(sidecars), max over init i of (init_i + sidecars before i)).
 
-    Mirrors: component-helpers/resource/helpers.go aggregateContainerResourcesByFn (v1.36)
+    Mirrors: component-helpers/resource/helpers.go aggregateContainerResourcesByFn
     """
     result: dict[str, int] = {}
     for c in containers:
@@ -189,14 +189,14 @@ def aggregate_container_resources(
 
 
 def aggregate_container_requests(pod: Pod) -> ResourceList:
-    """Mirrors: component-helpers/resource/helpers.go AggregateContainerRequests (v1.36)"""
+    """Mirrors: component-helpers/resource/helpers.go AggregateContainerRequests"""
     return ResourceList(
         aggregate_container_resources(pod.init_containers, pod.containers, lambda c: c.resources.requests)
     )
 
 
 def aggregate_container_limits(pod: Pod) -> ResourceList:
-    """Mirrors: component-helpers/resource/helpers.go AggregateContainerLimits (v1.36)"""
+    """Mirrors: component-helpers/resource/helpers.go AggregateContainerLimits"""
     return ResourceList(
         aggregate_container_resources(pod.init_containers, pod.containers, lambda c: c.resources.limits)
     )
@@ -213,7 +213,7 @@ def pod_requests(
 ) -> ResourceList:
     """Effective pod requests: container aggregate, pod-level requests override, plus overhead.
 
-    Mirrors: component-helpers/resource/helpers.go PodRequests (v1.36)
+    Mirrors: component-helpers/resource/helpers.go PodRequests
     """
     key = ("requests", pod_level_resources, exclude_overhead)
     found: ResourceList = pod.memo(key, _pod_requests, pod, pod_level_resources, exclude_overhead)
@@ -233,7 +233,7 @@ def _pod_requests(pod: Pod, pod_level_resources: bool, exclude_overhead: bool) -
 def pod_limits(pod: Pod, *, pod_level_resources: bool = True, exclude_overhead: bool = False) -> ResourceList:
     """Effective pod limits: container aggregate, pod-level limits override, overhead on non-zero limits.
 
-    Mirrors: component-helpers/resource/helpers.go PodLimits (v1.36)
+    Mirrors: component-helpers/resource/helpers.go PodLimits
     """
     key = ("limits", pod_level_resources, exclude_overhead)
     found: ResourceList = pod.memo(key, _pod_limits, pod, pod_level_resources, exclude_overhead)
@@ -253,5 +253,5 @@ def _pod_limits(pod: Pod, pod_level_resources: bool, exclude_overhead: bool) -> 
 
 
 def all_containers_have_limit_for(pod: Pod, name: str) -> bool:
-    """Mirrors: component-helpers/resource/helpers.go AllContainersHaveLimitForResource (v1.36)"""
+    """Mirrors: component-helpers/resource/helpers.go AllContainersHaveLimitForResource"""
     return all(name in c.resources.limits for c in pod.all_containers())

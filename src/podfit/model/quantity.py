@@ -81,7 +81,7 @@ _GO_SPACE += "\u2028\u2029\u202f\u205f\u3000"
 def _split(text: str) -> tuple[bool, str, str, str, str]:
     """Scan ``text`` into (positive, value, num, denom, suffix) as apimachinery's scanner does.
 
-    Mirrors: apimachinery/pkg/api/resource/quantity.go parseQuantityString (v1.36)
+    Mirrors: apimachinery/pkg/api/resource/quantity.go parseQuantityString
     """
     positive, pos, end = True, 0, len(text)
     if end and text[0] in "+-":
@@ -130,7 +130,7 @@ def _parse_int64(text: str) -> int | None:
 def _interpret(suffix: str) -> tuple[int, int, str]:
     """(base, exponent, format) of a suffix.
 
-    Mirrors: apimachinery/pkg/api/resource/suffix.go suffixHandler.interpret (v1.36)
+    Mirrors: apimachinery/pkg/api/resource/suffix.go suffixHandler.interpret
     """
     if suffix in _DEC_SUFFIXES:
         return 10, _DEC_SUFFIXES[suffix], DECIMAL_SI
@@ -156,7 +156,7 @@ def _scan_dec(value: str) -> tuple[int, int] | None:
 def parse_quantity(text: str) -> Quantity:
     """Parse ``text`` or raise ``QuantityError`` with apimachinery's message.
 
-    Mirrors: apimachinery/pkg/api/resource/quantity.go ParseQuantity (v1.36)
+    Mirrors: apimachinery/pkg/api/resource/quantity.go ParseQuantity
     """
     if not isinstance(text, str):
         raise TypeError(f"quantity text must be a str, not {type(text).__name__}")
@@ -194,7 +194,7 @@ def parse_quantity(text: str) -> Quantity:
 def _parse_dec(text: str, value: str, base: int, exponent: int, fmt: str) -> Quantity:
     """The arbitrary-precision half of ParseQuantity: round up to 1n, cap BinarySI at 2^63-1.
 
-    Mirrors: apimachinery/pkg/api/resource/quantity.go ParseQuantity (v1.36)
+    Mirrors: apimachinery/pkg/api/resource/quantity.go ParseQuantity
     """
     scanned = _scan_dec(value)
     if scanned is None:
@@ -225,7 +225,7 @@ def _parse_dec(text: str, value: str, base: int, exponent: int, fmt: str) -> Qua
 def parse_quantity_json(raw: str) -> Quantity:
     """Parse a JSON token (a string with its quotes, or a bare number); white space is dropped.
 
-    Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.UnmarshalJSON (v1.36)
+    Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.UnmarshalJSON
     """
     if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
         raw = raw[1:-1]
@@ -260,22 +260,22 @@ class Quantity:
         return Fraction(self.mantissa, 10**-self.exponent)
 
     def is_zero(self) -> bool:
-        """Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.IsZero (v1.36)"""
+        """Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.IsZero"""
         return self.mantissa == 0
 
     def sign(self) -> int:
-        """Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.Sign (v1.36)"""
+        """Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.Sign"""
         return (self.mantissa > 0) - (self.mantissa < 0)
 
     def cmp(self, other: Quantity) -> int:
         """-1, 0 or 1 as self is less than, equal to or greater than other (exact).
 
-        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.Cmp (v1.36)
+        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.Cmp
         """
         return _cmp_dec(self.mantissa, self.exponent, other.mantissa, other.exponent)
 
     def cmp_int64(self, other: int) -> int:
-        """Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.CmpInt64 (v1.36)"""
+        """Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.CmpInt64"""
         return _cmp_dec(self.mantissa, self.exponent, other, 0)
 
     def __eq__(self, other: object) -> bool:
@@ -301,21 +301,21 @@ class Quantity:
     def value(self) -> int:
         """The value rounded up to an integer, as Go's int64 (see the module notes on overflow).
 
-        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.Value (v1.36)
+        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.Value
         """
         return self.scaled_value(0)
 
     def milli_value(self) -> int:
         """The value in thousandths, rounded up, as Go's int64.
 
-        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.MilliValue (v1.36)
+        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.MilliValue
         """
         return self.scaled_value(MILLI)
 
     def scaled_value(self, scale: int) -> int:
         """ceil(value / 10^scale) the way Go computes it, overflow and all.
 
-        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.ScaledValue (v1.36)
+        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.ScaledValue
         """
         if self.dec_scale is None:
             return _as_scaled_int64(self.mantissa, self.exponent, scale)
@@ -324,7 +324,7 @@ class Quantity:
     def as_int64(self) -> int | None:
         """The integer value if Go's fast path holds it exactly as an int64, else None.
 
-        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.AsInt64 (v1.36)
+        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.AsInt64
         """
         if self.dec_scale is not None or self.exponent < 0:
             return None
@@ -333,7 +333,7 @@ class Quantity:
     def round_up(self, scale: int) -> tuple[Quantity, bool]:
         """The value rounded away from zero to a multiple of 10^scale, and whether that was exact.
 
-        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.RoundUp (v1.36)
+        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.RoundUp
         """
         m, e = self.mantissa, self.exponent
         if self.dec_scale is None:
@@ -350,13 +350,13 @@ class Quantity:
         return Quantity(r, x, self.format, -scale), False
 
     def __str__(self) -> str:
-        """Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.String (v1.36)"""
+        """Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.String"""
         return self.cached or self.canonical()
 
     def canonical(self) -> str:
         """The canonical text, ignoring the remembered input.
 
-        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.CanonicalizeBytes (v1.36)
+        Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.CanonicalizeBytes
         """
         if self.mantissa == 0:
             return "0"
@@ -376,7 +376,7 @@ class Quantity:
         return digits if exp10 == 0 else f"{digits}e{exp10}"
 
     def _canonical_decimal(self) -> tuple[str, int]:
-        """Mirrors: apimachinery/pkg/api/resource/amount.go int64Amount.AsCanonicalBytes (v1.36)"""
+        """Mirrors: apimachinery/pkg/api/resource/amount.go int64Amount.AsCanonicalBytes"""
         if self.dec_scale is None:
             m, times = _remove_factors(self.mantissa, 10)
             e = _wrap32(self.exponent + times)
@@ -397,7 +397,7 @@ class Quantity:
 def _dec_scaled_value(q: Quantity, new_scale: int) -> int:
     """Go's scaledValue on the inf.Dec (unscaled, dec_scale) that ``q`` stands for.
 
-    Mirrors: apimachinery/pkg/api/resource/scale_int.go scaledValue (v1.36)
+    Mirrors: apimachinery/pkg/api/resource/scale_int.go scaledValue
     """
     if q.mantissa == 0:
         return 0

@@ -1,7 +1,7 @@
 """Integer helpers of Kubernetes quantities: Go integer semantics (wrapping, truncating division)
 and exact decimal comparison.
 
-Mirrors: apimachinery/pkg/api/resource/math.go and amount.go helpers (v1.36).
+Mirrors: apimachinery/pkg/api/resource/math.go and amount.go helpers.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _ndigits(n: int) -> int:
 def _remove_factors(n: int, factor: int) -> tuple[int, int]:
     """``n == result * factor**times`` with ``result`` not divisible by ``factor`` (0 -> (0, 0)).
 
-    Mirrors: apimachinery/pkg/api/resource/math.go removeInt64Factors / removeBigIntFactors (v1.36)
+    Mirrors: apimachinery/pkg/api/resource/math.go removeInt64Factors / removeBigIntFactors
     """
     times = 0
     while n != 0 and n % factor == 0:
@@ -74,7 +74,7 @@ def _cmp_dec(m1: int, e1: int, m2: int, e2: int) -> int:
 def _positive_scale(base: int, scale: int) -> int | None:
     """base * 10^scale if it fits an int64 (Go skips the loop for a negative scale).
 
-    Mirrors: apimachinery/pkg/api/resource/math.go positiveScaleInt64 (v1.36)
+    Mirrors: apimachinery/pkg/api/resource/math.go positiveScaleInt64
     """
     if scale <= 0 or base == 0:
         return base
@@ -85,7 +85,7 @@ def _positive_scale(base: int, scale: int) -> int | None:
 
 
 def _as_scaled_int64(value: int, a_scale: int, scale: int) -> int:
-    """Mirrors: apimachinery/pkg/api/resource/amount.go int64Amount.AsScaledInt64 (v1.36)"""
+    """Mirrors: apimachinery/pkg/api/resource/amount.go int64Amount.AsScaledInt64"""
     if a_scale < scale:
         shift = _wrap32(scale - a_scale)
         if shift <= 0:

@@ -1,6 +1,6 @@
 """NUMA node masks as plain ints (bit i = NUMA node i), with the kubelet's bitmask semantics.
 
-Mirrors: topologymanager/bitmask/bitmask.go (v1.36). The Go type is a ``uint64``; every
+Mirrors: topologymanager/bitmask/bitmask.go. The Go type is a ``uint64``; every
 operation here keeps that 64-bit range (bit numbers outside 0-63 are refused or ignored exactly
 where the Go code refuses or ignores them).
 """
@@ -55,7 +55,7 @@ def _check(bits: Iterable[int]) -> list[int]:
 def new_bitmask(*bits: int) -> int:
     """The mask with ``bits`` set; ``ValueError`` if a bit is outside 0-63.
 
-    Mirrors: topologymanager/bitmask/bitmask.go NewBitMask (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go NewBitMask
     """
     return add(0, *bits)
 
@@ -63,7 +63,7 @@ def new_bitmask(*bits: int) -> int:
 def add(mask: int, *bits: int) -> int:
     """``mask`` with ``bits`` set (all or nothing: ``ValueError`` leaves no partial result).
 
-    Mirrors: topologymanager/bitmask/bitmask.go Add (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go Add
     """
     for bit in _check(bits):
         mask |= 1 << bit
@@ -73,7 +73,7 @@ def add(mask: int, *bits: int) -> int:
 def remove(mask: int, *bits: int) -> int:
     """``mask`` with ``bits`` cleared (``ValueError`` for a bit outside 0-63).
 
-    Mirrors: topologymanager/bitmask/bitmask.go Remove (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go Remove
     """
     for bit in _check(bits):
         mask &= ~(1 << bit)
@@ -83,7 +83,7 @@ def remove(mask: int, *bits: int) -> int:
 def and_(first: int, *masks: int) -> int:
     """Bitwise AND of ``first`` and every mask.
 
-    Mirrors: topologymanager/bitmask/bitmask.go And (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go And
     """
     for m in masks:
         first &= m
@@ -93,7 +93,7 @@ def and_(first: int, *masks: int) -> int:
 def or_(first: int, *masks: int) -> int:
     """Bitwise OR of ``first`` and every mask.
 
-    Mirrors: topologymanager/bitmask/bitmask.go Or (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go Or
     """
     for m in masks:
         first |= m
@@ -103,20 +103,20 @@ def or_(first: int, *masks: int) -> int:
 def fill() -> int:
     """All 64 bits set.
 
-    Mirrors: topologymanager/bitmask/bitmask.go Fill (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go Fill
     """
     return _FULL
 
 
 def is_empty(mask: int) -> bool:
-    """Mirrors: topologymanager/bitmask/bitmask.go IsEmpty (v1.36)"""
+    """Mirrors: topologymanager/bitmask/bitmask.go IsEmpty"""
     return mask == 0
 
 
 def is_set(mask: int, bit: int) -> bool:
     """Whether ``bit`` is set; bits outside 0-63 are never set.
 
-    Mirrors: topologymanager/bitmask/bitmask.go IsSet (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go IsSet
     """
     if bit < 0 or bit >= MAX_BITS:
         return False
@@ -124,19 +124,19 @@ def is_set(mask: int, bit: int) -> bool:
 
 
 def any_set(mask: int, bits: Iterable[int]) -> bool:
-    """Mirrors: topologymanager/bitmask/bitmask.go AnySet (v1.36)"""
+    """Mirrors: topologymanager/bitmask/bitmask.go AnySet"""
     return any(is_set(mask, b) for b in bits)
 
 
 def is_equal(a: int, b: int) -> bool:
-    """Mirrors: topologymanager/bitmask/bitmask.go IsEqual (v1.36)"""
+    """Mirrors: topologymanager/bitmask/bitmask.go IsEqual"""
     return a == b
 
 
 def count(mask: int) -> int:
     """Number of set bits.
 
-    Mirrors: topologymanager/bitmask/bitmask.go Count (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go Count
     """
     return mask.bit_count()
 
@@ -144,7 +144,7 @@ def count(mask: int) -> int:
 def get_bits(mask: int) -> list[int]:
     """The set bit numbers, ascending.
 
-    Mirrors: topologymanager/bitmask/bitmask.go GetBits (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go GetBits
     """
     if 0 <= mask < _SMALL:
         return list(_SMALL_BITS[mask])
@@ -160,20 +160,20 @@ def get_bits(mask: int) -> list[int]:
 def is_less_than(a: int, b: int) -> bool:
     """``a`` has "more lower-numbered bits set": plain numeric comparison.
 
-    Mirrors: topologymanager/bitmask/bitmask.go IsLessThan (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go IsLessThan
     """
     return a < b
 
 
 def is_greater_than(a: int, b: int) -> bool:
-    """Mirrors: topologymanager/bitmask/bitmask.go IsGreaterThan (v1.36)"""
+    """Mirrors: topologymanager/bitmask/bitmask.go IsGreaterThan"""
     return a > b
 
 
 def is_narrower_than(a: int, b: int) -> bool:
     """Fewer bits set wins; on equal counts the numerically smaller mask wins.
 
-    Mirrors: topologymanager/bitmask/bitmask.go IsNarrowerThan (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go IsNarrowerThan
     """
     ca, cb = a.bit_count(), b.bit_count()
     if ca == cb:
@@ -184,7 +184,7 @@ def is_narrower_than(a: int, b: int) -> bool:
 def format_bitmask(mask: int) -> str:
     """Binary text the way the kubelet logs a mask (zero-padded to an even width, at least 2).
 
-    Mirrors: topologymanager/bitmask/bitmask.go String (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go String
     """
     grouping = 2
     for shift in range(MAX_BITS - grouping, 0, -grouping):
@@ -197,7 +197,7 @@ def iterate_bit_masks(bits: Iterable[int]) -> Iterator[int]:
     """Every non-empty subset of ``bits`` as a mask: by increasing size, then in
     lexicographic order of the positions in ``bits`` (the order hint generators emit).
 
-    Mirrors: topologymanager/bitmask/bitmask.go IterateBitMasks (v1.36)
+    Mirrors: topologymanager/bitmask/bitmask.go IterateBitMasks
     """
     seq = list(bits)
     for size in range(1, len(seq) + 1):

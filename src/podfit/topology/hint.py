@@ -1,6 +1,6 @@
 """The topology hint value exchanged between hint providers and the Topology Manager.
 
-Mirrors: topologymanager/topology_manager.go ``TopologyHint`` (v1.36).
+Mirrors: topologymanager/topology_manager.go ``TopologyHint``.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ class TopologyHint(NamedTuple):
     def is_equal(self, other: TopologyHint) -> bool:
         """Same preference and same mask (a nil mask only equals a nil mask).
 
-        Mirrors: topologymanager/topology_manager.go TopologyHint.IsEqual (v1.36)
+        Mirrors: topologymanager/topology_manager.go TopologyHint.IsEqual
         """
         return self.preferred == other.preferred and self.numa_affinity == other.numa_affinity
 
     def less_than(self, other: TopologyHint) -> bool:
         """Preferred first, then the narrower mask (both masks must be set).
 
-        Mirrors: topologymanager/topology_manager.go TopologyHint.LessThan (v1.36)
+        Mirrors: topologymanager/topology_manager.go TopologyHint.LessThan
         """
         if self.preferred != other.preferred:
             return self.preferred

@@ -1,7 +1,7 @@
 """Hint merging: the literal reference port of the kubelet's ``HintMerger`` and an exact fast
 version that never enumerates the cartesian product.
 
-Mirrors: topologymanager/policy.go (v1.36).
+Mirrors: topologymanager/policy.go.
 
 Why the fast merge is exact: once ``best_non_preferred_affinity_count`` (B) is fixed, ``compare``
 orders merged hints totally -- preferred before non-preferred; preferred by "fitter" mask
@@ -49,7 +49,7 @@ def merge_permutation(default_affinity: int, permutation: Sequence[TopologyHint]
     """AND of the masks (nil masks do not constrain); preferred iff every hint is preferred and
     every non-nil mask equals the first non-nil mask.
 
-    Mirrors: topologymanager/policy.go mergePermutation (v1.36)
+    Mirrors: topologymanager/policy.go mergePermutation
     """
     preferred = True
     first: int | None = None
@@ -70,7 +70,7 @@ def filter_providers_hints(providers_hints: Sequence[ProviderHints]) -> list[Seq
     """One hint list per resource: a provider with no hints at all, or a resource with ``None``,
     becomes ``[any, preferred]``; a resource with an empty list becomes ``[any, not preferred]``.
 
-    Mirrors: topologymanager/policy.go filterProvidersHints (v1.36)
+    Mirrors: topologymanager/policy.go filterProvidersHints
     """
     out: list[Sequence[TopologyHint]] = []
     for hints in providers_hints:
@@ -92,7 +92,7 @@ def filter_providers_hints(providers_hints: Sequence[ProviderHints]) -> list[Seq
 def narrowest_hint(hints: Sequence[TopologyHint]) -> TopologyHint | None:
     """The hint with the narrowest non-nil mask (first one on ties); ``None`` if there is none.
 
-    Mirrors: topologymanager/policy.go narrowestHint (v1.36)
+    Mirrors: topologymanager/policy.go narrowestHint
     """
     best: TopologyHint | None = None
     # a HintSpace's extensions are strict supersets of its base masks: never the narrowest
@@ -112,7 +112,7 @@ def narrowest_hint(hints: Sequence[TopologyHint]) -> TopologyHint | None:
 def max_of_min_affinity_counts(filtered_hints: Sequence[Sequence[TopologyHint]]) -> int:
     """Max over resources of the size of that resource's narrowest hint.
 
-    Mirrors: topologymanager/policy.go maxOfMinAffinityCounts (v1.36)
+    Mirrors: topologymanager/policy.go maxOfMinAffinityCounts
     """
     result = 0
     for hints in filtered_hints:
@@ -128,7 +128,7 @@ def iterate_all_provider_topology_hints(
 ) -> Iterator[tuple[TopologyHint, ...]]:
     """Every permutation (one hint per list), first list outermost.
 
-    Mirrors: topologymanager/policy.go iterateAllProviderTopologyHints (v1.36)
+    Mirrors: topologymanager/policy.go iterateAllProviderTopologyHints
     """
     return product(*all_provider_hints)
 
@@ -145,7 +145,7 @@ class HintMerger:
     def compare_numa_affinity_masks(self, current: TopologyHint, candidate: TopologyHint) -> TopologyHint:
         """The fitter of two hints (current on equal masks).
 
-        Mirrors: topologymanager/policy.go NewHintMerger compareNumaAffinityMasks (v1.36)
+        Mirrors: topologymanager/policy.go NewHintMerger compareNumaAffinityMasks
         """
         cur, cand = current.numa_affinity, candidate.numa_affinity
         assert cur is not None and cand is not None
@@ -160,7 +160,7 @@ class HintMerger:
     def compare(self, current: TopologyHint | None, candidate: TopologyHint) -> TopologyHint | None:
         """Which of the best-so-far and a merged candidate wins (cases 1, 2, 3a, 3b, 3ca, 3cb, 3cc).
 
-        Mirrors: topologymanager/policy.go HintMerger.compare (v1.36)
+        Mirrors: topologymanager/policy.go HintMerger.compare
         """
         assert candidate.numa_affinity is not None
         cand_count = candidate.numa_affinity.bit_count()
@@ -196,7 +196,7 @@ class HintMerger:
     def merge(self) -> TopologyHint:
         """Reference merge: walk the whole cartesian product (exponential; for tests/small inputs).
 
-        Mirrors: topologymanager/policy.go HintMerger.Merge (v1.36)
+        Mirrors: topologymanager/policy.go HintMerger.Merge
         """
         default = self.numa_info.default_affinity_mask()
         best: TopologyHint | None = None
@@ -230,7 +230,7 @@ def new_hint_merger(
     policy_name: str,
     opts: TopologyManagerOptions,
 ) -> HintMerger:
-    """Mirrors: topologymanager/policy.go NewHintMerger (v1.36)"""
+    """Mirrors: topologymanager/policy.go NewHintMerger"""
     frozen = tuple(_frozen(h) for h in hints)
     return HintMerger(
         numa_info=numa_info,

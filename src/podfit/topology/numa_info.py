@@ -1,6 +1,6 @@
 """NUMA nodes of the machine and their distances, with the two mask "fitness" orders.
 
-Mirrors: topologymanager/numa_info.go (v1.36).
+Mirrors: topologymanager/numa_info.go.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ NUMADistances = Mapping[int, Sequence[int] | None]
 def calculate_average_for(distances: NUMADistances, mask: int) -> float:
     """Mean distance over all ordered pairs (including a node with itself) of nodes in ``mask``.
 
-    Mirrors: topologymanager/numa_info.go NUMADistances.CalculateAverageFor (v1.36)
+    Mirrors: topologymanager/numa_info.go NUMADistances.CalculateAverageFor
     """
     bits = get_bits(mask)
     if not bits:
@@ -55,19 +55,19 @@ class NUMAInfo:
     def default_affinity_mask(self) -> int:
         """The mask of every NUMA node.
 
-        Mirrors: topologymanager/numa_info.go NUMAInfo.DefaultAffinityMask (v1.36)
+        Mirrors: topologymanager/numa_info.go NUMAInfo.DefaultAffinityMask
         """
         mask = self._default_mask
         return new_bitmask(*self.nodes) if mask is None else mask
 
     def narrowest(self, m1: int, m2: int) -> int:
-        """Mirrors: topologymanager/numa_info.go NUMAInfo.Narrowest (v1.36)"""
+        """Mirrors: topologymanager/numa_info.go NUMAInfo.Narrowest"""
         return m1 if is_narrower_than(m1, m2) else m2
 
     def closest(self, m1: int, m2: int) -> int:
         """Different sizes: the narrower; same size: lower average distance, then lower mask.
 
-        Mirrors: topologymanager/numa_info.go NUMAInfo.Closest (v1.36)
+        Mirrors: topologymanager/numa_info.go NUMAInfo.Closest
         """
         if m1.bit_count() != m2.bit_count():
             return self.narrowest(m1, m2)
@@ -84,7 +84,7 @@ def new_numa_info(
     """Build the NUMA info from ``(node id, distances)`` pairs; distances are only kept (and
     required) with ``prefer-closest-numa-nodes``.
 
-    Mirrors: topologymanager/numa_info.go NewNUMAInfo (v1.36)
+    Mirrors: topologymanager/numa_info.go NewNUMAInfo
     """
     nodes: list[int] = []
     distances: dict[int, tuple[int, ...] | None] = {}

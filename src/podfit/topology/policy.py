@@ -1,7 +1,7 @@
 """Topology Manager policies: none, best-effort, restricted, single-numa-node.
 
 Mirrors: topologymanager/policy_none.go, policy_best_effort.go, policy_restricted.go,
-policy_single_numa_node.go (v1.36).
+policy_single_numa_node.go.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def filter_single_numa_hints(
 ) -> list[list[TopologyHint]]:
     """Keep only preferred hints that are "any" or exactly one NUMA node (a list may become empty).
 
-    Mirrors: topologymanager/policy_single_numa_node.go filterSingleNumaHints (v1.36)
+    Mirrors: topologymanager/policy_single_numa_node.go filterSingleNumaHints
     """
     out: list[list[TopologyHint]] = []
     for hints in all_resources_hints:
@@ -96,7 +96,7 @@ class Policy:
     def can_admit_pod_result(self, hint: TopologyHint) -> bool:
         """best-effort (and none) always admit; restricted and single-numa-node need a preferred hint.
 
-        Mirrors: topologymanager/policy_*.go canAdmitPodResult (v1.36)
+        Mirrors: topologymanager/policy_*.go canAdmitPodResult
         """
         if self.name in (POLICY_NONE, POLICY_BEST_EFFORT):
             return True
@@ -109,7 +109,7 @@ class Policy:
         such mask without prefer-closest-numa-nodes) and every policy admits it, so the fast merge
         tries ``best_preferred_merge`` on the unfiltered hints first.
 
-        Mirrors: topologymanager/policy_*.go Merge (v1.36)
+        Mirrors: topologymanager/policy_*.go Merge
         """
         if self._direct:
             mask = best_preferred_merge(self._default, providers_hints, self._single)
@@ -142,7 +142,7 @@ def new_policy(
 ) -> Policy:
     """A policy by its kubelet name (``ValueError`` for an unknown name: 'unknown policy: "x"').
 
-    Mirrors: topologymanager/policy_*.go New*Policy (v1.36)
+    Mirrors: topologymanager/policy_*.go New*Policy
     """
     if name not in POLICY_NAMES:
         raise ValueError(f'unknown policy: "{name}"')
@@ -157,6 +157,6 @@ def new_policy(
 def is_alignment_guaranteed(policy: Policy) -> bool:
     """Only single-numa-node guarantees NUMA alignment (or failure).
 
-    Mirrors: topologymanager/policy.go IsAlignmentGuaranteed (v1.36)
+    Mirrors: topologymanager/policy.go IsAlignmentGuaranteed
     """
     return policy.name == POLICY_SINGLE_NUMA_NODE

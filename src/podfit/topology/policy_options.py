@@ -39,7 +39,7 @@ def check_topology_policy_option_available(
 ) -> str | None:
     """The refusal message, or None when ``option`` may be used.
 
-    Mirrors: topologymanager/policy_options.go CheckPolicyOptionAvailable (v1.36).
+    Mirrors: topologymanager/policy_options.go CheckPolicyOptionAvailable.
     """
     alpha = TM_ALPHA_OPTIONS | extra_alpha
     beta = TM_BETA_OPTIONS | extra_beta
@@ -61,7 +61,7 @@ def parse_topology_manager_options(
     """Parse ``topologyManagerPolicyOptions``; raises PolicyOptionError with the kubelet's message.
 
     ``extra_alpha``/``extra_beta`` register additional (valueless) options, as upstream tests do.
-    Mirrors: topologymanager/policy_options.go NewPolicyOptions (v1.36).
+    Mirrors: topologymanager/policy_options.go NewPolicyOptions.
     """
     prefer_closest = False
     max_nodes = DEFAULT_MAX_ALLOWABLE_NUMA_NODES

@@ -1,7 +1,7 @@
 """Topology Manager scopes (container, pod, none) over abstract hint providers.
 
 Mirrors: topologymanager/scope.go, scope_container.go, scope_pod.go, scope_none.go and
-``NewManager`` in topology_manager.go (v1.36).
+``NewManager`` in topology_manager.go.
 
 Value-based: the pod and its containers are passed through opaquely; the hints the kubelet keeps
 in its scope store are returned in the result (``container_hints``) for the caller to keep.
@@ -83,7 +83,7 @@ class ScopeAdmitResult:
 def scope_for(scope_name: str, policy: Policy) -> str:
     """The scope the kubelet runs: policy ``none`` always gets the none scope.
 
-    Mirrors: topologymanager/topology_manager.go NewManager (v1.36)
+    Mirrors: topologymanager/topology_manager.go NewManager
     """
     if policy.name == POLICY_NONE:
         return NONE_SCOPE
@@ -95,7 +95,7 @@ def scope_for(scope_name: str, policy: Policy) -> str:
 def check_numa_node_count(policy_name: str, numa_nodes: int, max_allowable_numa_nodes: int) -> str | None:
     """The kubelet's start-up refusal for too many NUMA nodes (``None`` when fine).
 
-    Mirrors: topologymanager/topology_manager.go NewManager (v1.36)
+    Mirrors: topologymanager/topology_manager.go NewManager
     """
     if policy_name != POLICY_NONE and numa_nodes > max_allowable_numa_nodes:
         return f"unsupported on machines with more than {max_allowable_numa_nodes} NUMA Nodes"
@@ -105,7 +105,7 @@ def check_numa_node_count(policy_name: str, numa_nodes: int, max_allowable_numa_
 def _allocate_aligned(
     providers: Sequence[HintProvider], pod: object, container: object, hint: TopologyHint
 ) -> Rejection | None:
-    """Mirrors: topologymanager/scope.go allocateAlignedResources (v1.36)"""
+    """Mirrors: topologymanager/scope.go allocateAlignedResources"""
     for provider in providers:
         err = provider.allocate(pod, container, hint)
         if err is not None:
@@ -116,7 +116,7 @@ def _allocate_aligned(
 def _admit_policy_none(
     providers: Sequence[HintProvider], pod: object, containers: Sequence[tuple[str, object]]
 ) -> ScopeAdmitResult:
-    """Mirrors: topologymanager/scope.go admitPolicyNone (v1.36)"""
+    """Mirrors: topologymanager/scope.go admitPolicyNone"""
     no_hint = TopologyHint(None, False)
     for _, container in containers:
         err = _allocate_aligned(providers, pod, container, no_hint)
@@ -128,7 +128,7 @@ def _admit_policy_none(
 def _admit_container_scope(
     policy: Policy, providers: Sequence[HintProvider], pod: object, containers: Sequence[tuple[str, object]]
 ) -> ScopeAdmitResult:
-    """Mirrors: topologymanager/scope_container.go containerScope.Admit (v1.36)"""
+    """Mirrors: topologymanager/scope_container.go containerScope.Admit"""
     hints: dict[str, TopologyHint] = {}
     merges: list[MergeStep] = []
     for name, container in containers:
@@ -148,7 +148,7 @@ def _admit_container_scope(
 
 
 def _pod_merge(policy: Policy, providers: Sequence[HintProvider], pod: object) -> MergeStep:
-    """Mirrors: topologymanager/scope_pod.go podScope.calculateAffinity (v1.36)"""
+    """Mirrors: topologymanager/scope_pod.go podScope.calculateAffinity"""
     collected: list[ProviderHints] = []
     for provider in providers:
         collected.append(provider.get_pod_topology_hints(pod))
@@ -168,7 +168,7 @@ def _admit_pod_scope(
     each provider; other pods: one merge, then per-container ``allocate``.
 
     Mirrors: topologymanager/scope_pod.go podScope.Admit, admitUsingContainerResources,
-    admitUsingPodResources (v1.36)
+    admitUsingPodResources
     """
     step = _pod_merge(policy, providers, pod)
     merges = (step,)
@@ -211,7 +211,7 @@ def admit(
     the app containers, in spec order; ``pod_level`` = the ``PodLevelResourceManagers`` gate is on
     and the pod sets pod-level resources.
 
-    Mirrors: topologymanager/topology_manager.go manager.Admit -> Scope.Admit (v1.36)
+    Mirrors: topologymanager/topology_manager.go manager.Admit -> Scope.Admit
     """
     if scope_name == POD_SCOPE and policy.name != POLICY_NONE:  # scope_for's answer, inlined
         return _admit_pod_scope(policy, providers, pod, containers, pod_level)
