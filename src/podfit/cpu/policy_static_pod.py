@@ -1,8 +1,8 @@
 """KEP-5526 pod-level CPU allocation of the static policy: one exclusive CPU "bubble" for the whole
 pod, partitioned among its containers.
 
-Mirrors: cpumanager/policy_static.go ``staticPolicy.AllocatePod``. The caller (the Topology Manager's pod scope
-with ``PodLevelResourceManagers``) decides
+Mirrors: cpumanager/policy_static.go ``staticPolicy.AllocatePod``. The caller (the Topology Manager's pod
+scope with ``PodLevelResourceManagers``) decides
 when this path is taken; this function does not re-check the gates, exactly like upstream.
 
 As upstream, a failure while partitioning the bubble returns the error with the state already

@@ -1,8 +1,8 @@
 """KEP-5526 pod-level memory allocation of the Static policy: one NUMA-aligned memory "bubble" for
 the whole pod budget, partitioned among its containers.
 
-Mirrors: memorymanager/policy_static.go ``staticPolicy.AllocatePod``. The caller (the Topology Manager's pod scope
-with ``PodLevelResourceManagers``) decides
+Mirrors: memorymanager/policy_static.go ``staticPolicy.AllocatePod``. The caller (the Topology Manager's pod
+scope with ``PodLevelResourceManagers``) decides
 when this path is taken; like upstream, this code re-checks neither gate (only the pod's QoS, in
 :meth:`StaticPolicy.allocate_pod`).
 
