@@ -116,23 +116,20 @@ class PolicyOptionError(InputError):
 
 
 class MissingExtraError(InputError):
-    """An optional extra is not installed: says which, and the command that installs it."""
+    """An optional extra is not installed: says which, and the command that installs it
+    (raised by :func:`podfit.extras.require`)."""
 
-    def __init__(self, what: str, extra: str, module: str) -> None:
+    def __init__(self, extra: str, module: str, message: str) -> None:
+        super().__init__("", message)
         self.extra = extra
         self.module = module
-        super().__init__(
-            "", f"{what} needs the '{extra}' extra (python module {module!r}): pip install 'podfit[{extra}]'"
-        )
 
 
 class BrowserUnavailable(MissingExtraError):
-    """No Chromium executable or no Playwright package: a PNG cannot be taken."""
+    """No Chromium executable (or it does not start): a PNG cannot be taken."""
 
     def __init__(self, message: str) -> None:
-        InputError.__init__(self, "", message)
-        self.extra = "browser"
-        self.module = "playwright"
+        super().__init__("browser", "playwright", message)
 
 
 class CheckpointError(InputError):

@@ -68,10 +68,33 @@ def test_png_without_chromium_is_a_one_line_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PODFIT_CHROMIUM", str(tmp_path / "no-such-chromium"))
-    assert main(["render", "-o", str(tmp_path / "a.html"), "--png", str(tmp_path / "a.png")]) == 1
+    assert main(["render", "-o", str(tmp_path / "a.html"), "--png", str(tmp_path / "a.png")]) == 2
     err = capsys.readouterr().err
-    assert err == "podfit: error: no Chromium found (install Debian's chromium or set PODFIT_CHROMIUM)\n"
+    assert err == (
+        "podfit: error: PNG output needs a Chromium executable: apt-get install chromium "
+        "(or set PODFIT_CHROMIUM)\n"
+    )
     assert not (tmp_path / "a.png").exists()
+
+
+def test_png_without_the_browser_extra_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without Playwright (the 'browser' extra): exit 2 and the pip command, never a traceback."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def no_playwright(name: str, *args: object, **kwargs: object) -> object:
+        if name.split(".")[0] == "playwright":
+            return None
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", no_playwright)
+    assert main(["render", "-o", str(tmp_path / "a.html"), "--png", str(tmp_path / "a.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("podfit: error: PNG output needs the optional extra 'browser'")
+    assert "pip install 'podfit[browser]'" in err and err.count("\n") == 1
 
 
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from podfit.errors import BrowserUnavailable
+from podfit.extras import require
 
 __all__ = ["CHROMIUM_ARGS", "BrowserUnavailable", "find_chromium", "launch_chromium", "screenshot_html"]
 
@@ -44,13 +45,14 @@ def find_chromium() -> str | None:
 @contextmanager
 def launch_chromium() -> Iterator[Any]:
     """A headless Chromium browser (Playwright ``Browser``), closed on exit."""
+    require("browser", "playwright.sync_api", feature="PNG output")
     executable = find_chromium()
     if executable is None:
-        raise BrowserUnavailable("no Chromium found (install Debian's chromium or set PODFIT_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise BrowserUnavailable("PNG output needs Playwright: pip install 'podfit[browser]'") from None
+        raise BrowserUnavailable(
+            "PNG output needs a Chromium executable: apt-get install chromium (or set PODFIT_CHROMIUM)"
+        )
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         try:
             browser = p.chromium.launch(executable_path=executable, headless=True, args=list(CHROMIUM_ARGS))

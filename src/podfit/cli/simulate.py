@@ -1,0 +1,102 @@
+"""``podfit simulate``: run a scenario through the node and show what the kubelet decides."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+
+from podfit.cli.options import scenario_input
+
+if TYPE_CHECKING:
+    from podfit.kubelet.simulation import SimulationResult
+    from podfit.model.scenario import Scenario
+
+EXAMPLES_SIMULATE = """
+\b
+Examples:
+  podfit simulate                                  # the built-in default scenario
+  podfit simulate examples/cpu-static-qos-classes.yaml --output json   # a scenario file, JSON contract
+  podfit simulate --preset xeon-gold-6230-2s --kubelet-config kubelet.yaml -f pod.yaml
+  podfit simulate --html page.html --metrics metrics.prom --checkpoint-dir state/
+"""
+
+
+@click.command("simulate", epilog=EXAMPLES_SIMULATE)
+@click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--metrics",
+    "metrics_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the kubelet's resource-manager metrics after the last event to FILE "
+    "(Prometheus text format; empty when the kubelet refuses to start).",
+)
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the node's CPU map as a self-contained HTML page (see `podfit render`).",
+)
+@click.option(
+    "--restore-from",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Start the kubelet from the cpu_manager_state / memory_manager_state files in DIR "
+    "(a restart: a file it cannot restore is reported as the kubelet's refusal).",
+)
+@click.option(
+    "--checkpoint-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write cpu_manager_state and memory_manager_state after the last event into DIR.",
+)
+@scenario_input
+def command(
+    loaded: Scenario,
+    output: str,
+    metrics_file: Path | None,
+    html_file: Path | None,
+    restore_from: Path | None,
+    checkpoint_dir: Path | None,
+) -> None:
+    """Run a scenario through the node and show what the kubelet decides for each pod."""
+    from podfit.report.json_result import dumps_result, result_to_json
+    from podfit.report.table import render_table
+
+    result = _run(loaded, restore_from)
+    if checkpoint_dir is not None and result.node is not None:
+        from podfit.io.checkpoints import write_checkpoints
+
+        for path in write_checkpoints(checkpoint_dir, result.node):
+            click.echo(f"wrote {path.resolve()}", err=True)
+    if metrics_file is not None:
+        from podfit.report.prometheus import render_text
+
+        text = "" if result.metrics is None else render_text(result.metrics)
+        metrics_file.write_text(text, encoding="utf-8")
+    doc = result_to_json(result)
+    if output == "json":
+        click.echo(dumps_result(doc))
+    else:
+        render_table(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
+    if html_file is not None:
+        from podfit.report.render_html import render_html
+
+        html_file.parent.mkdir(parents=True, exist_ok=True)
+        html_file.write_text(render_html(doc, loaded.machine), encoding="utf-8")
+        click.echo(f"CPU map: {html_file.resolve()}", err=output == "json")
+
+
+def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
+    from podfit.kubelet.simulation import SimulationResult, simulate
+
+    if restore_from is None:
+        return simulate(loaded)
+    from podfit.io.checkpoints import restore_from as restore
+    from podfit.model.admission import ConfigRefusal
+
+    restored = restore(restore_from, loaded.kubelet_config)
+    if isinstance(restored, ConfigRefusal):
+        return SimulationResult(loaded.name, loaded.node_name, loaded.machine, 0, 0, restored, ())
+    return simulate(loaded, restored=restored)
