@@ -13,6 +13,7 @@ __all__ = [
     "ADMITTED",
     "ERROR_TOPOLOGY_AFFINITY",
     "POD_LEVEL_ADMISSION_FAILURE",
+    "POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE",
     "TOPOLOGY_AFFINITY_MESSAGE",
     "AdmissionError",
     "PodAdmitResult",
@@ -25,6 +26,12 @@ ERROR_TOPOLOGY_AFFINITY: Final = "TopologyAffinityError"
 TOPOLOGY_AFFINITY_MESSAGE: Final = "Resources cannot be allocated with Topology locality"
 POD_LEVEL_ADMISSION_FAILURE: Final = (
     "pod with pod-level resources failed admission under pod-scope topology manager"
+)
+# v1.36.2 scope_container.go containerScope.Admit: a pod with pod-level resources (gate
+# PodLevelResourceManagers on) whose container merge fails. The one place this release's words live
+# (newer upstream words it differently): the error prefixes "Pod Scope ".
+POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE: Final = (
+    "pod with pod-level resources failed admission with a container-level topology manager"
 )
 UNEXPECTED_ADMISSION_ERROR: Final = "UnexpectedAdmissionError"
 
