@@ -35,7 +35,7 @@ from podfit.compare.models import (
 from podfit.model.cpuset import size
 from podfit.model.kubelet_config_validation import ConfigRefusal
 from podfit.model.pod import Pod
-from podfit.model.scenario import AddPod, Scenario
+from podfit.model.scenario import AddPod, Scenario, StartPod
 from podfit.model.startup import kubelet_refusal
 from podfit.node.node import Node
 from podfit.node.result import AdmitResult
@@ -169,6 +169,8 @@ def run_model(
                 reason = result.reason or "rejected"
                 rejected[reason] += 1
                 messages.setdefault(reason, result.message or "")
+        elif isinstance(event, StartPod):
+            node.start(key=event.key, uid=event.uid)
         else:
             removed = node.remove(key=event.key, uid=event.uid)
             if removed.removed and removed.uid is not None:

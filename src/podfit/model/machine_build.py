@@ -100,10 +100,7 @@ def synthetic_machine(
         socket = numa // numa_nodes_per_socket
         for k in range(cores_per_numa_node):
             g = numa * cores_per_numa_node + k
-            if uncore_per_socket:
-                uncore = socket
-            else:
-                uncore = numa * uncore_caches_per_numa_node + k // group
+            uncore = socket if uncore_per_socket else numa * uncore_caches_per_numa_node + k // group
             for t in range(threads_per_core):
                 cpus.append(CPUInfo(cpu=t * total_cores + g, core=g, socket=socket, numa=numa, uncore=uncore))
     cpus.sort(key=lambda c: c.cpu)

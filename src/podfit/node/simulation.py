@@ -11,11 +11,11 @@ from podfit.model.startup import kubelet_refusal
 from podfit.node.managers import ManagerStartupError, RestoredState
 from podfit.node.metrics import MetricsSnapshot
 from podfit.node.node import Node
-from podfit.node.result import AdmitResult, NodeMemory, RemoveResult
+from podfit.node.result import AdmitResult, NodeMemory, RemoveResult, StartResult
 
 __all__ = ["SimulationResult", "simulate"]
 
-Step = AdmitResult | RemoveResult
+Step = AdmitResult | RemoveResult | StartResult
 
 
 @dataclass(frozen=True)
