@@ -10,6 +10,8 @@ Families (``FAMILIES``):
 * ``uncore-fpo-strict-3numa`` -- ``uncore`` on 3 NUMA nodes with ``full-pcpus-only`` and
   ``strict-cpu-reservation``; ``uncore-pod-8numa-closest`` -- ``uncore`` on 8 NUMA nodes, pod scope,
   ``prefer-closest-numa-nodes`` (the two hidden families issue 14 names).
+* ``memory-wide`` -- ``memory`` on up to 4 NUMA nodes with 1Gi hugepages, system-reserved memory
+  and CPU options mixed in.
 * ``memory`` -- Memory Manager Static with pod-level resources (KEP-5526 gates on, sometimes off),
   both scopes, all policies, hugepages, small NUMA nodes so that memory binds.
 
@@ -23,7 +25,7 @@ from typing import Any
 
 __all__ = ["FAMILIES", "generate"]
 
-FAMILIES = ("uncore", "uncore-fpo-strict-3numa", "uncore-pod-8numa-closest", "cpu", "memory")
+FAMILIES = ("uncore", "uncore-fpo-strict-3numa", "uncore-pod-8numa-closest", "cpu", "memory", "memory-wide")
 POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
 OPTION_GATES = {
     "CPUManagerPolicyAlphaOptions": True,
@@ -107,7 +109,15 @@ def _qty_mi(mi: int) -> str:
 
 
 class _PodMaker:
-    def __init__(self, rng: random.Random, shape: dict[str, Any], family: str, pod_level_gates: bool) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        shape: dict[str, Any],
+        family: str,
+        pod_level_gates: bool,
+        huge1g: bool = False,
+    ) -> None:
+        self.huge1g = huge1g
         self.rng = rng
         self.family = family
         self.pod_level_gates = pod_level_gates
@@ -159,6 +169,8 @@ class _PodMaker:
         res = {"cpu": cpu, "memory": mem}
         if memory_family and rng.random() < 0.3:
             res["hugepages-2Mi"] = rng.choice(("2Mi", "4Mi", "64Mi", "128Mi"))
+        if memory_family and self.huge1g and rng.random() < 0.25:
+            res["hugepages-1Gi"] = "1Gi"
         c["resources"] = {"requests": dict(res), "limits": dict(res)}
         return c
 
@@ -191,6 +203,8 @@ class _PodMaker:
             huge = agg["hugepages-2Mi"]
             if huge or rng.random() < 0.2:
                 res["hugepages-2Mi"] = _qty_mi(huge + rng.choice((0, 2, 64)))
+            if agg["hugepages-1Gi"]:
+                res["hugepages-1Gi"] = _qty_mi(agg["hugepages-1Gi"] + rng.choice((0, 0, 1024)))
             if qos == "Guaranteed" or rng.random() < 0.5:
                 spec["resources"] = {"requests": dict(res), "limits": dict(res)}
             else:  # Burstable at pod level: limits above the requests (hugepages: equal, as required)
@@ -235,9 +249,10 @@ def _aggregate(inits: list[dict[str, Any]], apps: list[dict[str, Any]]) -> dict[
             "cpu": _milli(r["cpu"]) if "cpu" in r else 0,
             "memory": _mi(r["memory"]) if "memory" in r else 0,
             "hugepages-2Mi": _mi(r["hugepages-2Mi"]) if "hugepages-2Mi" in r else 0,
+            "hugepages-1Gi": _mi(r["hugepages-1Gi"]) if "hugepages-1Gi" in r else 0,
         }
 
-    out = {"cpu": 0, "memory": 0, "hugepages-2Mi": 0}
+    out = {"cpu": 0, "memory": 0, "hugepages-2Mi": 0, "hugepages-1Gi": 0}
     for key in out:
         sidecars = 0
         peak = 0
@@ -250,12 +265,16 @@ def _aggregate(inits: list[dict[str, Any]], apps: list[dict[str, Any]]) -> dict[
     return out
 
 
-def _memory_config(rng: random.Random, numa: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def _memory_config(
+    rng: random.Random, numa: int, wide: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(machine memory fields, kubelet memory fields) for the Static Memory Manager."""
-    per_numa_gi = rng.choice((4, 4, 8, 16))
+    per_numa_gi = rng.choice((8, 8, 16)) if wide else rng.choice((4, 4, 8, 16))
     machine: dict[str, Any] = {"memoryPerNUMANode": f"{per_numa_gi}Gi"}
     # always present (cAdvisor reports every supported page size, with 0 pages when none)
     machine["hugepages2MiPerNUMANode"] = rng.choice(("0", "256Mi", "1Gi", "2Gi"))
+    if wide:
+        machine["hugepages1GiPerNUMANode"] = rng.choice(("0", "1Gi", "2Gi"))
     kube = rng.choice((256, 512, 1024))
     eviction = 100
     total = kube + eviction
@@ -270,12 +289,15 @@ def _memory_config(rng: random.Random, numa: int) -> tuple[dict[str, Any], dict[
         ]
     else:
         reserved = [{"numaNode": rng.choice(nodes), "limits": {"memory": f"{total}Mi"}}]
-    kubelet = {
+    kubelet: dict[str, Any] = {
         "memoryManagerPolicy": "Static",
         "reservedMemory": reserved,
         "evictionHard": {"memory.available": f"{eviction}Mi"},
         "kubeReserved": {"memory": f"{kube}Mi"},
     }
+    if wide and rng.random() < 0.5:  # part of the reservation as system-reserved
+        kubelet["kubeReserved"] = {"memory": f"{kube - 128}Mi"}
+        kubelet["systemReserved"] = {"memory": "128Mi"}
     return machine, kubelet
 
 
@@ -285,7 +307,7 @@ def generate(family: str, seed: int) -> dict[str, Any]:
         raise ValueError(f"unknown family {family!r}")
     rng = random.Random(f"{family}/{seed}")
     variant = family
-    family = "uncore" if family.startswith("uncore") else family
+    family = "uncore" if family.startswith("uncore") else "memory" if family.startswith("memory") else family
     shape = _shape(rng, family)
     if variant == "uncore-fpo-strict-3numa":
         shape.update(zip(("sockets", "numaNodesPerSocket"), rng.choice(((3, 1), (1, 3))), strict=True))
@@ -298,7 +320,11 @@ def generate(family: str, seed: int) -> dict[str, Any]:
         shape["coresPerNUMANode"] = max(shape["coresPerNUMANode"], shape["uncoreCachesPerNUMANode"])
     if family == "memory":
         # small machines: memory binds before CPUs do
-        shape.update(sockets=rng.choice((1, 1, 2)), numaNodesPerSocket=rng.choice((1, 2)))
+        if variant == "memory-wide":
+            sockets, nps = rng.choice(((1, 1), (2, 1), (1, 2), (2, 2), (1, 4), (4, 1), (1, 3)))
+            shape.update(sockets=sockets, numaNodesPerSocket=nps)
+        else:
+            shape.update(sockets=rng.choice((1, 1, 2)), numaNodesPerSocket=rng.choice((1, 2)))
         shape.update(coresPerNUMANode=rng.choice((2, 4, 8)), uncoreCachesPerNUMANode=1)
     numa = shape["sockets"] * shape["numaNodesPerSocket"]
     machine: dict[str, Any] = dict(shape)
@@ -316,11 +342,12 @@ def generate(family: str, seed: int) -> dict[str, Any]:
         "PodLevelResources": pod_level_gates,
         "PodLevelResourceManagers": pod_level_gates,
     }
-    opts = (
-        _cpu_options(rng, family)
-        if family != "memory"
-        else ({"full-pcpus-only": "true"} if rng.random() < 0.3 else {})
-    )
+    if family != "memory":
+        opts = _cpu_options(rng, family)
+    elif variant == "memory-wide":
+        opts = {o: "true" for o in ("full-pcpus-only", "strict-cpu-reservation") if rng.random() < 0.3}
+    else:
+        opts = {"full-pcpus-only": "true"} if rng.random() < 0.3 else {}
     if opts:
         kc["cpuManagerPolicyOptions"] = opts
     if rng.random() < 0.35:
@@ -333,14 +360,14 @@ def generate(family: str, seed: int) -> dict[str, Any]:
         kc["topologyManagerScope"] = "pod"
         kc["topologyManagerPolicyOptions"] = {"prefer-closest-numa-nodes": "true"}
     if family == "memory":
-        mem_machine, mem_kc = _memory_config(rng, numa)
+        mem_machine, mem_kc = _memory_config(rng, numa, wide=variant == "memory-wide")
         machine.update(mem_machine)
         kc.update(mem_kc)
         kc["reservedSystemCPUs"] = "0"
     else:
         kc.update(_reservation(rng, shape))
         kc["memoryManagerPolicy"] = "None"
-    maker = _PodMaker(rng, shape, family, pod_level_gates)
+    maker = _PodMaker(rng, shape, family, pod_level_gates, huge1g=variant == "memory-wide")
     events: list[dict[str, Any]] = []
     live: list[str] = []
     for _ in range(rng.randint(3, 9)):
