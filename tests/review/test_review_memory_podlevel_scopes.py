@@ -193,20 +193,37 @@ def test_gate_off_pod_level_pod_runs_unpinned(tmp_path: Path) -> None:
 @pytest.mark.parametrize("scope", ["container", "pod"])
 def test_init_container_memory_reuse_and_release(tmp_path: Path, scope: str) -> None:
     """Normal pods: the app reuses the init container's memory (no extra charge up to the init
-    size, updateInitContainersMemoryBlocks shrinks the init block), then AddContainer releases the
-    init container's (shrunk) block. init 2Gi / app 1Gi: 2Gi charged, 1Gi released -> 1Gi.
-    init 512Mi / app 1Gi: 1Gi charged, the init block shrinks to 0 -> +1Gi."""
+    size, updateInitContainersMemoryBlocks shrinks the init block), then AddContainer (the ``start``
+    event) releases the init container's (shrunk) block. init 2Gi / app 1Gi: 2Gi charged, 1Gi
+    released -> 1Gi. init 512Mi / app 1Gi: 1Gi charged, the init block shrinks to 0 -> +1Gi."""
     n = pod("n", None, [ctr("app", "1", "1Gi")], init=[ctr("init", "2", "2Gi")])
     n2 = pod("n2", None, [ctr("app", "1", "1Gi")], init=[ctr("init", "1", "512Mi")])
-    s1, s2, s3 = run(
-        tmp_path, kubelet("single-numa-node", scope), [{"add": n}, {"add": n2}, {"remove": "default/n"}]
-    )["steps"]
+    events = [
+        {"add": n},
+        {"start": "default/n"},
+        {"add": n2},
+        {"start": "default/n2"},
+        {"remove": "default/n"},
+    ]
+    s1, t1, s2, t2, s3 = run(tmp_path, kubelet("single-numa-node", scope), events)["steps"]
     assert mem(s1, "init") == {"numaAffinity": [0], "bytes": {"memory": 1 * GI}}
-    assert numa_memory(s1, 0)["reserved"] == 1 * GI
+    assert numa_memory(s1, 0)["reserved"] == 2 * GI  # admitted: nothing started yet
+    assert t1["op"] == "start" and t1["started"] and numa_memory(t1, 0)["reserved"] == 1 * GI
     assert mem(s2, "init") == {"numaAffinity": [0], "bytes": {"memory": 0}}
     assert numa_memory(s2, 0)["reserved"] == 2 * GI
+    assert numa_memory(t2, 0)["reserved"] == 2 * GI  # the shrunk init block is empty
     assert numa_memory(s3, 0)["reserved"] == 1 * GI
     assert _cpus(s2) == {"init": "2", "app": "2"}  # the app reuses the init container's CPU
+
+
+def test_init_container_memory_kept_until_start(tmp_path: Path) -> None:
+    """Without a ``start`` the init container's entry stays (the kubelet admits pods back to back
+    before any of their containers start; issue 14): 2Gi for n, +1Gi for n2, n's 2Gi released on
+    removal -> 1Gi."""
+    n = pod("n", None, [ctr("app", "1", "1Gi")], init=[ctr("init", "2", "2Gi")])
+    n2 = pod("n2", None, [ctr("app", "1", "1Gi")], init=[ctr("init", "1", "512Mi")])
+    s1, s2, s3 = run(tmp_path, kubelet(), [{"add": n}, {"add": n2}, {"remove": "default/n"}])["steps"]
+    assert [numa_memory(s, 0)["reserved"] for s in (s1, s2, s3)] == [2 * GI, 3 * GI, 1 * GI]
 
 
 def test_pod_level_init_entry_dropped_without_release(tmp_path: Path) -> None:
@@ -219,7 +236,14 @@ def test_pod_level_init_entry_dropped_without_release(tmp_path: Path) -> None:
         init=[ctr("init", "2", "2Gi")],
     )
     n2 = pod("n2", None, [ctr("app", "1", "1Gi")], init=[ctr("init", "1", "512Mi")])
-    s1, s2, s3 = run(tmp_path, kubelet(), [{"add": pl}, {"add": n2}, {"remove": "default/pl"}])["steps"]
+    events = [
+        {"add": pl},
+        {"start": "default/pl"},
+        {"add": n2},
+        {"start": "default/n2"},
+        {"remove": "default/pl"},
+    ]
+    s1, _, s2, _, s3 = run(tmp_path, kubelet(), events)["steps"]
     assert _cpus(s1) == {"init": "1,7", "app": "1", "ngu": "7"}
     assert mem(s1, "init") == {"numaAffinity": [0], "bytes": {"memory": 2 * GI}}
     assert numa_memory(s1, 0)["reserved"] == 2 * GI

@@ -170,10 +170,17 @@ def test_pod_level_allocates_pod_once_per_provider() -> None:
     assert cpu.calls == [("allocate_pod", None, hint("0:T"))] and mem.calls == cpu.calls
 
 
-def test_pod_level_flag_ignored_by_container_scope() -> None:
+def test_pod_level_flag_words_the_container_scope_rejection() -> None:
+    """v1.36.2 scope_container.go: a pod-level pod's failed container merge is a
+    PodLevelTopologyAffinityError with the container-scope words (issue 14)."""
     p = FakeProvider({"cpu": [hint("0,1:F")]})
     res = admit("container", new_policy("restricted", TWO_NODES), [p], object(), [("a", "A")], pod_level=True)
-    assert res.rejection.message == "Resources cannot be allocated with Topology locality"
+    assert res.rejection.reason == "TopologyAffinityError"
+    assert res.rejection.message == (
+        "Pod Scope pod with pod-level resources failed admission with a container-level topology manager"
+    )
+    plain = admit("container", new_policy("restricted", TWO_NODES), [p], object(), [("a", "A")])
+    assert plain.rejection.message == "Resources cannot be allocated with Topology locality"
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,7 @@ def synthetic_machine(
     hugepages_2mi_per_numa_node: int = 0,
     hugepages_1gi_per_numa_node: int = 0,
     uncore_caches_per_numa_node: int = 1,
+    uncore_per_socket: bool = False,
     distances: tuple[tuple[int, ...], ...] | None = None,
     devices: tuple[DeviceGroup, ...] = (),
     name: str = "",
@@ -85,9 +86,10 @@ def synthetic_machine(
 
     With ``T`` physical cores: NUMA id ``s*nps + n``, core ``g = numa*cores + k``, thread ``t`` of
     core ``g`` is CPU ``t*T + g`` (core id ``g``, its lowest thread). Uncore caches split a NUMA
-    node's cores into equal consecutive groups numbered globally; with one group per NUMA node the
-    uncore id is the socket id, because cAdvisor files an L3 spanning exactly a NUMA node's CPUs
-    as a node cache and the kubelet then falls back to the socket (topology.go getUncoreCacheID).
+    node's cores into equal consecutive groups numbered globally (``numa*U + k // (cores/U)``), one
+    group per NUMA node included: every core carries its L3 group, as in the ``MachineInfo`` the
+    kubelet oracle hands to ``topology.Discover``. ``uncore_per_socket``: one L3 per socket instead
+    (the uncore id is the socket id), for the presets whose L3 spans a socket.
     """
     numa_count = sockets * numa_nodes_per_socket
     total_cores = numa_count * cores_per_numa_node
@@ -97,10 +99,7 @@ def synthetic_machine(
         socket = numa // numa_nodes_per_socket
         for k in range(cores_per_numa_node):
             g = numa * cores_per_numa_node + k
-            if uncore_caches_per_numa_node == 1:
-                uncore = socket
-            else:
-                uncore = numa * uncore_caches_per_numa_node + k // group
+            uncore = socket if uncore_per_socket else numa * uncore_caches_per_numa_node + k // group
             for t in range(threads_per_core):
                 cpus.append(CPUInfo(cpu=t * total_cores + g, core=g, socket=socket, numa=numa, uncore=uncore))
     cpus.sort(key=lambda c: c.cpu)

@@ -49,6 +49,7 @@ def _xeon_gold_6230(snc2: bool) -> Machine:
         cores_per_numa_node=10 if snc2 else 20,
         threads_per_core=2,
         memory_per_numa_node=(96 if snc2 else 192) * GI,
+        uncore_per_socket=True,
         name="xeon-gold-6230-2s-snc2" if snc2 else "xeon-gold-6230-2s",
     )
 
@@ -88,7 +89,11 @@ def _gb200_tray() -> Machine:
 def _laptop() -> Machine:
     # 1 socket, 8 cores, SMT2 (siblings N and N+8), one L3, 32 GiB.
     return synthetic_machine(
-        cores_per_numa_node=8, threads_per_core=2, memory_per_numa_node=32 * GI, name="laptop-8c16t"
+        cores_per_numa_node=8,
+        threads_per_core=2,
+        memory_per_numa_node=32 * GI,
+        uncore_per_socket=True,
+        name="laptop-8c16t",
     )
 
 

@@ -14,7 +14,7 @@ from podfit.api.machines import build_machine
 from podfit.api.pods import pod_from_dict
 from podfit.errors import InputError
 from podfit.model.pod import Pod
-from podfit.model.scenario import AddPod, Event, RemovePod, Scenario
+from podfit.model.scenario import AddPod, Event, RemovePod, Scenario, StartPod
 
 __all__ = ["SourcedPod", "decode_events", "decode_pods", "scenario_from_dict"]
 
@@ -36,24 +36,25 @@ def _check_keys(obj: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
             raise InputError(path, "unknown field")
 
 
-def _remove_event(value: Any, field: str) -> RemovePod:
+def _pod_ref(value: Any, field: str) -> tuple[str | None, str | None]:
+    """``namespace/name``, ``{uid}`` or ``{name[, namespace]}`` as (key, uid)."""
     if isinstance(value, str):
         if value.count("/") != 1 or not all(value.split("/")):
             raise InputError(field, f'"{value}" is not of the form namespace/name')
-        return RemovePod(key=value)
+        return value, None
     obj = _mapping(value, field)
     _check_keys(obj, {"uid", "name", "namespace"}, field)
     if "uid" in obj:
         if not isinstance(obj["uid"], str) or not obj["uid"]:
             raise InputError(f"{field}.uid", "expected a non-empty string")
-        return RemovePod(uid=obj["uid"])
+        return None, obj["uid"]
     name = obj.get("name")
     if not isinstance(name, str) or not name:
         raise InputError(field, "needs uid, or name (and namespace)")
     namespace = obj.get("namespace", "default")
     if not isinstance(namespace, str) or not namespace:
         raise InputError(f"{field}.namespace", "expected a non-empty string")
-    return RemovePod(key=f"{namespace}/{name}")
+    return f"{namespace}/{name}", None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +79,23 @@ def _decode_pod(manifest: Any, where: str, gates: Mapping[str, bool]) -> Pod:
 
 
 def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, ...]:
-    """Events: ``{add: <Pod manifest>}`` or ``{remove: ns/name | {uid}}`` (field ``events``)."""
+    """Events: ``{add: <Pod manifest>}``, ``{start: ns/name | {uid}}`` or
+    ``{remove: ns/name | {uid}}`` (field ``events``)."""
     events: list[Event] = []
     for i, item in enumerate(raw):
         where = f"events[{i}]"
         obj = _mapping(item, where)
-        if len(obj) != 1 or next(iter(obj)) not in ("add", "remove"):
-            raise InputError(where, "expected exactly one of add, remove")
+        if len(obj) != 1 or next(iter(obj)) not in ("add", "start", "remove"):
+            raise InputError(where, "expected exactly one of add, start, remove")
         ((op, value),) = obj.items()
         if op == "add":
             events.append(AddPod(_decode_pod(value, f"{where}.add", gates)))
+        elif op == "start":
+            key, uid = _pod_ref(value, f"{where}.start")
+            events.append(StartPod(key=key, uid=uid))
         else:
-            events.append(_remove_event(value, f"{where}.remove"))
+            key, uid = _pod_ref(value, f"{where}.remove")
+            events.append(RemovePod(key=key, uid=uid))
     return tuple(events)
 
 

@@ -38,7 +38,7 @@ from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.admission import ConfigRefusal
 from podfit.model.cpuset import size
 from podfit.model.pod import Pod
-from podfit.model.scenario import AddPod, Scenario
+from podfit.model.scenario import AddPod, Scenario, StartPod
 
 __all__ = ["Comparison", "FillResult", "ModelRun", "compare", "run_model"]
 
@@ -169,6 +169,8 @@ def run_model(
                 reason = result.reason or "rejected"
                 rejected[reason] += 1
                 messages.setdefault(reason, result.message or "")
+        elif isinstance(event, StartPod):
+            node.start(key=event.key, uid=event.uid)
         else:
             removed = node.remove(key=event.key, uid=event.uid)
             if removed.removed and removed.uid is not None:

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from itertools import combinations
 
 from podfit.cpu.accumulator import CPUAccumulator, CPUSorting, TakeStep, TopologyIndex
+from podfit.cpu.combinations import GoIntSlice, go_iterate_combinations
 from podfit.errors import CPUAssignmentError
 from podfit.model.machine import Machine
 from podfit.model.policy_options import CPUManagerOptions
@@ -155,7 +155,7 @@ def _range_numa_nodes_needed(acc: CPUAccumulator, cpu_group_size: int) -> tuple[
     return (groups_needed - 1) // groups_per_numa + 1, min(groups_needed, num_numa_available)
 
 
-def _spread_remainder(left: list[int], subset: Sequence[int], remainder: int, group: int) -> None:
+def _spread_remainder(left: dict[int, int], subset: Sequence[int], remainder: int, group: int) -> None:
     """Hand out ``remainder`` CPUs in ``group``-sized chunks round-robin over ``subset`` (in place).
     The caller has checked that the subset holds enough whole groups, so this terminates."""
     while remainder > 0:
@@ -270,52 +270,73 @@ def _best_combination(
 ) -> tuple[list[int], list[int]] | None:
     """The k-NUMA combination (and the NUMA nodes getting the remainder) with the lowest balance
     score, first found winning ties; ``None`` if no combination of k nodes fits. ``free``: the
-    available CPUs of each of ``numas``. Combinations are of positions in ``numas``
-    (``iterateCombinations`` order); ``left`` is indexed alike."""
+    available CPUs of each of ``numas``.
+
+    The chosen combination and remainder set are read the way v1.36.2 reads them: through the
+    slices ``iterateCombinations`` handed out, which later combinations may have overwritten (see
+    :mod:`podfit.cpu.combinations`). So the NUMA nodes used can differ from the best ones found.
+    """
+    avail = dict(zip(numas, free, strict=True))
     best_balance = math.inf
-    best: tuple[list[int], list[int]] | None = None
+    best: GoIntSlice | None = None
+    best_remainder: GoIntSlice | None = None
     distribution = (num_cpus // k // group) * group
-    for combo in combinations(range(len(numas)), k):
+
+    def visit(combo_slice: GoIntSlice) -> bool:
+        nonlocal best_balance, best, best_remainder
         if best_balance == 0:
-            break
-        in_combo = [free[i] for i in combo]
+            return True  # Break
+        combo = combo_slice.values()
+        in_combo = [avail[n] for n in combo]
         if sum(in_combo) < num_cpus:
-            continue
+            return False
         if sum(f // group for f in in_combo) * group < num_cpus:
-            continue
+            return False
         if min(in_combo) < distribution:
-            continue
-        left = free.copy()
-        for i in combo:
-            left[i] -= distribution
+            return False
+        left = dict(avail)
+        for n in combo:
+            left[n] -= distribution
         remainder = num_cpus - distribution * k
-        remainder_combo = [i for i in combo if left[i] >= group]
+        remainder_combo = [n for n in combo if left[n] >= group]
 
         local_balance = math.inf
-        local_remainder: tuple[int, ...] = ()
+        local_remainder: GoIntSlice | None = None
         if remainder == 0:
-            local_balance = standard_deviation(left)
+            local_balance = standard_deviation(list(left.values()))
+
+        def visit_subset(subset_slice: GoIntSlice) -> bool:
+            nonlocal local_balance, local_remainder
+            subset = subset_slice.values()
+            if sum(left[n] for n in subset) < remainder:
+                return False
+            # Whole groups only: without this check the kubelet's round-robin never ends when the
+            # raw CPU count suffices but the whole groups do not (fixed upstream the same way).
+            if sum(left[n] // group for n in subset) * group < remainder:
+                return False
+            trial = dict(left)
+            _spread_remainder(trial, subset, remainder, group)
+            balance = standard_deviation(list(trial.values()))
+            if balance < local_balance:
+                local_balance = balance
+                local_remainder = subset_slice
+            return False
+
         size = len(remainder_combo)
         while remainder > 0 and size >= 1:
-            for subset in combinations(remainder_combo, size):
-                if sum(left[i] for i in subset) < remainder:
-                    continue
-                # Whole groups only: without this check the kubelet's round-robin never ends when the
-                # raw CPU count suffices but the whole groups do not (fixed upstream the same way).
-                if sum(left[i] // group for i in subset) * group < remainder:
-                    continue
-                trial = left.copy()
-                _spread_remainder(trial, subset, remainder, group)
-                balance = standard_deviation(trial)
-                if balance < local_balance:
-                    local_balance = balance
-                    local_remainder = subset
+            go_iterate_combinations(remainder_combo, size, visit_subset)
             size -= 1
         # A combination only wins with a finite score (upstream: < math.MaxFloat64).
         if local_balance < best_balance:
             best_balance = local_balance
-            best = ([numas[i] for i in combo], [numas[i] for i in local_remainder])
-    return best
+            best = combo_slice
+            best_remainder = local_remainder
+        return False
+
+    go_iterate_combinations(numas, k, visit)
+    if best is None:
+        return None
+    return best.values(), [] if best_remainder is None else best_remainder.values()
 
 
 def take_by_topology(

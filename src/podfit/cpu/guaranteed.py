@@ -125,14 +125,9 @@ def validate_pod_scope_resources(pod: Pod, gates: FeatureGateReader) -> str | No
     for c in pod.init_containers:
         n = guaranteed_cpus(pod, c, gates)
         if not c.is_restartable_init:
-            if n > 0:
-                pool = pod_total - long_running_exclusive
-                if n > pool:
-                    return (
-                        f"pod rejected, largest exclusive init container requests {n} cpus, "
-                        f"but only {pool} available"
-                    )
-            elif long_running_exclusive >= pod_total:
+            # (v1.36.2 has no check of an exclusive init container against the pool left by the
+            # sidecars before it; a later upstream version does: issue 14)
+            if n == 0 and long_running_exclusive >= pod_total:
                 return "pod rejected, pod has shared init containers but no cpus available for them"
             continue
         if n == 0:

@@ -24,6 +24,7 @@ from podfit.cpu.assignment import (
     take_by_topology,
     take_numa_packed,
 )
+from podfit.cpu.assignment_reference import take_by_topology_reference
 from podfit.cpu.guaranteed import (
     PLR,
     PLRM,
@@ -138,7 +139,8 @@ class StaticPolicy:
     reserved_cpus: int
     reserved_physical_cpus: int
     cpu_group_size: int
-    # hints from the literal enumeration (generate_cpu_topology_hints_reference): the benchmarks' reference
+    # hints from the literal enumeration (generate_cpu_topology_hints_reference) and CPUs from the
+    # literal accumulator (take_by_topology_reference): the references of the fast paths
     exact_reference: bool = False
     # NUMA affinity mask -> the CPUs ``get_aligned_cpus`` may choose from (filled on use)
     _aligned_by_affinity: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -288,6 +290,9 @@ class StaticPolicy:
         """
         if num_cpus == 0:
             return 0  # the accumulator is satisfied before it looks at anything
+        if self.exact_reference:
+            group = self.cpu_group_size
+            return take_by_topology_reference(self.machine, self.options, group, available, num_cpus)
         topo = self.topology_index
         packed = self._packed_take
         if packed is not None:

@@ -238,10 +238,12 @@ class ResourceManagers:
             self.devices.pod_snapshot(uid),
         )
 
-    def restore(self, snap: PodSnapshot) -> None:
-        """Undo what happened to the pod's entries since :meth:`snapshot`."""
+    def restore(self, snap: PodSnapshot, *, released: bool = False) -> None:
+        """Undo what happened to the pod's entries since :meth:`snapshot`. ``released``: the pod's
+        allocations were just released through the managers (the kubelet's stale-state cleanup),
+        and the memory manager's machine state stays as that release left it."""
         self.cpu.state.restore_pod(snap.cpu)
-        self.memory.state.restore_pod(snap.memory)
+        self.memory.state.restore_pod(snap.memory, keep_machine_state=released)
         self.devices.restore_pod(snap.devices)
 
     def snapshot_all(self) -> StateSnapshot:

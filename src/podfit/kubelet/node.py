@@ -3,9 +3,11 @@
 ``Node(machine, config)`` builds the managers as the kubelet does at start-up; ``admit(pod)`` runs
 the kubelet's admission chain in its order — the resource managers' handler (the Topology Manager
 scope with its hint providers and their allocations), then the node-allocatable predicate — and
-``remove`` releases a pod. A rejection leaves no trace in the state. An admitted pod's containers
-are then started in order (init containers, then app containers), which lets the memory manager
-release the memory of finished init containers, as the kubelet's ``AddContainer`` does.
+``remove`` releases a pod. A rejection leaves no trace in the state. Admission does not start the
+pod's containers: ``start`` does (a scenario's ``start`` event), in order, which lets the memory
+manager release the memory of finished init containers, as the kubelet's ``AddContainer`` does.
+Until then the node is in the state the kubelet's admission leaves it in (several pods admitted
+back to back, as ``HandlePodAdditions`` does, see the same state).
 
 Mirrors: kubelet.go ``canAdmitPod`` handler order, topologymanager ``manager.Admit``, lifecycle
 ``predicateAdmitHandler``.
@@ -22,7 +24,7 @@ from podfit.kubelet.assignments import pod_assignments
 from podfit.kubelet.managers import PodSnapshot, ResourceManagers, RestoredState
 from podfit.kubelet.metrics import NodeMetrics, new_node_metrics
 from podfit.kubelet.metrics_record import record_topology_admission
-from podfit.kubelet.result import AdmitResult, Hint, MemoryTableView, RemoveResult
+from podfit.kubelet.result import AdmitResult, Hint, MemoryTableView, RemoveResult, StartResult
 from podfit.kubelet.startup import start_managers
 from podfit.memory.manager import add_container
 from podfit.model.admission import ConfigRefusal
@@ -30,7 +32,7 @@ from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
-from podfit.model.scenario import AddPod, Event
+from podfit.model.scenario import AddPod, Event, RemovePod
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
@@ -116,11 +118,17 @@ class Node:
     # ----- admission ---------------------------------------------------------------------
     def _restore(self, snap: PodSnapshot, pod: Pod) -> None:
         m = self.managers
-        # The kubelet releases a rejected pod's allocations later (stale-state cleanup, through
-        # RemoveContainer and its release metrics); podfit rolls the state back at once.
-        if pod.uid not in self._pods:
+        # The kubelet releases a rejected pod's allocations through the managers' stale-state
+        # cleanup (RemoveContainer of every container entry, with its release metrics), at the
+        # start of the next allocation; podfit runs that release at once. The memory manager's
+        # release frees a block from the first NUMA node of its affinity on, which is not always
+        # where the charge went (memorymanager/policy_static.go releaseMemory vs
+        # updateMachineState): its machine state is the release's, not the snapshot's.
+        fresh = pod.uid not in self._pods
+        if fresh:
             m.cpu.remove_pod(pod)
-        m.restore(snap)
+            m.memory.remove_pod(pod)
+        m.restore(snap, released=fresh)
 
     def admit(self, pod: Pod) -> AdmitResult:
         """The kubelet's admission decision for ``pod`` (and its allocations when admitted)."""
@@ -163,8 +171,6 @@ class Node:
             self._count_requests(pod_requests(replaced, pod_level_resources=plr), -1)
         self._pods[pod.uid] = pod
         self._count_requests(want, 1)
-        if pod.init_containers:  # only finished init containers give memory back
-            self._start_containers(pod)
         return AdmitResult(
             pod.key,
             pod.uid,
@@ -203,16 +209,30 @@ class Node:
         for name, value in requests.items():
             used[name] = used.get(name, 0) + sign * value
 
-    def _start_containers(self, pod: Pod) -> None:
-        memory = self.managers.memory
-        for c in pod.all_containers():
-            add_container(memory.policy, memory.state, pod, c)
+    def start(self, key: str | None = None, uid: str | None = None) -> StartResult:
+        """An admitted pod's containers start, in order: every regular init container has run to
+        completion before the next container starts, so the memory manager drops its entry (and,
+        outside pod-level allocations, gives its memory back).
 
-    def apply(self, event: Event) -> AdmitResult | RemoveResult:
-        """One scenario event: a pod arrives (admission) or leaves (removal)."""
+        Mirrors: memorymanager/memory_manager.go AddContainer, called per container from
+        cm/internal_container_lifecycle.go PreStartContainer
+        """
+        pod = self.find(key, uid)
+        if pod is None:
+            return StartResult(pod=key or "", uid=uid, started=False, default_cpuset=self.default_cpuset)
+        if pod.init_containers:  # only finished init containers give memory back
+            memory = self.managers.memory
+            for c in pod.all_containers():
+                add_container(memory.policy, memory.state, pod, c)
+        return StartResult(pod.key, pod.uid, True, self.default_cpuset)
+
+    def apply(self, event: Event) -> AdmitResult | RemoveResult | StartResult:
+        """One scenario event: a pod arrives (admission), its containers start, or it leaves."""
         if isinstance(event, AddPod):
             return self.admit(event.pod)
-        return self.remove(key=event.key, uid=event.uid)
+        if isinstance(event, RemovePod):
+            return self.remove(key=event.key, uid=event.uid)
+        return self.start(key=event.key, uid=event.uid)
 
     # ----- removal -----------------------------------------------------------------------
     def find(self, key: str | None = None, uid: str | None = None) -> Pod | None:

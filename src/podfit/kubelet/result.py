@@ -25,6 +25,7 @@ __all__ = [
     "NUMAMemory",
     "PodResourcesView",
     "RemoveResult",
+    "StartResult",
 ]
 
 # assignment types (kubelet metrics vocabulary, plus node_shared for "no exclusive resources")
@@ -270,5 +271,16 @@ class RemoveResult:
     pod: str
     uid: str | None
     removed: bool  # False when the pod was not on the node (never admitted, or already removed)
+    default_cpuset: int = 0
+    numa_memory: NUMAMemory | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    """The containers of an admitted pod started (``started`` False: the pod is not on the node)."""
+
+    pod: str
+    uid: str | None
+    started: bool
     default_cpuset: int = 0
     numa_memory: NUMAMemory | None = None

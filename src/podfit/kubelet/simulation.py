@@ -8,14 +8,14 @@ from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.metrics import MetricsSnapshot
 from podfit.kubelet.node import Node, start_node
-from podfit.kubelet.result import AdmitResult, NUMAMemory, RemoveResult
+from podfit.kubelet.result import AdmitResult, NUMAMemory, RemoveResult, StartResult
 from podfit.model.admission import ConfigRefusal
 from podfit.model.machine import Machine
 from podfit.model.scenario import Scenario
 
 __all__ = ["SimulationResult", "simulate"]
 
-Step = AdmitResult | RemoveResult
+Step = AdmitResult | RemoveResult | StartResult
 
 
 @dataclass(frozen=True)

@@ -224,10 +224,14 @@ class MemoryState:
             reusable,
         )
 
-    def restore_pod(self, snap: MemoryPodSnapshot) -> None:
-        """Undo everything done to the pod's entries since :meth:`pod_snapshot`."""
+    def restore_pod(self, snap: MemoryPodSnapshot, *, keep_machine_state: bool = False) -> None:
+        """Undo everything done to the pod's entries since :meth:`pod_snapshot`.
+
+        ``keep_machine_state``: leave the machine state as it is (the caller already released the
+        pod's blocks the kubelet's way, which is not always the exact inverse of the charge)."""
         machine_state, uid, ctrs, pod_blocks, reusable = snap
-        self._machine_state = machine_state
+        if not keep_machine_state:
+            self._machine_state = machine_state
         if ctrs is None:
             self._assignments.pop(uid, None)
         else:

@@ -11,7 +11,7 @@ from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Pod
 
-__all__ = ["AddPod", "Event", "RemovePod", "Scenario"]
+__all__ = ["AddPod", "Event", "RemovePod", "Scenario", "StartPod"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,16 @@ class RemovePod:
     uid: str | None = None
 
 
-Event = AddPod | RemovePod
+@dataclass(frozen=True, slots=True)
+class StartPod:
+    """An admitted pod's containers start, in order (init containers run to completion): the
+    memory manager drops the entries of its finished regular init containers (``AddContainer``)."""
+
+    key: str | None = None  # namespace/name
+    uid: str | None = None
+
+
+Event = AddPod | RemovePod | StartPod
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ class Frame:
     """The node after one step (index 0: before any event)."""
 
     index: int
-    op: str | None  # None for the initial state, else "add" / "remove"
+    op: str | None  # None for the initial state, else "add" / "start" / "remove"
     pod: str | None
     status: str  # "initial", "refused", "admitted", "rejected", "removed", "not-on-node"
     reason: str | None
@@ -203,6 +203,8 @@ def _frame(
 def _status(step: Mapping[str, Any]) -> str:
     if step["op"] == "add":
         return "admitted" if step.get("admitted") else "rejected"
+    if step["op"] == "start":
+        return "started" if step.get("started", True) else "not-on-node"
     return "removed" if step.get("removed", True) else "not-on-node"
 
 

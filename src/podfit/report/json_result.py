@@ -15,6 +15,7 @@ from podfit.kubelet.result import (
     NUMAMemory,
     PodResourcesView,
     RemoveResult,
+    StartResult,
 )
 from podfit.kubelet.simulation import SimulationResult
 from podfit.model.cpuset import format_cpuset
@@ -139,6 +140,25 @@ def _remove_step(r: RemoveResult) -> dict[str, Any]:
     }
 
 
+def _start_step(r: StartResult) -> dict[str, Any]:
+    return {
+        "op": "start",
+        "pod": r.pod,
+        "uid": r.uid,
+        "started": r.started,
+        "defaultCPUSet": format_cpuset(r.default_cpuset),
+        "nodeMemory": _numa_memory(r.numa_memory),
+    }
+
+
+def _step(s: AdmitResult | RemoveResult | StartResult) -> dict[str, Any]:
+    if isinstance(s, AdmitResult):
+        return _add_step(s)
+    if isinstance(s, StartResult):
+        return _start_step(s)
+    return _remove_step(s)
+
+
 def result_to_json(result: SimulationResult) -> dict[str, Any]:
     """The contract document for one simulation."""
     machine = result.machine
@@ -154,7 +174,7 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
         "error": None
         if result.error is None
         else {"reason": result.error.reason, "message": result.error.message},
-        "steps": [_add_step(s) if isinstance(s, AdmitResult) else _remove_step(s) for s in result.steps],
+        "steps": [_step(s) for s in result.steps],
     }
 
 

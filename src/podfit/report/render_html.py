@@ -35,7 +35,7 @@ from podfit.report.render_svg import (
 
 __all__ = ["frames_json", "render_html", "uncore_map"]
 
-_STATUS_MARK = {"admitted": "✓", "rejected": "✗", "removed": "−", "not-on-node": "·"}
+_STATUS_MARK = {"admitted": "✓", "rejected": "✗", "removed": "−", "started": "▸", "not-on-node": "·"}
 
 
 def uncore_map(machine: Machine | None) -> dict[int, int] | None:

@@ -82,6 +82,13 @@ def _remove_panel(step: RemoveResult) -> Text:
     )
 
 
+def _start_panel(step: StartResult) -> Text:
+    if not step.started:
+        return Text(f"start {step.pod or step.uid}: not on the node (nothing to do)", style="yellow")
+    done = " (finished init containers release their memory)"
+    return Text.assemble(("containers started ", "bold"), step.pod, done)
+
+
 def render_table(result: SimulationResult, console: Console) -> None:
     """Print the report of ``result`` on ``console``."""
     console.print(Text.assemble(("scenario ", "bold"), result.scenario, "  node ", result.node_name))
@@ -103,4 +110,9 @@ def render_table(result: SimulationResult, console: Console) -> None:
         )
     )
     for step in result.steps:
-        console.print(_add_panel(step) if isinstance(step, AdmitResult) else _remove_panel(step))
+        if isinstance(step, AdmitResult):
+            console.print(_add_panel(step))
+        elif isinstance(step, StartResult):
+            console.print(_start_panel(step))
+        else:
+            console.print(_remove_panel(step))

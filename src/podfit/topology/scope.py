@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol
 from podfit.model.admission import Rejection, get_pod_admit_result
 from podfit.topology.errors import (
     POD_LEVEL_ADMISSION_FAILURE,
+    POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE,
     pod_level_topology_affinity_rejection,
     topology_affinity_rejection,
 )
@@ -126,9 +127,16 @@ def _admit_policy_none(
 
 
 def _admit_container_scope(
-    policy: Policy, providers: Sequence[HintProvider], pod: object, containers: Sequence[tuple[str, object]]
+    policy: Policy,
+    providers: Sequence[HintProvider],
+    pod: object,
+    containers: Sequence[tuple[str, object]],
+    pod_level: bool = False,
 ) -> ScopeAdmitResult:
-    """Mirrors: topologymanager/scope_container.go containerScope.Admit"""
+    """A failed merge rejects with ``TopologyAffinityError``; for a pod with pod-level resources
+    (gate on) its message is the pod-level one of :data:`POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE`.
+
+    Mirrors: topologymanager/scope_container.go containerScope.Admit"""
     hints: dict[str, TopologyHint] = {}
     merges: list[MergeStep] = []
     for name, container in containers:
@@ -139,7 +147,12 @@ def _admit_container_scope(
         best, ok = policy.merge(providers_hints)
         merges.append(MergeStep(name, providers_hints, best, ok))
         if not ok:
-            return ScopeAdmitResult(get_pod_admit_result(topology_affinity_rejection()), hints, tuple(merges))
+            fail = (
+                pod_level_topology_affinity_rejection(POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE)
+                if pod_level
+                else topology_affinity_rejection()
+            )
+            return ScopeAdmitResult(get_pod_admit_result(fail), hints, tuple(merges))
         hints[name] = best
         err = _allocate_aligned(providers, pod, container, best)
         if err is not None:
@@ -219,5 +232,5 @@ def admit(
     if effective == NONE_SCOPE:
         return _admit_policy_none(providers, pod, containers)
     if effective == CONTAINER_SCOPE:
-        return _admit_container_scope(policy, providers, pod, containers)
+        return _admit_container_scope(policy, providers, pod, containers, pod_level)
     return _admit_pod_scope(policy, providers, pod, containers, pod_level)
