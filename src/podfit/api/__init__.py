@@ -1,0 +1,1 @@
+"""What the API server and the controllers do: decoding, defaulting, validation, workloads → pods."""
