@@ -167,6 +167,14 @@ events:
     ]
 
 
+def test_without_kubelet_config_the_kubelet_defaults_apply(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--preset X -f FILE` alone: a kubelet with no config file (CPU Manager policy none)."""
+    code, result, _ = simulate(capsys, "--preset", "laptop-8c16t", "-f", str(DATA / "replicaset.yaml"))
+    assert code == 0 and len(_pods(result)) == 3
+    assert result is not None and all(s["admitted"] for s in result["steps"])
+    assert all(c["assignment"] == "node_shared" for s in result["steps"] for c in s["containers"])
+
+
 def _one_line_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     assert main(["simulate", *args]) == 2
     err = capsys.readouterr().err

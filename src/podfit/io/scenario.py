@@ -170,7 +170,8 @@ def scenario_from_parts(
         kc = load_one(kubelet_config, "KubeletConfiguration")
         doc["kubeletConfig"] = kc
         kc_source = str(kubelet_config)
-    else:
+    else:  # a kubelet started without a config file: every field at its default
+        doc["kubeletConfig"] = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
         kc_source = "--kubelet-config"
     inputs = _PodInputs(replicas)
     pods: list[SourcedPod] = []
