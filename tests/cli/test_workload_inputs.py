@@ -151,6 +151,11 @@ events:
             restartPolicy: Never
             containers: [{{name: c, image: x, resources: {{limits: {{cpu: "1", memory: 1Gi}}}}}}]
   - add: {{apiVersion: v1, kind: ConfigMap, metadata: {{name: cfg}}}}
+  - add:
+      apiVersion: v1
+      kind: List
+      items:
+        - {{kind: Pod, metadata: {{name: listed}}, spec: {{containers: [{{name: c, image: x}}]}}}}
   - remove: default/web-1
 """
     )
@@ -159,7 +164,8 @@ events:
     assert result is not None
     got = [(s["op"], s["pod"]) for s in result["steps"]]
     assert got[:2] == [("add", "default/web-0"), ("add", "default/web-1")]
-    assert [op for op, _ in got[2:]] == ["add", "add", "remove"]
+    assert [op for op, _ in got[2:]] == ["add", "add", "add", "remove"]
+    assert got[4] == ("add", "default/listed")
     assert all(re.fullmatch(rf"default/inline-{S}", pod) for _, pod in got[2:4])
     assert err == [
         f"{NOTE}{DATA / 'statefulset-with-service.yaml'}: skipped Service/nginx: not a workload",

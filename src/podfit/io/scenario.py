@@ -18,7 +18,7 @@ from typing import Any
 from podfit.api.workloads import WorkloadPods, expand_workload
 from podfit.errors import InputError
 from podfit.io.sysfs import machine_from_sysfs, machine_to_dict
-from podfit.io.yamlio import load_documents, load_one, parse_documents
+from podfit.io.yamlio import load_documents, load_one, parse_documents, split_list
 from podfit.model.scenario import Scenario, SourcedPod, scenario_from_dict
 
 __all__ = ["DEFAULT_SCENARIO", "load_default_scenario", "load_scenario", "scenario_from_parts"]
@@ -50,8 +50,18 @@ class _PodInputs:
         return [SourcedPod(pod, source, prefix) for pod in result.pods]
 
     def expand(self, manifest: Mapping[str, Any], source: str, where: str) -> list[SourcedPod]:
-        """The pods of one inline manifest (``where``: its path in the scenario document)."""
-        return self._sourced(self._expand(manifest, source, where), source, where)
+        """The pods of one inline manifest or ``kind: List`` (``where``: its path in the scenario)."""
+        try:
+            items = split_list(manifest, source)
+        except InputError as exc:
+            raise exc.under(where) from None
+        if len(items) == 1 and items[0] is manifest:
+            return self._sourced(self._expand(manifest, source, where), source, where)
+        out: list[SourcedPod] = []
+        for i, item in enumerate(items):
+            at = f"{where}.items[{i}]"
+            out.extend(self._sourced(self._expand(item, source, at), source, at))
+        return out
 
     def from_file(self, path: Path) -> list[SourcedPod]:
         """The pods of every object in a manifest file (an empty file is an error; a file of
