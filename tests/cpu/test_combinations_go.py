@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from podfit.api.machine_build import synthetic_machine
 from podfit.cpu.assignment import iterate_combinations, take_by_topology_numa_distributed
 from podfit.cpu.combinations import GoIntSlice, go_append, go_iterate_combinations
 from podfit.model.cpuset import format_cpuset, parse_cpuset
-from podfit.api.machine_build import synthetic_machine
 
 
 def _all(n: list[int], k: int) -> tuple[list[list[int]], list[GoIntSlice]]:

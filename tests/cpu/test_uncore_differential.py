@@ -17,6 +17,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from podfit.api.machine_build import synthetic_machine
 from podfit.cpu.accumulator import TopologyIndex
 from podfit.cpu.assignment import CPUAssignmentError, take_numa_packed
 from podfit.cpu.assignment_reference import take_by_topology_numa_packed_reference
@@ -25,7 +26,6 @@ from podfit.cpu.state import CPUState
 from podfit.model.cpuset import cpus, mask
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine
-from podfit.api.machine_build import synthetic_machine
 from podfit.model.policy_options import CPUManagerOptions
 
 SHAPES = [(1, 1), (2, 1), (1, 2), (3, 1), (1, 3), (2, 2), (4, 1), (1, 4), (4, 2), (2, 4), (8, 1)]

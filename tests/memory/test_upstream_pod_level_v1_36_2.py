@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from tests.memory.upstream_loader import blocks, cases, hints, machine_state, size, sorted_assignments
 
-from podfit.memory import EmptyPodSharedPoolError, MemoryState, new_policy_static
+from podfit.kubelet import metrics as M
+from podfit.kubelet.metrics import new_node_metrics
+from podfit.kubelet.metrics_record import memory_allocate_pod
+from podfit.memory import MemoryState, new_policy_static
 from podfit.memory.requests import validate_pod_scope_resources
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
-from podfit.kubelet import metrics as M
-from podfit.kubelet.metrics import new_node_metrics
-from podfit.kubelet.metrics_record import memory_allocate_pod
 from podfit.topology.bitmask import new_bitmask
 from podfit.topology.hint import TopologyHint
 
@@ -188,9 +188,11 @@ def test_allocate_pod(case: dict[str, Any]) -> None:
     m = new_node_metrics(True)
     err = memory_allocate_pod(m, p, s, pod, hint)
     if case["error"] is not None:
-        assert err is not None and str(getattr(err, "message", err)) == case["error"]
+        assert err is not None and err.message == case["error"]
         if case.get("error_reason") == "EmptyPodSharedPoolError":
-            assert isinstance(err, EmptyPodSharedPoolError)
+            assert err.reason == "EmptyPodSharedPoolError"
+        else:
+            assert err.reason is None
         assert m.get(M.RESOURCE_MANAGER_ALLOCATION_ERRORS_TOTAL, "memory", "pod") == case["metrics"]["errors"]
         assert s.get_machine_state() == before and not s.get_memory_assignments()
         return

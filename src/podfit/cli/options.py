@@ -2,7 +2,9 @@
 
 ``@scenario_input`` adds ``SCENARIO`` (a scenario file) or the separate-files form (``--machine`` /
 ``--preset``, ``--kubelet-config``, ``-f`` pod files), or neither (the built-in default scenario), and
-hands the command the loaded :class:`~podfit.model.scenario.Scenario` as ``loaded``.
+hands the command the loaded :class:`~podfit.model.scenario.Scenario` as ``loaded``. ``--replicas N``
+overrides every workload's replica count; what the inputs hold that is no pod (a Service, a CRD,
+``replicas: 0``) is one ``podfit: note: …`` line each on stderr.
 """
 
 from __future__ import annotations
@@ -28,20 +30,32 @@ def load_scenario_input(
     preset: str | None,
     kubelet_config: Path | None,
     pod_files: tuple[Path, ...],
+    replicas: int | None = None,
 ) -> Scenario:
-    """The scenario the command line names (``InputError`` / ``UsageError`` for bad input)."""
+    """The scenario the command line names (``InputError`` / ``UsageError`` for bad input); the
+    notes on inputs that give no pod go to stderr, one line each."""
     from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
 
     parts = machine or preset or kubelet_config or pod_files
     if scenario is not None and parts:
         raise click.UsageError("give a SCENARIO file or --machine/--preset/--kubelet-config/-f, not both")
+    notes: list[str] = []
     if scenario is not None:
-        return load_scenario(scenario)
-    if parts:
-        return scenario_from_parts(
-            machine=machine, preset=preset, kubelet_config=kubelet_config, pod_files=pod_files
+        loaded = load_scenario(scenario, replicas=replicas, notes=notes)
+    elif parts:
+        loaded = scenario_from_parts(
+            machine=machine,
+            preset=preset,
+            kubelet_config=kubelet_config,
+            pod_files=pod_files,
+            replicas=replicas,
+            notes=notes,
         )
-    return load_default_scenario()
+    else:
+        loaded = load_default_scenario()
+    for note in notes:
+        click.echo(f"podfit: note: {note}", err=True)
+    return loaded
 
 
 def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,7 +71,15 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
         "pod_files",
         multiple=True,
         type=_FILE,
-        help="Pod manifest file(s); multi-document YAML and kind: List accepted. Repeatable.",
+        help="Pod or workload manifest file(s) (Deployment, StatefulSet, DaemonSet, Job, CronJob, …: "
+        "the pods their controllers create); multi-document YAML and kind: List accepted, other "
+        "objects skipped with a note. Repeatable.",
+    )
+    @click.option(
+        "--replicas",
+        type=click.IntRange(min=0),
+        help="Run N pods of every workload (spec.replicas; a Job's parallelism). "
+        "Bare pods, PodTemplates and DaemonSets (one node: one pod) are not affected.",
     )
     @functools.wraps(command)
     def wrapper(
@@ -66,9 +88,10 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
         preset: str | None,
         kubelet_config: Path | None,
         pod_files: tuple[Path, ...],
+        replicas: int | None,
         **kwargs: Any,
     ) -> Any:
-        loaded = load_scenario_input(scenario, machine, preset, kubelet_config, pod_files)
+        loaded = load_scenario_input(scenario, machine, preset, kubelet_config, pod_files, replicas)
         return command(loaded=loaded, **kwargs)
 
     return wrapper

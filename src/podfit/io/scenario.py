@@ -2,20 +2,24 @@
 (``--machine``, ``--kubelet-config``, ``-f pods``), with file references resolved.
 
 Paths inside a scenario are relative to the scenario file. A Pod given by path may hold several
-documents or a ``kind: List``; each becomes an ``add`` in order.
+documents or a ``kind: List``; each becomes an ``add`` in order. Workloads (Deployment, Job, …),
+in files or inline, become the pods their controllers create (:mod:`podfit.api.workloads`); other
+objects are skipped with a note. Pass ``notes=[]`` to collect those notes (the CLI prints them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from podfit.api.scenario import SourcedPod, scenario_from_dict
+from podfit.api.workloads import WorkloadPods, expand_workload
 from podfit.errors import InputError
 from podfit.io.sysfs import machine_from_sysfs, machine_to_dict
-from podfit.io.yamlio import load_documents, load_one, parse_documents
+from podfit.io.yamlio import load_documents, load_one, parse_documents, split_list
 from podfit.model.scenario import Scenario
 
 __all__ = ["DEFAULT_SCENARIO", "load_default_scenario", "load_scenario", "scenario_from_parts"]
@@ -24,12 +28,53 @@ DEFAULT_SCENARIO = "tightly-coupled-database"
 MACHINE_FORMS = ("machine", "preset", "cpus", "sysfs")
 
 
-def _pods_from_file(path: Path) -> list[SourcedPod]:
-    docs = load_documents(path)
-    if not docs:
-        raise InputError("", "no Pod manifest in file", str(path))
-    many = len(docs) > 1
-    return [SourcedPod(d, str(path), f"[{i}]" if many else "") for i, d in enumerate(docs)]
+@dataclass
+class _PodInputs:
+    """Pod inputs of one load: workloads expanded (``--replicas`` applied), notes collected."""
+
+    replicas: int | None = None
+    notes: list[str] = field(default_factory=list)
+    position: int = 0
+
+    def _expand(self, manifest: Mapping[str, Any], source: str, where: str) -> WorkloadPods:
+        self.position += 1
+        try:
+            result = expand_workload(manifest, replicas=self.replicas, position=self.position)
+        except InputError as exc:
+            raise exc.under(where).in_source(source) from None
+        self.notes.extend(f"{source}: {note}" for note in result.notes)
+        return result
+
+    @staticmethod
+    def _sourced(result: WorkloadPods, source: str, where: str) -> list[SourcedPod]:
+        prefix = ".".join(p for p in (where, result.template_path) if p)
+        return [SourcedPod(pod, source, prefix) for pod in result.pods]
+
+    def expand(self, manifest: Mapping[str, Any], source: str, where: str) -> list[SourcedPod]:
+        """The pods of one inline manifest or ``kind: List`` (``where``: its path in the scenario)."""
+        try:
+            items = split_list(manifest, source)
+        except InputError as exc:
+            raise exc.under(where) from None
+        if len(items) == 1 and items[0] is manifest:
+            return self._sourced(self._expand(manifest, source, where), source, where)
+        out: list[SourcedPod] = []
+        for i, item in enumerate(items):
+            at = f"{where}.items[{i}]"
+            out.extend(self._sourced(self._expand(item, source, at), source, at))
+        return out
+
+    def from_file(self, path: Path) -> list[SourcedPod]:
+        """The pods of every object in a manifest file (an empty file is an error; a file of
+        Services, ConfigMaps, … gives no pod and a note)."""
+        docs = load_documents(path)
+        if not docs:
+            raise InputError("", "no Pod manifest in file", str(path))
+        where = [f"[{i}]" if len(docs) > 1 else "" for i in range(len(docs))]
+        results = [self._expand(doc, str(path), w) for doc, w in zip(docs, where, strict=True)]
+        if all(r.skipped for r in results):
+            self.notes.append(f"{path}: no workload or Pod manifest in file; nothing to add")
+        return [pod for r, w in zip(results, where, strict=True) for pod in self._sourced(r, str(path), w)]
 
 
 def _resolve_node(node: Any, base: Path, source: str) -> Any:
@@ -48,7 +93,7 @@ def _resolve_node(node: Any, base: Path, source: str) -> Any:
     return {**machine_to_dict(machine), **rest}
 
 
-def _resolve(doc: Mapping[str, Any], base: Path, source: str) -> dict[str, Any]:
+def _resolve(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs) -> dict[str, Any]:
     out = dict(doc)
     if "node" in out:
         out["node"] = _resolve_node(out["node"], base, source)
@@ -60,28 +105,42 @@ def _resolve(doc: Mapping[str, Any], base: Path, source: str) -> dict[str, Any]:
         if not isinstance(items, list):
             continue
         resolved: list[Any] = []
-        for item in items:
+        for i, item in enumerate(items):
             if key == "pods" and isinstance(item, str):
-                resolved.extend(_pods_from_file(base / item))
+                resolved.extend(inputs.from_file(base / item))
+            elif key == "pods" and isinstance(item, Mapping):
+                resolved.extend(inputs.expand(item, source, f"pods[{i}]"))
             elif key == "events" and isinstance(item, Mapping) and isinstance(item.get("add"), str):
-                resolved.extend({"add": p} for p in _pods_from_file(base / item["add"]))
+                resolved.extend({"add": p} for p in inputs.from_file(base / item["add"]))
+            elif (
+                key == "events"
+                and isinstance(item, Mapping)
+                and len(item) == 1
+                and isinstance(item.get("add"), Mapping)
+            ):
+                resolved.extend({"add": p} for p in inputs.expand(item["add"], source, f"events[{i}].add"))
             else:
                 resolved.append(item)
         out[key] = resolved
     return out
 
 
-def _decode(doc: Mapping[str, Any], base: Path, source: str) -> Scenario:
+def _decode(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs) -> Scenario:
     try:
-        return scenario_from_dict(_resolve(doc, base, source))
+        return scenario_from_dict(_resolve(doc, base, source, inputs))
     except InputError as exc:
         raise exc.in_source(source) from None
 
 
-def load_scenario(path: Path) -> Scenario:
-    """A Scenario document from ``path``."""
+def load_scenario(path: Path, *, replicas: int | None = None, notes: list[str] | None = None) -> Scenario:
+    """A Scenario document from ``path``; ``replicas`` overrides every workload's (``--replicas``),
+    and the notes on skipped objects are appended to ``notes``."""
     doc = load_one(path, "scenario")
-    return _decode(doc, path.parent, str(path))
+    inputs = _PodInputs(replicas)
+    scenario = _decode(doc, path.parent, str(path), inputs)
+    if notes is not None:
+        notes.extend(inputs.notes)
+    return scenario
 
 
 def load_default_scenario() -> Scenario:
@@ -110,8 +169,10 @@ def scenario_from_parts(
     preset: str | None,
     kubelet_config: Path | None,
     pod_files: Sequence[Path],
+    replicas: int | None = None,
+    notes: list[str] | None = None,
 ) -> Scenario:
-    """The separate-files form of ``podfit simulate``."""
+    """The separate-files form of ``podfit simulate``; ``replicas``, ``notes`` as in :func:`load_scenario`."""
     if (machine is None) == (preset is None):
         raise InputError("--machine", "give exactly one of --machine FILE or --preset NAME")
     node = {"preset": preset} if preset is not None else dict(_machine_section(machine))  # type: ignore[arg-type]
@@ -120,12 +181,16 @@ def scenario_from_parts(
         kc = load_one(kubelet_config, "KubeletConfiguration")
         doc["kubeletConfig"] = kc
         kc_source = str(kubelet_config)
-    else:
+    else:  # a kubelet started without a config file: every field at its default
+        doc["kubeletConfig"] = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
         kc_source = "--kubelet-config"
+    inputs = _PodInputs(replicas)
     pods: list[SourcedPod] = []
     for f in pod_files:
-        pods.extend(_pods_from_file(f))
+        pods.extend(inputs.from_file(f))
     doc["pods"] = pods
+    if notes is not None:
+        notes.extend(inputs.notes)
     try:
         return scenario_from_dict(doc)
     except InputError as exc:

@@ -21,9 +21,12 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    explicit = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
     loader.flatten_mapping(node)
+    merged = len(node.value) - explicit  # `<<: *anchor` keys come first; the mapping's own override them
     out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
+    own: set[Any] = set()
+    for i, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
         try:
             hash(key)
@@ -31,13 +34,18 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
             raise yaml.constructor.ConstructorError(
                 None, None, "found an unhashable mapping key", key_node.start_mark
             ) from None
-        if key in out:
+        if key in own:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        if i >= merged:
+            own.add(key)
         out[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
     return out
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# A plain `=` is YAML 1.1's "value" key type, which PyYAML resolves but cannot construct; Go's YAML
+# (what kubectl reads manifests with) takes it as the string "=" (CRD enums of match operators).
+_StrictLoader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
 
 
 def read_text(path: Path, what: str = "file") -> str:

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from podfit.kubelet.result import AdmitResult, ContainerAssignment, RemoveResult
+from podfit.kubelet.result import AdmitResult, ContainerAssignment, RemoveResult, StartResult
 from podfit.kubelet.simulation import SimulationResult
 from podfit.model.cpuset import format_cpuset
 from podfit.model.units import format_bytes

@@ -13,7 +13,6 @@ from podfit.model.admission import REASON_TOPOLOGY_AFFINITY, Rejection
 __all__ = [
     "POD_LEVEL_ADMISSION_FAILURE",
     "POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE",
-    "POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE",
     "TOPOLOGY_AFFINITY_MESSAGE",
     "pod_level_topology_affinity_rejection",
     "topology_affinity_rejection",

@@ -1,0 +1,112 @@
+"""What every workload controller does alike: read a count, make a pod from a template, own it."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Mapping
+from typing import Any, Final
+
+from podfit.errors import InputError
+
+__all__ = [
+    "MAX_PODS_PER_WORKLOAD",
+    "count_field",
+    "mapping_field",
+    "new_pod",
+    "object_uid",
+    "owner_reference",
+]
+
+# More pods than any node holds; a guard against `replicas: 2147483647` exhausting memory.
+MAX_PODS_PER_WORKLOAD: Final = 100_000
+
+
+def mapping_field(obj: Mapping[str, Any], key: str, field: str) -> Mapping[str, Any] | None:
+    """``obj[key]`` when it is an object; ``None`` when unset or null; an error otherwise."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InputError(field, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def count_field(obj: Mapping[str, Any], key: str, field: str, default: int | None) -> int | None:
+    """An int32 count such as ``replicas``: unset (or null) gives ``default``; ≥ 0, bounded."""
+    value = obj.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(field, f"must be an integer, not {type(value).__name__}")
+    if value < 0:
+        raise InputError(field, f"Invalid value: {value}: must be greater than or equal to 0")
+    if value > MAX_PODS_PER_WORKLOAD:
+        raise InputError(field, f"{value} pods is more than podfit expands (at most {MAX_PODS_PER_WORKLOAD})")
+    return value
+
+
+def object_uid(kind: str, namespace: str, name: str) -> str:
+    """A deterministic UID for an object without one (UUIDv5, as podfit does for pods)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"podfit:{kind}:{namespace}/{name}"))
+
+
+def owner_reference(api_version: str, kind: str, name: str, uid: str) -> dict[str, Any]:
+    """The controller reference a controller sets on what it creates.
+
+    Mirrors: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/controller_ref.go NewControllerRef (v1.36)."""
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": name,
+        "uid": uid,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def new_pod(
+    template: Mapping[str, Any],
+    template_path: str,
+    *,
+    name: str,
+    namespace: str,
+    generate_name: str = "",
+    labels: Mapping[str, str] | None = None,
+    annotations: Mapping[str, str] | None = None,
+    finalizers: tuple[str, ...] = (),
+    owner: Mapping[str, Any] | None = None,
+    spec_fields: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A pod from a template: the template's labels, annotations and finalizers, then the
+    controller's additions (``labels`` win), the template's spec copied (then ``spec_fields`` set).
+    The template's own name and namespace are ignored, as the controllers ignore them.
+
+    Mirrors: pkg/controller/controller_utils.go GetPodFromTemplate (v1.36)."""
+    tmeta = mapping_field(template, "metadata", f"{template_path}.metadata") or {}
+    pod_labels = dict(mapping_field(tmeta, "labels", f"{template_path}.metadata.labels") or {})
+    pod_labels.update(labels or {})
+    pod_annotations = dict(mapping_field(tmeta, "annotations", f"{template_path}.metadata.annotations") or {})
+    pod_annotations.update(annotations or {})
+    own_finalizers = tmeta.get("finalizers") or []
+    if not isinstance(own_finalizers, list):
+        raise InputError(f"{template_path}.metadata.finalizers", "expected a list")
+    meta: dict[str, Any] = {"name": name, "namespace": namespace}
+    if generate_name:
+        meta["generateName"] = generate_name
+    if pod_labels:
+        meta["labels"] = pod_labels
+    if pod_annotations:
+        meta["annotations"] = pod_annotations
+    all_finalizers = [*own_finalizers, *(f for f in finalizers if f not in own_finalizers)]
+    if all_finalizers:
+        meta["finalizers"] = all_finalizers
+    if owner is not None:
+        meta["ownerReferences"] = [dict(owner)]
+    pod: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "metadata": meta}
+    if "spec" in template:
+        spec = copy.deepcopy(template["spec"])
+        if isinstance(spec, Mapping) and spec_fields:
+            spec = {**spec, **spec_fields}
+        pod["spec"] = spec
+    return pod
