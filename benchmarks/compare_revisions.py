@@ -63,7 +63,6 @@ def _build(tree: Path, mypyc: bool) -> dict[str, str]:
             "install",
             "-q",
             "--no-deps",
-            "--no-build-isolation",
             "--target",
             str(target),
             str(tree),
