@@ -122,9 +122,11 @@ def _get(t: StructT, data: bytes | str, gate: bool) -> dict[str, Any]:
     if t is CHECKPOINT_V2:
         if checkpoint_checksum(t, value) == ck:
             return value
-    elif ck == 0 or (not gate and checkpoint_checksum(t, value) == ck) or checkpoint_checksum(
-        t, value, legacy_name=_LEGACY_NAME
-    ) == ck:
+    elif (
+        ck == 0
+        or (not gate and checkpoint_checksum(t, value) == ck)
+        or checkpoint_checksum(t, value, legacy_name=_LEGACY_NAME) == ck
+    ):
         return value
     raise GoJSONError("checkpoint is corrupted")
 
