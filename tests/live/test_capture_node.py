@@ -31,7 +31,13 @@ GI_KB = 1 << 20
 def make_root(root: Path, node: SimulatedNode, *, config: bool = True) -> Path:
     """A node's filesystem: sysfs of the scenario's 2x8x2 machine, the kubelet dir with the
     node's checkpoint files, a kubelet process whose --config points at its config file."""
-    write_tree(root / "sys", linux_rows(2, 1, 8, 2), memory_kb={0: 64 * GI_KB, 1: 64 * GI_KB})
+    pages = {2048: 0, 1048576: 0}
+    write_tree(
+        root / "sys",
+        linux_rows(2, 1, 8, 2),
+        memory_kb={0: 64 * GI_KB, 1: 64 * GI_KB},
+        hugepages={0: pages, 1: pages},
+    )
     write_checkpoints(root / "var/lib/kubelet", node.node)
     (root / "var/lib/kubelet/pod-resources").mkdir(parents=True)
     if config:

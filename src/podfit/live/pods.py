@@ -120,6 +120,12 @@ def _prune(item: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _text(item: Mapping[str, Any], section: str, key: str, default: str) -> str:
+    part = item.get(section)
+    value = part.get(key) if isinstance(part, Mapping) else None
+    return value if isinstance(value, str) else default
+
+
 def read_pods_document(doc: Any, source: str) -> tuple[list[LivePod], list[str]]:
     """The pods of a ``kind: List`` (or a single Pod) document, and one note per pod that could not
     be read (the rest are still used). ``InputError`` when the document is not a pod list at all."""
@@ -139,9 +145,7 @@ def read_pods_document(doc: Any, source: str) -> tuple[list[LivePod], list[str]]
         except InputError as exc:
             notes.append(f"{source}: items[{i}]: {exc}; skipped")
             continue
-        status = item.get("status") if isinstance(item.get("status"), Mapping) else {}
-        spec = item.get("spec") if isinstance(item.get("spec"), Mapping) else {}
-        phase = status.get("phase") if isinstance(status.get("phase"), str) else "Unknown"
-        node = spec.get("nodeName") if isinstance(spec.get("nodeName"), str) else ""
-        pods.append(LivePod(pod, phase, node))
+        pods.append(
+            LivePod(pod, _text(item, "status", "phase", "Unknown"), _text(item, "spec", "nodeName", ""))
+        )
     return pods, notes

@@ -53,7 +53,8 @@ class PodResourcesServicer:
         self.calls["Get"] += 1
         found = self.source.get(request.pod_namespace, request.pod_name)
         if isinstance(found, str):
-            context.abort(grpc.StatusCode.UNKNOWN, found)
+            context.abort(grpc.StatusCode.UNKNOWN, found)  # raises: the handler's plain error
+            raise AssertionError("unreachable")
         return self.pb.GetPodResourcesResponse(pod_resources=pod_message(self.pb, found))
 
 
