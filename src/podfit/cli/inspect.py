@@ -33,6 +33,12 @@ Examples:
 )
 @click.option("--preset", help="A machine preset (instead of the bundle's topology).")
 @click.option(
+    "--pods",
+    "pods_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The node's pods (kubectl get pods -A -o json) instead of the bundle's.",
+)
+@click.option(
     "--kubelet-config",
     type=click.Path(path_type=Path, dir_okay=False),
     help="KubeletConfiguration (or /configz JSON) instead of the bundle's.",
@@ -43,6 +49,7 @@ def command(
     html_file: Path | None,
     machine: Path | None,
     preset: str | None,
+    pods_file: Path | None,
     kubelet_config: Path | None,
 ) -> None:
     """Show a captured node as it is: the checkpoints checked as the kubelet checks them, whether the
@@ -54,7 +61,8 @@ def command(
 
     m = _machine(machine, preset)
     config = _config(kubelet_config)
-    ins = inspect_bundle(bundle, machine=m, config=config)
+    pods = _pods(pods_file)
+    ins = inspect_bundle(bundle, machine=m, config=config, pods=pods)
     if output == "json":
         click.echo(dumps_inspection(ins))
     else:
@@ -99,3 +107,14 @@ def _config(path: Path | None):  # type: ignore[no-untyped-def]
         if isinstance(exc, InputError):
             raise exc.in_source(str(path)) from None
         raise
+
+
+def _pods(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    from podfit.errors import InputError
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError("--pods", f"{path}: {exc.strerror or exc}") from None

@@ -24,6 +24,7 @@ from typing import Final
 
 from podfit.live.values import PodResources
 from podfit.model.cpuset import format_cpuset
+from podfit.model.units import format_bytes
 
 __all__ = [
     "DELETED_POD",
@@ -251,7 +252,7 @@ def memory_findings(mem: MemoryCheckpoint, pods: Mapping[str, PodInfo] | None) -
             out.append(
                 Finding(
                     DELETED_POD,
-                    f"pod {uid} holds {total} bytes of pinned memory in "
+                    f"pod {uid} holds {format_bytes(total)} of pinned memory in "
                     "memory_manager_state but is not on the node",
                     uid,
                 )

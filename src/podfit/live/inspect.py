@@ -259,11 +259,19 @@ def inspect_loaded(loaded: Loaded) -> Inspection:
 
 
 def inspect_bundle(
-    path: Path, *, machine: Machine | None = None, config: KubeletConfig | None = None
+    path: Path,
+    *,
+    machine: Machine | None = None,
+    config: KubeletConfig | None = None,
+    pods: bytes | None = None,
 ) -> Inspection:
-    """Inspect the bundle or directory at ``path``. ``InputError`` (exit 2) when nothing usable is
-    left: no checkpoint the kubelet could read and no PodResources answer."""
-    inspection = inspect_loaded(load(read_bundle(path), machine=machine, config=config))
+    """Inspect the bundle or directory at ``path`` (``machine``, ``config``, ``pods`` — a pod list
+    file's bytes — replace the bundle's). ``InputError`` (exit 2) when nothing usable is left: no
+    checkpoint the kubelet could read and no PodResources answer."""
+    bundle = read_bundle(path)
+    if pods is not None:
+        bundle.files["pods.json"] = pods
+    inspection = inspect_loaded(load(bundle, machine=machine, config=config))
     if not inspection.usable:
         refused = [f"{c.name}: {c.detail}" for c in inspection.loaded.checks if c.status == "refused"]
         why = "; ".join(refused) or "no cpu_manager_state, memory_manager_state or PodResources answer"
