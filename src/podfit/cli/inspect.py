@@ -17,6 +17,8 @@ Examples:
   podfit inspect node-bundle.tar.gz -o json
   podfit inspect state/ --kubelet-config kubelet.yaml --machine node.yaml   # simulate --checkpoint-dir output
   podfit inspect node-bundle.tar.gz --html node.html
+  podfit inspect node-bundle.tar.gz --add pod.yaml --explain      # would it be admitted now, and why
+  podfit inspect node-bundle.tar.gz --restart --kubelet-config new.yaml   # does the kubelet come back
 """
 
 
@@ -43,6 +45,26 @@ Examples:
     type=click.Path(path_type=Path, dir_okay=False),
     help="KubeletConfiguration (or /configz JSON) instead of the bundle's.",
 )
+@click.option(
+    "--add",
+    "add_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Pod manifest(s): would they be admitted on the node as it is? Repeatable.",
+)
+@click.option("--explain", is_flag=True, help="With --add: the decision trace of each pod (podfit explain).")
+@click.option(
+    "--restart",
+    is_flag=True,
+    help="Would the kubelet come back on this state (with --kubelet-config: with that configuration)?",
+)
+@click.option(
+    "--kubelet-version",
+    type=click.Choice(["1.33", "1.34", "1.35", "1.36", "1.37"]),
+    default="1.36",
+    show_default=True,
+    help="With --restart: the release that restarts.",
+)
 def command(
     bundle: Path,
     output: str,
@@ -51,6 +73,10 @@ def command(
     preset: str | None,
     pods_file: Path | None,
     kubelet_config: Path | None,
+    add_files: tuple[Path, ...],
+    explain: bool,
+    restart: bool,
+    kubelet_version: str,
 ) -> None:
     """Show a captured node as it is: the checkpoints checked as the kubelet checks them, whether the
     kubelet would restart on them, each pod's CPUs, budget, shared pool and memory, the CPU map, and
@@ -62,6 +88,9 @@ def command(
     m = _machine(machine, preset)
     config = _config(kubelet_config)
     pods = _pods(pods_file)
+    if add_files or restart:
+        _ask(bundle, m, config, pods, add_files, explain, kubelet_version, output)
+        return
     ins = inspect_bundle(bundle, machine=m, config=config, pods=pods)
     if output == "json":
         click.echo(dumps_inspection(ins))
@@ -118,3 +147,42 @@ def _pods(path: Path | None) -> bytes | None:
         return path.read_bytes()
     except OSError as exc:
         raise InputError("--pods", f"{path}: {exc.strerror or exc}") from None
+
+
+def _ask(
+    bundle: Path,
+    machine: object,
+    config: object,
+    pods: bytes | None,
+    add_files: tuple[Path, ...],
+    explain: bool,
+    version: str,
+    output: str,
+) -> None:
+    """--add / --restart: the question instead of the report."""
+    from podfit.errors import InputError
+    from podfit.io.yamlio import load_documents
+    from podfit.live.bundle import read_bundle
+    from podfit.live.inspect_load import load
+    from podfit.live.inspect_report import answer_to_json, render_answer
+    from podfit.live.questions import ask
+    from podfit.report.json_result import dumps_result
+
+    read = read_bundle(bundle)
+    if pods is not None:
+        read.files["pods.json"] = pods
+    loaded = load(read, machine=machine)  # type: ignore[arg-type]
+    from podfit.model.pod_decode import pod_from_dict
+
+    new = []
+    for path in add_files:
+        for k, doc in enumerate(load_documents(path)):
+            try:
+                new.append(pod_from_dict(doc))
+            except InputError as exc:
+                raise exc.under(f"[document {k}]" if k else "").in_source(str(path)) from None
+    answer = ask(loaded, add=new, config=config, version=version, explain=explain)  # type: ignore[arg-type]
+    if output == "json":
+        click.echo(dumps_result(answer_to_json(answer)))
+    else:
+        render_answer(answer, Console(highlight=False, width=None if sys.stdout.isatty() else 120))

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from podfit.live.inspect import Inspection
+from podfit.live.questions import Answer
 from podfit.live.values import DeviceEntry
 from podfit.model.cpuset import format_cpuset
 from podfit.model.units import format_bytes
@@ -18,7 +19,14 @@ from podfit.node.result import POD_SHARED
 from podfit.report.json_result import dumps_result, result_to_json
 from podfit.report.table import render_table
 
-__all__ = ["dumps_inspection", "inspection_to_json", "render_inspection", "render_inspection_html"]
+__all__ = [
+    "answer_to_json",
+    "dumps_inspection",
+    "inspection_to_json",
+    "render_answer",
+    "render_inspection",
+    "render_inspection_html",
+]
 
 
 def dumps_inspection(ins: Inspection) -> str:
@@ -184,3 +192,58 @@ def render_inspection_html(ins: Inspection) -> str | None:
     from podfit.report.render_html import render_html
 
     return render_html(result_to_json(ins.result), ins.result.machine)
+
+
+def render_answer(answer: Answer, console: Console) -> None:
+    """``inspect --add`` / ``--restart``: the restart's verdict, the running pods, the new pods."""
+    for note in answer.notes:
+        console.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)
+    if answer.refusal is not None:
+        console.print(
+            Text.assemble(
+                ("the kubelet would not come back: ", "bold red"),
+                f"{answer.refusal.reason}: {answer.refusal.message}",
+            ),
+            soft_wrap=True,
+        )
+        return
+    console.print(Text("the kubelet comes back on this state with this configuration", style="bold green"))
+    for line in answer.released:
+        console.print(Text(f"stale state released first: {line}", style="yellow"), soft_wrap=True)
+    for pod, fate in answer.running:
+        style = "red" if fate.startswith("rejected") else ("yellow" if "changed" in fate else "green")
+        console.print(Text.assemble((f"{pod}: ", "bold"), (fate, style)), soft_wrap=True)
+    for step in answer.added:
+        if step.admitted:
+            where = ", ".join(
+                f"{c.name} {format_cpuset(c.cpus) if c.cpus is not None else 'node shared pool'}"
+                for c in step.containers
+            )
+            console.print(Text.assemble(("would be admitted now: ", "bold green"), step.pod, f" ({where})"))
+        else:
+            console.print(
+                Text.assemble(
+                    ("would be rejected now: ", "bold red"), f"{step.pod}: {step.reason}: {step.message}"
+                ),
+                soft_wrap=True,
+            )
+    if answer.explanations:
+        from podfit.report.explain_text import render_explanation
+
+        for e in answer.explanations:
+            render_explanation(e, console)
+    elif answer.result is not None and answer.added:
+        render_table(answer.result, console)
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "comesBack": answer.refusal is None,
+        "refusal": None
+        if answer.refusal is None
+        else {"reason": answer.refusal.reason, "message": answer.refusal.message},
+        "notes": list(answer.notes),
+        "released": list(answer.released),
+        "running": [{"pod": pod, "fate": fate} for pod, fate in answer.running],
+        "result": result_to_json(answer.result) if answer.result is not None else None,
+    }

@@ -36,6 +36,7 @@ class LivePod:
     pod: Pod
     phase: str
     node_name: str
+    created: str = ""  # metadata.creationTimestamp (RFC 3339: sorts as text)
 
     @property
     def active(self) -> bool:
