@@ -139,7 +139,8 @@ def _read_archive(path: Path, data: bytes) -> Bundle:
     try:
         tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 (closed below)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise InputError("", f"not a readable bundle (tar.gz): {exc}", str(path)) from None
+        why = "not gzip data" if not data.startswith(b"\x1f\x8b") else " ".join(str(exc).split()[:12])
+        raise InputError("", f"not a readable bundle (a .tar.gz): {why}", str(path)) from None
     try:
         while True:
             try:

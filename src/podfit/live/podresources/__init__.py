@@ -17,6 +17,15 @@ def load(feature: str = "the PodResources API") -> tuple[ModuleType, ModuleType]
     from podfit.extras import require
 
     require("live", "google.protobuf", "grpc", feature=feature)
-    from podfit.live.podresources import api_pb2, api_pb2_grpc
+    try:
+        from podfit.live.podresources import api_pb2, api_pb2_grpc
+    except Exception as exc:  # the runtime is older than the generated code asks for
+        from podfit.errors import InputError
 
+        message = " ".join(str(exc).split())
+        raise InputError(
+            "",
+            f"{feature}: the installed grpcio/protobuf cannot load podfit's generated code ({message}): "
+            "pip install -U 'podfit[live]'",
+        ) from None
     return api_pb2, api_pb2_grpc
