@@ -13,7 +13,17 @@ import traceback
 import click
 
 from podfit import __version__
-from podfit.cli import capture_machine, compare, explain, presets, render, simulate
+from podfit.cli import (
+    capture_machine,
+    capture_node,
+    compare,
+    explain,
+    inspect,
+    presets,
+    render,
+    serve_podresources,
+    simulate,
+)
 from podfit.errors import PodfitError, exit_code
 
 
@@ -24,7 +34,17 @@ def cli() -> None:
     Topology, CPU and Memory Managers (including the pod-level resource managers)."""
 
 
-for _module in (simulate, explain, compare, render, capture_machine, presets):
+for _module in (
+    simulate,
+    explain,
+    compare,
+    render,
+    capture_machine,
+    presets,
+    capture_node,
+    inspect,
+    serve_podresources,
+):
     cli.add_command(_module.command)
 
 
