@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from podfit.model.cpuset import size as cpuset_size
+from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import hugepage_resource_name
 
@@ -109,7 +110,8 @@ def node_allocatable(machine: Machine, config: KubeletConfig) -> dict[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class Insufficient:
-    """A failed resource-fit check: reason ``OutOf<resource>`` and the kubelet's message."""
+    """The details of a failed resource-fit check: reason ``OutOf<resource>`` and the kubelet's
+    message (as a :class:`~podfit.model.admission.Rejection`: :meth:`rejection`)."""
 
     resource: str
     requested: int
@@ -126,6 +128,10 @@ class Insufficient:
             f"Node didn't have enough resource: {self.resource}, requested: {self.requested}, "
             f"used: {self.used}, capacity: {self.capacity}"
         )
+
+    def rejection(self) -> Rejection:
+        """Mirrors: pkg/kubelet/lifecycle/predicate.go (the admit result of an InsufficientResourceError)"""
+        return Rejection(self.message, self.reason)
 
 
 def _is_extended(name: str) -> bool:

@@ -162,7 +162,8 @@ class Node:
         missing = predicate_admit_used(want, len(self._pods), self._used, self.allocatable)
         if missing is not None:
             self._restore(snap, pod)
-            return self._rejected(pod, missing.reason, missing.message, qos, pod_hint, container_hints)
+            rejection = missing.rejection()
+            return self._rejected(pod, rejection.reason, rejection.message, qos, pod_hint, container_hints)
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
         assigned = pod_assignments(managers, self.config, pod, bubble)
         pod_cpus = managers.pod_cpus(pod.uid) if bubble else None
