@@ -15,12 +15,35 @@ from podfit.api.pods import pod_from_dict
 from podfit.errors import InputError
 from podfit.model.pod import Pod
 from podfit.model.scenario import AddPod, Event, RemovePod, Scenario, StartPod
+from podfit.release.profile import DEFAULT_RELEASE, SUPPORTED_RELEASES, parse_kubelet_version
 
-__all__ = ["SourcedPod", "decode_events", "decode_pods", "scenario_from_dict"]
+__all__ = ["SourcedPod", "decode_events", "decode_kubelet_version", "decode_pods", "scenario_from_dict"]
 
 
 SCENARIO_KEYS: Final = {"apiVersion", "kind", "metadata", "node", "kubeletConfig", "events", "pods"}
-NODE_KEYS: Final = {"name", "machine", "preset", "cpus", "numaNodes", "sysfs", "devices", "numaDistances"}
+NODE_KEYS: Final = {
+    "name",
+    "machine",
+    "preset",
+    "cpus",
+    "numaNodes",
+    "sysfs",
+    "devices",
+    "numaDistances",
+    "kubeletVersion",
+}
+
+
+def decode_kubelet_version(value: Any, field: str) -> str:
+    """``node.kubeletVersion`` (or ``--kubelet-version``): a release podfit models, as its minor."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise InputError(field, f'expected a version string such as "1.35", got {value!r}')
+    text = str(value)
+    version = parse_kubelet_version(text)
+    if version is None:
+        known = ", ".join(SUPPORTED_RELEASES)
+        raise InputError(field, f"unsupported kubelet version {text!r} (podfit models {known})")
+    return version
 
 
 def _mapping(value: Any, field: str) -> Mapping[str, Any]:
@@ -118,6 +141,11 @@ def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
         raise InputError("node", "required field is missing")
     node = _mapping(doc["node"], "node")
     _check_keys(node, NODE_KEYS, "node")
+    version = (
+        decode_kubelet_version(node["kubeletVersion"], "node.kubeletVersion")
+        if "kubeletVersion" in node
+        else DEFAULT_RELEASE
+    )
     node_name = node.get("name", "node")
     if not isinstance(node_name, str):
         raise InputError("node.name", "expected a string")
@@ -142,4 +170,16 @@ def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
         if not isinstance(raw, list):
             raise InputError("events", "expected a list")
         events = decode_events(raw, gates)
-    return Scenario(name=name, node_name=node_name, machine=machine, kubelet_config=config, events=events)
+    version = (
+        decode_kubelet_version(node["kubeletVersion"], "node.kubeletVersion")
+        if "kubeletVersion" in node
+        else DEFAULT_RELEASE
+    )
+    return Scenario(
+        name=name,
+        node_name=node_name,
+        machine=machine,
+        kubelet_config=config,
+        events=events,
+        kubelet_version=version,
+    )

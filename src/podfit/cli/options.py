@@ -81,6 +81,12 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Run N pods of every workload (spec.replicas; a Job's parallelism). "
         "Bare pods, PodTemplates and DaemonSets (one node: one pod) are not affected.",
     )
+    @click.option(
+        "--kubelet-version",
+        metavar="VERSION",
+        help="The kubelet release to answer as (1.33 … 1.37; a patch level maps to its minor) "
+        "[default: the scenario's node.kubeletVersion, else 1.36].",
+    )
     @functools.wraps(command)
     def wrapper(
         scenario: Path | None,
@@ -89,9 +95,17 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
         kubelet_config: Path | None,
         pod_files: tuple[Path, ...],
         replicas: int | None,
+        kubelet_version: str | None,
         **kwargs: Any,
     ) -> Any:
         loaded = load_scenario_input(scenario, machine, preset, kubelet_config, pod_files, replicas)
+        if kubelet_version is not None:
+            import dataclasses
+
+            from podfit.api.scenario import decode_kubelet_version
+
+            version = decode_kubelet_version(kubelet_version, "--kubelet-version")
+            loaded = dataclasses.replace(loaded, kubelet_version=version)
         return command(loaded=loaded, **kwargs)
 
     return wrapper

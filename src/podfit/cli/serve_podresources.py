@@ -34,13 +34,6 @@ Examples:
 @click.option("--socket", "socket_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--step", type=int, help="Serve the node after the first N events (default: after all).")
 @click.option(
-    "--kubelet-version",
-    type=click.Choice(["1.33", "1.34", "1.35", "1.36", "1.37"]),
-    default="1.36",
-    show_default=True,
-    help="Fill the answers as this kubelet release does (1.37: pod-level cpu_ids/memory).",
-)
-@click.option(
     "--checkpoint-dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Also write the node's cpu_manager_state and memory_manager_state into DIR.",
@@ -60,13 +53,14 @@ def command(
     loaded: Scenario,
     socket_path: Path,
     step: int | None,
-    kubelet_version: str,
     checkpoint_dir: Path | None,
     pods_json: Path | None,
     serve_for: float | None,
 ) -> None:
     """Serve List, GetAllocatableResources and Get of the node a scenario leaves (or the node after
-    step N), filled as the kubelet's podresources server fills them."""
+    step N), filled as the kubelet's podresources server of the scenario's release fills them
+    (``--kubelet-version``; 1.37: pod-level cpu_ids/memory)."""
+    kubelet_version = loaded.kubelet_version
     from podfit.io.files import write_atomic
     from podfit.live.podresources import load
     from podfit.live.server import serve

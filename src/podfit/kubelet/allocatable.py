@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from podfit.model.cpuset import size as cpuset_size
 from podfit.model.admission import Rejection
+from podfit.model.cpuset import size as cpuset_size
 from podfit.model.machine import Machine
 from podfit.model.pod import hugepage_resource_name
 

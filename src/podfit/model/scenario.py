@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Pod
+from podfit.release.profile import DEFAULT_RELEASE
 
 __all__ = ["AddPod", "Event", "RemovePod", "Scenario", "StartPod"]
 
@@ -44,3 +45,4 @@ class Scenario:
     machine: Machine
     kubelet_config: KubeletConfig
     events: tuple[Event, ...]
+    kubelet_version: str = DEFAULT_RELEASE  # the kubelet's minor release (podfit.release)

@@ -7,6 +7,18 @@ it). The managers mirror upstream functions (their ``Mirrors:`` docstring lines 
 naming a release; what differs between releases is read from a :class:`ReleaseProfile`.
 """
 
-from podfit.release.profile import DEFAULT_RELEASE, ReleaseProfile, release_profile
+from podfit.release.profile import (
+    DEFAULT_RELEASE,
+    SUPPORTED_RELEASES,
+    ReleaseProfile,
+    parse_kubelet_version,
+    release_profile,
+)
 
-__all__ = ["DEFAULT_RELEASE", "ReleaseProfile", "release_profile"]
+__all__ = [
+    "DEFAULT_RELEASE",
+    "SUPPORTED_RELEASES",
+    "ReleaseProfile",
+    "parse_kubelet_version",
+    "release_profile",
+]
