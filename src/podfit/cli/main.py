@@ -143,7 +143,7 @@ def presets() -> None:
 
 
 # Sub-commands living in their own modules: ``podfit.cli.<name>`` exposes a click ``command``.
-_COMMAND_MODULES = ("explain", "compare", "render")
+_COMMAND_MODULES = ("explain", "compare", "render", "fleet")
 
 
 def _register_commands() -> None:
