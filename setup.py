@@ -16,7 +16,7 @@ from pathlib import Path
 from setuptools import setup
 
 # The domain core: pure and fully typed (tests/test_architecture.py runs mypy over it).
-CORE = ("model", "topology", "cpu", "memory", "devices", "node")
+CORE = ("model", "topology", "cpu", "memory", "devices", "node", "fleet")
 # Left as Python: AdmitResult builds its views on first read through __getattr__, which native
 # (compiled) classes do not have.
 INTERPRETED = {"src/podfit/node/result.py"}

@@ -37,7 +37,7 @@ def test_ruff_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-CORE = ("model", "topology", "cpu", "memory", "devices", "node")
+CORE = ("model", "topology", "cpu", "memory", "devices", "node", "fleet")
 
 
 def test_core_type_checks(tmp_path: Path) -> None:

@@ -68,8 +68,6 @@ class _Template:
 
 
 class _Waiting:
-    __slots__ = ("attempt", "created", "deadline", "row")
-
     def __init__(self, row: PodRow) -> None:
         self.row = row
         self.attempt = 0

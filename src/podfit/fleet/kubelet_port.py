@@ -112,9 +112,11 @@ def node_allocatable(node: Node, gpu_resource: str) -> tuple[int, int, int, int]
 
 
 def instantiate(template: Pod, name: str, uid: str) -> Pod:
-    """A pod of ``template``'s spec under another name. The template's memo of derived values
-    (QoS, effective requests, CPU and memory plans, cgroup values) is copied: every memo is a
-    function of the spec (containers are the very same objects), none of the pod's name or UID."""
+    """A pod of ``template``'s spec under another name, sharing the template's memo of derived
+    values (QoS, effective requests, CPU and memory plans, cgroup values, per node configuration
+    or policy as the memo's anchors say): every memo is a function of the spec (the containers are
+    the very same objects) and of its anchor, none of the pod's name or UID. So each pod shape is
+    derived once per node configuration, not once per pod."""
     pod = Pod(
         template.namespace,
         name,
@@ -128,7 +130,7 @@ def instantiate(template: Pod, name: str, uid: str) -> Pod:
         template.overhead,
         template.qos_status,
     )
-    pod.derived.update(template.derived)
+    object.__setattr__(pod, "derived", template.derived)
     return pod
 
 

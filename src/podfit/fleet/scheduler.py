@@ -26,8 +26,6 @@ Usage = tuple[int, int, int]
 
 
 class _Class:
-    __slots__ = ("by_level", "cpu", "gpu", "labels", "levels", "mem", "pods")
-
     def __init__(self, cpu: int, mem: int, gpu: int, pods: int, labels: tuple[tuple[str, str], ...]) -> None:
         self.cpu = cpu
         self.mem = mem
@@ -36,6 +34,20 @@ class _Class:
         self.labels = labels
         self.by_level: dict[int, dict[Usage, list[int]]] = {}
         self.levels: list[int] = []  # occupied levels, ascending
+        # the least used CPU / memory / GPUs of any node (a pod needing more free fits on none)
+        self.cpu_used: dict[int, int] = {}
+        self.cpu_order: list[int] = []
+        self.mem_used: dict[int, int] = {}
+        self.mem_order: list[int] = []
+        self.gpu_used: dict[int, int] = {}
+        self.gpu_order: list[int] = []
+
+    def could_fit(self, rc: int, rm: int, rg: int) -> bool:
+        return (
+            rc <= self.cpu - self.cpu_order[0]
+            and rm <= self.mem - self.mem_order[0]
+            and rg <= self.gpu - self.gpu_order[0]
+        )
 
     def level(self, u: Usage) -> int:
         cpu = u[0] * 100 // self.cpu if self.cpu else 0
@@ -43,6 +55,9 @@ class _Class:
         return cpu + mem
 
     def insert(self, node: int, u: Usage) -> None:
+        _count(self.cpu_used, self.cpu_order, u[0], 1)
+        _count(self.mem_used, self.mem_order, u[1], 1)
+        _count(self.gpu_used, self.gpu_order, u[2], 1)
         lv = self.level(u)
         groups = self.by_level.get(lv)
         if groups is None:
@@ -55,6 +70,9 @@ class _Class:
             insort(nodes, node)
 
     def delete(self, node: int, u: Usage) -> None:
+        _count(self.cpu_used, self.cpu_order, u[0], -1)
+        _count(self.mem_used, self.mem_order, u[1], -1)
+        _count(self.gpu_used, self.gpu_order, u[2], -1)
         lv = self.level(u)
         groups = self.by_level[lv]
         nodes = groups[u]
@@ -64,6 +82,17 @@ class _Class:
             if not groups:
                 del self.by_level[lv]
                 self.levels.pop(bisect_right(self.levels, lv) - 1)
+
+
+def _count(counts: dict[int, int], order: list[int], value: int, delta: int) -> None:
+    n = counts.get(value, 0) + delta
+    if n:
+        counts[value] = n
+        if n == delta:
+            insort(order, value)
+    else:
+        del counts[value]
+        order.pop(bisect_right(order, value) - 1)
 
 
 def _least(used: int, req: int, alloc: int) -> int:
@@ -152,7 +181,7 @@ class Scheduler:
         most = self.most
         for cls in self.classes:
             ac, am = cls.cpu, cls.mem
-            if rc > ac or rm > am or rg > cls.gpu:
+            if not cls.could_fit(rc, rm, rg):
                 continue
             if selector and not _selects(selector, cls.labels):
                 continue
