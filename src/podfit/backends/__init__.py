@@ -17,11 +17,13 @@ __all__ = ["BACKENDS", "run_sweep", "run_task"]
 BACKENDS = ("local", "ray")
 
 
-def run_task(source: Source, cell: int, config: FleetConfig) -> FleetResult:
-    """One configuration on one cell (what a worker runs)."""
+def run_task(
+    source: Source, cell: int, config: FleetConfig, on_pods: Callable[[int], None] | None = None
+) -> FleetResult:
+    """One configuration on one cell (what a worker runs); ``on_pods(n)``: n more pods arrived."""
     from podfit.fleet import run_config
 
-    return run_config(source.cell(cell), config)
+    return run_config(source.cell(cell), config, progress=on_pods)
 
 
 def combine(results: list[FleetResult]) -> FleetResult:
@@ -40,14 +42,16 @@ def run_sweep(
     workers: int = 1,
     ray_address: str | None = None,
     on_done: Callable[[], None] | None = None,
+    on_pods: Callable[[int], None] | None = None,
 ) -> list[FleetResult]:
-    """Every configuration on every cell of ``source``; one merged result per configuration."""
+    """Every configuration on every cell of ``source``; one merged result per configuration.
+    ``on_done()`` after each task; ``on_pods(n)`` as pods arrive (in this process only: one worker)."""
     cells = len(source.cell_names())
     tasks = [(c, i) for c in range(len(configs)) for i in range(cells)]
     if backend == "local":
         from podfit.backends.local import run_local
 
-        flat = run_local(source, configs, tasks, workers, on_done)
+        flat = run_local(source, configs, tasks, workers, on_done, on_pods)
     elif backend == "ray":
         from podfit.backends.ray_backend import run_ray
 

@@ -17,6 +17,7 @@ def run_local(
     tasks: list[tuple[int, int]],
     workers: int,
     on_done: Callable[[], None] | None,
+    on_pods: Callable[[int], None] | None = None,
 ) -> list[FleetResult]:
     """The tasks' results in task order."""
     from podfit.backends import run_task
@@ -24,7 +25,7 @@ def run_local(
     if workers <= 1 or len(tasks) <= 1:
         out = []
         for c, cell in tasks:
-            out.append(run_task(source, cell, configs[c]))
+            out.append(run_task(source, cell, configs[c], on_pods))
             if on_done is not None:
                 on_done()
         return out

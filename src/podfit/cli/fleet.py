@@ -48,6 +48,7 @@ def _source(o: dict[str, Any]) -> Any:
         return AlibabaSource(
             o["trace_nodes"] or d / "openb_node_list_all_node.csv",
             o["trace_pods"] or d / "openb_pod_list_default.csv",
+            o["time_compression"],
         )
     if o["nodes"]:
         if not o["pods"]:
@@ -125,6 +126,13 @@ def _opts(f: Any) -> Any:
         ),
         click.option(
             "--trace-pods", type=_FILE, help="Pod list CSV (default: TRACE/openb_pod_list_default.csv)."
+        ),
+        click.option(
+            "--time-compression",
+            type=float,
+            default=1.0,
+            show_default=True,
+            help="Trace: creation times divided by this (lifetimes kept): more pods at once.",
         ),
         click.option("--nodes", type=_FILE, help="Cluster dump: kubectl get nodes -o json."),
         click.option("--pods", type=_FILE, help="Cluster dump: kubectl get pods -A -o json."),
@@ -289,15 +297,23 @@ def command(**o: Any) -> None:
     source.check()
     configs = _configs(o, source.span_ms())
     tasks = len(configs) * len(source.cell_names())
-    with progress(f"replaying {tasks} run(s)", tasks) as advance:
-        results = run_sweep(
-            source,
-            configs,
-            backend=o["backend"],
-            workers=o["workers"],
-            ray_address=o["ray_address"],
-            on_done=lambda: advance(None),
-        )
+    pods = source.pod_count()
+    if o["backend"] == "local" and o["workers"] <= 1 and pods:
+        # one process: a bar over the pods of every run
+        from podfit.cli.progress import counter
+
+        with counter(f"replaying {len(configs)} configuration(s): pods", pods * len(configs)) as step:
+            results = run_sweep(source, configs, on_pods=step)
+    else:
+        with progress(f"replaying {tasks} run(s)", tasks) as advance:
+            results = run_sweep(
+                source,
+                configs,
+                backend=o["backend"],
+                workers=o["workers"],
+                ray_address=o["ray_address"],
+                on_done=lambda: advance(None),
+            )
     render_fleet_summary(results, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
     out: Path = o["out"]
     written = []

@@ -20,6 +20,7 @@ import hashlib
 import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from podfit.fleet.aggregates import FleetResult, Sample, Tally, stranded
 from podfit.fleet.kubelet_port import (
@@ -55,6 +56,7 @@ from podfit.fleet.values import LIFETIMES, MODELS, POLICIES, SCORINGS, CellInput
 __all__ = ["check_config", "run_config"]
 
 DEPART, ARRIVE, RETRY = 0, 1, 2
+PROGRESS_STEP = 10_000  # arrivals between two progress calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ class _Template:
     guaranteed: bool
     per_container: int  # CPUs it pins written per container
     demands: tuple[Demand, ...]  # the NUMA filter's (empty: not filtered)
-    keep: object = None  # the manifest a template was made from (keeps its id unique)
+    keep: Any = None  # the manifest a template was made from (keeps its id unique)
 
 
 class _Waiting:
@@ -283,7 +285,9 @@ class _Replay:
         self.note(f"{t} depart {uid}")
 
     # ----- the loop ---------------------------------------------------------------------------
-    def run(self, pods: Iterator[PodRow], cell_name: str) -> FleetResult:
+    def run(
+        self, pods: Iterator[PodRow], cell_name: str, progress: Callable[[int], None] | None = None
+    ) -> FleetResult:
         tally, heap = self.tally, self.heap
         interval = self.config.sample_interval_ms
         next_sample = interval
@@ -307,6 +311,8 @@ class _Replay:
             if isinstance(payload, PodRow):
                 tally.arrived += 1
                 tally.i_arrived += 1
+                if progress is not None and tally.arrived % PROGRESS_STEP == 0:
+                    progress(PROGRESS_STEP)
                 self.schedule(t, _Waiting(payload))
                 row = next(pods, None)
             elif isinstance(payload, str):
@@ -352,10 +358,17 @@ def _with_pods(config: FleetConfig, max_pods: int) -> FleetConfig:
     return replace(config, mapping=replace(config.mapping, max_pods=max_pods))
 
 
-def run_config(cell: CellInputs, config: FleetConfig, *, keep_log: bool = False) -> FleetResult:
+def run_config(
+    cell: CellInputs,
+    config: FleetConfig,
+    *,
+    keep_log: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> FleetResult:
     """Replay ``cell`` under ``config`` (what every backend calls). ``keep_log``: the result also
-    holds the event log's lines (small replays: tests, debugging)."""
+    holds the event log's lines (small replays: tests, debugging). ``progress(n)`` is called after
+    every ``PROGRESS_STEP`` arrivals."""
     replay = _Replay(cell, config)
     if keep_log:
         replay.kept = []
-    return replay.run(iter(cell.pods), cell.name)
+    return replay.run(iter(cell.pods), cell.name, progress)

@@ -22,19 +22,27 @@ class AlibabaSource:
 
     nodes: Path
     pods: Path
+    compression: float = 1.0  # creation times divided by this (lifetimes kept)
 
     def cell_names(self) -> tuple[str, ...]:
         return ("all",)
 
     def check(self) -> None:
+        if self.compression <= 0:
+            raise InputError("time-compression", "must be > 0")
         read_alibaba_nodes(self.nodes)
         read_alibaba_pods(self.pods)
 
     def cell(self, index: int) -> CellInputs:
-        return CellInputs("all", read_alibaba_nodes(self.nodes), read_alibaba_pods(self.pods))
+        return CellInputs(
+            "all", read_alibaba_nodes(self.nodes), read_alibaba_pods(self.pods, self.compression)
+        )
+
+    def pod_count(self) -> int:
+        return len(read_alibaba_pods(self.pods, self.compression))
 
     def span_ms(self) -> int:
-        pods = read_alibaba_pods(self.pods)
+        pods = read_alibaba_pods(self.pods, self.compression)
         return max((p.arrival_ms for p in pods), default=0)
 
 
@@ -82,6 +90,9 @@ class DumpSource:
             keys,
         )
 
+    def pod_count(self) -> int:
+        return len(self._read()[1])
+
     def span_ms(self) -> int:
         _, pods = self._read()
         return max((p.arrival_ms for p in pods), default=0)
@@ -112,6 +123,9 @@ class SyntheticSource:
         cell_nodes = tuple(n for n in nodes if n.cell == name)
         spec = dataclasses.replace(self.spec, cell=index) if self.spec.cells > 1 else self.spec
         return CellInputs(name, cell_nodes, synthetic_pods(spec))
+
+    def pod_count(self) -> int:
+        return self.spec.pods
 
     def span_ms(self) -> int:
         return int(self.spec.pods / self.spec.rate_per_s * 1000)

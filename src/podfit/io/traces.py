@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from podfit.errors import InputError
-from podfit.fleet.kubelet_port import GI, MI, pod_from_dict, quantity_milli, quantity_value
+from podfit.fleet.kubelet_port import MI, pod_from_dict, quantity_milli, quantity_value
 from podfit.fleet.values import TRACE_QOS, NodeRow, NumaZone, PodRow
 
 __all__ = [
@@ -95,9 +95,10 @@ def read_alibaba_nodes(path: Path) -> tuple[NodeRow, ...]:
     return tuple(nodes)
 
 
-def read_alibaba_pods(path: Path) -> tuple[PodRow, ...]:
+def read_alibaba_pods(path: Path, compression: float = 1.0) -> tuple[PodRow, ...]:
     """``openb_pod_list_*.csv`` in creation order (ties keep the file's order). Times are seconds;
-    an empty ``deletion_time`` means the pod lives to the end of the replay."""
+    an empty ``deletion_time`` means the pod lives to the end of the replay. ``compression`` > 1
+    brings the creations closer together (creation / compression; lifetimes unchanged)."""
     pods = []
     for line, row in _rows(path, POD_COLUMNS):
         qos = (row.get("qos") or "").strip()
@@ -114,7 +115,7 @@ def read_alibaba_pods(path: Path) -> tuple[PodRow, ...]:
         pods.append(
             PodRow(
                 name=row["name"],
-                arrival_ms=created * 1000,
+                arrival_ms=int(created * 1000 / compression),
                 lifetime_ms=None if deleted < 0 else (deleted - created) * 1000,
                 qos=qos,
                 cpu_milli=_int(row, "cpu_milli", path, line),
@@ -316,5 +317,3 @@ def spar_shape(path: Path | None = None, limit: int | None = None) -> SparShape:
         cum.append(total)
     return SparShape(tuple(minutes), tuple(keys), tuple(cum))
 
-
-_ = GI
