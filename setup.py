@@ -18,8 +18,9 @@ from setuptools import setup
 # The domain core: pure and fully typed (tests/test_architecture.py runs mypy over it).
 CORE = ("model", "topology", "cpu", "memory", "devices", "node", "fleet")
 # Left as Python: AdmitResult builds its views on first read through __getattr__, which native
-# (compiled) classes do not have.
-INTERPRETED = {"src/podfit/node/result.py"}
+# (compiled) classes do not have; the fleet's values and results cross process boundaries by
+# pickle, which compiled frozen dataclasses do not support.
+INTERPRETED = {"src/podfit/node/result.py", "src/podfit/fleet/values.py", "src/podfit/fleet/aggregates.py"}
 
 
 def _ext_modules() -> list[object]:

@@ -101,7 +101,7 @@ def synthetic(quick: bool) -> dict[str, Any]:
 
 
 def _sweep_input(quick: bool) -> tuple[SyntheticSource, list[FleetConfig]]:
-    spec = SyntheticSpec(pods=4_000 if quick else 40_000, rate_per_s=50.0, duration_mean_s=300.0, seed=3)
+    spec = SyntheticSpec(pods=4_000 if quick else 80_000, rate_per_s=50.0, duration_mean_s=300.0, seed=3)
     source = SyntheticSource(spec, node_count=100 if quick else 300, node_cpus=96, node_memory_gib=384)
     configs = [
         FleetConfig(model=m, policy=p, sample_interval_ms=60_000)

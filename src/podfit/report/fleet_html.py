@@ -62,13 +62,13 @@ def _figures(results: Sequence[FleetResult]) -> list[tuple[str, str]]:
     labels = [r.config.key for r in results]
     fig, ax = plt.subplots(figsize=(10, 0.5 + 0.45 * len(results)))
     left = [0.0] * len(results)
-    for name in ("exclusive", "pod_shared", "idle", "shared"):
+    for name in ("exclusive", "pod_shared", "idle"):
         vals = [r.mean(name) for r in results]
         ax.barh(labels, vals, left=left, label=name)
         left = [a + b for a, b in zip(left, vals, strict=True)]
-    ax.set_xlabel("CPUs (mean over the samples)")
-    ax.legend(fontsize=8, ncol=4)
-    out.append(("CPU pools: exclusive / pod shared / idle budget / node shared", _svg(fig)))
+    ax.set_xlabel("CPUs held by pods (mean over the samples; the nodes' shared pools hold the rest)")
+    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+    out.append(("CPU pools: exclusive / pod shared / idle budget", _svg(fig)))
     plt.close(fig)
 
     reasons = sorted({k for r in results for k, _ in r.kubelet_rejections})
@@ -80,7 +80,7 @@ def _figures(results: Sequence[FleetResult]) -> list[tuple[str, str]]:
             ax.barh(labels, vals, left=left, label=reason)
             left = [a + b for a, b in zip(left, vals, strict=True)]
         ax.set_xlabel("kubelet rejections (every attempt)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.35))
         out.append(("Kubelet rejections by reason", _svg(fig)))
         plt.close(fig)
     return out
