@@ -115,6 +115,29 @@ def _sweep_input(quick: bool) -> tuple[SyntheticSource, list[FleetConfig]]:
     return source, configs
 
 
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def parallel_control(quick: bool) -> float:
+    """What 2 processes give on this box right now: a pure-Python loop run twice, serially and in a
+    2-process pool (on a shared machine other jobs take CPU time: read the sweep's ratio against it)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = 2_000_000 if quick else 20_000_000
+    t0 = time.perf_counter()
+    _burn(n), _burn(n)
+    serial = time.perf_counter() - t0
+    with ProcessPoolExecutor(2) as pool:
+        t0 = time.perf_counter()
+        list(pool.map(_burn, [n, n]))
+        parallel = time.perf_counter() - t0
+    return round(serial / parallel, 3)
+
+
 def sweep(quick: bool, with_ray: bool) -> dict[str, Any]:
     source, configs = _sweep_input(quick)
     times: dict[str, float] = {}
@@ -128,6 +151,7 @@ def sweep(quick: bool, with_ray: bool) -> dict[str, Any]:
         times[name] = time.perf_counter() - t0
         hashes[name] = [r.event_hash for r in results]
     out: dict[str, Any] = {
+        "control_2_processes_vs_1": parallel_control(quick),
         "configurations": len(configs),
         "pods": source.spec.pods,
         "nodes": source.node_count,
