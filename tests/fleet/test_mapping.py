@@ -155,3 +155,23 @@ def test_sidecars_and_pod_level_budget() -> None:
     assert pod.resources.request("cpu") == pod.resources.limit("cpu") == 5000
     assert pod.resources.request("memory") == (2048 + 256) * MI
     assert pod_qos(pod) == "Guaranteed"
+
+
+def test_max_pods_and_full_pcpus_only() -> None:
+    policy = dataclasses.replace(P, max_pods=7, full_pcpus_only=True)
+    doc = kubelet_config_doc(node_shape(_row(16000), policy), policy, "none", "container")
+    assert doc["maxPods"] == 7
+    assert doc["cpuManagerPolicyOptions"] == {"full-pcpus-only": "true"}
+
+
+def test_per_container_model_with_full_pcpus_only_rounds_to_whole_cores() -> None:
+    from podfit.fleet.kubelet_port import model_pod, per_container_cpu_count
+
+    pod = written_pod(PodRow("p", 0, None, "LS", 3000, 2048), P, sidecars=True)
+    per_container = model_pod(pod, "per-container", "container", "single-numa-node", multiple=2)
+    assert [c.resources.limit("cpu") for c in per_container.all_containers()] == [2000, 2000, 4000]
+    assert per_container.resources is None
+    assert per_container_cpu_count(pod, multiple=2) == 8
+    assert per_container_cpu_count(pod, multiple=1) == 5
+    pod_level = model_pod(pod, "pod-level-pod", "pod", "single-numa-node", multiple=2)
+    assert pod_level is pod  # the written pod-level budget is kept
