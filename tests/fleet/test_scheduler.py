@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 
 from podfit.fleet.scheduler import Scheduler
 
-SHAPES = [(14000, 30 << 30, 0, 110), (6000, 8 << 30, 2, 4), (95000, 384 << 30, 8, 110), (3000, 1 << 30, 0, 2)]
+SHAPES = [
+    (14000, 30 << 30, 0, 110),
+    (6000, 8 << 30, 2, 4),
+    (95000, 384 << 30, 8, 110),
+    (3000, 1 << 30, 0, 2),
+    (0, 0, 0, 0),  # a node whose kubelet refused to start
+]
 LABELS = [(), (("pool", "a"),), (("pool", "b"),)]
 
 requests = st.tuples(
@@ -17,7 +23,7 @@ requests = st.tuples(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    nodes=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=25),
+    nodes=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2)), min_size=1, max_size=25),
     ops=st.lists(st.tuples(requests, st.booleans(), st.integers(0, 2), st.booleans()), max_size=60),
     most=st.booleans(),
 )

@@ -1,8 +1,9 @@
 """The scheduler stage: NodeResourcesFit (filter + LeastAllocated / MostAllocated score) on indexes.
 
-Score (kube-scheduler's ``leastRequestedScore`` / ``mostRequestedScore``, CPU and memory weight 1):
+Score (kube-scheduler's ``leastResourceScorer`` / ``mostResourceScorer``, CPU and memory weight 1):
 per resource ``(alloc - used - req) * 100 // alloc`` (least) or ``min(used + req, alloc) * 100 //
-alloc`` (most), the node's score their integer mean. Ties go to the lowest node index (kube-scheduler
+alloc`` (most), the node's score their integer mean. (The scorers leave a resource with zero
+allocatable out of the mean; a node without allocatable CPU or memory is never picked here.) Ties go to the lowest node index (kube-scheduler
 picks at random among ties; a replay must be deterministic). Requests are the pods' requests (the
 scheduler's non-zero defaults for containers without requests are not applied).
 
@@ -96,12 +97,16 @@ def _count(counts: dict[int, int], order: list[int], value: int, delta: int) -> 
 
 
 def _least(used: int, req: int, alloc: int) -> int:
+    """Mirrors: pkg/scheduler/framework/plugins/noderesources/least_allocated.go leastRequestedScore
+    (v1.36, read in microshift 8e16b12f)"""
     if alloc == 0 or used + req > alloc:
         return 0
     return (alloc - used - req) * 100 // alloc
 
 
 def _most(used: int, req: int, alloc: int) -> int:
+    """Mirrors: pkg/scheduler/framework/plugins/noderesources/most_allocated.go mostRequestedScore
+    (v1.36, read in microshift 8e16b12f)"""
     if alloc == 0:
         return 0
     return min(used + req, alloc) * 100 // alloc
@@ -162,7 +167,9 @@ class Scheduler:
         cls = self.classes[self.node_class[node]]
         u = self.used[node]
         return (
-            u[0] + req[0] <= cls.cpu
+            cls.cpu > 0
+            and cls.mem > 0
+            and u[0] + req[0] <= cls.cpu
             and u[1] + req[1] <= cls.mem
             and u[2] + req[2] <= cls.gpu
             and self.pods[node] < cls.pods
@@ -177,11 +184,11 @@ class Scheduler:
         """The node NodeResourcesFit chooses for a pod of ``req`` (``-1``: none fits).
         ``check``: an extra per-node filter (the NUMA-aware filter)."""
         rc, rm, rg = req
-        best_score, best_node = -1, -1
+        best_score, best_node = -1, -1  # Mirrors: noderesources/fit.go fitsRequest (v1.36), as a filter
         most = self.most
         for cls in self.classes:
             ac, am = cls.cpu, cls.mem
-            if not cls.could_fit(rc, rm, rg):
+            if ac == 0 or am == 0 or not cls.could_fit(rc, rm, rg):
                 continue
             if selector and not _selects(selector, cls.labels):
                 continue
