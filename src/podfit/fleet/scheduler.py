@@ -3,8 +3,9 @@
 Score (kube-scheduler's ``leastResourceScorer`` / ``mostResourceScorer``, CPU and memory weight 1):
 per resource ``(alloc - used - req) * 100 // alloc`` (least) or ``min(used + req, alloc) * 100 //
 alloc`` (most), the node's score their integer mean. (The scorers leave a resource with zero
-allocatable out of the mean; a node without allocatable CPU or memory is never picked here.) Ties go to the lowest node index (kube-scheduler
-picks at random among ties; a replay must be deterministic). Requests are the pods' requests (the
+allocatable out of the mean; a node without allocatable CPU or memory is never picked here.)
+Ties go to the lowest node index (kube-scheduler picks at random among ties; a replay must be
+deterministic). Requests are the pods' requests (the
 scheduler's non-zero defaults for containers without requests are not applied).
 
 Index: nodes are grouped in *classes* (same allocatable CPU, memory, GPUs, pods and selected
