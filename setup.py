@@ -16,10 +16,11 @@ from pathlib import Path
 from setuptools import setup
 
 # The domain core: pure and fully typed (tests/test_architecture.py runs mypy over it).
-CORE = ("model", "release", "api", "topology", "cpu", "memory", "devices", "kubelet")
+CORE = ("model", "release", "api", "topology", "cpu", "memory", "devices", "kubelet", "fleet")
 # Left as Python: AdmitResult builds its views on first read through __getattr__, which native
-# (compiled) classes do not have.
-INTERPRETED = {"src/podfit/kubelet/result.py"}
+# (compiled) classes do not have; the fleet's values and results cross process boundaries by
+# pickle, which compiled frozen dataclasses do not support.
+INTERPRETED = {"src/podfit/kubelet/result.py", "src/podfit/fleet/values.py", "src/podfit/fleet/aggregates.py"}
 
 
 def _ext_modules() -> list[object]:

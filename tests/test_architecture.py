@@ -46,6 +46,7 @@ CORE = (
     "memory",
     "devices",
     "kubelet",
+    "fleet",
     "live/drift.py",
     "live/values.py",
 )

@@ -18,6 +18,7 @@ from podfit.cli import (
     capture_node,
     compare,
     explain,
+    fleet,
     inspect,
     presets,
     render,
@@ -44,6 +45,7 @@ for _module in (
     capture_node,
     inspect,
     serve_podresources,
+    fleet,
 ):
     cli.add_command(_module.command)
 

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
-__all__ = ["progress", "spinner"]
+__all__ = ["counter", "progress", "spinner"]
 
 
 @contextmanager
@@ -24,6 +24,19 @@ def progress(label: str, total: int) -> Iterator[Callable[[Any], None]]:
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda _item: bar.advance(task)
+
+
+@contextmanager
+def counter(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar over ``total`` units; yields ``advance(n)``."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _n: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"))
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 @contextmanager

@@ -156,7 +156,13 @@ class StaticPolicy:
         return got
 
     def _make_topology_index(self) -> TopologyIndex:
-        return TopologyIndex.of(self.machine)
+        # a function of the (immutable) machine alone: one per machine, shared by its nodes
+        found = self.machine.derived.get("cpu-topology-index")
+        if isinstance(found, TopologyIndex):
+            return found
+        index = TopologyIndex.of(self.machine)
+        self.machine.derived["cpu-topology-index"] = index
+        return index
 
     @property
     def plrm(self) -> bool:

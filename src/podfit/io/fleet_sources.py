@@ -1,0 +1,134 @@
+"""Where a fleet replay's cells come from: picklable descriptions that each worker opens itself
+(a trace is re-read, a synthetic stream re-generated), so no pod list crosses a process boundary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from podfit.errors import InputError
+from podfit.fleet.values import CellInputs
+from podfit.io.synthetic import SyntheticSpec, synthetic_nodes, synthetic_pods
+from podfit.io.traces import read_alibaba_nodes, read_alibaba_pods, read_cluster_dump
+
+__all__ = ["AlibabaSource", "DumpSource", "Source", "SyntheticSource"]
+
+
+@dataclass(frozen=True)
+class AlibabaSource:
+    """The Alibaba GPU trace v2023: a node list and a pod list (one cell: any pod may go anywhere)."""
+
+    nodes: Path
+    pods: Path
+    compression: float = 1.0  # creation times divided by this (lifetimes kept)
+
+    def cell_names(self) -> tuple[str, ...]:
+        return ("all",)
+
+    def check(self) -> None:
+        if self.compression <= 0:
+            raise InputError("time-compression", "must be > 0")
+        read_alibaba_nodes(self.nodes)
+        read_alibaba_pods(self.pods)
+
+    def cell(self, index: int) -> CellInputs:
+        return CellInputs(
+            "all", read_alibaba_nodes(self.nodes), read_alibaba_pods(self.pods, self.compression)
+        )
+
+    def pod_count(self) -> int:
+        return len(read_alibaba_pods(self.pods, self.compression))
+
+    def span_ms(self) -> int:
+        pods = read_alibaba_pods(self.pods, self.compression)
+        return max((p.arrival_ms for p in pods), default=0)
+
+
+@dataclass(frozen=True)
+class DumpSource:
+    """A cluster dump; with ``cell_label`` the node pools (values of that node label) are
+    independent cells and every pod must select one with its nodeSelector."""
+
+    nodes: Path
+    pods: Path
+    nrt: Path | None = None
+    cell_label: str | None = None
+
+    def _read(self):  # type: ignore[no-untyped-def]
+        return read_cluster_dump(self.nodes, self.pods, self.nrt)
+
+    def cell_names(self) -> tuple[str, ...]:
+        if self.cell_label is None:
+            return ("all",)
+        nodes, _ = self._read()
+        return tuple(sorted({dict(n.labels).get(self.cell_label, "") for n in nodes}))
+
+    def check(self) -> None:
+        _, pods = self._read()
+        if self.cell_label is not None:
+            for p in pods:
+                if self.cell_label not in dict(p.node_selector):
+                    raise InputError(
+                        "spec.nodeSelector",
+                        f"pod {p.name} selects no {self.cell_label} (every pod must, with --cell-label)",
+                        str(self.pods),
+                    )
+
+    def cell(self, index: int) -> CellInputs:
+        nodes, pods = self._read()
+        keys = tuple(sorted({k for p in pods for k, _ in p.node_selector}))
+        if self.cell_label is None:
+            return CellInputs("all", nodes, pods, keys)
+        name = self.cell_names()[index]
+        label = self.cell_label
+        return CellInputs(
+            name,
+            tuple(n for n in nodes if dict(n.labels).get(label, "") == name),
+            tuple(p for p in pods if dict(p.node_selector).get(label) == name),
+            keys,
+        )
+
+    def pod_count(self) -> int:
+        return len(self._read()[1])
+
+    def span_ms(self) -> int:
+        _, pods = self._read()
+        return max((p.arrival_ms for p in pods), default=0)
+
+
+@dataclass(frozen=True)
+class SyntheticSource:
+    """The seeded synthetic stream on identical nodes; ``spec.cells`` independent pools."""
+
+    spec: SyntheticSpec
+    node_count: int
+    node_cpus: int
+    node_memory_gib: int
+    node_gpus: int = 0
+
+    def cell_names(self) -> tuple[str, ...]:
+        return tuple(f"cell-{i}" for i in range(self.spec.cells))
+
+    def check(self) -> None:
+        if self.node_count <= 0 or self.node_cpus <= 0 or self.node_memory_gib <= 0:
+            raise InputError("nodes", "node count, CPUs and memory must be positive")
+
+    def cell(self, index: int) -> CellInputs:
+        name = f"cell-{index}"
+        nodes = synthetic_nodes(
+            self.node_count, self.node_cpus, self.node_memory_gib, self.node_gpus, self.spec.cells
+        )
+        cell_nodes = tuple(n for n in nodes if n.cell == name)
+        spec = dataclasses.replace(self.spec, cell=index) if self.spec.cells > 1 else self.spec
+        return CellInputs(name, cell_nodes, synthetic_pods(spec))
+
+    def pod_count(self) -> int:
+        return self.spec.pods
+
+    def span_ms(self) -> int:
+        return int(self.spec.pods / self.spec.rate_per_s * 1000)
+
+
+Source = AlibabaSource | DumpSource | SyntheticSource

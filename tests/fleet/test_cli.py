@@ -1,0 +1,241 @@
+"""``podfit fleet`` end to end on small traces the tests write: outputs, bad traces (one line,
+exit 2), identical results whatever the worker count."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from podfit.cli.main import main
+
+NODES = [
+    ("sn", "cpu_milli", "memory_mib", "gpu", "model"),
+    ("n0", "32000", "131072", "2", "T4"),
+    ("n1", "32000", "131072", "0", ""),
+    ("n2", "16000", "65536", "0", ""),
+]
+PODS = [("name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", "qos", "creation_time", "deletion_time")]
+PODS += [
+    (
+        f"p{i}",
+        str(2000 + 1000 * (i % 5)),
+        "4096",
+        str(i % 2),
+        "1000",
+        ("LS", "BE", "Burstable")[i % 3],
+        str(i * 10),
+        str(i * 10 + 300),
+    )
+    for i in range(30)
+]
+
+
+def write_trace(tmp: Path, nodes: list[tuple[str, ...]] = NODES, pods: list[tuple[str, ...]] = PODS) -> Path:
+    d = tmp / "trace"
+    d.mkdir(exist_ok=True)
+    for name, rows in (("openb_node_list_all_node.csv", nodes), ("openb_pod_list_default.csv", pods)):
+        with (d / name).open("w", newline="") as f:
+            csv.writer(f).writerows(rows)
+    return d
+
+
+def _run(tmp: Path, *args: str) -> int:
+    return main(["fleet", "--trace", str(write_trace(tmp)), "--out", str(tmp / "out"), *args])
+
+
+def test_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(tmp_path, "--models", "per-container,pod-level-pod", "--sample-interval", "60") == 0
+    out = capsys.readouterr()
+    assert "pods admitted" in out.out
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [
+        "fleet-report.html",
+        "fleet-series.csv",
+        "fleet-series.parquet",
+        "fleet-summary.csv",
+        "fleet-summary.parquet",
+    ]
+    import pyarrow.parquet as pq
+
+    summary = pq.read_table(tmp_path / "out" / "fleet-summary.parquet").to_pylist()
+    assert [r["model"] for r in summary] == ["per-container", "pod-level-pod"]
+    assert all(r["arrived"] == 30 for r in summary)
+    with (tmp_path / "out" / "fleet-summary.csv").open() as f:
+        assert [r["config"] for r in csv.DictReader(f)] == [r["config"] for r in summary]
+    page = (tmp_path / "out" / "fleet-report.html").read_text()
+    assert page.count("<svg") >= 6
+    for external in ('src="http', "src='http", 'href="http', "<link", "<script"):
+        assert external not in page  # self-contained: nothing fetched
+
+
+def _outputs(d: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.suffix in (".csv", ".parquet", ".html")}
+
+
+def test_same_bytes_whatever_the_worker_count(tmp_path: Path) -> None:
+    args = [
+        "--models",
+        "per-container,pod-level-pod,pod-level-container",
+        "--policies",
+        "single-numa-node,none",
+    ]
+    trace = write_trace(tmp_path)
+    assert main(["fleet", "--trace", str(trace), "--out", str(tmp_path / "w1"), "--workers", "1", *args]) == 0
+    assert main(["fleet", "--trace", str(trace), "--out", str(tmp_path / "w2"), "--workers", "2", *args]) == 0
+    assert _outputs(tmp_path / "w1") == _outputs(tmp_path / "w2")
+
+
+BAD = [
+    ("missing-column", [r[:-1] for r in PODS], "openb_pod_list_default.csv: deletion_time: missing column"),
+    (
+        "negative-time",
+        [*PODS[:3], ("px", "1000", "1", "0", "0", "LS", "-5", "10")],
+        "line 4: creation_time: negative",
+    ),
+    (
+        "deleted-before-created",
+        [*PODS[:2], ("px", "1000", "1", "0", "0", "LS", "50", "10")],
+        "deletion_time: 10 is before",
+    ),
+    (
+        "unknown-qos",
+        [*PODS[:2], ("px", "1000", "1", "0", "0", "Gold", "5", "10")],
+        "line 3: qos: unknown QoS 'Gold'",
+    ),
+    (
+        "not-a-number",
+        [*PODS[:2], ("px", "lots", "1", "0", "0", "LS", "5", "10")],
+        "line 3: cpu_milli: not a number",
+    ),
+    ("empty-file", [], "openb_pod_list_default.csv: empty file"),
+    ("header-only", PODS[:1], "no rows after the header"),
+]
+
+
+@pytest.mark.parametrize(("case", "pods", "expect"), BAD, ids=[b[0] for b in BAD])
+def test_bad_trace(
+    case: str, pods: list[tuple[str, ...]], expect: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = write_trace(tmp_path, pods=pods)
+    code = main(["fleet", "--trace", str(d), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("podfit: error: "), err
+    assert expect in err
+
+
+def test_bad_node_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = write_trace(tmp_path, nodes=[r[1:] for r in NODES])
+    assert main(["fleet", "--trace", str(d)]) == 2
+    assert "openb_node_list_all_node.csv: sn: missing column" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["--versions", "1.35"], "unknown kubelet release '1.35'"),
+        (["--models", "per-pod"], "unknown value 'per-pod'"),
+        (["--policies", "strict"], "unknown value 'strict'"),
+        (["--format", "xlsx"], "unknown format 'xlsx'"),
+    ],
+)
+def test_bad_flags(args: list[str], expect: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(tmp_path, *args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expect in err, err
+
+
+def _dump(tmp: Path) -> tuple[Path, Path, Path]:
+    nodes = {
+        "items": [
+            {
+                "metadata": {"name": f"w{i}", "labels": {"pool": "a" if i < 2 else "b"}},
+                "status": {"capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"}},
+            }
+            for i in range(4)
+        ]
+    }
+    pods = {"items": []}
+    for i in range(12):
+        pods["items"].append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"db-{i}",
+                    "namespace": "default",
+                    "creationTimestamp": f"2026-01-01T00:00:{i:02d}Z",
+                },
+                "spec": {
+                    "nodeSelector": {"pool": "a" if i % 2 else "b"},
+                    "containers": [
+                        {
+                            "name": "db",
+                            "resources": {
+                                "requests": {"cpu": "3", "memory": "4Gi"},
+                                "limits": {"cpu": "3", "memory": "4Gi"},
+                            },
+                        }
+                    ],
+                },
+            }
+        )
+    nrt = {
+        "items": [
+            {
+                "metadata": {"name": f"w{i}"},
+                "zones": [
+                    {
+                        "name": f"node-{z}",
+                        "type": "Node",
+                        "resources": [
+                            {"name": "cpu", "capacity": "8"},
+                            {"name": "memory", "capacity": "32Gi"},
+                        ],
+                    }
+                    for z in range(2)
+                ],
+            }
+            for i in range(4)
+        ]
+    }
+    paths = []
+    for name, doc in (("nodes.json", nodes), ("pods.json", pods), ("nrt.json", nrt)):
+        (tmp / name).write_text(json.dumps(doc))
+        paths.append(tmp / name)
+    return paths[0], paths[1], paths[2]
+
+
+def test_cluster_dump_with_cells(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    n, p, t = _dump(tmp_path)
+    args = [
+        "fleet",
+        "--nodes",
+        str(n),
+        "--pods",
+        str(p),
+        "--nrt",
+        str(t),
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    assert main([*args, "--cell-label", "pool", "--workers", "2"]) == 0
+    with (tmp_path / "o" / "fleet-summary.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert {r["cells"] for r in rows} == {"2"}
+    assert {r["arrived"] for r in rows} == {"12"}
+    assert {r["ran"] for r in rows} == {"12"}
+
+
+def test_cluster_dump_pod_without_the_cell_label(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    n, p, _ = _dump(tmp_path)
+    doc = json.loads(p.read_text())
+    del doc["items"][3]["spec"]["nodeSelector"]
+    p.write_text(json.dumps(doc))
+    assert main(["fleet", "--nodes", str(n), "--pods", str(p), "--cell-label", "pool"]) == 2
+    assert "pod default/db-3 selects no pool" in capsys.readouterr().err
