@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from podfit.compare.metrics import pod_footprint
 from podfit.api.kubelet_config import kubelet_config_from_dict
 from podfit.api.machine_build import machine_from_table, synthetic_machine
 from podfit.api.pods import pod_from_dict
+from podfit.compare.metrics import pod_footprint
 from podfit.compare.variants import Model, per_container_cpus, transform_pod
 from podfit.errors import InputError
 from podfit.kubelet.node import Node

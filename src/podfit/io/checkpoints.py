@@ -43,6 +43,6 @@ def write_checkpoints(directory: Path, node: Node) -> tuple[Path, Path]:
     gate = node.config.feature_gates.enabled(PLRM)
     cpu, memory = node.managers.cpu, node.managers.memory
     return (
-        write_cpu_checkpoint(directory, cpu.state, cpu.policy.name(), pod_level_gate=gate),
-        write_memory_checkpoint(directory, memory.state, memory.policy.name(), pod_level_gate=gate),
+        write_cpu_checkpoint(directory, cpu.state, cpu.cpu_policy.name(), pod_level_gate=gate),
+        write_memory_checkpoint(directory, memory.state, memory.memory_policy.name(), pod_level_gate=gate),
     )

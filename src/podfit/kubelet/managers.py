@@ -14,6 +14,7 @@ Mirrors: cm/container_manager_linux.go (NewContainerManager: AddHintProvider ord
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from podfit.cpu.policy_none import NonePolicy as CPUNonePolicy
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
@@ -42,18 +43,32 @@ __all__ = [
 ]
 
 
-class CPUManager:
-    """The CPU Manager around its policy (the parts admission uses); ``static`` allocations are
-    recorded in the node's metrics.
+S = TypeVar("S")
+S_contra = TypeVar("S_contra", contravariant=True)
 
-    Mirrors: cpumanager/cpu_manager.go manager
-    """
+
+class _Policy(Protocol[S_contra]):
+    """What the Topology Manager's calls reach in a CPU or memory policy (on its state ``S``)."""
+
+    def get_topology_hints(self, s: S_contra, pod: Pod, container: Container) -> ProviderHints: ...
+
+    def get_pod_topology_hints(self, s: S_contra, pod: Pod) -> ProviderHints: ...
+
+    def allocate(
+        self, s: S_contra, pod: Pod, container: Container, hint: TopologyHint | None = None
+    ) -> Rejection | None: ...
+
+    def allocate_pod(self, s: S_contra, pod: Pod, hint: TopologyHint | None = None) -> Rejection | None: ...
+
+    def remove_container(self, s: S_contra, pod_uid: str, container_name: str) -> None: ...
+
+
+class _Manager(Generic[S]):
+    """A resource manager around its policy and state: the hint-provider calls pass the state."""
 
     __slots__ = ("metrics", "policy", "state")
 
-    def __init__(
-        self, policy: CPUStaticPolicy | CPUNonePolicy, state: CPUState, metrics: NodeMetrics
-    ) -> None:
+    def __init__(self, policy: _Policy[S], state: S, metrics: NodeMetrics) -> None:
         self.policy = policy
         self.state = state
         self.metrics = metrics
@@ -73,6 +88,21 @@ class CPUManager:
     def remove_pod(self, pod: Pod) -> None:
         for c in pod.all_containers():
             self.policy.remove_container(self.state, pod.uid, c.name)
+
+
+class CPUManager(_Manager[CPUState]):
+    """The CPU Manager around its policy (the parts admission uses).
+
+    Mirrors: cpumanager/cpu_manager.go manager
+    """
+
+    __slots__ = ("cpu_policy",)
+
+    def __init__(
+        self, policy: CPUStaticPolicy | CPUNonePolicy, state: CPUState, metrics: NodeMetrics
+    ) -> None:
+        super().__init__(policy, state, metrics)
+        self.cpu_policy = policy
 
     @property
     def reserved_cpus(self) -> int:
@@ -113,36 +143,19 @@ def new_cpu_manager(
     return CPUManager(policy, state, metrics)
 
 
-class MemoryManager:
+class MemoryManager(_Manager[MemoryState]):
     """The Memory Manager around its policy (the parts admission uses).
 
     Mirrors: memorymanager/memory_manager.go manager
     """
 
-    __slots__ = ("metrics", "policy", "state")
+    __slots__ = ("memory_policy",)
 
     def __init__(
         self, policy: MemoryStaticPolicy | MemoryNonePolicy, state: MemoryState, metrics: NodeMetrics
     ) -> None:
-        self.policy = policy
-        self.state = state
-        self.metrics = metrics
-
-    def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
-        return self.policy.get_topology_hints(self.state, pod, container)
-
-    def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
-        return self.policy.get_pod_topology_hints(self.state, pod)
-
-    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
-        return self.policy.allocate(self.state, pod, container, hint)
-
-    def allocate_pod(self, pod: Pod, hint: TopologyHint) -> Rejection | None:
-        return self.policy.allocate_pod(self.state, pod, hint)
-
-    def remove_pod(self, pod: Pod) -> None:
-        for c in pod.all_containers():
-            self.policy.remove_container(self.state, pod.uid, c.name)
+        super().__init__(policy, state, metrics)
+        self.memory_policy = policy
 
 
 class StaticMemoryManager(MemoryManager):
@@ -265,11 +278,11 @@ class ResourceManagers:
     # ----- views -----------------------------------------------------------------------------
     @property
     def cpu_policy(self) -> CPUStaticPolicy | CPUNonePolicy:
-        return self.cpu.policy
+        return self.cpu.cpu_policy
 
     @property
     def memory_policy(self) -> MemoryStaticPolicy | MemoryNonePolicy:
-        return self.memory.policy
+        return self.memory.memory_policy
 
     @property
     def default_cpuset(self) -> int:

@@ -144,8 +144,8 @@ def allocatable_of(node: Node) -> AllocatableResources:
     (v1.36)
     """
     managers = node.managers
-    cpus = managers.cpu.policy.get_allocatable_cpus(managers.cpu.state)
-    memory = managers.memory.policy.get_allocatable_memory(managers.memory.state)
+    cpus = managers.cpu_policy.get_allocatable_cpus(managers.cpu.state)
+    memory = managers.memory_policy.get_allocatable_memory(managers.memory.state)
     devices = [d for per in managers.devices.devices.values() for d in per]
     return AllocatableResources(tuple(cpu_list(cpus)), _memory(memory), _devices(node, devices))
 

@@ -180,7 +180,7 @@ def _steps(loaded: Loaded, node: Node | None) -> tuple[AdmitResult, ...]:
 def _pod_infos(loaded: Loaded, node: Node | None) -> dict[str, drift.PodInfo] | None:
     if loaded.pods is None:
         return None
-    policy = node.managers.cpu.policy if node is not None else None
+    policy = node.managers.cpu_policy if node is not None else None
     out = {}
     for live in loaded.pods:
         pod = live.pod
