@@ -46,6 +46,7 @@ CORE = (
     "memory",
     "devices",
     "kubelet",
+    "admission_policy",
     "live/drift.py",
     "live/values.py",
 )

@@ -19,10 +19,12 @@ from podfit.cli import (
     compare,
     explain,
     inspect,
+    policy,
     presets,
     render,
     serve_podresources,
     simulate,
+    webhook,
 )
 from podfit.errors import PodfitError, exit_code
 
@@ -44,6 +46,8 @@ for _module in (
     capture_node,
     inspect,
     serve_podresources,
+    webhook,
+    policy,
 ):
     cli.add_command(_module.command)
 
