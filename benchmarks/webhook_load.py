@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -107,7 +108,8 @@ def wait_ready(url: str, ca: Path, timeout: float) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
-            if httpx.get(url + "/readyz", verify=str(ca), timeout=1).status_code == 200:
+            verify = ssl.create_default_context(cafile=str(ca))
+            if httpx.get(url + "/readyz", verify=verify, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

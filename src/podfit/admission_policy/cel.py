@@ -128,8 +128,9 @@ def _empty_pool() -> CelRule:
         RULE_EMPTY_POD_SHARED_POOL,
         f"!(variables.podTotal > 0"
         f" && (({shared_long} && {long_exclusive} >= variables.podTotal) || {shared_init}))",
-        "EmptyPodSharedPoolError on every node with pod-level resource managers: the exclusive containers "
-        "take the whole pod CPU budget and leave no CPUs for the containers that share the pod's pool",
+        "rejected on every node with pod-level resource managers (EmptyPodSharedPoolError): the "
+        "exclusive containers take the whole pod CPU budget and leave no CPUs for the containers that "
+        "share the pod's pool",
     )
 
 

@@ -73,14 +73,16 @@ def pod_cpu_budget_not_integer(pod: Pod) -> str | None:
 
 def empty_pod_shared_pool(pod: Pod) -> str | None:
     """Exclusive containers that take the whole pod budget while other containers need the pod
-    shared pool: the kubelet rejects the pod with EmptyPodSharedPoolError on every node whose
-    pod-level resource managers allocate it."""
+    shared pool: the kubelet rejects the pod on every node whose pod-level resource managers
+    allocate it, with EmptyPodSharedPoolError (``AllocatePod``), or with TopologyAffinityError under
+    a restricted or single-numa-node policy (the CPU manager gives the pod no hints then:
+    ``GetPodTopologyHints``)."""
     if not is_pod_level_resources_set(pod) or pod_guaranteed_cpus(pod, _POD_LEVEL_ON) == 0:
         return None
     refusal = validate_pod_scope_resources(pod, _POD_LEVEL_ON)
     if refusal is None:
         return None
-    return f"EmptyPodSharedPoolError on every node with pod-level resource managers: {refusal}"
+    return f"rejected on every node with pod-level resource managers (EmptyPodSharedPoolError): {refusal}"
 
 
 class ShapeGateMismatch:

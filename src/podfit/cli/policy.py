@@ -55,6 +55,10 @@ def command(
     from podfit.io.files import write_atomic
     from podfit.io.policy import load_policy
 
+    if not static and (webhook_url or manifests_dir):
+        raise InputError("--webhook-url" if webhook_url else "--manifests-dir", "only with --static")
+    if static and output is None:
+        raise InputError("--output", "--static writes a directory: give -o DIR")
     policy = load_policy(policy_path)
     only = webhook_only_rules(policy)
     if only:
@@ -63,8 +67,6 @@ def command(
             err=True,
         )
     if not static:
-        if webhook_url or manifests_dir:
-            raise InputError("--webhook-url", "only with --static")
         text = _dump(validating_admission_policies(policy))
         if output is None:
             sys.stdout.write(text)
@@ -74,8 +76,7 @@ def command(
         return
     if webhook_url is not None and not webhook_url.startswith("https://"):
         raise InputError("--webhook-url", "a webhook URL must start with https://")
-    if output is None:
-        raise InputError("--output", "--static writes a directory: give -o DIR")
+    assert output is not None
     base = manifests_dir or str(output.resolve())
     if not base.startswith("/"):
         raise InputError("--manifests-dir", "staticManifestsDir must be an absolute path")
