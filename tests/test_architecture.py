@@ -47,6 +47,7 @@ CORE = (
     "devices",
     "kubelet",
     "fleet",
+    "admission_policy",
     "live/drift.py",
     "live/values.py",
 )

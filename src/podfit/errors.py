@@ -20,9 +20,12 @@
      │    └── DiscoverError                    the CPU topology discovery (sysfs)
      ├── CPUAssignmentError           exit 1   the CPU assignment failed: always turned into a
      │                                         rejection (a value) before it leaves the CPU manager
-     └── KubeletStartupRefused        exit 2   HTTP 422   gRPC FAILED_PRECONDITION
-                                               a Node was asked for a configuration the kubelet
-                                               refuses; carries the refusal (a value)
+     ├── KubeletStartupRefused        exit 2   HTTP 422   gRPC FAILED_PRECONDITION
+     │                                         a Node was asked for a configuration the kubelet
+     │                                         refuses; carries the refusal (a value)
+     └── EvaluationCut                exit 1   HTTP 504   gRPC DEADLINE_EXCEEDED
+                                               an admission evaluation passed its deadline (the
+                                               webhook answers per the policy's onError)
 
 A kubelet *rejection* or *refusal* is never an exception: it is a value
 (:mod:`podfit.model.admission`). Exceptions are for invalid input and for bugs.
@@ -41,6 +44,7 @@ __all__ = [
     "CPUSetParseError",
     "CheckpointError",
     "DiscoverError",
+    "EvaluationCut",
     "GoJSONError",
     "InputError",
     "KubeletStartupRefused",
@@ -193,6 +197,13 @@ class KubeletStartupRefused(PodfitError):
         self.reason = reason
         self.message = message
         super().__init__(f"{reason}: {message}")
+
+
+class EvaluationCut(PodfitError):
+    """An admission policy evaluation was cut at its deadline (checked between steps)."""
+
+    http_status = 504
+    grpc_status = "DEADLINE_EXCEEDED"
 
 
 def exit_code(exc: BaseException) -> int:

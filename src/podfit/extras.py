@@ -22,7 +22,7 @@ EXTRAS: Final = {
     "live": "grpcio, protobuf",
     "fleet": "pyarrow, matplotlib",
     "ray": "ray",
-    "webhook": "starlette, uvicorn",
+    "webhook": "starlette, granian",
 }
 
 

@@ -20,10 +20,12 @@ from podfit.cli import (
     explain,
     fleet,
     inspect,
+    policy,
     presets,
     render,
     serve_podresources,
     simulate,
+    webhook,
 )
 from podfit.errors import PodfitError, exit_code
 
@@ -46,6 +48,8 @@ for _module in (
     inspect,
     serve_podresources,
     fleet,
+    webhook,
+    policy,
 ):
     cli.add_command(_module.command)
 
