@@ -16,6 +16,7 @@ from podfit import __version__
 from podfit.cli import (
     capture_machine,
     capture_node,
+    cgroups,
     compare,
     explain,
     inspect,
@@ -44,6 +45,7 @@ for _module in (
     capture_node,
     inspect,
     serve_podresources,
+    cgroups,
 ):
     cli.add_command(_module.command)
 
