@@ -24,7 +24,6 @@ from podfit.kubelet.allocatable import (
     node_allocatable,
     node_allocatable_absolute,
     predicate_admit_used,
-    subtract,
 )
 from podfit.kubelet.assignments import PodAssignments, pod_assignments
 from podfit.kubelet.cgroup_view import CgroupFiles, pod_cgroup_files
@@ -33,7 +32,8 @@ from podfit.kubelet.memory_qos import QoSCgroupState, QoSMemoryProtection, memor
 from podfit.kubelet.metrics import NodeMetrics, new_node_metrics
 from podfit.kubelet.metrics_record import record_topology_admission
 from podfit.kubelet.node_resize import PODS_REMOVED, ResizeTracker, resize_step, retry_pending, retry_step
-from podfit.kubelet.resize import HandlerRefusal
+from podfit.kubelet.resize import HandlerOutcome
+from podfit.kubelet.resize_handlers import resize_admit_handlers
 from podfit.kubelet.result import (
     AdmitResult,
     Hint,
@@ -294,45 +294,18 @@ class Node:
         self._update_qos_cgroups()
         return result
 
-    def resize_admit_handlers(self, desired: Pod, allocated: Pod) -> HandlerRefusal | None:
-        """The admit handlers after the resize checks, with the pod's current assignments in the
-        managers' state: the Topology Manager (hints and allocation of the CPU, Memory and device
-        managers: a container already in the state keeps its CPUs and memory), then the fit
-        predicate against the other pods' allocations. Nothing is rolled back (the kubelet keeps no
-        snapshot for a resize).
-
-        Mirrors: allocation_manager.go canAdmitPod (operation resize), topologymanager Admit,
-        lifecycle predicateAdmitHandler
-        """
-        features = self.features
-        if not features.managers_skip_non_add_operations:
-            # 1.33/1.34 managers size a resized container from status.allocatedResources (the old
-            # values); 1.35+ from the spec
-            view = allocated if features.managers_read_allocated_resources else desired
-            managers = self.managers
-            policy = managers.topology_policy
-            pod_level = self._plr and self._plrm and is_pod_level_resources_set(view)
-            scoped = admit(
-                self.config.topology_manager_scope,
-                policy,
-                managers.providers,
-                view,
-                _named_containers(view),
-                pod_level=pod_level,
-            )
-            scope = scope_for(self.config.topology_manager_scope, policy)
-            record_topology_admission(self._metrics, scope, policy, scoped)
-            rejection = scoped.rejection
-            if rejection is not None:
-                return HandlerRefusal("TopologyManager", rejection.reason, rejection.message or "")
-        plr = self._plr
-        used = subtract(self._used, pod_requests(allocated, pod_level_resources=plr))
-        want = pod_requests(desired, pod_level_resources=plr)
-        missing = predicate_admit_used(want, len(self._pods) - 1, used, self.allocatable)
-        if missing is not None:
-            rejection = missing.rejection()
-            return HandlerRefusal("predicate", rejection.reason, rejection.message or "")
-        return None
+    def resize_admit_handlers(self, desired: Pod, allocated: Pod) -> HandlerOutcome:
+        """The admit handlers of a resize (the Topology Manager, then the fit predicate)."""
+        return resize_admit_handlers(
+            self.features,
+            self.config,
+            self.managers,
+            self._metrics,
+            (self._plr, self._plrm),
+            (self._used, len(self._pods), self.allocatable),
+            desired,
+            allocated,
+        )
 
     def set_allocation(self, pod: Pod) -> None:
         """An admitted resize: the pod's allocation becomes ``pod`` (same UID)."""

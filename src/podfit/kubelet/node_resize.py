@@ -25,7 +25,7 @@ from podfit.kubelet.resize import (
     DEFERRED,
     IN_PROGRESS,
     INFEASIBLE,
-    HandlerRefusal,
+    HandlerOutcome,
     PendingResize,
     ResizeCheck,
     is_resize_increasing_requests,
@@ -78,7 +78,7 @@ class ResizeHost(Protocol):
 
     def find(self, key: str | None = None, uid: str | None = None) -> Pod | None: ...
 
-    def resize_admit_handlers(self, desired: Pod, allocated: Pod) -> HandlerRefusal | None: ...
+    def resize_admit_handlers(self, desired: Pod, allocated: Pod) -> HandlerOutcome: ...
 
     def set_allocation(self, pod: Pod) -> None: ...
 

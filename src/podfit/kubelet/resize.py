@@ -4,7 +4,7 @@ changes), with the reason and message the kubelet records, and every check it ra
 
 The admit handlers that run after the resize-specific checks (the Topology Manager with the CPU,
 Memory and device managers, then the fit predicate) belong to the node: they come in as
-``admit_handlers`` (the desired pod → the first refusal, or ``None``).
+``admit_handlers`` (the desired pod → the handlers that admitted, then the first refusal).
 
 Mirrors: kubelet.go canResizePod / handlePodResourcesResize (1.33); allocation/allocation_manager.go
 handlePodResourcesResize, canResizePod, guaranteedPodResourceResizeRequired, isResizeIncreasingRequests,
@@ -33,6 +33,7 @@ __all__ = [
     "DEFERRED",
     "INFEASIBLE",
     "IN_PROGRESS",
+    "HandlerOutcome",
     "HandlerRefusal",
     "KubeletResizeDecision",
     "PendingResize",
@@ -65,6 +66,14 @@ class HandlerRefusal:
     handler: str
     reason: str | None
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerOutcome:
+    """The admit handlers' answer: the checks of those that admitted, then the first refusal."""
+
+    passed: tuple[ResizeCheck, ...]
+    refusal: HandlerRefusal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +151,7 @@ def kubelet_resize_decision(
     memory_manager_policy: str,
     status_allocatable: Mapping[str, int],
     absolute_allocatable: Mapping[str, int],
-    admit_handlers: Callable[[Pod], HandlerRefusal | None],
+    admit_handlers: Callable[[Pod], HandlerOutcome],
     plr_gate: bool,
 ) -> KubeletResizeDecision:
     """The kubelet's answer to a resize whose desired resources differ from the allocation."""
@@ -155,6 +164,7 @@ def kubelet_resize_decision(
     # IsInPlacePodVerticalScalingAllowed
     if not release_gate(gates, features, "InPlacePodVerticalScaling"):
         return infeasible("InPlacePodVerticalScaling", "InPlacePodVerticalScaling is disabled")
+    checks.append(ResizeCheck("InPlacePodVerticalScaling", True, "the gate is on"))
     if features.resize_kubelet_refuses_static_pods:
         if desired.static:
             return infeasible("static pod", "In-place resize of static-pods is not supported")
@@ -219,14 +229,15 @@ def kubelet_resize_decision(
                 f"memory {mem} <= {mem_cap}",
             )
         )
-    refusal = admit_handlers(desired)
+    outcome = admit_handlers(desired)
+    checks.extend(outcome.passed)
+    refusal = outcome.refusal
     if refusal is not None:
         checks.append(ResizeCheck(refusal.handler, False, refusal.message))
         reason = refusal.reason
         if reason == INFEASIBLE:
             return KubeletResizeDecision(INFEASIBLE, INFEASIBLE, refusal.message, tuple(checks), reason)
         return KubeletResizeDecision(DEFERRED, DEFERRED, refusal.message, tuple(checks), reason)
-    checks.append(ResizeCheck("admit handlers", True, "Topology Manager and the fit predicate admit the pod"))
     return KubeletResizeDecision(IN_PROGRESS, None, None, tuple(checks))
 
 
