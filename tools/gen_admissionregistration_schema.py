@@ -107,7 +107,9 @@ def main(src: str, dst: str) -> None:
             props = converted["properties"]
             props["apiVersion"] = {"const": "admissionregistration.k8s.io/v1"}
             props["kind"] = {"const": short}
-            converted["required"] = sorted(set(converted.get("required", [])) | {"apiVersion", "kind", "metadata"})
+            converted["required"] = sorted(
+                set(converted.get("required", [])) | {"apiVersion", "kind", "metadata"}
+            )
         defs[short] = converted
     out = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -104,13 +104,13 @@ def test_documented_example(scenario: Path, expected: dict[str, Any]) -> None:
 
 
 # examples whose results are checked by the tests of their own feature
-CHECKED_ELSEWHERE = ("kep5526-", "compare-", "explain-")
+CHECKED_ELSEWHERE = ("kep5526-", "compare-", "explain-", "memory-qos-", "resize-")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
 def test_every_example_has_expected_results(scenario: Path) -> None:
     if scenario.name.startswith(CHECKED_ELSEWHERE):
-        pytest.skip("checked by their own tests (tests/podlevel, tests/compare, tests/explain)")
+        pytest.skip("checked by their own tests (tests/podlevel, compare, explain, cgroups)")
     assert _expected_path(scenario).exists(), f"{scenario.name} has no {_expected_path(scenario).name}"
 
 

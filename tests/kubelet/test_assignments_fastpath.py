@@ -30,6 +30,7 @@ from podfit.io.scenario import load_scenario
 from podfit.kubelet.assignments import pod_assignments
 from podfit.kubelet.cgroups import container_cgroup, pod_cgroup
 from podfit.kubelet.managers import ResourceManagers
+from podfit.kubelet.memory_qos import container_memory_qos, pod_memory_qos
 from podfit.kubelet.node import Node
 from podfit.kubelet.result import (
     NODE_EXCLUSIVE,
@@ -113,6 +114,8 @@ def _plain_pod_assignments(node: Node, pod: Pod, pod_level: bool) -> Views:
             cpuset_cpus=node.default_cpuset if cpus is None else cpus,
             cpuset_mems=memory.numa_affinity if memory is not None else None,
         )
+        if node.mqos is not None:
+            cgroup = replace(cgroup, memory_qos=container_memory_qos(node.mqos, pod, c))
         quota = (
             None if cgroup.cpu_quota_us is None else CPUQuota(cgroup.cpu_quota_us, cgroup.cpu_period_us or 0)
         )
@@ -141,7 +144,10 @@ def _plain_pod_assignments(node: Node, pod: Pod, pod_level: bool) -> Views:
         has_exclusive = bool(isolated) and all(isolated)
     else:
         has_exclusive = any(isolated)
-    return tuple(containers), pod_cgroup(node.config, pod, has_exclusive_cpus=has_exclusive), view
+    found = pod_cgroup(node.config, pod, has_exclusive_cpus=has_exclusive)
+    if found is not None and node.mqos is not None and node.mqos.enforce:
+        found = replace(found, memory_qos=pod_memory_qos(node.mqos, pod))
+    return tuple(containers), found, view
 
 
 # ----- both, side by side -----------------------------------------------------------------------
@@ -155,9 +161,16 @@ def _capture(mp: pytest.MonkeyPatch) -> Seen:
     """Every admission's ``pod_assignments`` answer, with the plain computation made at the same moment."""
     pairs: Seen = []
 
-    def both(managers: ResourceManagers, config: KubeletConfig, pod: Pod, pod_level: bool) -> Any:
-        got = pod_assignments(managers, config, pod, pod_level)
-        node = SimpleNamespace(managers=managers, config=config, default_cpuset=managers.default_cpuset)
+    def both(
+        managers: ResourceManagers, config: KubeletConfig, pod: Pod, pod_level: bool, **kwargs: Any
+    ) -> Any:
+        got = pod_assignments(managers, config, pod, pod_level, **kwargs)
+        node = SimpleNamespace(
+            managers=managers,
+            config=config,
+            default_cpuset=managers.default_cpuset,
+            mqos=kwargs.get("memory_qos"),
+        )
         pairs.append((got, _plain_pod_assignments(node, pod, pod_level)))  # type: ignore[arg-type]
         return got
 

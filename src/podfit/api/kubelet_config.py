@@ -281,5 +281,8 @@ def _decode(doc: Mapping) -> KubeletConfig:
         enforce_node_allocatable=("pods",) if enforce is None else tuple(enforce),
         memory_throttling_factor=float(pick("memoryThrottlingFactor", 0.9)),  # type: ignore[arg-type]
         memory_reservation_policy=g("memoryReservationPolicy") or "None",
+        cgroup_driver=g("cgroupDriver") or "cgroupfs",
+        cgroup_root=g("cgroupRoot") or "",
+        single_process_oom_kill=g("singleProcessOOMKill"),
         fields=_frozen(doc),
     )

@@ -73,6 +73,7 @@ class RawContainer:
     resources: RawResources
     restart_policy: str | None
     has_resources: bool
+    resize_policy: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -90,6 +91,8 @@ class RawPod:
     os_name: str | None
     overhead: dict[str, QValue]
     qos_status: str | None
+    priority: int | None = None
+    static: bool = False
 
 
 def _kind_ok(value: Any, kind: str) -> bool:
@@ -190,7 +193,35 @@ def _decode_container(obj: Any, section: str, path: str) -> RawContainer:
         resources=resources,
         restart_policy=_get(obj, "restartPolicy", "str", path),
         has_resources=res_obj is not None and bool(res_obj),
+        resize_policy=decode_resize_policy(_get(obj, "resizePolicy", "list", path), f"{path}.resizePolicy"),
     )
+
+
+RESIZE_POLICIES: Final = ("NotRequired", "RestartContainer")
+
+
+def decode_resize_policy(items: list[Any] | None, path: str) -> tuple[tuple[str, str], ...]:
+    """A container's ``resizePolicy`` list: ``[{resourceName, restartPolicy}]`` (cpu / memory)."""
+    out: list[tuple[str, str]] = []
+    for i, item in enumerate(items or []):
+        where = f"{path}[{i}]"
+        _expect(item, "map", where)
+        _check_fields(item, frozenset({"resourceName", "restartPolicy"}), where)
+        name = _get(item, "resourceName", "str", where)
+        policy = _get(item, "restartPolicy", "str", where)
+        if name not in (RESOURCE_CPU, RESOURCE_MEMORY):
+            raise InputError(
+                f"{where}.resourceName", f'Unsupported value: "{name}": supported values: "cpu", "memory"'
+            )
+        if policy not in RESIZE_POLICIES:
+            raise InputError(
+                f"{where}.restartPolicy",
+                f'Unsupported value: "{policy}": supported values: "NotRequired", "RestartContainer"',
+            )
+        if any(n == name for n, _ in out):
+            raise InputError(f"{where}.resourceName", f'Duplicate value: "{name}"')
+        out.append((name, policy))
+    return tuple(out)
 
 
 def _decode_containers(spec: Mapping[str, Any], section: str) -> list[RawContainer]:
@@ -225,7 +256,9 @@ def decode_pod(obj: Any) -> RawPod:
         raise InputError("metadata.name", "Required value: name is required")
     namespace = _get(meta, "namespace", "str", "metadata") or "default"
     _get(meta, "labels", "map", "metadata")
-    _get(meta, "annotations", "map", "metadata")
+    annotations = _get(meta, "annotations", "map", "metadata") or {}
+    source = annotations.get("kubernetes.io/config.source")
+    static = "kubernetes.io/config.mirror" in annotations or (source is not None and source != "api")
     uid = _get(meta, "uid", "str", "metadata") or default_uid(namespace, name)
 
     spec = _get(obj, "spec", "map", "")
@@ -268,4 +301,6 @@ def decode_pod(obj: Any) -> RawPod:
         os_name=os_name,
         overhead=overhead,
         qos_status=qos_status,
+        priority=_get(spec, "priority", "int", "spec"),
+        static=static,
     )

@@ -39,6 +39,7 @@ def pod_from_dict(obj: Mapping[str, Any], *, feature_gates: Mapping[str, bool] |
             kind=pod_validation.container_kind(c),
             resources=_freeze_resources(c.resources),
             restart_policy=c.restart_policy,
+            resize_policy=c.resize_policy,
         )
 
     return Pod(
@@ -53,4 +54,6 @@ def pod_from_dict(obj: Mapping[str, Any], *, feature_gates: Mapping[str, bool] |
         os_name=raw.os_name,
         overhead={n: q.value for n, q in raw.overhead.items()},
         qos_status=raw.qos_status,
+        priority=raw.priority,
+        static=raw.static,
     )

@@ -12,9 +12,12 @@ from typing import Any, Final
 from podfit.api.kubelet_config import kubelet_config_from_dict
 from podfit.api.machines import build_machine
 from podfit.api.pods import pod_from_dict
+from podfit.api.resize_event import decode_resize
 from podfit.errors import InputError
+from podfit.model.node_os import NodeOS, parse_kernel_version
 from podfit.model.pod import Pod
-from podfit.model.scenario import AddPod, Event, RemovePod, Scenario, StartPod
+from podfit.model.quantity import QuantityError, parse_quantity
+from podfit.model.scenario import AddPod, Event, RemovePod, RetryResizes, Scenario, StartPod
 from podfit.release.profile import DEFAULT_RELEASE, SUPPORTED_RELEASES, parse_kubelet_version
 
 __all__ = ["SourcedPod", "decode_events", "decode_kubelet_version", "decode_pods", "scenario_from_dict"]
@@ -31,7 +34,46 @@ NODE_KEYS: Final = {
     "devices",
     "numaDistances",
     "kubeletVersion",
+    "os",
 }
+OS_KEYS: Final = {"cgroupVersion", "kernelVersion", "pageSize", "hugepageSizes", "swapController"}
+EVENT_OPS: Final = ("add", "start", "remove", "resize", "retryResizes")
+
+
+def decode_node_os(value: Any, field: str = "node.os") -> NodeOS:
+    """``node.os``: ``{cgroupVersion: 2, kernelVersion: "6.8.0", pageSize: 4096,
+    hugepageSizes: [2Mi, 1Gi], swapController: true}`` (every key optional)."""
+    obj = _mapping(value, field)
+    _check_keys(obj, OS_KEYS, field)
+    version = obj.get("cgroupVersion", 2)
+    if version not in (1, 2) or isinstance(version, bool):
+        raise InputError(f"{field}.cgroupVersion", f"expected 1 or 2, got {version!r}")
+    kernel = obj.get("kernelVersion")
+    if kernel is not None:
+        if not isinstance(kernel, str | int | float) or isinstance(kernel, bool):
+            raise InputError(f"{field}.kernelVersion", f"expected a version string, got {kernel!r}")
+        kernel = str(kernel)
+        if parse_kernel_version(kernel) is None:
+            raise InputError(f"{field}.kernelVersion", f'"{kernel}" is not a kernel version such as "6.8.0"')
+    page = obj.get("pageSize", 4096)
+    if isinstance(page, bool) or not isinstance(page, int) or page <= 0 or page & (page - 1):
+        raise InputError(f"{field}.pageSize", f"expected a power of two in bytes (4096), got {page!r}")
+    sizes_raw = obj.get("hugepageSizes", ["2Mi", "1Gi"])
+    if not isinstance(sizes_raw, list):
+        raise InputError(f"{field}.hugepageSizes", "expected a list of quantities")
+    sizes = []
+    for i, text in enumerate(sizes_raw):
+        try:
+            size = parse_quantity(str(text)).value()
+        except (QuantityError, ValueError):
+            raise InputError(f"{field}.hugepageSizes[{i}]", f'"{text}" is not a valid quantity') from None
+        if size <= 0:
+            raise InputError(f"{field}.hugepageSizes[{i}]", "must be positive")
+        sizes.append(size)
+    swap = obj.get("swapController", True)
+    if not isinstance(swap, bool):
+        raise InputError(f"{field}.swapController", f"expected a boolean, got {swap!r}")
+    return NodeOS(int(version), kernel, page, tuple(sorted(set(sizes))), swap)
 
 
 def decode_kubelet_version(value: Any, field: str) -> str:
@@ -102,17 +144,27 @@ def _decode_pod(manifest: Any, where: str, gates: Mapping[str, bool]) -> Pod:
 
 
 def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, ...]:
-    """Events: ``{add: <Pod manifest>}``, ``{start: ns/name | {uid}}`` or
-    ``{remove: ns/name | {uid}}`` (field ``events``)."""
+    """Events: ``{add: <Pod manifest>}``, ``{start: ns/name | {uid}}``,
+    ``{remove: ns/name | {uid}}``, ``{resize: {...}}`` (:mod:`podfit.api.resize_event`) or
+    ``{retryResizes: {}}`` (field ``events``)."""
     events: list[Event] = []
+    known: dict[str, Pod] = {}
     for i, item in enumerate(raw):
         where = f"events[{i}]"
         obj = _mapping(item, where)
-        if len(obj) != 1 or next(iter(obj)) not in ("add", "start", "remove"):
-            raise InputError(where, "expected exactly one of add, start, remove")
+        if len(obj) != 1 or next(iter(obj)) not in EVENT_OPS:
+            raise InputError(where, "expected exactly one of " + ", ".join(EVENT_OPS))
         ((op, value),) = obj.items()
         if op == "add":
-            events.append(AddPod(_decode_pod(value, f"{where}.add", gates)))
+            pod = _decode_pod(value, f"{where}.add", gates)
+            known[pod.key] = pod
+            events.append(AddPod(pod))
+        elif op == "resize":
+            events.append(decode_resize(value, where, _pod_ref, known))
+        elif op == "retryResizes":
+            if value not in (None, {}):
+                raise InputError(f"{where}.retryResizes", "expected {}")
+            events.append(RetryResizes())
         elif op == "start":
             key, uid = _pod_ref(value, f"{where}.start")
             events.append(StartPod(key=key, uid=uid))
@@ -175,6 +227,7 @@ def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
         if "kubeletVersion" in node
         else DEFAULT_RELEASE
     )
+    node_os = decode_node_os(node["os"]) if node.get("os") is not None else NodeOS()
     return Scenario(
         name=name,
         node_name=node_name,
@@ -182,4 +235,5 @@ def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
         kubelet_config=config,
         events=events,
         kubelet_version=version,
+        node_os=node_os,
     )

@@ -16,6 +16,7 @@ from podfit import __version__
 from podfit.cli import (
     capture_machine,
     capture_node,
+    cgroups,
     compare,
     explain,
     fleet,
@@ -50,6 +51,7 @@ for _module in (
     fleet,
     webhook,
     policy,
+    cgroups,
 ):
     cli.add_command(_module.command)
 

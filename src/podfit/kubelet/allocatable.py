@@ -26,10 +26,12 @@ __all__ = [
     "Insufficient",
     "hugepage_resource_name",
     "node_allocatable",
+    "node_allocatable_absolute",
     "node_allocatable_reservation",
     "node_capacity",
     "predicate_admit",
     "predicate_admit_used",
+    "subtract",
 ]
 
 # resources the fit predicate compares as plain numbers (everything else is a "scalar" resource)
@@ -108,6 +110,20 @@ def node_allocatable(machine: Machine, config: KubeletConfig) -> dict[str, int]:
     return alloc
 
 
+def node_allocatable_absolute(machine: Machine, config: KubeletConfig) -> dict[str, int]:
+    """Capacity − system-reserved − kube-reserved for cpu (millicores) and memory (bytes), ≥ 0:
+    without the eviction threshold and without subtracting hugepages (memory.high's base, the
+    kubepods cgroup's limits, the 1.34/1.35 resize capacity check).
+
+    Mirrors: cm/node_container_manager_linux.go getNodeAllocatableAbsoluteImpl
+    """
+    kube, system = _reserved_cpu_overrides(config)
+    capacity = {"cpu": machine.num_cpus * 1000, "memory": machine.total_memory}
+    return {
+        name: max(value - system.get(name, 0) - kube.get(name, 0), 0) for name, value in capacity.items()
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Insufficient:
     """The details of a failed resource-fit check: reason ``OutOf<resource>`` and the kubelet's
@@ -142,6 +158,14 @@ def _is_extended(name: str) -> bool:
         return False
     domain = name.split("/", 1)[0]
     return not (domain == "kubernetes.io" or domain.endswith(".kubernetes.io"))
+
+
+def subtract(used: Mapping[str, int], requests: Mapping[str, int]) -> dict[str, int]:
+    """``used`` without one pod's requests (the other pods', for a resize of that pod)."""
+    out = dict(used)
+    for name, value in requests.items():
+        out[name] = out.get(name, 0) - value
+    return out
 
 
 def predicate_admit(

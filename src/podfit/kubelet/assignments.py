@@ -13,10 +13,11 @@ device ids: all immutable values); the views are built from them when read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from podfit.kubelet.cgroups import container_cgroup, pod_cgroup
+from podfit.kubelet.memory_qos import container_memory_qos, pod_memory_qos
 from podfit.kubelet.result import (
     NODE_EXCLUSIVE,
     NODE_SHARED,
@@ -37,10 +38,11 @@ from podfit.model.qos import is_pod_level_resources_set
 
 if TYPE_CHECKING:
     from podfit.kubelet.managers import ResourceManagers
+    from podfit.kubelet.memory_qos import MemoryQoSConfig
     from podfit.memory.state import Block
     from podfit.model.kubelet_config import KubeletConfig
 
-__all__ = ["PodAssignments", "pod_assignments"]
+__all__ = ["PodAssignments", "pod_assignments", "pod_has_exclusive_cpus"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,15 +152,18 @@ class PodAssignments(NamedTuple):
     default_cpuset: int | None  # the shared pool (None: every container has CPUs of its own)
     pod_cpus: int | None
     pod_blocks: tuple[Block, ...] | None
+    memory_qos: MemoryQoSConfig | None = None  # Memory QoS entries are reported when given
 
     @property
     def containers(self) -> tuple[ContainerAssignment, ...]:
         out = []
+        mqos = self.memory_qos
         plans, default = self.plan.containers, self.default_cpuset
         for p, kind, cpus, blocks in zip(plans, self.kinds, self.cpus, self.blocks, strict=True):
             memory = _memory(blocks) if blocks else None
             isolated = kind in _ISOLATED
             base, quota = (p.exclusive, p.exclusive_quota) if isolated else (p.shared, p.shared_quota)
+            c = p.container
             cgroup = CgroupValues(
                 base.cpu_shares,
                 base.cpu_quota_us,
@@ -166,16 +171,22 @@ class PodAssignments(NamedTuple):
                 base.memory_limit,
                 default if cpus is None else cpus,
                 memory.numa_affinity if memory is not None else None,
+                container_memory_qos(mqos, self.pod, c) if mqos is not None else (),
             )
-            c = p.container
             out.append(ContainerAssignment(c.name, c.kind, cpus, kind, memory, quota, cgroup))
         return tuple(out)
 
     @property
     def pod_cgroup(self) -> CgroupValues | None:
-        isolated = [kind in _ISOLATED for kind in self.kinds]
-        has_exclusive = _pod_has_exclusive_cpus(self.plan.pod_level_resources, isolated)
-        return pod_cgroup(self.plan.config, self.pod, has_exclusive_cpus=has_exclusive)
+        found = pod_cgroup(self.plan.config, self.pod, has_exclusive_cpus=pod_has_exclusive_cpus(self))
+        if found is not None and self.memory_qos is not None and self.memory_qos.enforce:
+            found = replace(found, memory_qos=pod_memory_qos(self.memory_qos, self.pod))
+        return found
+
+    @property
+    def isolated(self) -> tuple[bool, ...]:
+        """Per container: its CPUs are its own (resource isolation level "container")."""
+        return tuple(kind in _ISOLATED for kind in self.kinds)
 
     @property
     def pod_resources(self) -> PodResourcesView:
@@ -202,7 +213,12 @@ class PodAssignments(NamedTuple):
 
 
 def pod_assignments(
-    managers: ResourceManagers, config: KubeletConfig, pod: Pod, pod_level: bool
+    managers: ResourceManagers,
+    config: KubeletConfig,
+    pod: Pod,
+    pod_level: bool,
+    *,
+    memory_qos: MemoryQoSConfig | None = None,
 ) -> PodAssignments:
     """Right after admission: every init and app container's assignment, the pod cgroup, and the
     PodResources view. ``pod_level``: the pod got a pod-level budget (pod scope, KEP-5526)."""
@@ -228,8 +244,15 @@ def pod_assignments(
             managers.default_cpuset if None in cpus else None,
             managers.pod_cpus(uid) if pod_level else None,
             managers.pod_memory(uid) if pod_level else None,
+            memory_qos if memory_qos is not None and (memory_qos.gate or memory_qos.cgroup_v2) else None,
         ),
     )
+
+
+def pod_has_exclusive_cpus(assigned: PodAssignments) -> bool:
+    """Mirrors: cm/container_manager_linux.go PodHasExclusiveCPUs (see _pod_has_exclusive_cpus)"""
+    isolated = [k in _ISOLATED for k in assigned.kinds]
+    return _pod_has_exclusive_cpus(assigned.plan.pod_level_resources, isolated)
 
 
 def _pod_has_exclusive_cpus(pod_level_resources: bool, isolated: list[bool]) -> bool:

@@ -19,20 +19,41 @@ from collections.abc import Mapping
 from typing import Final
 
 from podfit.errors import KubeletStartupRefused
-from podfit.kubelet.allocatable import node_allocatable, predicate_admit_used
-from podfit.kubelet.assignments import pod_assignments
+from podfit.kubelet import assignments as assignments_module
+from podfit.kubelet.allocatable import (
+    node_allocatable,
+    node_allocatable_absolute,
+    predicate_admit_used,
+)
+from podfit.kubelet.assignments import PodAssignments, pod_assignments
+from podfit.kubelet.cgroup_view import CgroupFiles, pod_cgroup_files
 from podfit.kubelet.managers import PodSnapshot, ResourceManagers, RestoredState
+from podfit.kubelet.memory_qos import QoSCgroupState, QoSMemoryProtection, memory_qos_config, pod_memory_qos
 from podfit.kubelet.metrics import NodeMetrics, new_node_metrics
 from podfit.kubelet.metrics_record import record_topology_admission
-from podfit.kubelet.result import AdmitResult, Hint, MemoryTableView, RemoveResult, StartResult
+from podfit.kubelet.node_resize import PODS_REMOVED, ResizeTracker, resize_step, retry_pending, retry_step
+from podfit.kubelet.resize import HandlerOutcome
+from podfit.kubelet.resize_handlers import resize_admit_handlers
+from podfit.kubelet.result import (
+    AdmitResult,
+    Hint,
+    MemoryTableView,
+    RemoveResult,
+    ResizeResult,
+    RetryResult,
+    StartResult,
+)
 from podfit.kubelet.startup import start_managers
 from podfit.memory.manager import add_container
 from podfit.model.admission import ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
+from podfit.model.node_os import NodeOS
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
-from podfit.model.scenario import AddPod, Event, RemovePod
+from podfit.model.scenario import AddPod, Event, RemovePod, ResizePod, RetryResizes
+from podfit.release.node_features import node_features
+from podfit.release.profile import DEFAULT_RELEASE
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
@@ -61,11 +82,22 @@ class Node:
         restored: RestoredState | None = None,
         *,
         managers: ResourceManagers | None = None,
+        release: str = DEFAULT_RELEASE,
+        node_os: NodeOS | None = None,
     ) -> None:
         """The kubelet on ``machine`` with ``config`` (``KubeletStartupRefused`` when it would not
-        start: ask :func:`start_node` for the refusal as a value). ``managers``: already started."""
+        start: ask :func:`start_node` for the refusal as a value). ``managers``: already started.
+        ``release``: the kubelet's minor release (Memory QoS and resize switches); ``node_os``: the
+        node's cgroup version, kernel and page size."""
         self.machine = machine
         self.config = config
+        self.features = node_features(release)
+        self.node_os = node_os if node_os is not None else NodeOS()
+        self.mqos = memory_qos_config(self.features, config, machine, self.node_os)
+        self.absolute_allocatable = node_allocatable_absolute(machine, config)
+        self.resizes = ResizeTracker()
+        self._pod_memory_qos: dict[str, tuple[tuple[str, str], ...]] = {}  # written at pod cgroup creation
+        self._qos_cgroups = QoSCgroupState(self.mqos)
         if managers is None:
             started = start_managers(
                 machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored
@@ -81,6 +113,12 @@ class Node:
         # the gates never change while the kubelet runs: read them once
         self._plr = config.feature_gates.enabled(PLR)
         self._plrm = config.feature_gates.enabled(PLRM)
+        self._update_qos_cgroups()  # UpdateCgroups at the QoS container manager's Start
+
+    @property
+    def plr(self) -> bool:
+        """The PodLevelResources gate."""
+        return self._plr
 
     # ----- views -------------------------------------------------------------------------
     @property
@@ -165,13 +203,16 @@ class Node:
             rejection = missing.rejection()
             return self._rejected(pod, rejection.reason, rejection.message, qos, pod_hint, container_hints)
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
-        assigned = pod_assignments(managers, self.config, pod, bubble)
+        assigned = pod_assignments(managers, self.config, pod, bubble, memory_qos=self.mqos)
         pod_cpus = managers.pod_cpus(pod.uid) if bubble else None
         replaced = self._pods.get(pod.uid)
         if replaced is not None:  # the same UID admitted again: it is counted once
             self._count_requests(pod_requests(replaced, pod_level_resources=plr), -1)
         self._pods[pod.uid] = pod
         self._count_requests(want, 1)
+        if self.mqos.enforce:  # UpdateQOSCgroups, then the pod cgroup is created (SyncPod)
+            self._update_qos_cgroups()
+            self._pod_memory_qos[pod.uid] = pod_memory_qos(self.mqos, pod)
         return AdmitResult(
             pod.key,
             pod.uid,
@@ -227,13 +268,94 @@ class Node:
                 add_container(memory.policy, memory.state, pod, c)
         return StartResult(pod.key, pod.uid, True, self.default_cpuset)
 
-    def apply(self, event: Event) -> AdmitResult | RemoveResult | StartResult:
-        """One scenario event: a pod arrives (admission), its containers start, or it leaves."""
+    def apply(self, event: Event) -> AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult:
+        """One scenario event: a pod arrives (admission), its containers start, it is resized, the
+        pending resizes are retried, or it leaves."""
         if isinstance(event, AddPod):
             return self.admit(event.pod)
         if isinstance(event, RemovePod):
             return self.remove(key=event.key, uid=event.uid)
+        if isinstance(event, ResizePod):
+            return self.resize(event)
+        if isinstance(event, RetryResizes):
+            return self.retry_resizes()
         return self.start(key=event.key, uid=event.uid)
+
+    # ----- in-place resize ---------------------------------------------------------------
+    def resize(self, event: ResizePod) -> ResizeResult:
+        """A ``pods/resize`` request: the API server's answer, then the kubelet's."""
+        result = resize_step(self, event)
+        self._update_qos_cgroups()
+        return result
+
+    def retry_resizes(self) -> RetryResult:
+        """The allocation manager's ticker: every pending resize retried (``periodic``)."""
+        result = retry_step(self)
+        self._update_qos_cgroups()
+        return result
+
+    def resize_admit_handlers(self, desired: Pod, allocated: Pod) -> HandlerOutcome:
+        """The admit handlers of a resize (the Topology Manager, then the fit predicate)."""
+        return resize_admit_handlers(
+            self.features,
+            self.config,
+            self.managers,
+            self._metrics,
+            (self._plr, self._plrm),
+            (self._used, len(self._pods), self.allocatable),
+            desired,
+            allocated,
+        )
+
+    def set_allocation(self, pod: Pod) -> None:
+        """An admitted resize: the pod's allocation becomes ``pod`` (same UID)."""
+        old = self._pods[pod.uid]
+        self._count_requests(pod_requests(old, pod_level_resources=self._plr), -1)
+        self._pods[pod.uid] = pod
+        self._count_requests(pod_requests(pod, pod_level_resources=self._plr), 1)
+        if self.mqos.enforce and self.features.resize_rewrites_pod_memory_protection:
+            self._pod_memory_qos[pod.uid] = pod_memory_qos(self.mqos, pod, at_creation=False)
+
+    def assignments(self, pod: Pod) -> PodAssignments:
+        """The pod's assignments as the managers' state holds them now."""
+        bubble = (
+            self._plr
+            and self._plrm
+            and is_pod_level_resources_set(pod)
+            and scope_for(self.config.topology_manager_scope, self.managers.topology_policy) == POD_SCOPE
+        )
+        # (a read of the current state, not an admission's capture: the module's function)
+        return assignments_module.pod_assignments(
+            self.managers, self.config, pod, bubble, memory_qos=self.mqos
+        )
+
+    def cpusets(self, pod: Pod) -> dict[str, int | None]:
+        """Each container's CPU set in the CPU manager's state (None: none of its own)."""
+        return {c.name: self.managers.container_cpus(pod.uid, c.name) for c in pod.all_containers()}
+
+    def pod_cpuset(self, pod: Pod) -> int | None:
+        return self.managers.pod_cpus(pod.uid)
+
+    def cgroup_files(self, pod: Pod) -> CgroupFiles:
+        """The pod's cgroup files and its containers' (by name) for ``pod`` as allocated."""
+        return pod_cgroup_files(self, pod)
+
+    def pod_memory_qos(self, uid: str) -> tuple[tuple[str, str], ...]:
+        """The Memory QoS entries written to the pod's cgroup (at its creation)."""
+        return self._pod_memory_qos.get(uid, ())
+
+    def spec_pods(self) -> tuple[Pod, ...]:
+        """The active pods' spec (a pending resize counts): what the QoS cgroup update sums."""
+        spec = self.resizes.spec
+        return tuple(spec(p) for p in self._pods.values())
+
+    def _update_qos_cgroups(self) -> None:
+        self._qos_cgroups.update(self.spec_pods())
+
+    def qos_memory(self) -> tuple[dict[str, str], dict[str, str], QoSMemoryProtection | None]:
+        """What the QoS cgroups hold (kubepods, burstable Memory QoS entries) and the last update."""
+        q = self._qos_cgroups
+        return dict(q.kubepods), dict(q.burstable), q.last
 
     # ----- removal -----------------------------------------------------------------------
     def find(self, key: str | None = None, uid: str | None = None) -> Pod | None:
@@ -249,14 +371,25 @@ class Node:
         self.managers.remove_pod(pod)
         del self._pods[pod.uid]
         self._count_requests(pod_requests(pod, pod_level_resources=self._plr), -1)
-        return RemoveResult(pod.key, pod.uid, True, self.managers.default_cpuset)
+        self._pod_memory_qos.pop(pod.uid, None)
+        self.resizes.forget(pod.uid)
+        self._update_qos_cgroups()  # after killPod
+        retried = retry_pending(self, PODS_REMOVED) if self.resizes.queue else ()
+        if retried:
+            self._update_qos_cgroups()
+        return RemoveResult(pod.key, pod.uid, True, self.managers.default_cpuset, resizes=retried)
 
 
 def start_node(
-    machine: Machine, config: KubeletConfig, restored: RestoredState | None = None
+    machine: Machine,
+    config: KubeletConfig,
+    restored: RestoredState | None = None,
+    *,
+    release: str = DEFAULT_RELEASE,
+    node_os: NodeOS | None = None,
 ) -> Node | ConfigRefusal:
     """The kubelet started on ``machine`` with ``config`` (already validated), or its refusal."""
     started = start_managers(machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored)
     if isinstance(started, ConfigRefusal):
         return started
-    return Node(machine, config, managers=started)
+    return Node(machine, config, managers=started, release=release, node_os=node_os)

@@ -15,6 +15,7 @@ __all__ = [
     "AssignedViews",
     "CPUQuota",
     "CgroupValues",
+    "CgroupWrite",
     "ContainerAssignment",
     "ContainerResourcesView",
     "DeviceView",
@@ -25,6 +26,9 @@ __all__ = [
     "NUMAMemory",
     "PodResourcesView",
     "RemoveResult",
+    "ResizeDecision",
+    "ResizeResult",
+    "RetryResult",
     "StartResult",
 ]
 
@@ -78,6 +82,7 @@ class CgroupValues:
     memory_limit: int | None
     cpuset_cpus: int | None = None  # containers only
     cpuset_mems: tuple[int, ...] | None = None  # containers only; None = not restricted
+    memory_qos: tuple[tuple[str, str], ...] = ()  # Memory QoS entries (memory.min/low/high) written
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,12 +272,82 @@ _SET_ASSIGNED = _SETTERS["assigned"]
 
 
 @dataclass(frozen=True, slots=True)
+class CgroupWrite:
+    """One write of a resize's actuation, in the kubelet's order: ``target`` is ``pod`` or
+    ``container:<name>``, ``resource`` the resource being resized (``memory`` / ``cpu``)."""
+
+    target: str
+    resource: str
+    file: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResizeDecision:
+    """The kubelet's (or the API server's) answer to one pod's resize.
+
+    ``outcome``: ``Rejected`` (the API server refused the request: the pod is unchanged),
+    ``Infeasible``, ``Deferred``, ``InProgress`` (admitted: the allocation is the new spec) or
+    ``NoChange`` (the spec equals the allocation). ``stage``: ``api-validation``,
+    ``PodResizeValidator`` or ``kubelet``. ``trigger``: what made the kubelet evaluate it
+    (``pod_updated``, ``pods_removed``, ``pod_resized``, ``periodic``). ``checks``: each check run,
+    in order (:class:`podfit.kubelet.resize.ResizeCheck`). ``allocated``: the pod's allocation after
+    the decision, ``{"pod": {requests, limits} | None, "containers": {name: {requests, limits}}}``.
+    """
+
+    pod: str
+    uid: str
+    outcome: str
+    stage: str
+    reason: str | None
+    message: str | None
+    generation: int
+    trigger: str
+    checks: tuple[Any, ...] = ()
+    handler_reason: str | None = None
+    allocated: Mapping[str, Any] = field(default_factory=dict)
+    conditions: tuple[Mapping[str, str], ...] = ()
+    events: tuple[str, ...] = ()
+    actuation: tuple[CgroupWrite, ...] = ()
+    exclusive: Mapping[str, Any] = field(default_factory=dict)  # what the resize does to cpusets
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ResizeResult:
+    """A ``resize`` event: the pod's own decision and those of the other pending resizes the
+    kubelet retried with it (in queue order), the queue after the step."""
+
+    pod: str
+    uid: str | None
+    found: bool  # False: the pod is not on the node (never admitted, rejected, removed)
+    decision: ResizeDecision | None
+    retried: tuple[ResizeDecision, ...] = ()
+    pending: tuple[str, ...] = ()  # namespace/name of the pods whose resize is still Deferred
+    default_cpuset: int = 0
+    numa_memory: NUMAMemory | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryResult:
+    """A ``retryResizes`` event (the allocation manager's ticker): every pending resize retried."""
+
+    trigger: str
+    retried: tuple[ResizeDecision, ...] = ()
+    pending: tuple[str, ...] = ()
+    default_cpuset: int = 0
+    numa_memory: NUMAMemory | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RemoveResult:
     pod: str
     uid: str | None
     removed: bool  # False when the pod was not on the node (never admitted, or already removed)
     default_cpuset: int = 0
     numa_memory: NUMAMemory | None = None
+    resizes: tuple[ResizeDecision, ...] = ()  # pending resizes the kubelet retried (pods_removed)
 
 
 @dataclass(frozen=True, slots=True)

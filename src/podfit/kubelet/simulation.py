@@ -6,16 +6,41 @@ from dataclasses import dataclass, field, replace
 
 from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.kubelet.managers import RestoredState
+from podfit.kubelet.memory_qos import memory_qos_warnings
 from podfit.kubelet.metrics import MetricsSnapshot
+from podfit.kubelet.metrics_memory_qos import with_memory_qos_gauges
 from podfit.kubelet.node import Node, start_node
-from podfit.kubelet.result import AdmitResult, NUMAMemory, RemoveResult, StartResult
+from podfit.kubelet.result import (
+    AdmitResult,
+    NUMAMemory,
+    RemoveResult,
+    ResizeResult,
+    RetryResult,
+    StartResult,
+)
 from podfit.model.admission import ConfigRefusal
 from podfit.model.machine import Machine
 from podfit.model.scenario import Scenario
 
-__all__ = ["SimulationResult", "simulate"]
+__all__ = ["MemoryProtectionView", "SimulationResult", "simulate"]
 
-Step = AdmitResult | RemoveResult | StartResult
+Step = AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryProtectionView:
+    """Memory QoS on the node after a step: what ``kubepods`` (memory.min, hard) and
+    ``kubepods/burstable`` (memory.low, or memory.min before 1.36) protect, the gauges, and what
+    the Memory Manager pinned (reserved bytes per NUMA node; None without the Static policy)."""
+
+    kubepods_min: int
+    burstable_low: int
+    burstable_min: int
+    guaranteed_requests: int
+    burstable_requests: int
+    gauge_min_bytes: int | None
+    gauge_low_bytes: int | None
+    pinned: tuple[tuple[int, int], ...] | None
 
 
 @dataclass(frozen=True)
@@ -30,6 +55,10 @@ class SimulationResult:
     metrics: MetricsSnapshot | None = None  # the node's metrics after the last event (None: refused)
     initial_numa_memory: NUMAMemory | None = None  # the memory manager's tables before any event
     node: Node | None = field(default=None, compare=False, repr=False)  # the node after the last event
+    kubelet_version: str = "1.36"
+    # Memory QoS per step (parallel to steps; empty when the MemoryQoS gate is off)
+    memory_protection: tuple[MemoryProtectionView, ...] = ()
+    warnings: tuple[str, ...] = ()  # what the kubelet logs at start-up (Memory QoS on cgroup v1, old kernels)
 
 
 def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> SimulationResult:
@@ -42,13 +71,18 @@ def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> Si
     refusal = validate_kubelet_config(config)
     if refusal is not None:
         return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, refusal, ())
-    node = start_node(machine, config, restored)
+    node = start_node(machine, config, restored, release=scenario.kubelet_version, node_os=scenario.node_os)
     if isinstance(node, ConfigRefusal):
         return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, node, ())
     initial, initial_memory = node.default_cpuset, node.memory_tables()
     steps: list[Step] = []
+    protection: list[MemoryProtectionView] = []
+    track = node.mqos.gate
     for event in scenario.events:
-        steps.append(replace(node.apply(event), numa_memory=node.memory_tables()))
+        tables = node.apply(event)
+        steps.append(replace(tables, numa_memory=node.memory_tables()))
+        if track:
+            protection.append(memory_protection(node))
     return SimulationResult(
         scenario.name,
         scenario.node_name,
@@ -57,7 +91,36 @@ def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> Si
         initial,
         None,
         tuple(steps),
-        node.metrics.snapshot(),
+        with_memory_qos_gauges(node.metrics.snapshot(), node.mqos, node.qos_memory()[2]),
         initial_memory,
         node,
+        scenario.kubelet_version,
+        tuple(protection),
+        memory_qos_warnings(node.mqos, node.node_os),
+    )
+
+
+def memory_protection(node: Node) -> MemoryProtectionView:
+    """The node summary's Memory QoS line: protected memory next to what the Memory Manager pinned."""
+    kubepods, burstable, last = node.qos_memory()
+    tables = node.memory_tables()
+    pinned = (
+        tuple((numa, by_kind["memory"].reserved) for numa, by_kind in tables.items() if "memory" in by_kind)
+        if tables is not None
+        else None
+    )
+
+    def value(entries: dict[str, str], key: str) -> int:
+        text = entries.get(key, "0")
+        return int(text) if text.isdigit() else 0
+
+    return MemoryProtectionView(
+        value(kubepods, "memory.min"),
+        value(burstable, "memory.low"),
+        value(burstable, "memory.min"),
+        last.guaranteed_requests if last is not None else 0,
+        last.burstable_requests if last is not None else 0,
+        last.gauge_min_bytes if last is not None else None,
+        last.gauge_low_bytes if last is not None else None,
+        pinned,
     )

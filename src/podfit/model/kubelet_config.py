@@ -125,4 +125,7 @@ class KubeletConfig:
     enforce_node_allocatable: tuple[str, ...] = ("pods",)
     memory_throttling_factor: float | None = 0.9
     memory_reservation_policy: str = "None"
+    cgroup_driver: str = "cgroupfs"  # cgroupDriver: cgroupfs | systemd
+    cgroup_root: str = ""  # cgroupRoot ("" = the root of the hierarchy)
+    single_process_oom_kill: bool | None = None  # singleProcessOOMKill (None: unset)
     fields: Mapping[str, object] = field(default_factory=lambda: _frozen({}))

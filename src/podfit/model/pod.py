@@ -124,6 +124,15 @@ class Container:
     kind: ContainerKind
     resources: ResourceRequirements = field(default_factory=ResourceRequirements)
     restart_policy: str | None = None
+    # resizePolicy: (resource name, NotRequired | RestartContainer) pairs as given (in-place resize)
+    resize_policy: tuple[tuple[str, str], ...] = ()
+
+    def resize_restart_policy(self, resource: str) -> str:
+        """The container's resize policy for ``resource`` (default ``NotRequired``)."""
+        for name, policy in self.resize_policy:
+            if name == resource:
+                return policy
+        return "NotRequired"
 
     @property
     def is_restartable_init(self) -> bool:
@@ -146,6 +155,10 @@ class Pod:
     os_name: str | None = None
     overhead: Mapping[str, int] = field(default_factory=ResourceList)
     qos_status: str | None = None
+    priority: int | None = None  # spec.priority
+    # a static pod: annotation kubernetes.io/config.source other than "api", or a mirror pod
+    # (kubernetes.io/config.mirror)
+    static: bool = False
     # A memo for the values pure functions derive from this pod (QoS class, effective requests,
     # ...): the pod never changes, so each is computed once (see :meth:`memo`).
     derived: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)

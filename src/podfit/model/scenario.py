@@ -5,14 +5,24 @@ Decoding a scenario document into these values is :mod:`podfit.api.scenario`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
+from podfit.model.node_os import NodeOS
 from podfit.model.pod import Pod
 from podfit.release.profile import DEFAULT_RELEASE
 
-__all__ = ["AddPod", "Event", "RemovePod", "Scenario", "StartPod"]
+__all__ = [
+    "AddPod",
+    "Event",
+    "RemovePod",
+    "ResizePod",
+    "ResourcePatch",
+    "RetryResizes",
+    "Scenario",
+    "StartPod",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +45,35 @@ class StartPod:
     uid: str | None = None
 
 
-Event = AddPod | RemovePod | StartPod
+@dataclass(frozen=True, slots=True)
+class ResourcePatch:
+    """A strategic-merge patch of one ``resources`` stanza: each named key is set (or, ``None``,
+    deleted); keys not named stay as they are."""
+
+    requests: tuple[tuple[str, int | None], ...] = ()
+    limits: tuple[tuple[str, int | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ResizePod:
+    """``kubectl patch --subresource resize``: new resources for the pod (``spec.resources``) and
+    its containers (app, init and sidecar containers by name), and optionally new resize policies.
+    ``where`` names the event in the scenario (``events[3]``)."""
+
+    key: str | None = None  # namespace/name
+    uid: str | None = None
+    pod_resources: ResourcePatch | None = None
+    containers: tuple[tuple[str, ResourcePatch], ...] = ()
+    resize_policy: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryResizes:
+    """The allocation manager's periodic retry of pending resizes (its ticker: 30 s, then 3 min)."""
+
+
+Event = AddPod | RemovePod | StartPod | ResizePod | RetryResizes
 
 
 @dataclass(frozen=True)
@@ -46,3 +84,4 @@ class Scenario:
     kubelet_config: KubeletConfig
     events: tuple[Event, ...]
     kubelet_version: str = DEFAULT_RELEASE  # the kubelet's minor release (podfit.release)
+    node_os: NodeOS = field(default_factory=NodeOS)  # node.os: cgroup version, kernel, page size

@@ -15,9 +15,12 @@ from podfit.kubelet.result import (
     NUMAMemory,
     PodResourcesView,
     RemoveResult,
+    ResizeDecision,
+    ResizeResult,
+    RetryResult,
     StartResult,
 )
-from podfit.kubelet.simulation import SimulationResult
+from podfit.kubelet.simulation import MemoryProtectionView, SimulationResult
 from podfit.model.cpuset import format_cpuset
 
 __all__ = ["dumps_result", "result_to_json"]
@@ -41,6 +44,8 @@ def _cgroup(g: CgroupValues | None, *, container: bool) -> dict[str, Any] | None
     if container:
         out["cpusetCpus"] = None if g.cpuset_cpus is None else format_cpuset(g.cpuset_cpus)
         out["cpusetMems"] = None if g.cpuset_mems is None else ",".join(map(str, g.cpuset_mems))
+    if g.memory_qos:
+        out["memoryQoS"] = dict(g.memory_qos)
     return out
 
 
@@ -130,13 +135,89 @@ def _add_step(r: AdmitResult) -> dict[str, Any]:
 
 
 def _remove_step(r: RemoveResult) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "op": "remove",
         "pod": r.pod,
         "uid": r.uid,
         "removed": r.removed,
         "defaultCPUSet": format_cpuset(r.default_cpuset),
         "nodeMemory": _numa_memory(r.numa_memory),
+    }
+    if r.resizes:
+        out["resizes"] = [resize_decision_json(d) for d in r.resizes]
+    return out
+
+
+def resize_decision_json(d: ResizeDecision) -> dict[str, Any]:
+    """One pod's resize decision (the ``resize`` step's ``decision``, and each retried one)."""
+    return {
+        "pod": d.pod,
+        "uid": d.uid,
+        "generation": d.generation,
+        "outcome": d.outcome,
+        "stage": d.stage,
+        "reason": d.reason,
+        "message": d.message,
+        "handlerReason": d.handler_reason,
+        "trigger": d.trigger or None,
+        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in d.checks],
+        "allocated": dict(d.allocated),
+        "conditions": [dict(c) for c in d.conditions],
+        "events": list(d.events),
+        "actuation": [
+            {"target": w.target, "resource": w.resource, "file": w.file, "old": w.old, "new": w.new}
+            for w in d.actuation
+        ],
+        "exclusive": {
+            "containerCPUs": {n: format_cpuset(v) for n, v in d.exclusive.get("containerCPUs", {}).items()},
+            "changed": list(d.exclusive.get("changed", [])),
+            "podCPUs": None if d.exclusive.get("podCPUs") is None else format_cpuset(d.exclusive["podCPUs"]),
+        }
+        if d.exclusive
+        else None,
+        "warnings": list(d.warnings),
+    }
+
+
+def _resize_step(r: ResizeResult) -> dict[str, Any]:
+    return {
+        "op": "resize",
+        "pod": r.pod,
+        "uid": r.uid,
+        "found": r.found,
+        "decision": None if r.decision is None else resize_decision_json(r.decision),
+        "retried": [resize_decision_json(d) for d in r.retried],
+        "pending": list(r.pending),
+        "defaultCPUSet": format_cpuset(r.default_cpuset),
+        "nodeMemory": _numa_memory(r.numa_memory),
+    }
+
+
+def _retry_step(r: RetryResult) -> dict[str, Any]:
+    return {
+        "op": "retryResizes",
+        "trigger": r.trigger,
+        "retried": [resize_decision_json(d) for d in r.retried],
+        "pending": list(r.pending),
+        "defaultCPUSet": format_cpuset(r.default_cpuset),
+        "nodeMemory": _numa_memory(r.numa_memory),
+    }
+
+
+def _protection(p: MemoryProtectionView) -> dict[str, Any]:
+    return {
+        "kubepodsMemoryMin": p.kubepods_min,
+        "burstableMemoryLow": p.burstable_low,
+        "burstableMemoryMin": p.burstable_min,
+        "guaranteedRequests": p.guaranteed_requests,
+        "burstableRequests": p.burstable_requests,
+        "gauges": None
+        if p.gauge_min_bytes is None
+        else {
+            "kubelet_memory_qos_node_memory_min_bytes": p.gauge_min_bytes,
+            "kubelet_memory_qos_node_memory_low_bytes": p.gauge_low_bytes,
+        },
+        "memoryManagerPinned": None if p.pinned is None else {str(n): b for n, b in p.pinned},
     }
 
 
@@ -151,18 +232,22 @@ def _start_step(r: StartResult) -> dict[str, Any]:
     }
 
 
-def _step(s: AdmitResult | RemoveResult | StartResult) -> dict[str, Any]:
+def _step(s: AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult) -> dict[str, Any]:
     if isinstance(s, AdmitResult):
         return _add_step(s)
     if isinstance(s, StartResult):
         return _start_step(s)
+    if isinstance(s, ResizeResult):
+        return _resize_step(s)
+    if isinstance(s, RetryResult):
+        return _retry_step(s)
     return _remove_step(s)
 
 
 def result_to_json(result: SimulationResult) -> dict[str, Any]:
     """The contract document for one simulation."""
     machine = result.machine
-    return {
+    doc: dict[str, Any] = {
         "scenario": result.scenario,
         "node": {
             "name": result.node_name,
@@ -174,8 +259,18 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
         "error": None
         if result.error is None
         else {"reason": result.error.reason, "message": result.error.message},
-        "steps": [_step(s) for s in result.steps],
+        "steps": _steps(result),
     }
+    if result.warnings:
+        doc["warnings"] = list(result.warnings)
+    return doc
+
+
+def _steps(result: SimulationResult) -> list[dict[str, Any]]:
+    steps = [_step(s) for s in result.steps]
+    for step, protection in zip(steps, result.memory_protection, strict=False):
+        step["memoryProtection"] = _protection(protection)
+    return steps
 
 
 _SCALAR_ARRAY = re.compile(r"\[\s*((?:-?\d+|true|false|null)(?:,\s*(?:-?\d+|true|false|null))*)\s*\]")

@@ -7,10 +7,18 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from podfit.kubelet.result import AdmitResult, ContainerAssignment, RemoveResult, StartResult
+from podfit.kubelet.result import (
+    AdmitResult,
+    ContainerAssignment,
+    RemoveResult,
+    ResizeResult,
+    RetryResult,
+    StartResult,
+)
 from podfit.kubelet.simulation import SimulationResult
 from podfit.model.cpuset import format_cpuset
 from podfit.model.units import format_bytes
+from podfit.report.resize_text import decision_lines, protection_line, resize_panel, retry_panel
 
 __all__ = ["format_bytes", "render_table"]
 
@@ -74,12 +82,18 @@ def _add_panel(step: AdmitResult) -> Panel:
     return Panel(Group(*lines), title=title, title_align="left")
 
 
-def _remove_panel(step: RemoveResult) -> Text:
+def _remove_panel(step: RemoveResult) -> Text | Panel:
     if not step.removed:
         return Text(f"remove {step.pod or step.uid}: not on the node (nothing to do)", style="yellow")
-    return Text.assemble(
+    line = Text.assemble(
         ("removed ", "bold"), step.pod, f"; node shared pool: {format_cpuset(step.default_cpuset)}"
     )
+    if not step.resizes:
+        return line
+    lines: list[Text | Table] = [line, Text("pending resizes retried (pods_removed):", style="dim")]
+    for d in step.resizes:
+        lines.extend(decision_lines(d))
+    return Panel(Group(*lines), title=Text("remove", style="bold"), title_align="left")
 
 
 def _start_panel(step: StartResult) -> Text:
@@ -109,10 +123,19 @@ def render_table(result: SimulationResult, console: Console) -> None:
             style="dim",
         )
     )
-    for step in result.steps:
+    for warning in result.warnings:
+        console.print(Text(f"kubelet: {warning}", style="yellow"))
+    protection = result.memory_protection
+    for i, step in enumerate(result.steps):
         if isinstance(step, AdmitResult):
             console.print(_add_panel(step))
         elif isinstance(step, StartResult):
             console.print(_start_panel(step))
+        elif isinstance(step, ResizeResult):
+            console.print(resize_panel(step))
+        elif isinstance(step, RetryResult):
+            console.print(retry_panel(step))
         else:
             console.print(_remove_panel(step))
+        if i < len(protection):
+            console.print(protection_line(protection[i]))
