@@ -3,7 +3,8 @@
 ``Node(machine, config)`` builds the managers as the kubelet does at start-up; ``admit(pod)`` runs
 the kubelet's admission chain in its order — the resource managers' handler (the Topology Manager
 scope with its hint providers and their allocations), then the node-allocatable predicate — and
-``remove`` releases a pod. A rejection leaves no trace in the state. Admission does not start the
+``remove`` releases a pod. A rejection leaves no trace in the state (but the
+kubelet's own: see ``_restore``). Admission does not start the
 pod's containers: ``start`` does (a scenario's ``start`` event), in order, which lets the memory
 manager release the memory of finished init containers, as the kubelet's ``AddContainer`` does.
 Until then the node is in the state the kubelet's admission leaves it in (several pods admitted
