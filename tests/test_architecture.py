@@ -45,6 +45,7 @@ CORE = (
     "cpu",
     "memory",
     "devices",
+    "checkpoint",
     "kubelet",
     "live/drift.py",
     "live/values.py",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from podfit.checkpoint.cpu import decode_cpu_checkpoint
 from podfit.cli.main import main
-from podfit.io.checkpoint_cpu import decode_cpu_checkpoint
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "kep5526-tightly-coupled-database.yaml")
 

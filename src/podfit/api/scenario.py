@@ -14,10 +14,17 @@ from podfit.api.machines import build_machine
 from podfit.api.pods import pod_from_dict
 from podfit.errors import InputError
 from podfit.model.pod import Pod
-from podfit.model.scenario import AddPod, Event, RemovePod, Scenario, StartPod
+from podfit.model.scenario import AddPod, Event, RemovePod, RestartKubelet, Scenario, StartPod
 from podfit.release.profile import DEFAULT_RELEASE, SUPPORTED_RELEASES, parse_kubelet_version
 
-__all__ = ["SourcedPod", "decode_events", "decode_kubelet_version", "decode_pods", "scenario_from_dict"]
+__all__ = [
+    "SourcedPod",
+    "decode_events",
+    "decode_kubelet_version",
+    "decode_pods",
+    "decode_restart",
+    "scenario_from_dict",
+]
 
 
 SCENARIO_KEYS: Final = {"apiVersion", "kind", "metadata", "node", "kubeletConfig", "events", "pods"}
@@ -101,17 +108,38 @@ def _decode_pod(manifest: Any, where: str, gates: Mapping[str, bool]) -> Pod:
         raise (exc if exc.source else exc.under(where)) from None
 
 
+def decode_restart(value: Any, where: str) -> RestartKubelet:
+    """``restart: {kubeletVersion: "1.37", kubeletConfig: {...}}`` (both optional; ``restart: {}``
+    restarts the same release with the same configuration)."""
+    obj = _mapping({} if value is None else value, where)
+    _check_keys(obj, {"kubeletVersion", "kubeletConfig"}, where)
+    version = None
+    if "kubeletVersion" in obj:
+        version = decode_kubelet_version(obj["kubeletVersion"], f"{where}.kubeletVersion")
+    config = None
+    if "kubeletConfig" in obj:
+        field = f"{where}.kubeletConfig"
+        try:
+            config = kubelet_config_from_dict(_mapping(obj["kubeletConfig"], field))
+        except InputError as exc:
+            raise exc.under(field) if not exc.source else exc from None
+    return RestartKubelet(kubelet_version=version, kubelet_config=config)
+
+
 def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, ...]:
-    """Events: ``{add: <Pod manifest>}``, ``{start: ns/name | {uid}}`` or
-    ``{remove: ns/name | {uid}}`` (field ``events``)."""
+    """Events: ``{add: <Pod manifest>}``, ``{start: ns/name | {uid}}``,
+    ``{remove: ns/name | {uid}}`` or ``{restart: {kubeletVersion?, kubeletConfig?}}`` (field
+    ``events``)."""
     events: list[Event] = []
     for i, item in enumerate(raw):
         where = f"events[{i}]"
         obj = _mapping(item, where)
-        if len(obj) != 1 or next(iter(obj)) not in ("add", "start", "remove"):
-            raise InputError(where, "expected exactly one of add, start, remove")
+        if len(obj) != 1 or next(iter(obj)) not in ("add", "start", "remove", "restart"):
+            raise InputError(where, "expected exactly one of add, start, remove, restart")
         ((op, value),) = obj.items()
-        if op == "add":
+        if op == "restart":
+            events.append(decode_restart(value, f"{where}.restart"))
+        elif op == "add":
             events.append(AddPod(_decode_pod(value, f"{where}.add", gates)))
         elif op == "start":
             key, uid = _pod_ref(value, f"{where}.start")

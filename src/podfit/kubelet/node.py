@@ -24,7 +24,14 @@ from podfit.kubelet.assignments import pod_assignments
 from podfit.kubelet.managers import PodSnapshot, ResourceManagers, RestoredState
 from podfit.kubelet.metrics import NodeMetrics, new_node_metrics
 from podfit.kubelet.metrics_record import record_topology_admission
-from podfit.kubelet.result import AdmitResult, Hint, MemoryTableView, RemoveResult, StartResult
+from podfit.kubelet.result import (
+    AdmitResult,
+    ContainerAssignment,
+    Hint,
+    MemoryTableView,
+    RemoveResult,
+    StartResult,
+)
 from podfit.kubelet.startup import start_managers
 from podfit.memory.manager import add_container
 from podfit.model.admission import ConfigRefusal
@@ -32,7 +39,8 @@ from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
-from podfit.model.scenario import AddPod, Event, RemovePod
+from podfit.model.scenario import AddPod, Event, RemovePod, StartPod
+from podfit.release.profile import DEFAULT_RELEASE
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
@@ -61,14 +69,17 @@ class Node:
         restored: RestoredState | None = None,
         *,
         managers: ResourceManagers | None = None,
+        release: str = DEFAULT_RELEASE,
     ) -> None:
         """The kubelet on ``machine`` with ``config`` (``KubeletStartupRefused`` when it would not
-        start: ask :func:`start_node` for the refusal as a value). ``managers``: already started."""
+        start: ask :func:`start_node` for the refusal as a value). ``managers``: already started.
+        ``release``: the kubelet's minor release."""
         self.machine = machine
         self.config = config
+        self.release = release
         if managers is None:
             started = start_managers(
-                machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored
+                machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored, release
             )
             if isinstance(started, ConfigRefusal):
                 raise KubeletStartupRefused(started.reason, started.message)
@@ -125,6 +136,12 @@ class Node:
         # where the charge went (memorymanager/policy_static.go releaseMemory vs
         # updateMachineState): its machine state is the release's, not the snapshot's.
         fresh = pod.uid not in self._pods
+        if fresh and (snap.cpu[2] is not None or snap.cpu[3] is not None or snap.memory[2] is not None):
+            # A pod the state held before this admission (restored from checkpoint files by a
+            # restarted kubelet) is no longer active once rejected: the stale-state cleanup releases
+            # everything the state holds for it (what it held, and what this admission took).
+            m.remove_pod(pod)
+            return
         if fresh:
             m.cpu.remove_pod(pod)
             m.memory.remove_pod(pod)
@@ -228,12 +245,26 @@ class Node:
         return StartResult(pod.key, pod.uid, True, self.default_cpuset)
 
     def apply(self, event: Event) -> AdmitResult | RemoveResult | StartResult:
-        """One scenario event: a pod arrives (admission), its containers start, or it leaves."""
+        """One scenario event: a pod arrives (admission), its containers start, or it leaves. (A
+        kubelet restart replaces the node: :func:`podfit.kubelet.restart.restart_node`.)"""
         if isinstance(event, AddPod):
             return self.admit(event.pod)
         if isinstance(event, RemovePod):
             return self.remove(key=event.key, uid=event.uid)
-        return self.start(key=event.key, uid=event.uid)
+        if isinstance(event, StartPod):
+            return self.start(key=event.key, uid=event.uid)
+        raise ValueError("a kubelet restart is not an event of a running node")
+
+    def held(self, pod: Pod) -> tuple[tuple[ContainerAssignment, ...], int | None]:
+        """What the managers' state holds for ``pod`` now: every container's assignment, and the
+        pod-level CPU set when the pod has one (pod scope, pod-level resource managers)."""
+        pod_level = self._plr and self._plrm and is_pod_level_resources_set(pod)
+        bubble = (
+            pod_level
+            and scope_for(self.config.topology_manager_scope, self.managers.topology_policy) == POD_SCOPE
+        )
+        views = pod_assignments(self.managers, self.config, pod, bubble)
+        return views.containers, (self.managers.pod_cpus(pod.uid) if bubble else None)
 
     # ----- removal -----------------------------------------------------------------------
     def find(self, key: str | None = None, uid: str | None = None) -> Pod | None:
@@ -253,10 +284,15 @@ class Node:
 
 
 def start_node(
-    machine: Machine, config: KubeletConfig, restored: RestoredState | None = None
+    machine: Machine,
+    config: KubeletConfig,
+    restored: RestoredState | None = None,
+    release: str = DEFAULT_RELEASE,
 ) -> Node | ConfigRefusal:
-    """The kubelet started on ``machine`` with ``config`` (already validated), or its refusal."""
-    started = start_managers(machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored)
+    """The kubelet of ``release`` started on ``machine`` with ``config`` (already validated), or
+    its refusal."""
+    metrics = new_node_metrics(config.feature_gates.enabled(PLRM))
+    started = start_managers(machine, config, metrics, restored, release)
     if isinstance(started, ConfigRefusal):
         return started
-    return Node(machine, config, managers=started)
+    return Node(machine, config, managers=started, release=release)

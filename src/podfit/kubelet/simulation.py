@@ -1,4 +1,5 @@
-"""Running a scenario through a node: the kubelet's start-up checks, then every event in order."""
+"""Running a scenario through a node: the kubelet's start-up checks, then every event in order (a
+``restart`` event replaces the kubelet: :mod:`podfit.kubelet.restart`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,24 @@ from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.metrics import MetricsSnapshot
 from podfit.kubelet.node import Node, start_node
+from podfit.kubelet.restart import (
+    FileRead,
+    PodHeld,
+    PodRestart,
+    RestartResult,
+    held_by,
+    holds_state,
+    pod_restart,
+    restart_node,
+)
 from podfit.kubelet.result import AdmitResult, NUMAMemory, RemoveResult, StartResult
 from podfit.model.admission import ConfigRefusal
 from podfit.model.machine import Machine
-from podfit.model.scenario import Scenario
+from podfit.model.scenario import AddPod, RestartKubelet, Scenario
 
-__all__ = ["SimulationResult", "simulate"]
+__all__ = ["SimulationResult", "Step", "simulate"]
 
-Step = AdmitResult | RemoveResult | StartResult
+Step = AdmitResult | RemoveResult | StartResult | RestartResult
 
 
 @dataclass(frozen=True)
@@ -30,34 +41,66 @@ class SimulationResult:
     metrics: MetricsSnapshot | None = None  # the node's metrics after the last event (None: refused)
     initial_numa_memory: NUMAMemory | None = None  # the memory manager's tables before any event
     node: Node | None = field(default=None, compare=False, repr=False)  # the node after the last event
+    kubelet_version: str = ""  # the release that ran the first event ("" = not recorded)
+    restored_files: tuple[FileRead, ...] = ()  # --restore-from: how the release read each file
+    restored_pods: tuple[PodRestart, ...] = ()  # --restore-from: pods the files held, re-admitted
 
 
-def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> SimulationResult:
+def simulate(
+    scenario: Scenario, *, restored: RestoredState | None = None, files: tuple[FileRead, ...] = ()
+) -> SimulationResult:
     """The kubelet's decisions for every event of ``scenario`` (or its refusal to start).
 
     ``restored``: the kubelet restarts from these checkpointed manager states (their validation
-    can refuse the start, as the kubelet's does).
+    can refuse the start, as the kubelet's does); ``files``: how they were read (reported). A
+    ``restart`` event whose new kubelet refuses to start ends the scenario there (``node`` and
+    ``metrics`` are then ``None``: no kubelet runs).
     """
-    machine, config = scenario.machine, scenario.kubelet_config
+    machine, config, version = scenario.machine, scenario.kubelet_config, scenario.kubelet_version
     refusal = validate_kubelet_config(config)
     if refusal is not None:
-        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, refusal, ())
-    node = start_node(machine, config, restored)
+        return SimulationResult(
+            scenario.name, scenario.node_name, machine, 0, 0, refusal, (), restored_files=files
+        )
+    node = start_node(machine, config, restored, version)
     if isinstance(node, ConfigRefusal):
-        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, node, ())
-    initial, initial_memory = node.default_cpuset, node.memory_tables()
+        return SimulationResult(
+            scenario.name, scenario.node_name, machine, 0, 0, node, (), restored_files=files
+        )
+    initial, initial_memory, reserved = node.default_cpuset, node.memory_tables(), node.reserved_cpus
     steps: list[Step] = []
+    running: Node | None = node
+    waiting: dict[str, PodHeld] | None = {} if restored is not None else None
+    readmitted: list[PodRestart] = []
     for event in scenario.events:
+        if waiting is not None and isinstance(event, AddPod) and event.pod.uid not in waiting:
+            pod = event.pod  # the first add of a pod the files hold: its re-admission
+            waiting[pod.uid] = held_by(node, pod)
+            if holds_state(node, pod.uid):
+                step = replace(node.admit(pod), numa_memory=node.memory_tables())
+                readmitted.append(pod_restart(pod, waiting[pod.uid], step))
+                steps.append(step)
+                continue
+        if isinstance(event, RestartKubelet):
+            result, running = restart_node(node, version, event.kubelet_config, event.kubelet_version)
+            steps.append(result)
+            if running is None:
+                break
+            node, version = running, result.to_version
+            continue
         steps.append(replace(node.apply(event), numa_memory=node.memory_tables()))
     return SimulationResult(
         scenario.name,
         scenario.node_name,
         machine,
-        node.reserved_cpus,
+        reserved,
         initial,
         None,
         tuple(steps),
-        node.metrics.snapshot(),
+        None if running is None else node.metrics.snapshot(),
         initial_memory,
-        node,
+        running,
+        scenario.kubelet_version,
+        files,
+        tuple(readmitted),
     )

@@ -14,7 +14,7 @@ from podfit.live.values import PodResourcesSource
 
 # podfit internals (kept together: podfit.kubelet is becoming podfit.kubelet)
 from podfit.model.pod import Pod
-from podfit.model.scenario import AddPod, Scenario
+from podfit.model.scenario import AddPod, RemovePod, Scenario
 
 __all__ = ["SimulatedNode", "simulated_node"]
 
@@ -52,6 +52,8 @@ def simulated_node(scenario: Scenario, step: int | None = None) -> SimulatedNode
     for event in scenario.events:
         if isinstance(event, AddPod):
             known[event.pod.key] = event.pod
+        elif not isinstance(event, RemovePod):
+            continue  # containers start, or the kubelet restarts: the pod list does not change
         elif event.key is not None:
             known.pop(event.key, None)
         else:

@@ -12,7 +12,7 @@ from podfit.model.machine import Machine
 from podfit.model.pod import Pod
 from podfit.release.profile import DEFAULT_RELEASE
 
-__all__ = ["AddPod", "Event", "RemovePod", "Scenario", "StartPod"]
+__all__ = ["AddPod", "Event", "RemovePod", "RestartKubelet", "Scenario", "StartPod"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,17 @@ class StartPod:
     uid: str | None = None
 
 
-Event = AddPod | RemovePod | StartPod
+@dataclass(frozen=True, slots=True)
+class RestartKubelet:
+    """The kubelet restarts on the same node, possibly as another release and with another
+    configuration (``None``: unchanged). The running pods stay; the new kubelet reads the old one's
+    checkpoint files and admits the running pods again."""
+
+    kubelet_version: str | None = None  # a minor release (podfit.release)
+    kubelet_config: KubeletConfig | None = None
+
+
+Event = AddPod | RemovePod | StartPod | RestartKubelet
 
 
 @dataclass(frozen=True)

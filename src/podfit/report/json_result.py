@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from podfit.kubelet.restart import FileRead, PodHeld, PodRestart, RestartResult
 from podfit.kubelet.result import (
     AdmitResult,
     CgroupValues,
@@ -151,18 +152,75 @@ def _start_step(r: StartResult) -> dict[str, Any]:
     }
 
 
-def _step(s: AdmitResult | RemoveResult | StartResult) -> dict[str, Any]:
+def _file(f: FileRead) -> dict[str, Any]:
+    return {
+        "file": f.file,
+        "written": f.written_as,
+        "read": f.read_as,
+        "status": f.status,
+        "message": f.message or None,
+    }
+
+
+def _held(h: PodHeld | None) -> dict[str, Any] | None:
+    if h is None:
+        return None
+    return {
+        "podCPUs": None if h.pod_cpus is None else format_cpuset(h.pod_cpus),
+        "containers": [
+            {
+                "name": c.name,
+                "cpus": None if c.cpus is None else format_cpuset(c.cpus),
+                "assignment": c.assignment,
+                "numaAffinity": None if c.memory is None else list(c.memory.numa_affinity),
+            }
+            for c in h.containers
+        ],
+    }
+
+
+def _pod_restart(p: PodRestart) -> dict[str, Any]:
+    return {
+        "pod": p.pod,
+        "uid": p.uid,
+        "outcome": p.outcome,
+        "reason": p.step.reason,
+        "message": p.step.message,
+        "changes": list(p.changes),
+        "before": _held(p.before),
+        "after": _held(p.after),
+        "readmission": _add_step(p.step),
+    }
+
+
+def _restart_step(r: RestartResult) -> dict[str, Any]:
+    return {
+        "op": "restart",
+        "kubeletVersion": {"from": r.from_version, "to": r.to_version},
+        "kubeletConfigChanged": r.config_changed,
+        "checkpoints": [_file(f) for f in r.files],
+        "error": None if r.refusal is None else {"reason": r.refusal.reason, "message": r.refusal.message},
+        "released": list(r.released),
+        "pods": [_pod_restart(p) for p in r.pods],
+        "defaultCPUSet": None if r.refusal is not None else format_cpuset(r.default_cpuset),
+        "nodeMemory": _numa_memory(r.numa_memory),
+    }
+
+
+def _step(s: AdmitResult | RemoveResult | StartResult | RestartResult) -> dict[str, Any]:
     if isinstance(s, AdmitResult):
         return _add_step(s)
     if isinstance(s, StartResult):
         return _start_step(s)
+    if isinstance(s, RestartResult):
+        return _restart_step(s)
     return _remove_step(s)
 
 
 def result_to_json(result: SimulationResult) -> dict[str, Any]:
     """The contract document for one simulation."""
     machine = result.machine
-    return {
+    doc: dict[str, Any] = {
         "scenario": result.scenario,
         "node": {
             "name": result.node_name,
@@ -176,6 +234,13 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
         else {"reason": result.error.reason, "message": result.error.message},
         "steps": [_step(s) for s in result.steps],
     }
+    if result.restored_files:  # --restore-from: how the release read the files
+        doc["restoredFrom"] = {
+            "kubeletVersion": result.kubelet_version,
+            "checkpoints": [_file(f) for f in result.restored_files],
+            "pods": [_pod_restart(p) for p in result.restored_pods],
+        }
+    return doc
 
 
 _SCALAR_ARRAY = re.compile(r"\[\s*((?:-?\d+|true|false|null)(?:,\s*(?:-?\d+|true|false|null))*)\s*\]")
