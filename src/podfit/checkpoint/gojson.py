@@ -249,7 +249,10 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
                 if k is None:
                     ctx.type_error(f"number {key}", t.key)
                     continue
+            depth = len(ctx.stack)
+            ctx.stack.append(key)  # Go names the map key in the field path (entries.pod-a)
             out[k] = _decode(t.elem, val, zero(t.elem), ctx)
+            del ctx.stack[depth:]
         return out
     out = dict(cur)
     for key, val in jv.pairs:
