@@ -6,7 +6,7 @@ into a :class:`~podfit.model.scenario.Scenario`; field paths in errors follow th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from podfit.api.kubelet_config import kubelet_config_from_dict
@@ -23,6 +23,7 @@ __all__ = [
     "decode_kubelet_version",
     "decode_pods",
     "decode_restart",
+    "scenario_for_release",
     "scenario_from_dict",
 ]
 
@@ -51,6 +52,12 @@ def decode_kubelet_version(value: Any, field: str) -> str:
         known = ", ".join(SUPPORTED_RELEASES)
         raise InputError(field, f"unsupported kubelet version {text!r} (podfit models {known})")
     return version
+
+
+def scenario_for_release(scenario: Scenario, version: str) -> Scenario:
+    """``scenario`` answered by the kubelet of release ``version`` (``--kubelet-version``, each
+    release of ``podfit upgrade``): the one place a scenario changes release."""
+    return replace(scenario, kubelet_version=version)
 
 
 def _mapping(value: Any, field: str) -> Mapping[str, Any]:

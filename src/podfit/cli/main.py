@@ -23,6 +23,7 @@ from podfit.cli import (
     render,
     serve_podresources,
     simulate,
+    upgrade,
 )
 from podfit.errors import PodfitError, exit_code
 
@@ -38,6 +39,7 @@ for _module in (
     simulate,
     explain,
     compare,
+    upgrade,
     render,
     capture_machine,
     presets,

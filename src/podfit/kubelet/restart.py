@@ -234,25 +234,27 @@ def _numa(c: ContainerAssignment) -> tuple[int, ...]:
 
 
 def _changes(before: PodHeld, after: PodHeld) -> tuple[str, ...]:
+    """One line for the pod set and one per container that changed (CPUs, memory NUMA nodes,
+    assignment type): ``database: node_shared node shared pool NUMA - -> pod_exclusive 1-3 NUMA 0``."""
     out: list[str] = []
     if before.pod_cpus != after.pod_cpus:
-        out.append(f"pod CPUs {_cpus(before.pod_cpus)} -> {_cpus(after.pod_cpus)}")
+        old_set, new_set = before.pod_cpus, after.pod_cpus
+        old_text = _cpus(old_set) if old_set else "none"
+        out.append(f"pod CPUs {old_text} -> {_cpus(new_set) if new_set else 'none'}")
     old = {c.name: c for c in before.containers}
     for c in after.containers:
         b = old.get(c.name)
-        if b is None:
-            continue
-        if b.cpus != c.cpus:
-            out.append(f"{c.name}: CPUs {_cpus(b.cpus)} -> {_cpus(c.cpus)}")
-        if _numa(b) != _numa(c):
-            out.append(f"{c.name}: memory NUMA {_nodes(_numa(b))} -> {_nodes(_numa(c))}")
-        if b.assignment != c.assignment:
-            out.append(f"{c.name}: {b.assignment} -> {c.assignment}")
+        if b is not None and (b.cpus, _numa(b), b.assignment) != (c.cpus, _numa(c), c.assignment):
+            out.append(f"{c.name}: {_held_text(b)} -> {_held_text(c)}")
     return tuple(out)
 
 
+def _held_text(c: ContainerAssignment) -> str:
+    return f"{c.assignment} {_cpus(c.cpus)} NUMA {_nodes(_numa(c))}"
+
+
 def _cpus(m: int | None) -> str:
-    return "node shared pool" if m is None else format_cpuset(m) or "(none)"
+    return "shared pool" if m is None else format_cpuset(m) or "(none)"
 
 
 def _nodes(numa: tuple[int, ...]) -> str:

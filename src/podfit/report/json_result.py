@@ -21,7 +21,7 @@ from podfit.kubelet.result import (
 from podfit.kubelet.simulation import SimulationResult
 from podfit.model.cpuset import format_cpuset
 
-__all__ = ["dumps_result", "result_to_json"]
+__all__ = ["dumps_result", "result_to_json", "step_to_json"]
 
 
 def _hint(h: Hint | None) -> dict[str, Any] | None:
@@ -205,6 +205,11 @@ def _restart_step(r: RestartResult) -> dict[str, Any]:
         "defaultCPUSet": None if r.refusal is not None else format_cpuset(r.default_cpuset),
         "nodeMemory": _numa_memory(r.numa_memory),
     }
+
+
+def step_to_json(s: AdmitResult | RemoveResult | StartResult | RestartResult) -> dict[str, Any]:
+    """One step of the result document."""
+    return _step(s)
 
 
 def _step(s: AdmitResult | RemoveResult | StartResult | RestartResult) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from podfit.kubelet.simulation import SimulationResult
 from podfit.model.cpuset import format_cpuset
 from podfit.model.units import format_bytes
 
-__all__ = ["format_bytes", "render_table"]
+__all__ = ["format_bytes", "render_table", "restart_panel"]
 
 
 def _machine_line(result: SimulationResult) -> str:
@@ -118,7 +118,8 @@ def _pods_table(pods: tuple[PodRestart, ...]) -> Table:
     return table
 
 
-def _restart_panel(step: RestartResult) -> Panel:
+def restart_panel(step: RestartResult) -> Panel:
+    """A ``restart`` step: the files across it, the new kubelet's refusal or each running pod's fate."""
     versions = (
         step.from_version
         if step.from_version == step.to_version
@@ -177,6 +178,6 @@ def render_table(result: SimulationResult, console: Console) -> None:
         elif isinstance(step, StartResult):
             console.print(_start_panel(step))
         elif isinstance(step, RestartResult):
-            console.print(_restart_panel(step))
+            console.print(restart_panel(step))
         else:
             console.print(_remove_panel(step))
