@@ -16,7 +16,7 @@ from pathlib import Path
 from setuptools import setup
 
 # The domain core: pure and fully typed (tests/test_architecture.py runs mypy over it).
-CORE = ("model", "release", "api", "topology", "cpu", "memory", "devices", "kubelet", "fleet")
+CORE = ("model", "release", "api", "topology", "cpu", "memory", "devices", "checkpoint", "kubelet", "fleet")
 # Left as Python: AdmitResult builds its views on first read through __getattr__, which native
 # (compiled) classes do not have; the fleet's values and results cross process boundaries by
 # pickle, which compiled frozen dataclasses do not support.

@@ -45,6 +45,7 @@ CORE = (
     "cpu",
     "memory",
     "devices",
+    "checkpoint",
     "kubelet",
     "fleet",
     "admission_policy",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from podfit.checkpoint.cpu import decode_cpu_checkpoint
 from podfit.cli.main import main
-from podfit.io.checkpoint_cpu import decode_cpu_checkpoint
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "kep5526-tightly-coupled-database.yaml")
 
@@ -42,7 +42,7 @@ def test_restart_from_a_corrupted_checkpoint_is_the_kubelets_refusal(
     # reader's error (the V1 reader cannot take the V3 entries)
     assert out["error"]["message"].startswith(
         "could not restore state from checkpoint: json: cannot unmarshal object into Go struct field "
-        "CPUManagerCheckpointV1.entries of type string"
+        "CPUManagerCheckpointV1.entries."
     )
     assert "please drain this node and delete the CPU manager checkpoint file" in out["error"]["message"]
 

@@ -104,7 +104,7 @@ def test_documented_example(scenario: Path, expected: dict[str, Any]) -> None:
 
 
 # examples whose results are checked by the tests of their own feature
-CHECKED_ELSEWHERE = ("kep5526-", "compare-", "explain-", "memory-qos-", "resize-")
+CHECKED_ELSEWHERE = ("kep5526-", "compare-", "explain-", "memory-qos-", "resize-", "upgrade-")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from podfit.checkpoint.cpu import CheckpointError, decode_cpu_checkpoint, encode_cpu_checkpoint
+from podfit.checkpoint.memory import decode_memory_checkpoint, encode_memory_checkpoint
 from podfit.cpu.state import CPUState
-from podfit.io.checkpoint_cpu import CheckpointError, decode_cpu_checkpoint, encode_cpu_checkpoint
-from podfit.io.checkpoint_memory import decode_memory_checkpoint, encode_memory_checkpoint
 from podfit.memory.state import Block, MemoryState, MemoryTable, NUMANodeState
 
 _NAMES = st.text(alphabet='abz09-_<>&"é\\', min_size=1, max_size=6)
@@ -128,12 +128,17 @@ def test_memory_flipped_byte_never_changes_the_state_silently(
 
 
 def test_missing_checksum_key_is_a_legacy_checkpoint() -> None:
-    # V3 cannot verify checksum 0; the V2 reader accepts it and ignores podEntries.
+    # V3 cannot verify checksum 0; the V2 reader accepts it, and v1.36 migrates V2 into the value
+    # the failed V3 attempt decoded (loadAndMigrateCheckpointV3 reuses checkpointV3; GetCheckpoint
+    # unmarshals before it verifies): the pod entries decoded by that attempt survive.
     data = encode_cpu_checkpoint(CPUState(1, {"p": {"a": 2}}, {"p": 2}), "static", pod_level_gate=True)
     damaged = data.replace(b'"checksum"', b'"bhecksum"')
     got = decode_cpu_checkpoint(damaged, policy_name="static", pod_level_gate=True)
-    assert got.get_pod_cpu_assignments() == {}
+    assert got.get_pod_cpu_assignments() == {"p": 2}
     assert got.get_cpu_assignments() == {"p": {"a": 2}}
+    # with the gate off v1.36 reads V2 only: no pod entries
+    off = decode_cpu_checkpoint(damaged, policy_name="static", pod_level_gate=False)
+    assert off.get_pod_cpu_assignments() == {}
 
 
 @pytest.mark.parametrize("gate", [False, True])
@@ -144,9 +149,10 @@ def test_cpu_flipped_value_byte_is_refused(gate: bool) -> None:
     assert tampered != data
     with pytest.raises(CheckpointError) as info:
         decode_cpu_checkpoint(tampered, policy_name="static", pod_level_gate=gate)
-    # every reader refuses it; the kubelet reports the last one's error (V1 cannot parse entries)
+    # every reader refuses it; the kubelet reports the last one's error (V1 cannot parse entries;
+    # Go names the map key in the field path, as the real v1.36.2 code does: checkpoints-oracle)
     assert info.value.reason == (
-        "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries of type string"
+        "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries.pod of type string"
     )
     plain = encode_cpu_checkpoint(CPUState(0b1110), "static", pod_level_gate=gate)
     with pytest.raises(CheckpointError) as info:
@@ -180,7 +186,7 @@ def test_cpu_gate_off_cannot_read_a_v3_file() -> None:
         decode_cpu_checkpoint(with_entries, policy_name="static", pod_level_gate=False)
     # V2 cannot verify the V3 checksum, then the V1 reader fails on the nested entries
     assert info.value.reason == (
-        "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries of type string"
+        "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries.p of type string"
     )
     no_entries = encode_cpu_checkpoint(CPUState(1), "static", pod_level_gate=True)
     with pytest.raises(CheckpointError) as info:
@@ -194,7 +200,9 @@ def test_cpu_v3_with_zero_checksum_falls_back_to_v2() -> None:
         '"podEntries":{"p":{"cpuSet":"1"}},"checksum":0}'
     )
     got = decode_cpu_checkpoint(doc, policy_name="static", pod_level_gate=True)
-    assert got.get_pod_cpu_assignments() == {}
+    # V2 is migrated into the value the failed V3 attempt decoded: its pod entries stay (v1.36.2
+    # state_checkpoint.go loadAndMigrateCheckpointV3 / migrateV2CheckpointToV3Checkpoint)
+    assert got.get_pod_cpu_assignments() == {"p": 0b10}
     assert got.get_cpu_assignments() == {"p": {"a": 0b10}}
 
 

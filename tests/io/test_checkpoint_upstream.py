@@ -8,23 +8,22 @@ from typing import Any
 import pytest
 import yaml
 
-from podfit.cpu.state import CPUState
-from podfit.io import checkpoint_cpu as cpu_cp
-from podfit.io import checkpoint_memory as mem_cp
-from podfit.io.checkpoint_cpu import (
+from podfit.checkpoint import cpu as cpu_cp
+from podfit.checkpoint import memory as mem_cp
+from podfit.checkpoint.cpu import (
     CheckpointError,
     checkpoint_checksum,
     decode_cpu_checkpoint,
     encode_cpu_checkpoint,
-    read_cpu_checkpoint,
 )
-from podfit.io.checkpoint_memory import (
+from podfit.checkpoint.gojson import StructT, decode
+from podfit.checkpoint.gospew import GoString, fnv1a_32, for_hash
+from podfit.checkpoint.memory import (
     decode_memory_checkpoint,
     encode_memory_checkpoint,
-    read_memory_checkpoint,
 )
-from podfit.io.gojson import StructT, decode
-from podfit.io.gospew import GoString, fnv1a_32, for_hash
+from podfit.cpu.state import CPUState
+from podfit.io.checkpoints import read_cpu_checkpoint, read_memory_checkpoint
 from podfit.memory.state import Block, MemoryState, MemoryTable, NUMANodeState
 from podfit.model.cpuset import parse_cpuset
 

@@ -13,8 +13,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podfit.io.checkpoint_cpu import read_cpu_checkpoint, write_cpu_checkpoint
-from podfit.io.checkpoint_memory import read_memory_checkpoint, write_memory_checkpoint
+from podfit.io.checkpoints import (
+    read_cpu_checkpoint,
+    read_memory_checkpoint,
+    write_cpu_checkpoint,
+    write_memory_checkpoint,
+)
 from podfit.io.scenario import load_default_scenario
 from podfit.kubelet.node import Node
 

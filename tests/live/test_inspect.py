@@ -14,9 +14,9 @@ import yaml
 from tests.live.conftest import EXAMPLES, KEP5526, MEMORY, scenario
 
 from podfit.api.machine_build import machine_to_dict
+from podfit.checkpoint.cpu import encode_cpu_checkpoint
 from podfit.cli.main import main
 from podfit.cpu.state import CPUState
-from podfit.io.checkpoint_cpu import encode_cpu_checkpoint
 from podfit.io.checkpoints import write_checkpoints
 from podfit.kubelet.simulation import simulate
 from podfit.live.bundle import read_bundle
@@ -386,7 +386,7 @@ def test_files_podfit_writes_for_each_release_read_back_exactly(
     assert [c.status for c in ins.loaded.checks] == ["ok", "ok"]
     cpu = ins.loaded.cpu_state
     again = tmp_path / "again"
-    from podfit.io.checkpoint_memory import encode_memory_checkpoint
+    from podfit.checkpoint.memory import encode_memory_checkpoint
 
     assert (
         encode_cpu_checkpoint(cpu, sim.scenario.kubelet_config.cpu_manager_policy, pod_level_gate=gate)

@@ -56,7 +56,7 @@ def test_cpu_manager_restore_state(case: dict[str, Any], tmp_path: Path) -> None
     assert before.admit(_pod(case["pod_level_cpu"], case["gates"])).admitted
     write_checkpoints(tmp_path, before)
 
-    restored = restore_from(tmp_path, config)
+    restored, _ = restore_from(tmp_path, config)
     assert isinstance(restored, RestoredState)
     after = Node(machine, config, restored)  # the restarted kubelet validates the restored state
     for node in (before, after):

@@ -6,7 +6,7 @@ into a :class:`~podfit.model.scenario.Scenario`; field paths in errors follow th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from podfit.api.kubelet_config import kubelet_config_from_dict
@@ -17,10 +17,18 @@ from podfit.errors import InputError
 from podfit.model.node_os import NodeOS, parse_kernel_version
 from podfit.model.pod import Pod
 from podfit.model.quantity import QuantityError, parse_quantity
-from podfit.model.scenario import AddPod, Event, RemovePod, RetryResizes, Scenario, StartPod
+from podfit.model.scenario import AddPod, Event, RemovePod, RestartKubelet, RetryResizes, Scenario, StartPod
 from podfit.release.profile import DEFAULT_RELEASE, SUPPORTED_RELEASES, parse_kubelet_version
 
-__all__ = ["SourcedPod", "decode_events", "decode_kubelet_version", "decode_pods", "scenario_from_dict"]
+__all__ = [
+    "SourcedPod",
+    "decode_events",
+    "decode_kubelet_version",
+    "decode_pods",
+    "decode_restart",
+    "scenario_for_release",
+    "scenario_from_dict",
+]
 
 
 SCENARIO_KEYS: Final = {"apiVersion", "kind", "metadata", "node", "kubeletConfig", "events", "pods"}
@@ -37,7 +45,7 @@ NODE_KEYS: Final = {
     "os",
 }
 OS_KEYS: Final = {"cgroupVersion", "kernelVersion", "pageSize", "hugepageSizes", "swapController"}
-EVENT_OPS: Final = ("add", "start", "remove", "resize", "retryResizes")
+EVENT_OPS: Final = ("add", "start", "remove", "resize", "retryResizes", "restart")
 
 
 def decode_node_os(value: Any, field: str = "node.os") -> NodeOS:
@@ -86,6 +94,12 @@ def decode_kubelet_version(value: Any, field: str) -> str:
         known = ", ".join(SUPPORTED_RELEASES)
         raise InputError(field, f"unsupported kubelet version {text!r} (podfit models {known})")
     return version
+
+
+def scenario_for_release(scenario: Scenario, version: str) -> Scenario:
+    """``scenario`` answered by the kubelet of release ``version`` (``--kubelet-version``, each
+    release of ``podfit upgrade``): the one place a scenario changes release."""
+    return replace(scenario, kubelet_version=version)
 
 
 def _mapping(value: Any, field: str) -> Mapping[str, Any]:
@@ -143,10 +157,28 @@ def _decode_pod(manifest: Any, where: str, gates: Mapping[str, bool]) -> Pod:
         raise (exc if exc.source else exc.under(where)) from None
 
 
+def decode_restart(value: Any, where: str) -> RestartKubelet:
+    """``restart: {kubeletVersion: "1.37", kubeletConfig: {...}}`` (both optional; ``restart: {}``
+    restarts the same release with the same configuration)."""
+    obj = _mapping({} if value is None else value, where)
+    _check_keys(obj, {"kubeletVersion", "kubeletConfig"}, where)
+    version = None
+    if "kubeletVersion" in obj:
+        version = decode_kubelet_version(obj["kubeletVersion"], f"{where}.kubeletVersion")
+    config = None
+    if "kubeletConfig" in obj:
+        field = f"{where}.kubeletConfig"
+        try:
+            config = kubelet_config_from_dict(_mapping(obj["kubeletConfig"], field))
+        except InputError as exc:
+            raise exc.under(field) if not exc.source else exc from None
+    return RestartKubelet(kubelet_version=version, kubelet_config=config)
+
+
 def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, ...]:
     """Events: ``{add: <Pod manifest>}``, ``{start: ns/name | {uid}}``,
-    ``{remove: ns/name | {uid}}``, ``{resize: {...}}`` (:mod:`podfit.api.resize_event`) or
-    ``{retryResizes: {}}`` (field ``events``)."""
+    ``{remove: ns/name | {uid}}``, ``{resize: {...}}`` (:mod:`podfit.api.resize_event`),
+    ``{retryResizes: {}}`` or ``{restart: {kubeletVersion?, kubeletConfig?}}`` (field ``events``)."""
     events: list[Event] = []
     known: dict[str, Pod] = {}
     for i, item in enumerate(raw):
@@ -155,7 +187,9 @@ def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event,
         if len(obj) != 1 or next(iter(obj)) not in EVENT_OPS:
             raise InputError(where, "expected exactly one of " + ", ".join(EVENT_OPS))
         ((op, value),) = obj.items()
-        if op == "add":
+        if op == "restart":
+            events.append(decode_restart(value, f"{where}.restart"))
+        elif op == "add":
             pod = _decode_pod(value, f"{where}.add", gates)
             known[pod.key] = pod
             events.append(AddPod(pod))

@@ -26,6 +26,7 @@ from podfit.cli import (
     render,
     serve_podresources,
     simulate,
+    upgrade,
     webhook,
 )
 from podfit.errors import PodfitError, exit_code
@@ -42,6 +43,7 @@ for _module in (
     simulate,
     explain,
     compare,
+    upgrade,
     render,
     capture_machine,
     presets,

@@ -100,12 +100,10 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         loaded = load_scenario_input(scenario, machine, preset, kubelet_config, pod_files, replicas)
         if kubelet_version is not None:
-            import dataclasses
-
-            from podfit.api.scenario import decode_kubelet_version
+            from podfit.api.scenario import decode_kubelet_version, scenario_for_release
 
             version = decode_kubelet_version(kubelet_version, "--kubelet-version")
-            loaded = dataclasses.replace(loaded, kubelet_version=version)
+            loaded = scenario_for_release(loaded, version)
         return command(loaded=loaded, **kwargs)
 
     return wrapper

@@ -71,7 +71,7 @@ def command(
     if checkpoint_dir is not None:
         from podfit.io.checkpoints import write_checkpoints
 
-        for path in write_checkpoints(checkpoint_dir, node.node):
+        for path in write_checkpoints(checkpoint_dir, node.node, node.node.release):
             click.echo(f"wrote {path}", err=True)
     if pods_json is not None:
         write_atomic(pods_json, (json.dumps(node.pods_document(), indent=2) + "\n").encode())

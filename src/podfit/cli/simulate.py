@@ -43,13 +43,15 @@ Examples:
 @click.option(
     "--restore-from",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Start the kubelet from the cpu_manager_state / memory_manager_state files in DIR "
-    "(a restart: a file it cannot restore is reported as the kubelet's refusal).",
+    help="Start the kubelet from the cpu_manager_state / memory_manager_state files in DIR, read as "
+    "the scenario's release reads them (--kubelet-version): a restart; the scenario's pods are the "
+    "running pods, admitted again in order; a file the release cannot restore is its refusal.",
 )
 @click.option(
     "--checkpoint-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Write cpu_manager_state and memory_manager_state after the last event into DIR.",
+    help="Write cpu_manager_state and memory_manager_state after the last event into DIR, as the "
+    "release running then writes them.",
 )
 @scenario_input
 def command(
@@ -68,7 +70,7 @@ def command(
     if checkpoint_dir is not None and result.node is not None:
         from podfit.io.checkpoints import write_checkpoints
 
-        for path in write_checkpoints(checkpoint_dir, result.node):
+        for path in write_checkpoints(checkpoint_dir, result.node, result.node.release):
             click.echo(f"wrote {path.resolve()}", err=True)
     if metrics_file is not None:
         from podfit.report.prometheus import render_text
@@ -94,9 +96,26 @@ def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
     if restore_from is None:
         return simulate(loaded)
     from podfit.io.checkpoints import restore_from as restore
+    from podfit.kubelet.restart import version_refusal
+    from podfit.kubelet.startup import kubelet_refusal
     from podfit.model.admission import ConfigRefusal
 
-    restored = restore(restore_from, loaded.kubelet_config)
+    config, version = loaded.kubelet_config, loaded.kubelet_version
+    # the managers are built (and may refuse) before their Start reads the files
+    refusal = kubelet_refusal(config, loaded.machine) or version_refusal(config, version)
+    if refusal is not None:
+        return SimulationResult(loaded.name, loaded.node_name, loaded.machine, 0, 0, refusal, ())
+    restored, files = restore(restore_from, config, version)
     if isinstance(restored, ConfigRefusal):
-        return SimulationResult(loaded.name, loaded.node_name, loaded.machine, 0, 0, restored, ())
-    return simulate(loaded, restored=restored)
+        return SimulationResult(
+            loaded.name,
+            loaded.node_name,
+            loaded.machine,
+            0,
+            0,
+            restored,
+            (),
+            kubelet_version=version,
+            restored_files=files,
+        )
+    return simulate(loaded, restored=restored, files=files)

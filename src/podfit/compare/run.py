@@ -38,7 +38,7 @@ from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.admission import ConfigRefusal
 from podfit.model.cpuset import size
 from podfit.model.pod import Pod
-from podfit.model.scenario import AddPod, ResizePod, RetryResizes, Scenario, StartPod
+from podfit.model.scenario import AddPod, RemovePod, ResizePod, RetryResizes, Scenario, StartPod
 
 __all__ = ["Comparison", "FillResult", "ModelRun", "compare", "run_model"]
 
@@ -173,7 +173,7 @@ def run_model(
             node.start(key=event.key, uid=event.uid)
         elif isinstance(event, ResizePod | RetryResizes):
             node.apply(event)
-        else:
+        elif isinstance(event, RemovePod):  # (a kubelet restart changes no model: not compared)
             removed = node.remove(key=event.key, uid=event.uid)
             if removed.removed and removed.uid is not None:
                 results.pop(removed.uid, None)

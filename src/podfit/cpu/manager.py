@@ -30,12 +30,14 @@ def new_cpu_policy(
     reserved_millicores: int | None,
     reserved_system_cpus: int,
     topology_manager_policy: str,
+    restore_fixes: bool = False,
 ) -> StaticPolicy | NonePolicy | ConfigRefusal:
     """The CPU Manager's policy, or the kubelet's refusal.
 
     ``reserved_millicores``: the node-allocatable CPU reservation (kube + system reserved; ``None``
     when nothing is reserved); ``reserved_system_cpus``: ``reservedSystemCPUs`` (a CPU mask, 0 when
-    not set), which wins over the count when given.
+    not set), which wins over the count when given. ``restore_fixes``: the release's restart
+    re-admission fixes (:attr:`podfit.cpu.policy_static.StaticPolicy.restore_fixes`).
 
     Mirrors: cpumanager/cpu_manager.go NewManager
     """
@@ -53,7 +55,9 @@ def new_cpu_policy(
         opts = parse_cpu_manager_options(options, gates)
     except PolicyOptionError as exc:
         return ConfigRefusal(REFUSAL_CPU_MANAGER, f"new static policy error: {exc.message}")
-    policy = new_static_policy(machine, count, reserved_system_cpus, opts, gates, topology_manager_policy)
+    policy = new_static_policy(
+        machine, count, reserved_system_cpus, opts, gates, topology_manager_policy, restore_fixes
+    )
     if isinstance(policy, ConfigRefusal):
         return ConfigRefusal(REFUSAL_CPU_MANAGER, f"new static policy error: {policy.message}")
     return policy

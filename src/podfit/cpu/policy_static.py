@@ -40,7 +40,7 @@ from podfit.cpu.hints import (
     generate_cpu_topology_hints_reference,
     sockets_in_numa_nodes,
 )
-from podfit.cpu.policy_static_pod import allocate_pod
+from podfit.cpu.policy_static_pod import allocate_pod, classify_restored, restored_pod_hints
 from podfit.cpu.state import CPUState
 from podfit.model.admission import (
     REFUSAL_CPU_MANAGER,
@@ -96,9 +96,12 @@ def new_static_policy(
     options: CPUManagerOptions,
     gates: FeatureGateReader,
     topology_manager_policy: str = "none",
+    restore_fixes: bool = False,
 ) -> StaticPolicy | ConfigRefusal:
     """Build the policy, or the kubelet's refusal. ``reserved_cpus`` (``reservedSystemCPUs``) wins
     when non-empty; otherwise ``num_reserved_cpus`` CPUs are taken by topology from all CPUs.
+    ``restore_fixes``: the release re-admits a restored pod-level allocation as it is (see
+    :attr:`StaticPolicy.restore_fixes`).
 
     Mirrors: cpumanager/policy_static.go NewStaticPolicy
     """
@@ -126,7 +129,7 @@ def new_static_policy(
                 f"unknown CPU ID: {cpu}"
             )
         physical |= machine.sibling_cpus(cpu)
-    return StaticPolicy(machine, options, gates, reserved, physical, group)
+    return StaticPolicy(machine, options, gates, reserved, physical, group, restore_fixes=restore_fixes)
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,10 @@ class StaticPolicy:
     # hints from the literal enumeration (generate_cpu_topology_hints_reference) and CPUs from the
     # literal accumulator (take_by_topology_reference): the references of the fast paths
     exact_reference: bool = False
+    # kubernetes PR #141041 (1.37): AllocatePod keeps a pod-level CPU set restored from the
+    # checkpoint (completing missing container slices inside it) and GetPodTopologyHints
+    # regenerates the pod hint from it; without it (1.36) a restarted kubelet re-allocates (#140989)
+    restore_fixes: bool = False
     # NUMA affinity mask -> the CPUs ``get_aligned_cpus`` may choose from (filled on use)
     _aligned_by_affinity: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     # the values below, each computed on first read
@@ -471,6 +478,10 @@ class StaticPolicy:
             return None
         if req.pod_level and validate_pod_scope_resources(pod, self.gates) is not None:
             return {RESOURCE_CPU: []}
+        if self.restore_fixes and req.pod_level:
+            restored = classify_restored(s, pod)
+            if restored is not None:
+                return {RESOURCE_CPU: restored_pod_hints(self, s, pod, requested, restored)}
         assigned = 0
         held = s.container_cpu_sets(pod.uid)
         for _, (c, by_container) in req.by_container.items():

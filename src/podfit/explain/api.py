@@ -3,6 +3,8 @@ rejected, and the verified changes that would admit it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from podfit.errors import InputError
 from podfit.explain.merge_trace import trace_merge
 from podfit.explain.shortfall import shortfall
@@ -10,8 +12,10 @@ from podfit.explain.suggest import suggest
 from podfit.explain.tracing import HintCall, TraceLog, trace_admission
 from podfit.explain.values import Demand, Explanation, MergeTrace
 from podfit.kubelet.node import Node
+from podfit.kubelet.restart import RestartResult
+from podfit.kubelet.simulation import simulate
 from podfit.kubelet.startup import kubelet_refusal
-from podfit.model.scenario import AddPod, Scenario
+from podfit.model.scenario import AddPod, RestartKubelet, Scenario
 from podfit.topology.scope import scope_for
 
 __all__ = ["explain", "find_pod_event", "node_before", "traced_merges"]
@@ -45,10 +49,21 @@ def node_before(scenario: Scenario, index: int) -> Node:
             f"the kubelet refuses to start ({refusal.reason}): {refusal.message}",
             scenario.name,
         )
-    node = Node(scenario.machine, scenario.kubelet_config)
-    for event in scenario.events[:index]:
-        node.apply(event)
-    return node
+    prefix = scenario.events[:index]
+    if not any(isinstance(e, RestartKubelet) for e in prefix):
+        node = Node(scenario.machine, scenario.kubelet_config, release=scenario.kubelet_version)
+        for event in prefix:
+            node.apply(event)
+        return node
+    result = simulate(replace(scenario, events=prefix))  # the kubelet restarts on the way
+    if result.node is None:
+        last = result.steps[-1] if result.steps else None
+        refused = last.refusal if isinstance(last, RestartResult) else result.error
+        reason, message = (refused.reason, refused.message) if refused is not None else ("", "")
+        raise InputError(
+            "events", f"the restarted kubelet refuses to start ({reason}): {message}", scenario.name
+        )
+    return result.node
 
 
 def _groups(calls: list[HintCall]) -> list[list[HintCall]]:

@@ -1,5 +1,7 @@
-"""The kubelet's checkpoint files around a simulation: restart from ``cpu_manager_state`` /
-``memory_manager_state``, and write them as the kubelet would after the last event.
+"""The kubelet's checkpoint files on disk around a simulation: restart from ``cpu_manager_state`` /
+``memory_manager_state`` as a given release reads them, and write them as a release writes them
+after the last event. The encoding is :mod:`podfit.checkpoint` (pure); this module only reads and
+writes files (atomically).
 
 Mirrors: cpumanager/memorymanager ``NewCheckpointState`` at kubelet start (a missing file is a fresh
 start; a file the kubelet cannot restore stops it) and the managers' checkpoint writes.
@@ -7,42 +9,141 @@ start; a file the kubelet cannot restore stops it) and the managers' checkpoint 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from podfit.io.checkpoint_cpu import CheckpointError, read_cpu_checkpoint, write_cpu_checkpoint
-from podfit.io.checkpoint_memory import read_memory_checkpoint, write_memory_checkpoint
+from podfit.checkpoint.cpu import (
+    CPU_CHECKPOINT_FILE,
+    CheckpointError,
+    encode_cpu_checkpoint,
+    restore_cpu_checkpoint,
+)
+from podfit.checkpoint.memory import (
+    MEMORY_CHECKPOINT_FILE,
+    encode_memory_checkpoint,
+    restore_memory_checkpoint,
+)
+from podfit.cpu.state import CPUState
+from podfit.io.files import write_atomic
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node
+from podfit.kubelet.restart import PLRM, FileRead, restored_from_files
+from podfit.memory.state import MemoryState
 from podfit.model.admission import ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
+from podfit.release.profile import DEFAULT_RELEASE
 
-__all__ = ["restore_from", "write_checkpoints"]
-
-PLRM = "PodLevelResourceManagers"
-
-
-def restore_from(directory: Path, config: KubeletConfig) -> RestoredState | ConfigRefusal:
-    """The managers' state in ``directory`` as a kubelet with ``config`` reads it, or its refusal."""
-    gate = config.feature_gates.enabled(PLRM)
-    try:
-        cpu = read_cpu_checkpoint(directory, policy_name=config.cpu_manager_policy, pod_level_gate=gate)
-    except CheckpointError as exc:
-        return ConfigRefusal("CPUManagerError", exc.message)
-    try:
-        memory = read_memory_checkpoint(
-            directory, policy_name=config.memory_manager_policy, pod_level_gate=gate
-        )
-    except CheckpointError as exc:
-        return ConfigRefusal("MemoryManagerError", exc.message)
-    return RestoredState(cpu=cpu, memory=memory)
+__all__ = [
+    "read_cpu_checkpoint",
+    "read_memory_checkpoint",
+    "restore_from",
+    "write_checkpoints",
+    "write_cpu_checkpoint",
+    "write_memory_checkpoint",
+]
 
 
-def write_checkpoints(directory: Path, node: Node) -> tuple[Path, Path]:
-    """Write both checkpoint files of ``node``'s current state into ``directory``."""
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
+
+
+def restore_from(
+    directory: Path, config: KubeletConfig, version: str = DEFAULT_RELEASE
+) -> tuple[RestoredState | ConfigRefusal, tuple[FileRead, ...]]:
+    """The managers' state in ``directory`` as a kubelet of release ``version`` with ``config``
+    reads it (or its refusal), and how each file was read."""
+    return restored_from_files(
+        _read(directory / CPU_CHECKPOINT_FILE),
+        _read(directory / MEMORY_CHECKPOINT_FILE),
+        config,
+        version,
+        directory=str(directory),
+    )
+
+
+def write_checkpoints(directory: Path, node: Node, version: str = DEFAULT_RELEASE) -> tuple[Path, Path]:
+    """Write both checkpoint files of ``node``'s current state into ``directory``, as a kubelet of
+    release ``version`` writes them."""
     directory.mkdir(parents=True, exist_ok=True)
     gate = node.config.feature_gates.enabled(PLRM)
     cpu, memory = node.managers.cpu, node.managers.memory
     return (
-        write_cpu_checkpoint(directory, cpu.state, cpu.cpu_policy.name(), pod_level_gate=gate),
-        write_memory_checkpoint(directory, memory.state, memory.memory_policy.name(), pod_level_gate=gate),
+        write_cpu_checkpoint(
+            directory, cpu.state, cpu.cpu_policy.name(), pod_level_gate=gate, version=version
+        ),
+        write_memory_checkpoint(
+            directory, memory.state, memory.memory_policy.name(), pod_level_gate=gate, version=version
+        ),
     )
+
+
+def write_cpu_checkpoint(
+    directory: str | os.PathLike[str],
+    state: CPUState,
+    policy_name: str,
+    *,
+    pod_level_gate: bool,
+    version: str = DEFAULT_RELEASE,
+) -> Path:
+    """Write ``<directory>/cpu_manager_state`` atomically (temp file + rename); return its path."""
+    data = encode_cpu_checkpoint(state, policy_name, pod_level_gate=pod_level_gate, version=version)
+    return write_atomic(Path(directory) / CPU_CHECKPOINT_FILE, data)
+
+
+def write_memory_checkpoint(
+    directory: str | os.PathLike[str],
+    state: MemoryState,
+    policy_name: str,
+    *,
+    pod_level_gate: bool,
+    version: str = DEFAULT_RELEASE,
+) -> Path:
+    """Write ``<directory>/memory_manager_state`` atomically (temp file + rename); return its path."""
+    data = encode_memory_checkpoint(state, policy_name, pod_level_gate=pod_level_gate, version=version)
+    return write_atomic(Path(directory) / MEMORY_CHECKPOINT_FILE, data)
+
+
+def read_cpu_checkpoint(
+    directory: str | os.PathLike[str],
+    *,
+    policy_name: str,
+    pod_level_gate: bool,
+    version: str = DEFAULT_RELEASE,
+    container_ids: Mapping[str, tuple[str, str]] | None = None,
+) -> CPUState | None:
+    """Read ``<directory>/cpu_manager_state``; ``None`` when the file does not exist (the kubelet
+    then starts from an empty state and writes a fresh file). :class:`CheckpointError` when the
+    release refuses it."""
+    target = Path(directory) / CPU_CHECKPOINT_FILE
+    data = _read(target)
+    if data is None:
+        return None
+    return restore_cpu_checkpoint(
+        data,
+        policy_name=policy_name,
+        pod_level_gate=pod_level_gate,
+        version=version,
+        container_ids=container_ids,
+        path=str(target),
+    ).state
+
+
+def read_memory_checkpoint(
+    directory: str | os.PathLike[str],
+    *,
+    policy_name: str,
+    pod_level_gate: bool,
+    version: str = DEFAULT_RELEASE,
+) -> MemoryState | None:
+    """Read ``<directory>/memory_manager_state``; ``None`` when the file does not exist."""
+    target = Path(directory) / MEMORY_CHECKPOINT_FILE
+    data = _read(target)
+    if data is None:
+        return None
+    return restore_memory_checkpoint(
+        data, policy_name=policy_name, pod_level_gate=pod_level_gate, version=version, path=str(target)
+    ).state
+
+
+__all__ += ["CheckpointError"]

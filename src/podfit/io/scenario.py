@@ -93,6 +93,12 @@ def _resolve_node(node: Any, base: Path, source: str) -> Any:
     return {**machine_to_dict(machine), **rest}
 
 
+def _restart_config_path(item: Mapping[str, Any]) -> bool:
+    """A ``restart`` event whose ``kubeletConfig`` is a path (relative to the scenario file)."""
+    restart = item.get("restart")
+    return isinstance(restart, Mapping) and isinstance(restart.get("kubeletConfig"), str)
+
+
 def _resolve(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs) -> dict[str, Any]:
     out = dict(doc)
     if "node" in out:
@@ -112,6 +118,10 @@ def _resolve(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs
                 resolved.extend(inputs.expand(item, source, f"pods[{i}]"))
             elif key == "events" and isinstance(item, Mapping) and isinstance(item.get("add"), str):
                 resolved.extend({"add": p} for p in inputs.from_file(base / item["add"]))
+            elif key == "events" and isinstance(item, Mapping) and _restart_config_path(item):
+                restart = dict(item["restart"])
+                restart["kubeletConfig"] = load_one(base / restart["kubeletConfig"], "KubeletConfiguration")
+                resolved.append({"restart": restart})
             elif (
                 key == "events"
                 and isinstance(item, Mapping)

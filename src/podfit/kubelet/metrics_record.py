@@ -337,6 +337,8 @@ def memory_allocate_pod(
     """
     if not _guaranteed(policy, pod):
         return policy.allocate_pod(state, pod, hint)
+    if policy.restore_fixes and state.get_pod_memory_blocks(pod.uid) is not None:
+        return policy.allocate_pod(state, pod, hint)  # kept as restored: nothing counted
     m.inc(M.MEMORY_MANAGER_PINNING_REQUESTS_TOTAL)
     err = policy.allocate_pod(state, pod, hint)
     if err is not None:

@@ -37,6 +37,7 @@ from podfit.kubelet.resize import HandlerOutcome
 from podfit.kubelet.resize_handlers import resize_admit_handlers
 from podfit.kubelet.result import (
     AdmitResult,
+    ContainerAssignment,
     Hint,
     MemoryTableView,
     RemoveResult,
@@ -52,7 +53,7 @@ from podfit.model.machine import Machine
 from podfit.model.node_os import NodeOS
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
-from podfit.model.scenario import AddPod, Event, RemovePod, ResizePod, RetryResizes
+from podfit.model.scenario import AddPod, Event, RemovePod, ResizePod, RetryResizes, StartPod
 from podfit.release.node_features import node_features
 from podfit.release.profile import DEFAULT_RELEASE
 from podfit.topology.bitmask import get_bits
@@ -92,6 +93,7 @@ class Node:
         node's cgroup version, kernel and page size."""
         self.machine = machine
         self.config = config
+        self.release = release
         self.features = node_features(release)
         self.node_os = node_os if node_os is not None else NodeOS()
         self.mqos = memory_qos_config(self.features, config, machine, self.node_os)
@@ -101,7 +103,7 @@ class Node:
         self._qos_cgroups = QoSCgroupState(self.mqos)
         if managers is None:
             started = start_managers(
-                machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored
+                machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored, release
             )
             if isinstance(started, ConfigRefusal):
                 raise KubeletStartupRefused(started.reason, started.message)
@@ -164,6 +166,12 @@ class Node:
         # where the charge went (memorymanager/policy_static.go releaseMemory vs
         # updateMachineState): its machine state is the release's, not the snapshot's.
         fresh = pod.uid not in self._pods
+        if fresh and (snap.cpu[2] is not None or snap.cpu[3] is not None or snap.memory[2] is not None):
+            # A pod the state held before this admission (restored from checkpoint files by a
+            # restarted kubelet) is no longer active once rejected: the stale-state cleanup releases
+            # everything the state holds for it (what it held, and what this admission took).
+            m.remove_pod(pod)
+            return
         if fresh:
             m.cpu.remove_pod(pod)
             m.memory.remove_pod(pod)
@@ -271,7 +279,8 @@ class Node:
 
     def apply(self, event: Event) -> AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult:
         """One scenario event: a pod arrives (admission), its containers start, it is resized, the
-        pending resizes are retried, or it leaves."""
+        pending resizes are retried, or it leaves. (A kubelet restart replaces the node:
+        :func:`podfit.kubelet.restart.restart_node`.)"""
         if isinstance(event, AddPod):
             return self.admit(event.pod)
         if isinstance(event, RemovePod):
@@ -280,7 +289,20 @@ class Node:
             return self.resize(event)
         if isinstance(event, RetryResizes):
             return self.retry_resizes()
-        return self.start(key=event.key, uid=event.uid)
+        if isinstance(event, StartPod):
+            return self.start(key=event.key, uid=event.uid)
+        raise ValueError("a kubelet restart is not an event of a running node")
+
+    def held(self, pod: Pod) -> tuple[tuple[ContainerAssignment, ...], int | None]:
+        """What the managers' state holds for ``pod`` now: every container's assignment, and the
+        pod-level CPU set when the pod has one (pod scope, pod-level resource managers)."""
+        pod_level = self._plr and self._plrm and is_pod_level_resources_set(pod)
+        bubble = (
+            pod_level
+            and scope_for(self.config.topology_manager_scope, self.managers.topology_policy) == POD_SCOPE
+        )
+        views = pod_assignments(self.managers, self.config, pod, bubble)
+        return views.containers, (self.managers.pod_cpus(pod.uid) if bubble else None)
 
     # ----- in-place resize ---------------------------------------------------------------
     def resize(self, event: ResizePod) -> ResizeResult:
@@ -389,8 +411,10 @@ def start_node(
     release: str = DEFAULT_RELEASE,
     node_os: NodeOS | None = None,
 ) -> Node | ConfigRefusal:
-    """The kubelet started on ``machine`` with ``config`` (already validated), or its refusal."""
-    started = start_managers(machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored)
+    """The kubelet of ``release`` started on ``machine`` with ``config`` (already validated), or
+    its refusal."""
+    metrics = new_node_metrics(config.feature_gates.enabled(PLRM))
+    started = start_managers(machine, config, metrics, restored, release)
     if isinstance(started, ConfigRefusal):
         return started
     return Node(machine, config, managers=started, release=release, node_os=node_os)

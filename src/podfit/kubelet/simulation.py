@@ -10,6 +10,16 @@ from podfit.kubelet.memory_qos import memory_qos_warnings
 from podfit.kubelet.metrics import MetricsSnapshot
 from podfit.kubelet.metrics_memory_qos import with_memory_qos_gauges
 from podfit.kubelet.node import Node, start_node
+from podfit.kubelet.restart import (
+    FileRead,
+    PodHeld,
+    PodRestart,
+    RestartResult,
+    held_by,
+    holds_state,
+    pod_restart,
+    restart_node,
+)
 from podfit.kubelet.result import (
     AdmitResult,
     NUMAMemory,
@@ -20,11 +30,11 @@ from podfit.kubelet.result import (
 )
 from podfit.model.admission import ConfigRefusal
 from podfit.model.machine import Machine
-from podfit.model.scenario import Scenario
+from podfit.model.scenario import AddPod, RestartKubelet, Scenario
 
-__all__ = ["MemoryProtectionView", "SimulationResult", "simulate"]
+__all__ = ["MemoryProtectionView", "SimulationResult", "Step", "simulate"]
 
-Step = AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult
+Step = AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult | RestartResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,48 +65,81 @@ class SimulationResult:
     metrics: MetricsSnapshot | None = None  # the node's metrics after the last event (None: refused)
     initial_numa_memory: NUMAMemory | None = None  # the memory manager's tables before any event
     node: Node | None = field(default=None, compare=False, repr=False)  # the node after the last event
-    kubelet_version: str = "1.36"
-    # Memory QoS per step (parallel to steps; empty when the MemoryQoS gate is off)
-    memory_protection: tuple[MemoryProtectionView, ...] = ()
+    kubelet_version: str = ""  # the release that ran the first event ("" = not recorded)
+    restored_files: tuple[FileRead, ...] = ()  # --restore-from: how the release read each file
+    restored_pods: tuple[PodRestart, ...] = ()  # --restore-from: pods the files held, re-admitted
+    # Memory QoS per step (parallel to steps: None where the MemoryQoS gate is off; empty when it
+    # is off throughout)
+    memory_protection: tuple[MemoryProtectionView | None, ...] = ()
     warnings: tuple[str, ...] = ()  # what the kubelet logs at start-up (Memory QoS on cgroup v1, old kernels)
 
 
-def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> SimulationResult:
+def simulate(
+    scenario: Scenario, *, restored: RestoredState | None = None, files: tuple[FileRead, ...] = ()
+) -> SimulationResult:
     """The kubelet's decisions for every event of ``scenario`` (or its refusal to start).
 
     ``restored``: the kubelet restarts from these checkpointed manager states (their validation
-    can refuse the start, as the kubelet's does).
+    can refuse the start, as the kubelet's does); ``files``: how they were read (reported). A
+    ``restart`` event whose new kubelet refuses to start ends the scenario there (``node`` and
+    ``metrics`` are then ``None``: no kubelet runs).
     """
-    machine, config = scenario.machine, scenario.kubelet_config
+    machine, config, version = scenario.machine, scenario.kubelet_config, scenario.kubelet_version
     refusal = validate_kubelet_config(config)
     if refusal is not None:
-        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, refusal, ())
-    node = start_node(machine, config, restored, release=scenario.kubelet_version, node_os=scenario.node_os)
+        return SimulationResult(
+            scenario.name, scenario.node_name, machine, 0, 0, refusal, (), restored_files=files
+        )
+    node = start_node(machine, config, restored, release=version, node_os=scenario.node_os)
     if isinstance(node, ConfigRefusal):
-        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, node, ())
-    initial, initial_memory = node.default_cpuset, node.memory_tables()
+        return SimulationResult(
+            scenario.name, scenario.node_name, machine, 0, 0, node, (), restored_files=files
+        )
+    initial, initial_memory, reserved = node.default_cpuset, node.memory_tables(), node.reserved_cpus
+    warnings = memory_qos_warnings(node.mqos, node.node_os)
     steps: list[Step] = []
-    protection: list[MemoryProtectionView] = []
-    track = node.mqos.gate
+    protection: list[MemoryProtectionView | None] = []
+    running: Node | None = node
+    waiting: dict[str, PodHeld] | None = {} if restored is not None else None
+    readmitted: list[PodRestart] = []
     for event in scenario.events:
-        tables = node.apply(event)
-        steps.append(replace(tables, numa_memory=node.memory_tables()))
-        if track:
-            protection.append(memory_protection(node))
+        if waiting is not None and isinstance(event, AddPod) and event.pod.uid not in waiting:
+            pod = event.pod  # the first add of a pod the files hold: its re-admission
+            waiting[pod.uid] = held_by(node, pod)
+            if holds_state(node, pod.uid):
+                step = replace(node.admit(pod), numa_memory=node.memory_tables())
+                readmitted.append(pod_restart(pod, waiting[pod.uid], step))
+                steps.append(step)
+                protection.append(memory_protection(node) if node.mqos.gate else None)
+                continue
+        if isinstance(event, RestartKubelet):
+            result, running = restart_node(node, version, event.kubelet_config, event.kubelet_version)
+            steps.append(result)
+            if running is None:
+                break
+            node, version = running, result.to_version
+            protection.append(memory_protection(node) if node.mqos.gate else None)
+            continue
+        steps.append(replace(node.apply(event), numa_memory=node.memory_tables()))
+        protection.append(memory_protection(node) if node.mqos.gate else None)
     return SimulationResult(
         scenario.name,
         scenario.node_name,
         machine,
-        node.reserved_cpus,
+        reserved,
         initial,
         None,
         tuple(steps),
-        with_memory_qos_gauges(node.metrics.snapshot(), node.mqos, node.qos_memory()[2]),
+        None
+        if running is None
+        else with_memory_qos_gauges(node.metrics.snapshot(), node.mqos, node.qos_memory()[2]),
         initial_memory,
-        node,
+        running,
         scenario.kubelet_version,
-        tuple(protection),
-        memory_qos_warnings(node.mqos, node.node_os),
+        files,
+        tuple(readmitted),
+        tuple(protection) if any(p is not None for p in protection) else (),
+        warnings,
     )
 
 

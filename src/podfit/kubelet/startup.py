@@ -27,6 +27,8 @@ from podfit.model.admission import (
 from podfit.model.cpuset import format_cpuset
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
+from podfit.release.checkpoint_formats import checkpoint_formats
+from podfit.release.profile import DEFAULT_RELEASE
 from podfit.topology.manager import new_topology_manager
 
 __all__ = ["kubelet_refusal", "start_managers", "startup_refusal"]
@@ -50,11 +52,13 @@ def start_managers(
     config: KubeletConfig,
     metrics: NodeMetrics | None = None,
     restored: RestoredState | None = None,
+    release: str = DEFAULT_RELEASE,
 ) -> ResourceManagers | ConfigRefusal:
     """The resource managers of a kubelet starting on ``machine`` with ``config`` (already
     validated), or its refusal. Their metrics go to ``metrics`` (a fresh registry when not given),
     initialised as at the kubelet's start. ``restored``: start from checkpointed state, which the
-    policies validate as the kubelet's ``Start`` does.
+    policies validate as the kubelet's ``Start`` does. ``release``: the kubelet's minor release
+    (what the managers do with a restored pod-level allocation, ``podfit.release.checkpoint_formats``).
 
     Mirrors: container_manager_linux.go NewContainerManager and the managers' Start
     """
@@ -72,6 +76,7 @@ def start_managers(
     if isinstance(topology, ConfigRefusal):
         return topology
     reservation, formats = node_allocatable_reservation(config, machine)
+    fixes = checkpoint_formats(release).restart_readmission_fixes
     cpu_policy = new_cpu_policy(
         machine,
         config.cpu_manager_policy,
@@ -80,11 +85,12 @@ def start_managers(
         reservation.get("cpu"),
         config.reserved_system_cpus or 0,
         config.topology_manager_policy,
+        fixes,
     )
     if isinstance(cpu_policy, ConfigRefusal):
         return cpu_policy
     memory_policy = new_memory_policy(
-        machine, config.memory_manager_policy, reservation, formats, config.reserved_memory, gates
+        machine, config.memory_manager_policy, reservation, formats, config.reserved_memory, gates, fixes
     )
     if isinstance(memory_policy, ConfigRefusal):
         return memory_policy

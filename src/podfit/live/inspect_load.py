@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.checkpoint.cpu import CheckpointError, decode_cpu_checkpoint
+from podfit.checkpoint.memory import decode_memory_checkpoint
 from podfit.errors import InputError
-from podfit.io.checkpoint_cpu import CheckpointError, decode_cpu_checkpoint
-from podfit.io.checkpoint_memory import decode_memory_checkpoint
 from podfit.io.sysfs import load_machine_path, machine_from_sysfs
 from podfit.io.yamlio import parse_documents
 from podfit.live.bundle import Bundle
@@ -24,6 +24,7 @@ from podfit.live.values import AllocatableResources, PodResources, allocatable_f
 from podfit.memory.state import MemoryState
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
+from podfit.release.profile import DEFAULT_RELEASE
 
 __all__ = ["FileCheck", "Loaded", "load", "read_checkpoints"]
 
@@ -207,11 +208,11 @@ def _policy_of(data: bytes) -> str:
     )
 
 
-def _other_gate(decode: Any, data: bytes, policy: str, gate: bool, path: str) -> str:
+def _other_gate(decode: Any, data: bytes, policy: str, gate: bool, path: str, version: str) -> str:
     """A hint when the file reads with the pod-level gate flipped (written by a kubelet whose
     PodLevelResourceManagers gate differed: a version or configuration change)."""
     try:
-        decode(data, policy_name=policy, pod_level_gate=not gate, path=path)
+        decode(data, policy_name=policy, pod_level_gate=not gate, path=path, version=version)
     except CheckpointError:
         return ""
     state = "on" if not gate else "off"
@@ -219,10 +220,10 @@ def _other_gate(decode: Any, data: bytes, policy: str, gate: bool, path: str) ->
 
 
 def read_checkpoints(
-    bundle: Bundle, config: KubeletConfig | None
+    bundle: Bundle, config: KubeletConfig | None, version: str = DEFAULT_RELEASE
 ) -> tuple[list[FileCheck], Any, MemoryState | None]:
-    """Both managers' files read as the kubelet with ``config`` reads them at start-up (without a
-    configuration: with the file's own policy name, the pod-level gate on)."""
+    """Both managers' files read as the kubelet of release ``version`` with ``config`` reads them at
+    start-up (without a configuration: with the file's own policy name, the pod-level gate on)."""
     checks: list[FileCheck] = []
     gate = config.feature_gates.enabled(PLRM) if config is not None else True
     states: list[Any] = [None, None]
@@ -237,11 +238,10 @@ def read_checkpoints(
         policy = configured if configured is not None else _policy_of(data)
         path = KUBELET_PATH + name.split("/", 1)[1]
         try:
-            states[i] = decode(data, policy_name=policy, pod_level_gate=gate, path=path)
+            states[i] = decode(data, policy_name=policy, pod_level_gate=gate, path=path, version=version)
         except CheckpointError as exc:
-            checks.append(
-                FileCheck(name, "refused", exc.message + _other_gate(decode, data, policy, gate, path))
-            )
+            other = _other_gate(decode, data, policy, gate, path, version)
+            checks.append(FileCheck(name, "refused", exc.message + other))
             continue
         checks.append(FileCheck(name, "ok", f"checksum verified; {_format(data)}"))
     return checks, states[0], states[1]

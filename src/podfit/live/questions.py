@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from podfit.api.features import feature_gates_from_dict
 from podfit.errors import InputError
 
 # podfit internals (kept together: podfit.kubelet is becoming podfit.kubelet)
@@ -26,6 +25,7 @@ from podfit.explain.tracing import trace_admission
 from podfit.explain.values import Explanation
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node, start_node
+from podfit.kubelet.restart import reading_config, remove_stale_state, version_refusal
 from podfit.kubelet.result import AdmitResult
 from podfit.kubelet.simulation import SimulationResult
 from podfit.kubelet.startup import kubelet_refusal
@@ -59,24 +59,6 @@ def running_pods(loaded: Loaded) -> list[Pod]:
     """The node's active pods, oldest first (the kubelet re-admits them in creation order)."""
     live = [p for p in loaded.pods or [] if p.active]
     return [p.pod for p in sorted(live, key=lambda p: p.created)]
-
-
-def _version_refusal(config: KubeletConfig, version: str) -> ConfigRefusal | None:
-    """Gates a release before v1.36 does not know: its kubelet refuses to start."""
-    if int(version.split(".")[1]) >= 36:
-        return None
-    for gate in _SINCE_136:
-        if gate in config.feature_gates.overrides:
-            return ConfigRefusal("KubeletConfigError", f"unrecognized feature gate: {gate}")
-    return None
-
-
-def _reading_config(config: KubeletConfig, version: str) -> KubeletConfig:
-    """Before v1.36 there is no pod-level gate: the files are read as with the gate off."""
-    if int(version.split(".")[1]) >= 36:
-        return config
-    overrides = {k: v for k, v in config.feature_gates.overrides.items() if k != PLRM}
-    return replace(config, feature_gates=feature_gates_from_dict({**overrides, PLRM: False}))
 
 
 def _fate(before: dict[str, int], step: AdmitResult) -> str:
@@ -147,13 +129,16 @@ def ask(
             "no pod list: the running pods are not re-admitted (the fit check does not count them)"
         )
     if version == "1.37":
-        answer.notes.append("v1.37 is answered with v1.36's managers and checkpoint formats")
-    refusal = kubelet_refusal(config, machine) or _version_refusal(config, version)
+        answer.notes.append(
+            "v1.37 is answered with v1.37's checkpoint formats and restart fixes (podfit.release); "
+            "its other behaviour as far as podfit's release profile has it"
+        )
+    refusal = kubelet_refusal(config, machine) or version_refusal(config, version)
     if refusal is not None:
         answer.refusal = refusal
         return answer
-    reading = _reading_config(config, version)
-    checks, cpu, memory = read_checkpoints(loaded.bundle, reading)
+    reading = reading_config(config, version)
+    checks, cpu, memory = read_checkpoints(loaded.bundle, reading, version)
     refused = [c for c in checks if c.status == "refused"]
     if refused:
         reason = "CPUManagerError" if "cpu_manager" in refused[0].name else "MemoryManagerError"
@@ -167,7 +152,7 @@ def ask(
         reading,
         tuple(AddPod(p) for p in [*running, *add]),
     )
-    started = start_node(machine, reading, RestoredState(cpu=cpu, memory=memory))
+    started = start_node(machine, reading, RestoredState(cpu=cpu, memory=memory), release=version)
     if isinstance(started, ConfigRefusal):
         answer.refusal = started
         return answer
@@ -197,31 +182,3 @@ def ask(
         node,
     )
     return answer
-
-
-def remove_stale_state(node: Node, active: Sequence[Pod]) -> list[str]:
-    """Release the state of every (pod, container) no active pod has, as the managers do before
-    an allocation once the pod sources are ready; one line per released container.
-
-    Mirrors: cpumanager/cpu_manager.go and memorymanager/memory_manager.go removeStaleState (v1.36)
-    """
-    from podfit.model.cpuset import format_cpuset
-    from podfit.model.units import format_bytes
-
-    live = {p.uid: {c.name for c in p.all_containers()} for p in active}
-    cpu, memory = node.managers.cpu, node.managers.memory
-    out = []
-    for uid, containers in sorted(cpu.state.get_cpu_assignments().items()):
-        for name, cpus in sorted(containers.items()):
-            if name not in live.get(uid, set()):
-                cpu.policy.remove_container(cpu.state, uid, name)
-                out.append(
-                    f"pod {uid} container {name!r}: CPUs {format_cpuset(cpus)} back to the shared pool"
-                )
-    for uid, held in sorted(memory.state.get_memory_assignments().items()):
-        for name, blocks in sorted(held.items()):
-            if name not in live.get(uid, set()):
-                memory.policy.remove_container(memory.state, uid, name)
-                size = sum(b.size for b in blocks)
-                out.append(f"pod {uid} container {name!r}: {format_bytes(size)} of pinned memory released")
-    return out

@@ -53,7 +53,7 @@ def simulated_node(scenario: Scenario, step: int | None = None) -> SimulatedNode
         if isinstance(event, AddPod):
             known[event.pod.key] = event.pod
         elif not isinstance(event, RemovePod):
-            continue
+            continue  # containers start, or the kubelet restarts: the pod list does not change
         elif event.key is not None:
             known.pop(event.key, None)
         else:

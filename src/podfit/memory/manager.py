@@ -35,8 +35,10 @@ def new_memory_policy(
     reservation_formats: Mapping[str, str],
     reserved_memory: Sequence[ReservedMemory],
     gates: FeatureGateReader,
+    restore_fixes: bool = False,
 ) -> StaticPolicy | NonePolicy | ConfigRefusal:
-    """The Memory Manager's policy on a Linux node, or the kubelet's refusal.
+    """The Memory Manager's policy on a Linux node, or the kubelet's refusal. ``restore_fixes``:
+    the release's restart re-admission fixes (``StaticPolicy.restore_fixes``).
 
     ``reservation``: the node-allocatable reservation (kube + system reserved + hard eviction) per
     resource, and the Quantity format of each sum (the refusal texts print them).
@@ -54,7 +56,7 @@ def new_memory_policy(
     reserved, err = get_system_reserved_memory(machine, reservation, reserved_memory, reservation_formats)
     if err is not None or reserved is None:
         return ConfigRefusal(REFUSAL_MEMORY_MANAGER, err or "no reserved memory")
-    policy, err = new_policy_static(machine, reserved, gates)
+    policy, err = new_policy_static(machine, reserved, gates, restore_fixes)
     if err is not None or policy is None:
         return ConfigRefusal(REFUSAL_MEMORY_MANAGER, err or "memory manager refused to start")
     return policy

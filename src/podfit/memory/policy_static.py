@@ -41,7 +41,7 @@ from podfit.memory.state import Block, MemoryState, NUMANodeMap
 from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_MEMORY, Container, Pod
-from podfit.model.qos import get_pod_qos
+from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
 from podfit.topology.hint import TopologyHint
 
 __all__ = [
@@ -63,7 +63,10 @@ class FeatureGateReader(Protocol):
 
 
 def new_policy_static(
-    machine: Machine, system_reserved: SystemReservedMemory, gates: FeatureGateReader
+    machine: Machine,
+    system_reserved: SystemReservedMemory,
+    gates: FeatureGateReader,
+    restore_fixes: bool = False,
 ) -> tuple[StaticPolicy | None, str | None]:
     """Refuse a configuration without reserved regular memory on any NUMA node.
 
@@ -72,7 +75,7 @@ def new_policy_static(
     total = sum(numa_node.get(RESOURCE_MEMORY, 0) for numa_node in system_reserved.values())
     if total <= 0:
         return None, "[memorymanager] you should specify the system reserved memory"
-    return StaticPolicy(machine, system_reserved, gates), None
+    return StaticPolicy(machine, system_reserved, gates, restore_fixes), None
 
 
 def _holds_request(machine_state: NUMANodeMap, bits: Sequence[int], requested: Mapping[str, int]) -> bool:
@@ -93,7 +96,11 @@ class StaticPolicy:
     """The Static policy. Stateless apart from its inputs: every mutable datum is in ``MemoryState``."""
 
     def __init__(
-        self, machine: Machine, system_reserved: SystemReservedMemory, gates: FeatureGateReader
+        self,
+        machine: Machine,
+        system_reserved: SystemReservedMemory,
+        gates: FeatureGateReader,
+        restore_fixes: bool = False,
     ) -> None:
         self.machine = machine
         self.system_reserved: Mapping[int, Mapping[str, int]] = {
@@ -106,6 +113,11 @@ class StaticPolicy:
         self._steps = NodeSteps()  # the machine-state steps, memoised
         # hints from the literal enumeration (calculate_hints_reference): the benchmarks' reference
         self.exact_reference = False
+        # kubernetes PRs #141077 / #141070 (1.37): AllocatePod keeps a restored pod-level
+        # allocation and GetPodTopologyHints regenerates the pod hint from the pod's blocks;
+        # without them (1.36) a restarted kubelet charges the pod again (#140906) and compares one
+        # container's blocks with the pod's request (#141069)
+        self.restore_fixes = restore_fixes
 
     # ----- gates ---------------------------------------------------------------------------
     def _is_guaranteed(self, pod: Pod) -> bool:
@@ -181,6 +193,8 @@ class StaticPolicy:
         """
         if not self._is_guaranteed(pod):
             return None
+        if self.restore_fixes and state.get_pod_memory_blocks(pod.uid) is not None:
+            return None  # a restored pod-level allocation is kept as it is (#141077)
         return allocate_pod_memory(state, pod, hint, self._pod_level_managers, self.exact_reference)
 
     def remove_container(self, state: MemoryState, pod_uid: str, container_name: str) -> None:
@@ -225,6 +239,10 @@ class StaticPolicy:
             return {name: [] for name in requested}
         if not requested:
             return None
+        if self.restore_fixes and self._pod_level_managers and is_pod_level_resources_set(pod):
+            pod_blocks = state.get_pod_memory_blocks(pod.uid)
+            if pod_blocks is not None:  # the pod-level allocation restored (#141070)
+                return regenerate_hints(pod_blocks, requested)
         for c in pod.all_containers():
             blocks = state.get_memory_blocks(pod.uid, c.name)
             if blocks is not None:

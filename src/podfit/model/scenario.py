@@ -19,6 +19,7 @@ __all__ = [
     "RemovePod",
     "ResizePod",
     "ResourcePatch",
+    "RestartKubelet",
     "RetryResizes",
     "Scenario",
     "StartPod",
@@ -73,7 +74,17 @@ class RetryResizes:
     """The allocation manager's periodic retry of pending resizes (its ticker: 30 s, then 3 min)."""
 
 
-Event = AddPod | RemovePod | StartPod | ResizePod | RetryResizes
+@dataclass(frozen=True, slots=True)
+class RestartKubelet:
+    """The kubelet restarts on the same node, possibly as another release and with another
+    configuration (``None``: unchanged). The running pods stay; the new kubelet reads the old one's
+    checkpoint files and admits the running pods again."""
+
+    kubelet_version: str | None = None  # a minor release (podfit.release)
+    kubelet_config: KubeletConfig | None = None
+
+
+Event = AddPod | RemovePod | StartPod | ResizePod | RetryResizes | RestartKubelet
 
 
 @dataclass(frozen=True)

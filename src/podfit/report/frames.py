@@ -90,7 +90,7 @@ class Frame:
     """The node after one step (index 0: before any event)."""
 
     index: int
-    op: str | None  # None for the initial state, else "add" / "start" / "remove"
+    op: str | None  # None for the initial state, else "add" / "start" / "remove" / "restart"
     pod: str | None
     status: str  # "initial", "refused", "admitted", "rejected", "removed", "not-on-node"
     reason: str | None
@@ -188,7 +188,7 @@ def _frame(
     return Frame(
         index=index,
         op=None if step is None else step["op"],
-        pod=None if step is None else step["pod"],
+        pod=None if step is None else step.get("pod", _restart_label(step)),
         status=status,
         reason=source.get("reason"),
         message=source.get("message"),
@@ -200,7 +200,15 @@ def _frame(
     )
 
 
+def _restart_label(step: Mapping[str, Any]) -> str:
+    versions = step.get("kubeletVersion") or {}
+    old, new = versions.get("from", ""), versions.get("to", "")
+    return f"kubelet v{old}" if old == new else f"kubelet v{old} -> v{new}"
+
+
 def _status(step: Mapping[str, Any]) -> str:
+    if step["op"] == "restart":
+        return "refused" if step.get("error") else "restarted"
     if step["op"] == "add":
         return "admitted" if step.get("admitted") else "rejected"
     if step["op"] == "start":
@@ -228,6 +236,25 @@ def build_frames(doc: Mapping[str, Any]) -> tuple[Frame, ...]:
             on_node[step["pod"]] = _pod_view(step, labels[step["pod"]])
         elif status == "removed":
             on_node.pop(step["pod"], None)
+        elif status == "restarted":  # every running pod admitted again, or rejected
+            for p in step.get("pods", ()):
+                if p["outcome"] == "rejected":
+                    on_node.pop(p["pod"], None)
+                else:
+                    on_node[p["pod"]] = _pod_view(p["readmission"], labels.get(p["pod"], p["pod"]))
+        elif status == "refused":  # no kubelet any more: the last frame stays
+            frames.append(
+                replace(
+                    frames[-1],
+                    index=i,
+                    op="restart",
+                    pod=_restart_label(step),
+                    status=status,
+                    reason=step["error"]["reason"],
+                    message=step["error"]["message"],
+                )
+            )
+            continue
         default = _cpuset(step.get("defaultCPUSet"))
         memory = step.get("nodeMemory")
         if memory is None and status in ("rejected", "not-on-node"):

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from podfit.kubelet.restart import FileRead, PodHeld, PodRestart, RestartResult
 from podfit.kubelet.result import (
     AdmitResult,
     CgroupValues,
@@ -23,7 +24,7 @@ from podfit.kubelet.result import (
 from podfit.kubelet.simulation import MemoryProtectionView, SimulationResult
 from podfit.model.cpuset import format_cpuset
 
-__all__ = ["dumps_result", "result_to_json"]
+__all__ = ["dumps_result", "result_to_json", "step_to_json"]
 
 
 def _hint(h: Hint | None) -> dict[str, Any] | None:
@@ -232,7 +233,71 @@ def _start_step(r: StartResult) -> dict[str, Any]:
     }
 
 
-def _step(s: AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult) -> dict[str, Any]:
+def _file(f: FileRead) -> dict[str, Any]:
+    return {
+        "file": f.file,
+        "written": f.written_as,
+        "read": f.read_as,
+        "status": f.status,
+        "message": f.message or None,
+    }
+
+
+def _held(h: PodHeld | None) -> dict[str, Any] | None:
+    if h is None:
+        return None
+    return {
+        "podCPUs": None if h.pod_cpus is None else format_cpuset(h.pod_cpus),
+        "containers": [
+            {
+                "name": c.name,
+                "cpus": None if c.cpus is None else format_cpuset(c.cpus),
+                "assignment": c.assignment,
+                "numaAffinity": None if c.memory is None else list(c.memory.numa_affinity),
+            }
+            for c in h.containers
+        ],
+    }
+
+
+def _pod_restart(p: PodRestart) -> dict[str, Any]:
+    return {
+        "pod": p.pod,
+        "uid": p.uid,
+        "outcome": p.outcome,
+        "reason": p.step.reason,
+        "message": p.step.message,
+        "changes": list(p.changes),
+        "before": _held(p.before),
+        "after": _held(p.after),
+        "readmission": _add_step(p.step),
+    }
+
+
+def _restart_step(r: RestartResult) -> dict[str, Any]:
+    return {
+        "op": "restart",
+        "kubeletVersion": {"from": r.from_version, "to": r.to_version},
+        "kubeletConfigChanged": r.config_changed,
+        "checkpoints": [_file(f) for f in r.files],
+        "error": None if r.refusal is None else {"reason": r.refusal.reason, "message": r.refusal.message},
+        "released": list(r.released),
+        "pods": [_pod_restart(p) for p in r.pods],
+        "defaultCPUSet": None if r.refusal is not None else format_cpuset(r.default_cpuset),
+        "nodeMemory": _numa_memory(r.numa_memory),
+    }
+
+
+def step_to_json(
+    s: AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult | RestartResult,
+) -> dict[str, Any]:
+    """One step of the result document."""
+    return _step(s)
+
+
+def _step(
+    s: AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResult | RestartResult,
+) -> dict[str, Any]:
     if isinstance(s, AdmitResult):
         return _add_step(s)
     if isinstance(s, StartResult):
@@ -241,6 +306,8 @@ def _step(s: AdmitResult | RemoveResult | StartResult | ResizeResult | RetryResu
         return _resize_step(s)
     if isinstance(s, RetryResult):
         return _retry_step(s)
+    if isinstance(s, RestartResult):
+        return _restart_step(s)
     return _remove_step(s)
 
 
@@ -263,13 +330,20 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
     }
     if result.warnings:
         doc["warnings"] = list(result.warnings)
+    if result.restored_files:  # --restore-from: how the release read the files
+        doc["restoredFrom"] = {
+            "kubeletVersion": result.kubelet_version,
+            "checkpoints": [_file(f) for f in result.restored_files],
+            "pods": [_pod_restart(p) for p in result.restored_pods],
+        }
     return doc
 
 
 def _steps(result: SimulationResult) -> list[dict[str, Any]]:
     steps = [_step(s) for s in result.steps]
     for step, protection in zip(steps, result.memory_protection, strict=False):
-        step["memoryProtection"] = _protection(protection)
+        if protection is not None:
+            step["memoryProtection"] = _protection(protection)
     return steps
 
 

@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from podfit.kubelet.restart import KEPT, MOVED, FileRead, PodRestart, RestartResult
 from podfit.kubelet.result import (
     AdmitResult,
     ContainerAssignment,
@@ -20,7 +21,7 @@ from podfit.model.cpuset import format_cpuset
 from podfit.model.units import format_bytes
 from podfit.report.resize_text import decision_lines, protection_line, resize_panel, retry_panel
 
-__all__ = ["format_bytes", "render_table"]
+__all__ = ["format_bytes", "render_table", "restart_panel"]
 
 
 def _machine_line(result: SimulationResult) -> str:
@@ -103,10 +104,72 @@ def _start_panel(step: StartResult) -> Text:
     return Text.assemble(("containers started ", "bold"), step.pod, done)
 
 
+_OUTCOME_STYLE = {KEPT: "green", MOVED: "yellow"}
+
+
+def _file_line(f: FileRead) -> Text:
+    written = f"written {f.written_as}" if f.written_as else "on disk"
+    if f.status == "absent":
+        return Text(f"{f.file}: absent (fresh start)", style="dim")
+    if f.status == "refused":
+        return Text.assemble((f"{f.file}: ", "bold"), f"{written}, ", ("refused", "bold red"))
+    read = f"read as {f.read_as}" + ("" if f.read_as == f.written_as or not f.written_as else " (migrated)")
+    return Text.assemble((f"{f.file}: ", "bold"), f"{written}, {read}")
+
+
+def _pods_table(pods: tuple[PodRestart, ...]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in ("pod", "after the restart", "what changed"):
+        table.add_column(col)
+    for p in pods:
+        if p.after is None:
+            detail = f"{p.step.reason}: {p.step.message}"
+        else:
+            detail = "; ".join(p.changes) or "same CPUs, NUMA nodes and assignments"
+        table.add_row(
+            Text(p.pod), Text(p.outcome, style=_OUTCOME_STYLE.get(p.outcome, "bold red")), Text(detail)
+        )
+    return table
+
+
+def restart_panel(step: RestartResult) -> Panel:
+    """A ``restart`` step: the files across it, the new kubelet's refusal or each running pod's fate."""
+    versions = (
+        step.from_version
+        if step.from_version == step.to_version
+        else (f"{step.from_version} -> {step.to_version}")
+    )
+    config = ", new configuration" if step.config_changed else ""
+    title = Text.assemble(("kubelet restarted ", "bold cyan"), f"v{versions}{config}")
+    lines: list[Text | Table] = [_file_line(f) for f in step.files]
+    if step.refusal is not None:
+        lines.append(
+            Text.assemble((f"refuses to start: {step.refusal.reason}: ", "bold red"), step.refusal.message)
+        )
+        return Panel(Group(*lines), title=title, title_align="left")
+    lines.extend(Text(f"released: {line}", style="dim") for line in step.released)
+    if step.pods:
+        lines.append(_pods_table(step.pods))
+    lines.append(Text(f"node shared pool: {format_cpuset(step.default_cpuset) or '(empty)'}", style="dim"))
+    return Panel(Group(*lines), title=title, title_align="left")
+
+
+def _restored_panel(result: SimulationResult) -> Panel:
+    title = Text.assemble(
+        ("kubelet started from checkpoint files ", "bold cyan"), f"v{result.kubelet_version}"
+    )
+    lines: list[Text | Table] = [_file_line(f) for f in result.restored_files]
+    if result.restored_pods:
+        lines.append(_pods_table(result.restored_pods))
+    return Panel(Group(*lines), title=title, title_align="left")
+
+
 def render_table(result: SimulationResult, console: Console) -> None:
     """Print the report of ``result`` on ``console``."""
     console.print(Text.assemble(("scenario ", "bold"), result.scenario, "  node ", result.node_name))
     console.print(Text(_machine_line(result), style="dim"))
+    if result.restored_files:
+        console.print(_restored_panel(result))
     if result.error is not None:
         console.print(
             Panel(
@@ -135,7 +198,9 @@ def render_table(result: SimulationResult, console: Console) -> None:
             console.print(resize_panel(step))
         elif isinstance(step, RetryResult):
             console.print(retry_panel(step))
+        elif isinstance(step, RestartResult):
+            console.print(restart_panel(step))
         else:
             console.print(_remove_panel(step))
-        if i < len(protection):
-            console.print(protection_line(protection[i]))
+        if i < len(protection) and (line := protection[i]) is not None:
+            console.print(protection_line(line))

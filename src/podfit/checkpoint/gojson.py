@@ -2,7 +2,7 @@
 
 The checkpoint files are written by ``json.Marshal`` and read by ``json.Unmarshal`` of Go structs;
 their checksum is computed over the go-spew dump of the *decoded Go value* (see
-:mod:`podfit.io.gospew`). To reproduce both exactly, podfit decodes a file into a "Go value"
+the sibling module ``gospew``). To reproduce both exactly, podfit decodes a file into a "Go value"
 (``None`` = nil map/slice/pointer, ``dict`` = map or struct (by Go field name), ``list`` = slice,
 ``str``/``int``) following a schema (:class:`StructT`, :class:`MapT`, ...), then renders it as
 JSON or as a go-spew value tree.
@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from podfit.checkpoint.gospew import GoInt, GoMap, GoPtr, GoSlice, GoString, GoStruct, GoValue
 from podfit.errors import GoJSONError
-from podfit.io.gospew import GoInt, GoMap, GoPtr, GoSlice, GoString, GoStruct, GoValue
 
 __all__ = [
     "CustomT",
@@ -40,6 +40,7 @@ __all__ = [
     "StrT",
     "StructT",
     "decode",
+    "decode_partial",
     "decode_value",
     "encode",
     "go_quote",
@@ -116,12 +117,22 @@ GoType = StrT | IntT | MapT | SliceT | StructT | PtrT | CustomT
 
 
 # ----- parsing ---------------------------------------------------------------------------------
-class JSONNumber(str):
+@dataclass(frozen=True, slots=True)
+class JSONNumber:
     """A JSON number literal, kept as text (Go converts it per target type)."""
 
+    text: str
 
-class JSONObject(list[tuple[str, Any]]):
+
+@dataclass(frozen=True, slots=True)
+class JSONObject:
     """A JSON object as its (key, value) pairs in document order (duplicates kept)."""
+
+    pairs: tuple[tuple[str, Any], ...]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> JSONObject:
+    return JSONObject(tuple(pairs))
 
 
 def _reject_constant(name: str) -> Any:
@@ -134,7 +145,7 @@ def parse_document(data: bytes | str) -> Any:
     try:
         return json.loads(
             text,
-            object_pairs_hook=JSONObject,
+            object_pairs_hook=_object,
             parse_int=JSONNumber,
             parse_float=JSONNumber,
             parse_constant=_reject_constant,
@@ -203,16 +214,16 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
     if isinstance(t, CustomT):
         return t.unmarshal(jv)
     if isinstance(t, StrT):
-        if isinstance(jv, str) and not isinstance(jv, JSONNumber):
+        if isinstance(jv, str):
             return jv
         ctx.type_error(_kind(jv), t)
         return cur
     if isinstance(t, IntT):
         if isinstance(jv, JSONNumber):
-            v = _int_value(t, jv)
+            v = _int_value(t, jv.text)
             if v is not None:
                 return v
-            ctx.type_error(f"number {jv}", t)
+            ctx.type_error(f"number {jv.text}", t)
             return cur
         ctx.type_error(_kind(jv), t)
         return cur
@@ -222,7 +233,7 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
             return cur
         return _decode(t.elem, jv, zero(t.elem) if cur is None else cur, ctx)
     if isinstance(t, SliceT):
-        if not isinstance(jv, list) or isinstance(jv, JSONObject):
+        if not isinstance(jv, list):
             ctx.type_error(_kind(jv), t)
             return cur
         return [_decode(t.elem, item, zero(t.elem), ctx) for item in jv]
@@ -231,17 +242,20 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
         return cur
     if isinstance(t, MapT):
         out = {} if cur is None else dict(cur)
-        for key, val in jv:
+        for key, val in jv.pairs:
             k: Any = key
             if isinstance(t.key, IntT):
                 k = _int_value(t.key, key)
                 if k is None:
                     ctx.type_error(f"number {key}", t.key)
                     continue
+            depth = len(ctx.stack)
+            ctx.stack.append(key)  # Go names the map key in the field path (entries.pod-a)
             out[k] = _decode(t.elem, val, zero(t.elem), ctx)
+            del ctx.stack[depth:]
         return out
     out = dict(cur)
-    for key, val in jv:
+    for key, val in jv.pairs:
         f = next((f for f in t.fields if f.json_name == key), None)
         if f is None:
             f = next((f for f in t.fields if f.json_name.casefold() == key.casefold()), None)
@@ -266,14 +280,37 @@ def decode(t: StructT, data: bytes | str, initial: dict[str, Any] | None = None)
 
 def decode_value(t: StructT, doc: Any, initial: dict[str, Any] | None = None) -> dict[str, Any]:
     """Like :func:`decode` for an already parsed document (a custom ``UnmarshalJSON`` body)."""
+    value, err = _decode_document(t, doc, initial)
+    if err is not None:
+        raise GoJSONError(err)
+    return value
+
+
+def _decode_document(
+    t: StructT, doc: Any, initial: dict[str, Any] | None
+) -> tuple[dict[str, Any], str | None]:
     ctx = _Ctx(saved=[], stack=[])
     start = zero(t) if initial is None else initial
     if doc is None:
-        return start
-    value = _decode(t, doc, start, ctx)
-    if ctx.saved:
-        raise GoJSONError(ctx.saved[0])
-    return value  # type: ignore[no-any-return]
+        return start, None
+    value: dict[str, Any] = _decode(t, doc, start, ctx)
+    return value, (ctx.saved[0] if ctx.saved else None)
+
+
+def decode_partial(
+    t: StructT, data: bytes | str, initial: dict[str, Any] | None = None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """``json.Unmarshal(data, &v)`` as Go leaves ``v`` *and* its error: a type mismatch is
+    remembered while the rest of the document is still decoded into ``v``; a syntax error decodes
+    nothing (``v`` is then returned as ``None``). Returns (v, error text or None).
+
+    Mirrors: encoding/json Unmarshal (Go 1.25): checkValid before decoding, saveError
+    """
+    try:
+        doc = parse_document(data)
+    except GoJSONError as exc:
+        return None, str(exc)
+    return _decode_document(t, doc, initial)
 
 
 # ----- encoding ----------------------------------------------------------------------------------

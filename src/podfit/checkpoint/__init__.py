@@ -1,0 +1,9 @@
+"""The kubelet's resource-manager checkpoint files as values: ``cpu_manager_state`` and
+``memory_manager_state`` encoded and decoded byte for byte as each release writes and reads them
+(format versions, Go-exact checksums, migrations and the kubelet's refusal texts). Pure: bytes and
+strings in, states out; reading and writing files is :mod:`podfit.io.checkpoints`.
+
+Modules: :mod:`~podfit.checkpoint.gospew` (the go-spew text the checksums hash),
+:mod:`~podfit.checkpoint.gojson` (Go ``encoding/json`` for the checkpoint structs),
+:mod:`~podfit.checkpoint.cpu`, :mod:`~podfit.checkpoint.memory`.
+"""
