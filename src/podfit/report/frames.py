@@ -1,20 +1,21 @@
 """Who owns each CPU after each step of a simulation: the data behind ``podfit render``.
 
-Pure functions from the JSON result document (contract: docs/scenario-format.md) to one
-:class:`Frame` per moment: the initial state, then the node after every event. A CPU's owner is,
-in order of precedence: a reserved CPU; a container's exclusive slice (``node_exclusive`` /
-``pod_exclusive``); a pod's shared pool (``pod_shared``); the rest of a pod's CPU budget
-(``podCPUs`` not handed to any container); the node's shared pool (``defaultCPUSet``); otherwise
-no pool at all.
+Pure functions from the JSON result document (contract: docs/scenario-format.md) to a
+:class:`Timeline`: the initial state, then per step only the CPUs whose owner changed (computed in
+time linear in the steps and the CPUs they touch, whatever the node's size), from which whole
+:class:`Frame` values are built on demand. A CPU's owner is, in order of precedence: a reserved
+CPU; a container's exclusive slice (``node_exclusive`` / ``pod_exclusive``); a pod's shared pool
+(``pod_shared``); the rest of a pod's CPU budget (``podCPUs`` not handed to any container); the
+node's shared pool (``defaultCPUSet``); otherwise no pool at all (:func:`owner_of`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from podfit.model.cpuset import parse_cpuset
+from podfit.model.cpuset import cpus, parse_cpuset
 
 __all__ = [
     "KIND_LABELS",
@@ -23,8 +24,12 @@ __all__ = [
     "ContainerView",
     "Frame",
     "PodView",
+    "StepChange",
+    "Timeline",
     "TopologyRow",
     "build_frames",
+    "build_timeline",
+    "owner_of",
     "pod_labels",
     "topology_rows",
 ]
@@ -45,7 +50,10 @@ KIND_LABELS: Mapping[str, str] = {
     POD_FREE: "Pod budget, not handed out",
     UNASSIGNED: "In no pool",
 }
-_EXCLUSIVE_ASSIGNMENTS = ("node_exclusive", "pod_exclusive")
+EXCLUSIVE_ASSIGNMENTS = ("node_exclusive", "pod_exclusive")
+POD_SHARED_ASSIGNMENTS = ("pod_shared",)
+
+MemoryTable = Mapping[str, Mapping[str, Mapping[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,20 @@ class PodView:
     pod_cpus: int | None
     containers: tuple[ContainerView, ...]
 
+    @property
+    def number(self) -> int:
+        """The ``n`` of label ``Pn`` (the pod's colour index)."""
+        return int(self.label[1:]) if self.label[1:].isdigit() else 0
+
+    @property
+    def claimed(self) -> int:
+        """Every CPU the pod can own: its budget and its containers' exclusive / pod-shared CPUs."""
+        m = self.pod_cpus or 0
+        for c in self.containers:
+            if c.cpus and c.assignment in EXCLUSIVE_ASSIGNMENTS + POD_SHARED_ASSIGNMENTS:
+                m |= c.cpus
+        return m
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -92,20 +114,102 @@ class Frame:
     index: int
     op: str | None  # None for the initial state, else "add" / "start" / "remove"
     pod: str | None
-    status: str  # "initial", "refused", "admitted", "rejected", "removed", "not-on-node"
+    status: str  # "initial", "refused", "admitted", "rejected", "removed", "not-on-node", "started"
     reason: str | None
     message: str | None
     default_cpuset: int
     owners: Mapping[int, CPUOwner]
     pods: tuple[PodView, ...]
-    memory: Mapping[str, Mapping[str, Mapping[str, int]]] | None = None
+    memory: MemoryTable | None = None
     kinds: tuple[str, ...] = field(default=())
 
     @property
     def title(self) -> str:
-        if self.op is None:
-            return "Kubelet refuses to start" if self.status == "refused" else "Initial state"
-        return f"{self.op} {self.pod}"
+        return _title(self.op, self.pod, self.status)
+
+
+def _title(op: str | None, pod: str | None, status: str) -> str:
+    if op is None:
+        return "Kubelet refuses to start" if status == "refused" else "Initial state"
+    return f"{op} {pod}"
+
+
+@dataclass(frozen=True)
+class StepChange:
+    """One step as a difference: what happened, and the CPUs whose owner changed (step 0: all)."""
+
+    index: int
+    op: str | None
+    pod: str | None
+    status: str
+    reason: str | None
+    message: str | None
+    owners: Mapping[int, CPUOwner]  # only the CPUs whose owner changed at this step
+    default_cpuset: int  # the node's shared pool after the step
+    memory: MemoryTable | None  # the table after the step (the previous object when unchanged)
+    arrived: PodView | None = None  # the pod admitted at this step
+    left: str | None = None  # the pod removed at this step
+
+    @property
+    def title(self) -> str:
+        return _title(self.op, self.pod, self.status)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The initial state and every step as a difference; :meth:`frames` replays them."""
+
+    cpus: tuple[int, ...]  # the node's CPUs, in ``node.cpuTopology`` order
+    reserved: int
+    labels: Mapping[str, str]
+    steps: tuple[StepChange, ...]  # steps[0]: the initial state, every CPU in ``owners``
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def frames(self) -> Iterator[Frame]:
+        """Every frame in order (each a full copy of the owners: for small nodes and tests)."""
+        owners: dict[int, CPUOwner] = {}
+        on_node: dict[str, PodView] = {}
+        for s in self.steps:
+            _replay(s, owners, on_node)
+            yield self._frame(s, owners, on_node)
+
+    def frame(self, index: int) -> Frame:
+        """The frame after step ``index`` (steps before it replayed as differences)."""
+        if not 0 <= index < len(self.steps):
+            raise ValueError(f"step {index} out of range 0..{len(self.steps) - 1}")
+        owners: dict[int, CPUOwner] = {}
+        on_node: dict[str, PodView] = {}
+        for s in self.steps[: index + 1]:
+            _replay(s, owners, on_node)
+        return self._frame(self.steps[index], owners, on_node)
+
+    def _frame(self, s: StepChange, owners: Mapping[int, CPUOwner], on_node: Mapping[str, PodView]) -> Frame:
+        present = {o.kind for o in owners.values()}
+        return Frame(
+            index=s.index,
+            op=s.op,
+            pod=s.pod,
+            status=s.status,
+            reason=s.reason,
+            message=s.message,
+            default_cpuset=s.default_cpuset,
+            owners={c: owners[c] for c in self.cpus},
+            pods=tuple(on_node.values()),
+            memory=s.memory,
+            kinds=tuple(k for k in OWNER_KINDS if k in present),
+        )
+
+
+def _replay(step: StepChange, owners: dict[int, CPUOwner], on_node: dict[str, PodView]) -> None:
+    """Apply one step's differences (a pod admitted again counts from its latest admission)."""
+    owners.update(step.owners)
+    if step.arrived is not None:
+        on_node.pop(step.arrived.name, None)
+        on_node[step.arrived.name] = step.arrived
+    if step.left is not None:
+        on_node.pop(step.left, None)
 
 
 def topology_rows(doc: Mapping[str, Any], uncore: Mapping[int, int] | None = None) -> tuple[TopologyRow, ...]:
@@ -118,7 +222,22 @@ def topology_rows(doc: Mapping[str, Any], uncore: Mapping[int, int] | None = Non
 
 
 def _cpuset(value: str | None) -> int:
-    return 0 if not value else parse_cpuset(value)
+    """A CPU list of the result document (podfit wrote it: no need to check it as the kubelet's
+    parser does; anything unusual goes through :func:`parse_cpuset`)."""
+    if not value:
+        return 0
+    m = 0
+    try:
+        for part in value.split(","):
+            lo, dash, hi = part.partition("-")
+            first = int(lo)
+            last = int(hi) if dash else first
+            if not 0 <= first <= last:
+                return parse_cpuset(value)
+            m |= ((1 << (last - first + 1)) - 1) << first
+    except ValueError:
+        return parse_cpuset(value)
+    return m
 
 
 def pod_labels(doc: Mapping[str, Any]) -> dict[str, str]:
@@ -154,11 +273,13 @@ def _holders(pod: PodView, cpu_bit: int, assignments: Sequence[str]) -> tuple[st
     return tuple(c.name for c in found)
 
 
-def _owner(cpu: int, reserved: int, default: int, pods: Sequence[PodView]) -> CPUOwner:
+def owner_of(cpu: int, reserved: int, default: int, pods: Sequence[PodView]) -> CPUOwner:
+    """The owner of ``cpu`` given the reserved CPUs, the node's shared pool and the pods on the
+    node (in order of arrival; only those claiming the CPU matter)."""
     bit = 1 << cpu
     if reserved & bit:
         return CPUOwner(RESERVED, in_shared_pool=bool(default & bit))
-    for kind, assignments in ((EXCLUSIVE, _EXCLUSIVE_ASSIGNMENTS), (POD_SHARED, ("pod_shared",))):
+    for kind, assignments in ((EXCLUSIVE, EXCLUSIVE_ASSIGNMENTS), (POD_SHARED, POD_SHARED_ASSIGNMENTS)):
         for pod in pods:
             names = _holders(pod, bit, assignments)
             if names:
@@ -171,35 +292,6 @@ def _owner(cpu: int, reserved: int, default: int, pods: Sequence[PodView]) -> CP
     return CPUOwner(UNASSIGNED)
 
 
-def _frame(
-    index: int,
-    step: Mapping[str, Any] | None,
-    status: str,
-    all_cpus: Sequence[int],
-    reserved: int,
-    default: int,
-    pods: Sequence[PodView],
-    memory: Mapping[str, Any] | None,
-    error: Mapping[str, Any] | None = None,
-) -> Frame:
-    owners = {c: _owner(c, reserved, default, pods) for c in all_cpus}
-    present = {o.kind for o in owners.values()}
-    source = step if step is not None else (error or {})
-    return Frame(
-        index=index,
-        op=None if step is None else step["op"],
-        pod=None if step is None else step["pod"],
-        status=status,
-        reason=source.get("reason"),
-        message=source.get("message"),
-        default_cpuset=default,
-        owners=owners,
-        pods=tuple(pods),
-        memory=memory,
-        kinds=tuple(k for k in OWNER_KINDS if k in present),
-    )
-
-
 def _status(step: Mapping[str, Any]) -> str:
     if step["op"] == "add":
         return "admitted" if step.get("admitted") else "rejected"
@@ -208,33 +300,112 @@ def _status(step: Mapping[str, Any]) -> str:
     return "removed" if step.get("removed", True) else "not-on-node"
 
 
-def build_frames(doc: Mapping[str, Any]) -> tuple[Frame, ...]:
-    """The initial state and the node after each step of the result document ``doc``."""
+class _Owners:
+    """The owners after the steps so far, with the pods claiming each CPU (in arrival order)."""
+
+    def __init__(self, all_cpus: Sequence[int], reserved: int, default: int) -> None:
+        self.known = frozenset(all_cpus)
+        self.reserved = reserved
+        self.default = default
+        self.claims: dict[int, list[PodView]] = {}
+        self.owners = {c: owner_of(c, reserved, default, ()) for c in all_cpus}
+
+    def claim(self, pod: PodView) -> int:
+        bits = pod.claimed
+        for c in cpus(bits):
+            self.claims.setdefault(c, []).append(pod)
+        return bits
+
+    def release(self, pod: PodView) -> int:
+        bits = pod.claimed
+        for c in cpus(bits):
+            held = self.claims.get(c, [])
+            for k, other in enumerate(held):
+                if other is pod:
+                    del held[k]
+                    break
+        return bits
+
+    def update(self, touched: int) -> dict[int, CPUOwner]:
+        """Recompute the owners of the ``touched`` CPUs; the ones that changed."""
+        changed: dict[int, CPUOwner] = {}
+        for c in cpus(touched):
+            if c not in self.known:
+                continue
+            new = owner_of(c, self.reserved, self.default, self.claims.get(c, ()))
+            if new != self.owners[c]:
+                self.owners[c] = new
+                changed[c] = new
+        return changed
+
+
+def build_timeline(doc: Mapping[str, Any]) -> Timeline:
+    """The initial state and each step of the result document ``doc`` as differences."""
     node = doc["node"]
     all_cpus = tuple(int(r[0]) for r in node["cpuTopology"])
     reserved = _cpuset(node.get("reservedCPUs"))
     default = _cpuset(node.get("initialDefaultCPUSet"))
-    error = doc.get("error")
+    error = doc.get("error") or {}
     labels = pod_labels(doc)
-    frames = [
-        _frame(0, None, "refused" if error else "initial", all_cpus, reserved, default, (), None, error)
-    ]
+    state = _Owners(all_cpus, reserved, default)
     memory = node.get("nodeMemory") or _empty_memory(doc.get("steps", ()))
-    frames[0] = replace(frames[0], memory=memory)
+    initial = StepChange(
+        0,
+        None,
+        None,
+        "refused" if error else "initial",
+        error.get("reason"),
+        error.get("message"),
+        dict(state.owners),
+        default,
+        memory,
+    )
+    steps = [initial]
     on_node: dict[str, PodView] = {}
     for i, step in enumerate(doc.get("steps", ()), start=1):
         status = _status(step)
+        new_default = _cpuset(step.get("defaultCPUSet"))
+        touched = new_default ^ state.default
+        state.default = new_default
+        arrived = left = None
         if status == "admitted":
-            on_node[step["pod"]] = _pod_view(step, labels[step["pod"]])
+            arrived = _pod_view(step, labels[step["pod"]])
+            old = on_node.pop(arrived.name, None)
+            if old is not None:
+                touched |= state.release(old)
+            on_node[arrived.name] = arrived
+            touched |= state.claim(arrived)
         elif status == "removed":
-            on_node.pop(step["pod"], None)
-        default = _cpuset(step.get("defaultCPUSet"))
-        memory = step.get("nodeMemory")
-        if memory is None and status in ("rejected", "not-on-node"):
-            memory = frames[-1].memory  # the step changed nothing
-        pods = tuple(on_node.values())
-        frames.append(_frame(i, step, status, all_cpus, reserved, default, pods, memory))
-    return tuple(frames)
+            gone = on_node.pop(step["pod"], None)
+            if gone is not None:
+                touched |= state.release(gone)
+                left = gone.name
+        step_memory = step.get("nodeMemory")
+        if step_memory is None and status in ("rejected", "not-on-node"):
+            step_memory = memory  # the step changed nothing
+        memory = step_memory
+        steps.append(
+            StepChange(
+                i,
+                step["op"],
+                step["pod"],
+                status,
+                step.get("reason"),
+                step.get("message"),
+                state.update(touched),
+                new_default,
+                memory,
+                arrived,
+                left,
+            )
+        )
+    return Timeline(all_cpus, reserved, labels, tuple(steps))
+
+
+def build_frames(doc: Mapping[str, Any]) -> tuple[Frame, ...]:
+    """The initial state and the node after each step of the result document ``doc`` (every
+    frame in full: use :func:`build_timeline` for large scenarios)."""
+    return tuple(build_timeline(doc).frames())
 
 
 def _empty_memory(steps: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, int]]] | None:
