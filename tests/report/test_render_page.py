@@ -18,14 +18,16 @@ from podfit.api.scenario import scenario_from_dict
 from podfit.explain.api import explain
 from podfit.io.scenario import load_default_scenario, load_scenario
 from podfit.kubelet.simulation import simulate
-from podfit.model.cpuset import format_cpuset
-from podfit.report.colours import contrast, owner_paint, pod_colour
-from podfit.report.frames import ContainerView, CPUOwner, PodView, build_frames, build_timeline, topology_rows
+from podfit.model.cpuset import cpus, format_cpuset
+from podfit.report.colours import FIXED, contrast, owner_paint, pod_colour
+from podfit.report.frames import ContainerView, CPUOwner, PodView, topology_rows
 from podfit.report.frames_reference import build_frames_reference
 from podfit.report.json_result import result_to_json
 from podfit.report.page_data import page_data, page_json
+from podfit.report.palette import PALETTE, delta_e
 from podfit.report.rejections import rejection_shortfalls
 from podfit.report.render_html import PODS_SHOWN, TIMELINE_SPAN, render_html
+from podfit.report.timeline import build_frames, build_timeline
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCENARIOS = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".expected.yaml"))
@@ -168,14 +170,10 @@ def load_big() -> Any:
 
 
 # ----- colours ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("number", [1, 2, 3, 7, 50, 999, 4999])
-def test_every_fill_has_legible_text(number: int) -> None:
-    pod = PodView(
-        "ns/p",
-        f"P{number}",
-        0b1111,
-        tuple(ContainerView(f"c{i}", "app", "pod_exclusive", 1 << i) for i in range(5)),
-    )
+@pytest.mark.parametrize("colour", range(len(PALETTE)))
+def test_every_fill_has_legible_text(colour: int) -> None:
+    containers = tuple(ContainerView(f"c{i}", "app", "pod_exclusive", 1 << i) for i in range(5))
+    pod = PodView("ns/p", "P7", 0b1111, containers, colour=colour)
     owners = [CPUOwner("exclusive", "ns/p", (f"c{i}",)) for i in range(5)]
     owners += [CPUOwner("pod-shared", "ns/p", ("c0",)), CPUOwner("pod-free", "ns/p")]
     owners += [CPUOwner("reserved"), CPUOwner("node-shared"), CPUOwner("unassigned")]
@@ -184,21 +182,33 @@ def test_every_fill_has_legible_text(number: int) -> None:
         assert contrast(fill, ink) >= 4.5, (owner, fill, ink)
     shades = {owner_paint(o, pod)[0] for o in owners[:5]}
     assert len(shades) == 5  # one shade per container slice
+    # no pod colour passes for the reserved CPUs' grey or the node's shared pool
+    assert min(delta_e(pod_colour(colour), fixed[0]) for fixed in FIXED.values()) > 20
 
 
-def test_neighbouring_pods_differ() -> None:
-    """Pods numbered close together differ clearly in hue or brightness: exclusive slices of two
-    pods side by side on the node are told apart at a glance."""
+def test_pods_side_by_side_differ_at_a_glance(big: tuple[Any, dict[str, Any]]) -> None:
+    """Each arriving pod's colour is far (CIE Lab ΔE > 20) from every pod already on the NUMA
+    nodes it takes CPUs on, all through a scenario of 400 pods coming and going."""
+    _, doc = big
+    numa_of = {int(r[0]): int(r[3]) for r in doc["node"]["cpuTopology"]}
 
-    def rgb(c: str) -> tuple[int, ...]:
-        return tuple(int(c[i : i + 2], 16) for i in (1, 3, 5))
+    def numa(p: PodView) -> set[int]:
+        return {numa_of[c] for c in cpus(p.claimed)}
 
-    colours = [pod_colour(n) for n in range(1, 400)]
-    for i in range(len(colours)):
-        for j in range(i + 1, min(i + 4, len(colours))):
-            distance = sum((a - b) ** 2 for a, b in zip(rgb(colours[i]), rgb(colours[j]), strict=True)) ** 0.5
-            assert distance > 60, (i + 1, j + 1, colours[i], colours[j])
-    assert len(set(colours[:100])) == 100
+    on_node: dict[str, PodView] = {}
+    checked = 0
+    for step in build_timeline(doc).steps:
+        pod = step.arrived
+        if pod is not None:
+            on_node.pop(pod.name, None)
+            for other in on_node.values():
+                if pod.claimed and other.claimed and numa(pod) & numa(other):
+                    assert delta_e(pod_colour(pod.colour), pod_colour(other.colour)) > 20, (pod, other)
+                    checked += 1
+            on_node[pod.name] = pod
+        if step.left is not None:
+            on_node.pop(step.left, None)
+    assert checked > 1000
 
 
 # ----- the shortfall of rejected pods ------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""Who owns each CPU after each step of a simulation: the data behind ``podfit render``.
+"""Who owns each CPU after each step of a simulation: the values behind ``podfit render``.
 
-Pure functions from the JSON result document (contract: docs/scenario-format.md) to a
-:class:`Timeline`: the initial state, then per step only the CPUs whose owner changed (computed in
-time linear in the steps and the CPUs they touch, whatever the node's size), from which whole
-:class:`Frame` values are built on demand. A CPU's owner is, in order of precedence: a reserved
-CPU; a container's exclusive slice (``node_exclusive`` / ``pod_exclusive``); a pod's shared pool
+A :class:`Timeline` holds the initial state, then per step only the CPUs whose owner changed
+(built by :func:`podfit.report.timeline.build_timeline`); whole :class:`Frame` values are
+replayed from it on demand. A CPU's owner is, in order of precedence: a reserved CPU; a
+container's exclusive slice (``node_exclusive`` / ``pod_exclusive``); a pod's shared pool
 (``pod_shared``); the rest of a pod's CPU budget (``podCPUs`` not handed to any container); the
-node's shared pool (``defaultCPUSet``); otherwise no pool at all (:func:`owner_of`).
+node's shared pool (``defaultCPUSet``); otherwise no pool at all (:func:`owner_of`). The readers
+of the result document (contract: docs/scenario-format.md) are here too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from podfit.model.cpuset import cpus, parse_cpuset
+from podfit.model.cpuset import parse_cpuset
 
 __all__ = [
     "KIND_LABELS",
@@ -27,10 +27,13 @@ __all__ = [
     "StepChange",
     "Timeline",
     "TopologyRow",
-    "build_frames",
-    "build_timeline",
+    "cpuset_of",
+    "empty_memory",
     "owner_of",
     "pod_labels",
+    "pod_view",
+    "replay",
+    "step_status",
     "topology_rows",
 ]
 
@@ -91,6 +94,7 @@ class PodView:
     label: str  # "P1", "P2", ...: the pod's number in this simulation
     pod_cpus: int | None
     containers: tuple[ContainerView, ...]
+    colour: int = field(default=0, compare=False)  # its palette entry (podfit.report.palette)
 
     @property
     def number(self) -> int:
@@ -172,7 +176,7 @@ class Timeline:
         owners: dict[int, CPUOwner] = {}
         on_node: dict[str, PodView] = {}
         for s in self.steps:
-            _replay(s, owners, on_node)
+            replay(s, owners, on_node)
             yield self._frame(s, owners, on_node)
 
     def frame(self, index: int) -> Frame:
@@ -182,7 +186,7 @@ class Timeline:
         owners: dict[int, CPUOwner] = {}
         on_node: dict[str, PodView] = {}
         for s in self.steps[: index + 1]:
-            _replay(s, owners, on_node)
+            replay(s, owners, on_node)
         return self._frame(self.steps[index], owners, on_node)
 
     def _frame(self, s: StepChange, owners: Mapping[int, CPUOwner], on_node: Mapping[str, PodView]) -> Frame:
@@ -202,7 +206,7 @@ class Timeline:
         )
 
 
-def _replay(step: StepChange, owners: dict[int, CPUOwner], on_node: dict[str, PodView]) -> None:
+def replay(step: StepChange, owners: dict[int, CPUOwner], on_node: dict[str, PodView]) -> None:
     """Apply one step's differences (a pod admitted again counts from its latest admission)."""
     owners.update(step.owners)
     if step.arrived is not None:
@@ -221,7 +225,7 @@ def topology_rows(doc: Mapping[str, Any], uncore: Mapping[int, int] | None = Non
     )
 
 
-def _cpuset(value: str | None) -> int:
+def cpuset_of(value: str | None) -> int:
     """A CPU list of the result document (podfit wrote it: no need to check it as the kubelet's
     parser does; anything unusual goes through :func:`parse_cpuset`)."""
     if not value:
@@ -249,7 +253,7 @@ def pod_labels(doc: Mapping[str, Any]) -> dict[str, str]:
     return labels
 
 
-def _pod_view(step: Mapping[str, Any], label: str) -> PodView:
+def pod_view(step: Mapping[str, Any], label: str) -> PodView:
     containers = tuple(
         ContainerView(
             c["name"],
@@ -263,7 +267,7 @@ def _pod_view(step: Mapping[str, Any], label: str) -> PodView:
 
 
 def _optional_cpuset(value: str | None) -> int | None:
-    return None if value is None else _cpuset(value)
+    return None if value is None else cpuset_of(value)
 
 
 def _holders(pod: PodView, cpu_bit: int, assignments: Sequence[str]) -> tuple[str, ...]:
@@ -292,7 +296,7 @@ def owner_of(cpu: int, reserved: int, default: int, pods: Sequence[PodView]) -> 
     return CPUOwner(UNASSIGNED)
 
 
-def _status(step: Mapping[str, Any]) -> str:
+def step_status(step: Mapping[str, Any]) -> str:
     if step["op"] == "add":
         return "admitted" if step.get("admitted") else "rejected"
     if step["op"] == "start":
@@ -300,115 +304,7 @@ def _status(step: Mapping[str, Any]) -> str:
     return "removed" if step.get("removed", True) else "not-on-node"
 
 
-class _Owners:
-    """The owners after the steps so far, with the pods claiming each CPU (in arrival order)."""
-
-    def __init__(self, all_cpus: Sequence[int], reserved: int, default: int) -> None:
-        self.known = frozenset(all_cpus)
-        self.reserved = reserved
-        self.default = default
-        self.claims: dict[int, list[PodView]] = {}
-        self.owners = {c: owner_of(c, reserved, default, ()) for c in all_cpus}
-
-    def claim(self, pod: PodView) -> int:
-        bits = pod.claimed
-        for c in cpus(bits):
-            self.claims.setdefault(c, []).append(pod)
-        return bits
-
-    def release(self, pod: PodView) -> int:
-        bits = pod.claimed
-        for c in cpus(bits):
-            held = self.claims.get(c, [])
-            for k, other in enumerate(held):
-                if other is pod:
-                    del held[k]
-                    break
-        return bits
-
-    def update(self, touched: int) -> dict[int, CPUOwner]:
-        """Recompute the owners of the ``touched`` CPUs; the ones that changed."""
-        changed: dict[int, CPUOwner] = {}
-        for c in cpus(touched):
-            if c not in self.known:
-                continue
-            new = owner_of(c, self.reserved, self.default, self.claims.get(c, ()))
-            if new != self.owners[c]:
-                self.owners[c] = new
-                changed[c] = new
-        return changed
-
-
-def build_timeline(doc: Mapping[str, Any]) -> Timeline:
-    """The initial state and each step of the result document ``doc`` as differences."""
-    node = doc["node"]
-    all_cpus = tuple(int(r[0]) for r in node["cpuTopology"])
-    reserved = _cpuset(node.get("reservedCPUs"))
-    default = _cpuset(node.get("initialDefaultCPUSet"))
-    error = doc.get("error") or {}
-    labels = pod_labels(doc)
-    state = _Owners(all_cpus, reserved, default)
-    memory = node.get("nodeMemory") or _empty_memory(doc.get("steps", ()))
-    initial = StepChange(
-        0,
-        None,
-        None,
-        "refused" if error else "initial",
-        error.get("reason"),
-        error.get("message"),
-        dict(state.owners),
-        default,
-        memory,
-    )
-    steps = [initial]
-    on_node: dict[str, PodView] = {}
-    for i, step in enumerate(doc.get("steps", ()), start=1):
-        status = _status(step)
-        new_default = _cpuset(step.get("defaultCPUSet"))
-        touched = new_default ^ state.default
-        state.default = new_default
-        arrived = left = None
-        if status == "admitted":
-            arrived = _pod_view(step, labels[step["pod"]])
-            old = on_node.pop(arrived.name, None)
-            if old is not None:
-                touched |= state.release(old)
-            on_node[arrived.name] = arrived
-            touched |= state.claim(arrived)
-        elif status == "removed":
-            gone = on_node.pop(step["pod"], None)
-            if gone is not None:
-                touched |= state.release(gone)
-                left = gone.name
-        step_memory = step.get("nodeMemory")
-        if step_memory is None and status in ("rejected", "not-on-node"):
-            step_memory = memory  # the step changed nothing
-        memory = step_memory
-        steps.append(
-            StepChange(
-                i,
-                step["op"],
-                step["pod"],
-                status,
-                step.get("reason"),
-                step.get("message"),
-                state.update(touched),
-                new_default,
-                memory,
-                arrived,
-                left,
-            )
-        )
-    return Timeline(all_cpus, reserved, labels, tuple(steps))
-
-
-def build_frames(doc: Mapping[str, Any]) -> tuple[Frame, ...]:
-    """The initial state and the node after each step of the result document ``doc`` (every
-    frame in full: use :func:`build_timeline` for large scenarios)."""
-    return tuple(build_timeline(doc).frames())
-
-
-def _empty_memory(steps: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, int]]] | None:
+def empty_memory(steps: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, int]]] | None:
     """The memory table before any pod: the first step's table with nothing assigned."""
     table = next((s["nodeMemory"] for s in steps if s.get("nodeMemory")), None)
     if table is None:

@@ -1,4 +1,5 @@
-"""The literal computation of the frames, kept as the reference of :func:`build_timeline`.
+"""The literal computation of the frames, kept as the reference of
+:func:`podfit.report.timeline.build_timeline`.
 
 Every frame from scratch: for every step, every CPU's owner over every pod on the node
 (O(steps x CPUs x pods)), as ``podfit render`` computed it before steps became differences. The
@@ -14,12 +15,12 @@ from podfit.report.frames import (
     OWNER_KINDS,
     Frame,
     PodView,
-    _cpuset,
-    _empty_memory,
-    _pod_view,
-    _status,
+    cpuset_of,
+    empty_memory,
     owner_of,
     pod_labels,
+    pod_view,
+    step_status,
 )
 
 __all__ = ["build_frames_reference"]
@@ -29,10 +30,10 @@ def build_frames_reference(doc: Mapping[str, Any]) -> tuple[Frame, ...]:
     """The initial state and the node after each step of ``doc``, each computed in full."""
     node = doc["node"]
     all_cpus = tuple(int(r[0]) for r in node["cpuTopology"])
-    reserved = _cpuset(node.get("reservedCPUs"))
+    reserved = cpuset_of(node.get("reservedCPUs"))
     labels = pod_labels(doc)
     error = doc.get("error") or {}
-    memory = node.get("nodeMemory") or _empty_memory(doc.get("steps", ()))
+    memory = node.get("nodeMemory") or empty_memory(doc.get("steps", ()))
     on_node: dict[str, PodView] = {}
 
     def frame(index: int, step: Mapping[str, Any] | None, status: str, default: int) -> Frame:
@@ -56,17 +57,17 @@ def build_frames_reference(doc: Mapping[str, Any]) -> tuple[Frame, ...]:
             tuple(k for k in OWNER_KINDS if k in present),
         )
 
-    frames = [frame(0, None, "refused" if error else "initial", _cpuset(node.get("initialDefaultCPUSet")))]
+    frames = [frame(0, None, "refused" if error else "initial", cpuset_of(node.get("initialDefaultCPUSet")))]
     for i, step in enumerate(doc.get("steps", ()), start=1):
-        status = _status(step)
+        status = step_status(step)
         if status == "admitted":
             on_node.pop(step["pod"], None)
-            on_node[step["pod"]] = _pod_view(step, labels[step["pod"]])
+            on_node[step["pod"]] = pod_view(step, labels[step["pod"]])
         elif status == "removed":
             on_node.pop(step["pod"], None)
         step_memory = step.get("nodeMemory")
         if step_memory is None and status in ("rejected", "not-on-node"):
             step_memory = memory
         memory = step_memory
-        frames.append(frame(i, step, status, _cpuset(step.get("defaultCPUSet"))))
+        frames.append(frame(i, step, status, cpuset_of(step.get("defaultCPUSet"))))
     return tuple(frames)

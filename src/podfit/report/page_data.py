@@ -3,8 +3,8 @@
 The page draws the node once and its script (``render_assets.PAGE_JS``) replays these
 differences to show any step, so the page grows with what changes, not with steps x CPUs:
 
-- ``cpus``: ``[cpu, core, socket, numa, uncore]`` per CPU box; ``kinds`` / ``kindLabels`` /
-  ``kindPaints`` (the legend's swatches);
+- ``cpus``: ``[cpu, core, socket, numa, uncore]`` per CPU box; ``kinds`` / ``kindLabels`` (for
+  the tooltips) / ``kindLegend`` / ``kindPaints`` (the legend's words and swatches);
 - ``names``: ``[pod name, label]`` (``P3``; empty for a pod never admitted), each pod once;
 - ``owners``: ``[kind, name index or -1, "containers", fill, ink, edge, in shared pool]``, each
   distinct owner once (``fill`` / ``ink`` / ``edge``: its colours, podfit.report.colours);
@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podfit.model.cpuset import format_cpuset
-from podfit.report.colours import kind_paint, owner_paint, pod_colour
+from podfit.report.colours import kind_paint, legend_label, owner_paint, pod_colour
 from podfit.report.frames import (
     EXCLUSIVE_ASSIGNMENTS,
     KIND_LABELS,
@@ -74,13 +74,13 @@ def pod_colours(pod: PodView) -> tuple[str, list[str]]:
     shade = 0
     for c in pod.containers:
         if c.assignment in EXCLUSIVE_ASSIGNMENTS:
-            colours.append(pod_colour(pod.number, shade))
+            colours.append(pod_colour(pod.colour, shade))
             shade += 1
         elif c.assignment in POD_SHARED_ASSIGNMENTS:
             colours.append(owner_paint(CPUOwner(POD_SHARED, pod.name), pod)[0])
         else:
             colours.append("")
-    return pod_colour(pod.number), colours
+    return pod_colour(pod.colour), colours
 
 
 def _admission(pod: PodView, name: int) -> list[Any]:
@@ -159,13 +159,14 @@ def page_data(
         return names.add(pod, [pod, timeline.labels.get(pod, "")])
 
     def owner_id(o: CPUOwner) -> int:
-        key = (o.kind, o.pod, o.containers, o.in_shared_pool)
+        paint = owner_paint(o, None if o.pod is None else on_node.get(o.pod))
+        key = (o.kind, o.pod, o.containers, o.in_shared_pool, paint)
         if key in owners.index:
             return owners.index[key]
-        fill, ink, edge = owner_paint(o, None if o.pod is None else on_node.get(o.pod))
-        pod = -1 if o.pod is None else name_of(o.pod)
+        fill, ink, edge = paint
+        name = -1 if o.pod is None else name_of(o.pod)
         return owners.add(
-            key, [kind_index[o.kind], pod, ",".join(o.containers), fill, ink, edge, int(o.in_shared_pool)]
+            key, [kind_index[o.kind], name, ",".join(o.containers), fill, ink, edge, int(o.in_shared_pool)]
         )
 
     steps: list[dict[str, Any]] = []
@@ -207,6 +208,7 @@ def page_data(
         "cpus": [[r.cpu, r.core, r.socket, r.numa, r.uncore] for r in rows],
         "kinds": list(OWNER_KINDS),
         "kindLabels": [KIND_LABELS[k] for k in OWNER_KINDS],
+        "kindLegend": [legend_label(k) for k in OWNER_KINDS],
         "kindPaints": [list(kind_paint(k)) for k in OWNER_KINDS],
         "statuses": list(STATUSES),
         "names": names.items,

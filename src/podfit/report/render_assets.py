@@ -277,7 +277,7 @@ PAGE_JS = r"""
       svg.appendChild(g);
       const n = counts[k];
       ul.appendChild(el('li', { class: 'legend-item', 'data-kind': kind }, [
-        svg, el('span', {}, [data.kindLabels[k]]), ' ',
+        svg, el('span', {}, [data.kindLegend[k]]), ' ',
         el('span', { class: 'count' }, ['(' + n + ' CPU' + (n === 1 ? '' : 's') + ')'])]));
     });
     return ul;

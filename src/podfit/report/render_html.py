@@ -19,19 +19,18 @@ from typing import Any
 
 from podfit.model.cpuset import format_cpuset
 from podfit.model.machine import Machine
-from podfit.report.colours import kind_paint
+from podfit.report.colours import kind_paint, legend_label
 from podfit.report.frames import (
-    KIND_LABELS,
     Frame,
     PodView,
     StepChange,
     TopologyRow,
-    build_timeline,
     topology_rows,
 )
 from podfit.report.page_data import page_data, page_json, pod_colours
 from podfit.report.render_assets import PAGE_CSS, PAGE_JS
 from podfit.report.render_svg import SVG_STYLE, memory_svg, node_map_svg, paint_style, step_caption
+from podfit.report.timeline import build_timeline
 
 __all__ = [
     "PODS_SHOWN",
@@ -45,8 +44,8 @@ __all__ = [
 
 _STATUS_MARK = {"admitted": "✓", "rejected": "✗", "removed": "−", "started": "▸", "not-on-node": "·"}
 PODS_SHOWN = 100  # rows of pods listed before a "show all" button
-TIMELINE_ALL = 300  # up to this many steps the timeline lists them all; beyond, a window
-TIMELINE_SPAN = 60  # steps listed either side of the one shown
+TIMELINE_ALL = 60  # up to this many steps the timeline lists them all; beyond, a window
+TIMELINE_SPAN = 12  # steps listed either side of the one shown
 
 
 def uncore_map(machine: Machine | None) -> dict[int, int] | None:
@@ -71,7 +70,7 @@ def _legend(frame: Frame) -> str:
         items.append(
             f'<li class="legend-item" data-kind="{kind}"><svg width="30" height="20" aria-hidden="true">'
             f'<g class="k-{kind}" style="{paint_style(kind_paint(kind))}"><rect class="cpu-box" x="1" y="1" '
-            f'width="28" height="18" rx="3"/></g></svg><span>{escape(KIND_LABELS[kind])}</span> '
+            f'width="28" height="18" rx="3"/></g></svg><span>{escape(legend_label(kind))}</span> '
             f'<span class="count">({count} CPU{"" if count == 1 else "s"})</span></li>'
         )
     return f'<ul class="legend" aria-label="Legend">{"".join(items)}</ul>'

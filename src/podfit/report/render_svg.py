@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from podfit.model.units import format_bytes
-from podfit.report.colours import Paint, kind_paint, owner_paint, pod_colour
+from podfit.report.colours import Paint, kind_paint, legend_label, owner_paint, pod_colour
 from podfit.report.frames import (
     KIND_LABELS,
     POD_FREE,
@@ -23,9 +23,9 @@ from podfit.report.frames import (
     Frame,
     PodView,
     TopologyRow,
-    build_timeline,
     topology_rows,
 )
+from podfit.report.timeline import build_timeline
 
 __all__ = [
     "SVG_STYLE",
@@ -303,7 +303,7 @@ def legend_svg(frame: Frame) -> Fragment:
             f'transform="translate(0,{y})">'
             f'<rect class="cpu-box" width="28" height="18" rx="3"/>'
             f'<text x="36" y="14" style="text-anchor:start;fill:#222">'
-            f"{escape(KIND_LABELS[kind])} ({counts[kind]})</text></g>"
+            f"{escape(legend_label(kind))} ({counts[kind]})</text></g>"
         )
     return 280, len(frame.kinds) * 24, "".join(parts)
 
@@ -341,7 +341,7 @@ def render_svg(
     for i, pod in enumerate(frame.pods):
         body.append(
             f'<g class="pod-key" data-pod="{escape(pod.name)}" transform="translate(320,{y + i * 18})">'
-            f'<rect width="12" height="12" y="2" rx="2" fill="{pod_colour(pod.number)}"/>'
+            f'<rect width="12" height="12" y="2" rx="2" fill="{pod_colour(pod.colour)}"/>'
             f'<text class="mem-label" x="18" y="13">{escape(pod.label)} = {escape(pod.name)}</text></g>'
         )
     y += max(lh, 18 * len(frame.pods)) + 16
