@@ -23,11 +23,11 @@ from podfit.io.scenario import load_default_scenario
 from podfit.kubelet.simulation import simulate
 from podfit.model.cpuset import cpus, parse_cpuset
 from podfit.report.colours import owner_paint
+from podfit.report.frames import build_frames, build_timeline
 from podfit.report.json_result import result_to_json
 from podfit.report.rejections import rejection_shortfalls
 from podfit.report.render_html import PODS_SHOWN, TIMELINE_SPAN, render_html
 from podfit.report.screenshot import BrowserUnavailable, find_chromium, launch_chromium
-from podfit.report.timeline import build_frames, build_timeline
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "default-scenario.png"
 

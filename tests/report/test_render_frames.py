@@ -11,9 +11,8 @@ import pytest
 from podfit.io.scenario import load_default_scenario, load_scenario
 from podfit.kubelet.simulation import simulate
 from podfit.model.cpuset import cpus, parse_cpuset
-from podfit.report.frames import pod_labels
+from podfit.report.frames import build_frames, pod_labels
 from podfit.report.json_result import result_to_json
-from podfit.report.timeline import build_frames
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCENARIOS = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".expected.yaml"))

@@ -20,14 +20,13 @@ from podfit.io.scenario import load_default_scenario, load_scenario
 from podfit.kubelet.simulation import simulate
 from podfit.model.cpuset import cpus, format_cpuset
 from podfit.report.colours import FIXED, contrast, owner_paint, pod_colour
-from podfit.report.frames import ContainerView, CPUOwner, PodView, topology_rows
+from podfit.report.frames import ContainerView, CPUOwner, PodView, build_frames, build_timeline, topology_rows
 from podfit.report.frames_reference import build_frames_reference
 from podfit.report.json_result import result_to_json
 from podfit.report.page_data import page_data, page_json
 from podfit.report.palette import PALETTE, delta_e
 from podfit.report.rejections import rejection_shortfalls
 from podfit.report.render_html import PODS_SHOWN, TIMELINE_SPAN, render_html
-from podfit.report.timeline import build_frames, build_timeline
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCENARIOS = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".expected.yaml"))

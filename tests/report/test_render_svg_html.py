@@ -14,11 +14,10 @@ from tests.report.page_replay import replay_page_data, replayed_view
 from podfit.api.presets import PRESETS
 from podfit.io.scenario import load_default_scenario
 from podfit.kubelet.simulation import SimulationResult, simulate
-from podfit.report.frames import KIND_LABELS
+from podfit.report.frames import KIND_LABELS, build_frames
 from podfit.report.json_result import result_to_json
 from podfit.report.render_html import render_html, reserved_text, uncore_map
 from podfit.report.render_svg import memory_rows, render_svg
-from podfit.report.timeline import build_frames
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
-from podfit.report.frames import (
+from podfit.report.owners import (
     EXCLUSIVE,
     EXCLUSIVE_ASSIGNMENTS,
     KIND_LABELS,

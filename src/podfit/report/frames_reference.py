@@ -1,5 +1,5 @@
 """The literal computation of the frames, kept as the reference of
-:func:`podfit.report.timeline.build_timeline`.
+:func:`podfit.report.frames.build_timeline`.
 
 Every frame from scratch: for every step, every CPU's owner over every pod on the node
 (O(steps x CPUs x pods)), as ``podfit render`` computed it before steps became differences. The
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podfit.report.frames import (
+from podfit.report.owners import (
     OWNER_KINDS,
     Frame,
     PodView,

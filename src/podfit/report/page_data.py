@@ -28,7 +28,7 @@ from typing import Any
 
 from podfit.model.cpuset import format_cpuset
 from podfit.report.colours import kind_paint, legend_label, owner_paint, pod_colour
-from podfit.report.frames import (
+from podfit.report.owners import (
     EXCLUSIVE_ASSIGNMENTS,
     KIND_LABELS,
     OWNER_KINDS,

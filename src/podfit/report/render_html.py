@@ -20,7 +20,8 @@ from typing import Any
 from podfit.model.cpuset import format_cpuset
 from podfit.model.machine import Machine
 from podfit.report.colours import kind_paint, legend_label
-from podfit.report.frames import (
+from podfit.report.frames import build_timeline
+from podfit.report.owners import (
     Frame,
     PodView,
     StepChange,
@@ -30,7 +31,6 @@ from podfit.report.frames import (
 from podfit.report.page_data import page_data, page_json, pod_colours
 from podfit.report.render_assets import PAGE_CSS, PAGE_JS
 from podfit.report.render_svg import SVG_STYLE, memory_svg, node_map_svg, paint_style, step_caption
-from podfit.report.timeline import build_timeline
 
 __all__ = [
     "PODS_SHOWN",

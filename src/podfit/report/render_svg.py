@@ -14,7 +14,8 @@ from typing import Any
 
 from podfit.model.units import format_bytes
 from podfit.report.colours import Paint, kind_paint, legend_label, owner_paint, pod_colour
-from podfit.report.frames import (
+from podfit.report.frames import build_timeline
+from podfit.report.owners import (
     KIND_LABELS,
     POD_FREE,
     POD_SHARED,
@@ -25,7 +26,6 @@ from podfit.report.frames import (
     TopologyRow,
     topology_rows,
 )
-from podfit.report.timeline import build_timeline
 
 __all__ = [
     "SVG_STYLE",
