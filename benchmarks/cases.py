@@ -208,9 +208,7 @@ def gb200_admission(
     quick: bool, pod_spec: list[dict[str, str]] = GPU_POD, policy: str = "restricted"
 ) -> Case:
     full = preset_machine("gb200-tray")
-    machine, config = _scenario(
-        {"preset": "gb200-tray"}, {**GB200_CONFIG, "topologyManagerPolicy": policy}
-    )
+    machine, config = _scenario({"preset": "gb200-tray"}, {**GB200_CONFIG, "topologyManagerPolicy": policy})
     assert machine.num_numa_nodes == full.num_numa_nodes == 34
     case = _admission_case(machine, config, _pod("gpu", pod_spec), ref_ok=False)
     # the reference enumerates 2^34 device masks: check on the same tray cut to 10 NUMA nodes
@@ -427,6 +425,33 @@ def fleet_scheduler_step(quick: bool) -> Case:
     )
 
 
+# ----- the page of podfit render ---------------------------------------------------------------
+def page_steps(quick: bool) -> Case:
+    """The data behind the page: the timeline of differences and the page's JSON, against the
+    full frames of every step (the literal reference, what the page was built from before)."""
+    from benchmarks.page_scenario import page_scenario
+    from podfit.kubelet.simulation import simulate
+    from podfit.report.frames import build_frames, build_timeline, topology_rows
+    from podfit.report.frames_reference import build_frames_reference
+    from podfit.report.json_result import result_to_json
+    from podfit.report.page_data import page_data
+
+    pods, cpus, numa = (60, 64, 2) if quick else (300, 128, 4)
+    doc = result_to_json(simulate(scenario_from_dict(page_scenario(pods, cpus=cpus, numa=numa))))
+    rows = topology_rows(doc)
+
+    def check() -> None:
+        assert build_frames(doc) == build_frames_reference(doc)
+
+    return Case(
+        run=lambda: page_data(build_timeline(doc), rows),
+        check=check,
+        reference=lambda: build_frames_reference(doc),
+        note="fast: timeline + page JSON; reference: every frame in full (no JSON); "
+        "the whole page: python -m benchmarks.page",
+    )
+
+
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("merge: 2 NUMA, 3 providers x 3 hints", "<= 5 us", 5e3, merge_typical),
     Benchmark(
@@ -470,9 +495,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         cpu_allocation,
         p99_limit_ns=200e3,
     ),
-    Benchmark(
-        "memory manager Allocate: memory + hugepages-2Mi, 2 NUMA", "<= 15 us", 15e3, memory_allocation
-    ),
+    Benchmark("memory manager Allocate: memory + hugepages-2Mi, 2 NUMA", "<= 15 us", 15e3, memory_allocation),
     Benchmark(
         "admit + release: 2-container Guaranteed pod, pod scope, 2 NUMA",
         ">= 20,000 cycles/s",
@@ -485,5 +508,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "<= 50 us per pod (250 us per run)",
         5 * 50e3,
         fleet_scheduler_step,
+    ),
+    Benchmark(
+        "page data: 300 pods arriving and leaving on a 128-CPU node, steps as differences (extra)",
+        "-",
+        None,
+        page_steps,
     ),
 )

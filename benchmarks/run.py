@@ -1,6 +1,6 @@
 """Run every benchmark, check each answer against the reference, write a JSON report.
 
-    .venv/bin/python -m benchmarks.run [--out benchmarks/report.json] [--quick]
+    .venv/bin/python -m benchmarks.run [--out benchmarks/report.json] [--quick] [--no-pages]
 
 A small harness instead of pytest-benchmark: the per-operation percentiles (p50/p99 of single CPU
 allocations), reference ratios and target verdicts go into one report with no extra dependency,
@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="benchmarks/report.json")
     ap.add_argument("--quick", action="store_true", help="smaller inputs, short runs (smoke)")
     ap.add_argument("--budget", type=float, default=1.0, help="seconds of timing per benchmark side")
+    ap.add_argument("--no-pages", action="store_true", help="skip the page benchmarks (benchmarks/page.py)")
     args = ap.parse_args(argv)
     results = []
     for bench in BENCHMARKS:
@@ -115,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['median_ns'] / 1e3:12.1f} us  p99 {r['p99_ns'] / 1e3:10.1f} us  {verdict:6}  "
             f"{r['name']} [{r['target']}]{ratio}"
         )
-    report = {"machine": machine_info(), "quick": args.quick, "benchmarks": results}
+    report: dict[str, Any] = {"machine": machine_info(), "quick": args.quick, "benchmarks": results}
+    if not args.no_pages:
+        from benchmarks.page import run_pages
+
+        report["pages"] = run_pages(args.quick)
     with open(args.out, "w") as f:
         json.dump(report, f, indent=2)
         f.write("\n")

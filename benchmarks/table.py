@@ -1,6 +1,6 @@
 """Print a report's benchmarks as the Markdown table of benchmarks/README.md.
 
-    .venv/bin/python -m benchmarks.table [benchmarks/baseline.json]
+.venv/bin/python -m benchmarks.table [benchmarks/baseline.json]
 """
 
 from __future__ import annotations
@@ -29,10 +29,40 @@ def table(report: dict[str, object]) -> str:
     return "\n".join(rows)
 
 
+def pages_table(report: dict[str, object]) -> str:
+    """The page benchmarks (benchmarks/page.py): one row per scenario."""
+    rows = [
+        "| pods | CPUs | steps | page | wall | CPU | peak RSS | bytes / step | browser: open | target met |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in report.get("pages", ()):  # type: ignore[attr-defined]
+        browser = p.get("browser") or {}
+        opened = f"{browser['load_s']:.1f} s" if "load_s" in browser else "–"
+        verdict = {True: "yes", False: "**no**"}.get(p.get("meets_target"), "–")
+        cells = [
+            f"{p['pods']:,}",
+            str(p["cpus"]),
+            f"{p['steps']:,}",
+            f"{p['bytes'] / 1e6:,.2f} MB",
+            f"{p['wall_s']:.1f} s",
+            f"{p['cpu_s']:.1f} s",
+            f"{p['peak_rss_mb']:,.0f} MB",
+            f"{p['bytes_per_step']:.0f} B",
+            opened,
+            verdict,
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     with open(args[0] if args else "benchmarks/baseline.json") as f:
-        print(table(json.load(f)))
+        report = json.load(f)
+    if report.get("benchmarks"):
+        print(table(report))
+    if report.get("pages"):
+        print(pages_table(report))
     return 0
 
 

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks.page_scenario import page_scenario
 
+from podfit.api.scenario import scenario_from_dict
 from podfit.io.scenario import load_default_scenario
 from podfit.kubelet.simulation import simulate
 from podfit.model.cpuset import cpus, parse_cpuset
+from podfit.report.colours import owner_paint
+from podfit.report.frames import build_frames, build_timeline
 from podfit.report.json_result import result_to_json
-from podfit.report.render_html import render_html
+from podfit.report.rejections import rejection_shortfalls
+from podfit.report.render_html import PODS_SHOWN, TIMELINE_SPAN, render_html
 from podfit.report.screenshot import BrowserUnavailable, find_chromium, launch_chromium
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "default-scenario.png"
@@ -47,11 +53,18 @@ def browser() -> Iterator[Any]:
         _unavailable(str(exc))
 
 
-@pytest.fixture()
-def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
-    result = simulate(load_default_scenario())
-    path = tmp_path / "default.html"
-    path.write_text(render_html(result_to_json(result), result.machine), encoding="utf-8")
+def _default_html() -> str:
+    scenario = load_default_scenario()
+    result = simulate(scenario)
+    return render_html(
+        result_to_json(result), result.machine, shortfalls=rejection_shortfalls(scenario, result)
+    )
+
+
+@contextmanager
+def _open(browser: Any, html: str, tmp_path: Path) -> Iterator[Any]:
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="utf-8")
     pg = browser.new_page(viewport={"width": 1600, "height": 900})
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -63,6 +76,12 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
     yield pg
     pg.close()
     assert errors == []
+
+
+@pytest.fixture()
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    with _open(browser, _default_html(), tmp_path) as pg:
+        yield pg
 
 
 def _set(text: str) -> set[int]:
@@ -131,11 +150,63 @@ def test_every_cpu_has_the_right_owner_at_every_step(page: Any) -> None:
 
 
 def test_colours_follow_the_owner(page: Any) -> None:
+    """Each pod in its own colour: the two database slices on NUMA 1 (orders-db-1 and -2) differ,
+    and every box is painted in its owner's colours (podfit.report.colours)."""
+    frame = build_frames(result_to_json(simulate(load_default_scenario())))[-1]
+    by_name = {p.name: p for p in frame.pods}
     fill = "g => getComputedStyle(g.querySelector('rect')).fill"
+    for cpu in (0, 1, 4, 5, 8, 12):
+        owner = frame.owners[cpu]
+        expected = owner_paint(owner, by_name.get(owner.pod or ""))[0]
+        assert page.eval_on_selector(f'g.cpu[data-cpu="{cpu}"]', fill) == _rgb(expected), cpu
     assert page.eval_on_selector('g.cpu[data-cpu="0"]', fill) == "rgb(61, 61, 61)"
-    assert page.eval_on_selector('g.cpu[data-cpu="1"]', fill) == "rgb(0, 114, 178)"
-    assert page.eval_on_selector('g.cpu[data-cpu="4"]', fill) == "rgb(230, 159, 0)"
     assert page.eval_on_selector('g.cpu[data-cpu="5"]', fill) == "rgb(214, 230, 245)"
+    assert page.eval_on_selector('g.cpu[data-cpu="8"]', fill) != page.eval_on_selector(
+        'g.cpu[data-cpu="12"]', fill
+    )
+
+
+def _rgb(colour: str) -> str:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+_BOX = (
+    "els => els.map(g => [Number(g.dataset.cpu), g.getAttribute('class'), g.getAttribute('style'),"
+    " g.dataset.kind, g.dataset.pod, g.dataset.container, g.querySelector('title').textContent,"
+    " g.querySelector('.cpu-tag').textContent])"
+)
+
+
+def _drawn(pg: Any) -> list[Any]:
+    return sorted(pg.eval_on_selector_all("section.map g.cpu[data-cpu]", _BOX))
+
+
+def test_script_paints_what_python_draws(browser: Any, tmp_path: Path) -> None:
+    """Every step the script shows looks as the page Python draws for that step (boxes, their
+    colours, tooltips and tags; the panel's text)."""
+    scenario = load_default_scenario()
+    result = simulate(scenario)
+    doc = result_to_json(result)
+    lacked = rejection_shortfalls(scenario, result)
+    drawn, panels = {}, {}
+    static = browser.new_context(java_script_enabled=False, viewport={"width": 1600, "height": 900})
+    for step in range(7):
+        path = tmp_path / f"static-{step}.html"
+        path.write_text(render_html(doc, result.machine, step, lacked), encoding="utf-8")
+        pg = static.new_page()
+        pg.goto(path.as_uri())
+        assert pg.get_attribute("body", "data-step") == str(step)
+        drawn[step] = _drawn(pg)
+        panels[step] = pg.eval_on_selector(".step-panel", "e => e.outerHTML")
+        pg.close()
+    static.close()
+    with _open(browser, render_html(doc, result.machine, 0, lacked), tmp_path) as pg:
+        for step in range(7):
+            pg.click(f'ol.timeline li[data-step="{step}"] button')
+            assert _drawn(pg) == drawn[step]
+            assert pg.eval_on_selector(".step-panel", "e => e.outerHTML") == panels[step]
+        assert "What it lacked" in panels[4] and "cpu: needs" in panels[4]
 
 
 def test_step_control_changes_the_picture(page: Any) -> None:
@@ -170,3 +241,53 @@ def test_screenshot_of_the_default_scenario(page: Any) -> None:
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     data = SCREENSHOT.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def _owners_of(frame: Any) -> dict[int, tuple[str, str, str]]:
+    return {c: (o.kind, o.pod or "", ",".join(o.containers)) for c, o in frame.owners.items()}
+
+
+def _slide(pg: Any, step: int) -> None:
+    pg.fill("#step", str(step))
+    pg.dispatch_event("#step", "input")
+
+
+def test_a_thousand_pods_on_512_cpus(browser: Any, tmp_path: Path) -> None:
+    """The page of 1,000 pods arriving on (and leaving) a 512-CPU, 8-NUMA node opens and steps
+    (no timing here: benchmarks/page.py measures it): the boxes match Python's owners wherever
+    the script is sent, the timeline lists a window of steps, the pods list grows on demand, and
+    rejected steps say what they lacked."""
+    scenario = scenario_from_dict(page_scenario(1000))
+    result = simulate(scenario)
+    doc = result_to_json(result)
+    timeline = build_timeline(doc)
+    last = len(timeline) - 1
+    lacked = rejection_shortfalls(scenario, result, limit=20)
+    rejected = [s.index for s in timeline.steps if s.status == "rejected"]
+    assert len(rejected) > len(lacked) == 20
+    with _open(browser, render_html(doc, result.machine, shortfalls=lacked), tmp_path) as pg:
+        assert _step(pg) == last and pg.locator("section.map g.cpu").count() == 512
+        assert _boxes(pg) == _owners_of(timeline.frame(last))
+        marks = pg.eval_on_selector_all(
+            "ol.timeline li[data-step]", "els => els.map(e => Number(e.dataset.step))"
+        )
+        assert last in marks and len(marks) <= 2 * TIMELINE_SPAN + 1
+        pg.click("#prev")
+        assert _step(pg) == last - 1 and _boxes(pg) == _owners_of(timeline.frame(last - 1))
+        for step in (0, 1, last // 2, 300, 299, rejected[0], rejected[-1], last):
+            _slide(pg, step)
+            assert _step(pg) == step and _boxes(pg) == _owners_of(timeline.frame(step)), step
+        pg.keyboard.press("ArrowLeft")
+        assert _step(pg) == last - 1
+        pg.click(f'ol.timeline li[data-step="{last - 5}"] button')
+        assert _step(pg) == last - 5 and _boxes(pg) == _owners_of(timeline.frame(last - 5))
+        crowded = next(f for f in timeline.frames() if len(f.pods) > PODS_SHOWN)
+        on_node = len(crowded.pods)
+        _slide(pg, crowded.index)
+        assert pg.locator(".step-panel tr.pod-row").count() == PODS_SHOWN
+        pg.click(".step-panel button.show-all")
+        assert pg.locator(".step-panel tr.pod-row").count() == on_node
+        _slide(pg, rejected[0])
+        assert "What it lacked" in pg.inner_text(".step-panel")
+        _slide(pg, rejected[-1])
+        assert "Shortfall not computed" in pg.inner_text(".step-panel")

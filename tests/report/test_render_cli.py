@@ -102,3 +102,19 @@ def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "Examples:" in text and "--png" in text
     assert "podfit render examples/kep5526-tightly-coupled-database.yaml" in text
+
+
+def test_rejected_step_says_what_it_lacked(tmp_path: Path) -> None:
+    out = tmp_path / "node.html"
+
+    def panel() -> str:
+        page = out.read_text(encoding="utf-8")
+        start = page.index('<section class="step-panel"')
+        return page[start : page.index("</section>", start)]
+
+    assert main(["render", "--step", "4", "-o", str(out)]) == 0
+    assert "What it lacked" in panel() and "cpu: needs" in panel()
+    assert main(["render", "--step", "4", "--shortfalls", "0", "-o", str(out)]) == 0
+    assert "Shortfall not computed for this rejection" in panel()
+    assert main(["simulate", "--html", str(out)]) == 0
+    assert '"f":[' in out.read_text(encoding="utf-8")  # the page's data carries the lines

@@ -9,13 +9,14 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from tests.report.page_replay import replay_page_data, replayed_view
 
 from podfit.api.presets import PRESETS
 from podfit.io.scenario import load_default_scenario
 from podfit.kubelet.simulation import SimulationResult, simulate
 from podfit.report.frames import KIND_LABELS, build_frames
 from podfit.report.json_result import result_to_json
-from podfit.report.render_html import render_html, uncore_map
+from podfit.report.render_html import render_html, reserved_text, uncore_map
 from podfit.report.render_svg import memory_rows, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -157,40 +158,62 @@ def test_html_page_structure(result: SimulationResult, doc: dict[str, Any]) -> N
     page = _parse(html)
     cpus = [a for t, a in page.elements if t == "g" and "data-cpu" in a]
     assert sorted(int(a["data-cpu"] or "") for a in cpus) == list(range(32))
+    # one panel, the selected step's (the script builds the others when they are shown)
     panels = [a for t, a in page.elements if t == "section" and "data-step" in a]
-    assert [a["data-step"] for a in panels] == [str(i) for i in range(7)]
-    assert [("hidden" in a) for a in panels] == [True] * 6 + [False]
-    assert [a["data-status"] for a in panels] == [
-        "initial",
-        "admitted",
-        "admitted",
-        "admitted",
-        "rejected",
-        "removed",
-        "admitted",
-    ]
+    assert [(a["data-step"], a["data-status"], "hidden" in a) for a in panels] == [("6", "admitted", False)]
+    marks = [a for t, a in page.elements if t == "li" and "data-step" in a]
+    assert [a["data-step"] for a in marks] == [str(i) for i in range(7)]
+    assert [a.get("aria-current") for a in marks] == [None] * 6 + ["step"]
     ids = {a.get("id") for _, a in page.elements}
-    assert {"prev", "next", "step", "step-num", "details", "podfit-frames"} <= ids
+    assert {"prev", "next", "step", "step-num", "details", "podfit-frames", "summary"} <= ids
     slider = next(a for t, a in page.elements if t == "input" and a.get("id") == "step")
     assert (slider["min"], slider["max"], slider["value"]) == ("0", "6", "6")
     assert "TopologyAffinityError" in html
+    assert "reserved CPUs: 1 (CPU 0)" in html
+
+
+def test_html_rejected_step_panel_and_shortfall(result: SimulationResult, doc: dict[str, Any]) -> None:
+    def panel(shortfalls: dict[int, tuple[str, ...]] | None) -> str:
+        html = render_html(doc, result.machine, step=4, shortfalls=shortfalls)
+        start = html.index('<section class="step-panel"')
+        return html[start : html.index("</section>", start)]
+
+    traced = panel({4: ("cpu: needs 8 CPUs within one NUMA node",)})
+    assert traced.startswith('<section class="step-panel" data-step="4" data-status="rejected"')
+    assert "<li>cpu: needs 8 CPUs within one NUMA node</li>" in traced
+    assert "Shortfall not computed for this rejection" in panel({})
+    assert "shortfall" not in panel(None)  # not asked for
+
+
+@pytest.mark.parametrize(
+    ("reserved", "text"),
+    [
+        (0, "reserved CPUs: 0"),
+        (1, "reserved CPUs: 1 (CPU 0)"),
+        (0b1100_0011, "reserved CPUs: 4 (CPUs 0-1,6-7)"),
+    ],
+)
+def test_reserved_text(reserved: int, text: str) -> None:
+    assert reserved_text(reserved) == text
 
 
 def test_html_is_self_contained(result: SimulationResult, doc: dict[str, Any]) -> None:
     html = render_html(doc, result.machine)
     page = _parse(html)
     assert not [t for t, a in page.elements if t in ("link", "img", "iframe") or "src" in a or "href" in a]
-    assert re.findall(r"https?://[^\"' )]+", html) == ["http://www.w3.org/2000/svg"]
+    assert set(re.findall(r"https?://[^\"' )]+", html)) == {
+        "http://www.w3.org/2000/svg"
+    }  # SVG namespace only
 
 
-def test_html_frames_data_matches_python_owners(result: SimulationResult, doc: dict[str, Any]) -> None:
+def test_html_data_replays_to_the_python_owners(result: SimulationResult, doc: dict[str, Any]) -> None:
     page = _parse(render_html(doc, result.machine, step=2))
     data = json.loads(page.scripts[0])
     frames = build_frames(doc)
-    assert len(data["steps"]) == len(frames)
-    for frame, owners in zip(frames, data["steps"], strict=True):
-        assert [o[0] for o in owners] == [frame.owners[c].kind for c in data["cpus"]]
-        assert [o[1] for o in owners] == [frame.owners[c].pod or "" for c in data["cpus"]]
+    replayed = replay_page_data(data)
+    assert len(replayed) == len(frames)
+    for frame, got in zip(frames, replayed, strict=True):
+        assert got == replayed_view(frame)
     body = next(a for t, a in page.elements if t == "body")
     assert body["data-step"] == "2"
     legend = [a["data-kind"] for t, a in page.elements if t == "li" and a.get("class") == "legend-item"]
@@ -202,12 +225,13 @@ def test_html_escapes_hostile_names(doc: dict[str, Any]) -> None:
     evil["scenario"] = "<b>x</b>"
     evil["steps"][0]["pod"] = "ns/</script><script>alert(1)</script>"
     evil["steps"][0]["containers"][2]["name"] = '"><img src=x>'
-    html = render_html(evil)
+    html = render_html(evil, step=1)
     assert "<script>alert(1)" not in html and "<img" not in html and "<b>x</b>" not in html
     page = _parse(html)
     assert len(page.scripts) == 2
     data = json.loads(page.scripts[0])
-    assert data["steps"][1][1][1] == "ns/</script><script>alert(1)</script>"
+    assert data["names"][data["steps"][1]["p"]][0] == "ns/</script><script>alert(1)</script>"
+    assert any(c[0] == '"><img src=x>' for c in data["pods"][0][3])
 
 
 def test_html_step_out_of_range(doc: dict[str, Any]) -> None:

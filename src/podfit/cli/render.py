@@ -32,6 +32,13 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
 @click.option("--svg", "svg_out", type=_FILE, help="Also write an SVG of the selected step.")
 @click.option("--png", "png_out", type=_FILE, help="Also write a PNG screenshot (needs Chromium).")
 @click.option(
+    "--shortfalls",
+    type=click.IntRange(min=0),
+    default=100,  # podfit.report.rejections.SHORTFALL_LIMIT (not imported: keeps start-up light)
+    show_default=True,
+    help="Trace the first N rejected pods for what they lacked (as `podfit explain` words it).",
+)
+@click.option(
     "--step",
     type=click.IntRange(min=0),
     help="Step shown when the page opens (0 = before any event) [default: the last].",
@@ -43,11 +50,13 @@ def command(
     svg_out: Path | None,
     png_out: Path | None,
     step: int | None,
+    shortfalls: int,
 ) -> None:
     """Draw the node (sockets, NUMA nodes, L3 groups, cores, threads) with every CPU coloured by
     its owner after each event, and write it as an HTML page you can step through."""
     from podfit.kubelet.simulation import simulate as run
     from podfit.report.json_result import result_to_json
+    from podfit.report.rejections import rejection_shortfalls
     from podfit.report.render_html import render_html, uncore_map
     from podfit.report.render_svg import render_svg
 
@@ -56,7 +65,8 @@ def command(
     last = len(doc["steps"])
     if step is not None and step > last:
         raise click.BadParameter(f"{step} is past the last step ({last})", param_hint="--step")
-    html = render_html(doc, result.machine, step)
+    lacked = rejection_shortfalls(loaded, result, limit=shortfalls)
+    html = render_html(doc, result.machine, step, lacked)
     out = out or Path(f"podfit-{doc.get('scenario') or 'scenario'}.html")
     _write(out, html)
     if svg_out is not None:

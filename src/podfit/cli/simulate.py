@@ -83,10 +83,13 @@ def command(
     else:
         render_table(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
     if html_file is not None:
+        from podfit.report.rejections import rejection_shortfalls
         from podfit.report.render_html import render_html
 
+        # what the rejected pods lacked (not from restored states: the replay starts empty)
+        lacked = rejection_shortfalls(loaded, result) if restore_from is None else None
         html_file.parent.mkdir(parents=True, exist_ok=True)
-        html_file.write_text(render_html(doc, loaded.machine), encoding="utf-8")
+        html_file.write_text(render_html(doc, loaded.machine, shortfalls=lacked), encoding="utf-8")
         click.echo(f"CPU map: {html_file.resolve()}", err=output == "json")
 
 

@@ -1,278 +1,243 @@
-"""Who owns each CPU after each step of a simulation: the data behind ``podfit render``.
+"""Who owns each CPU after each step of a simulation, as differences: the
+:class:`~podfit.report.owners.Timeline` of a result document (the data behind ``podfit render``).
 
-Pure functions from the JSON result document (contract: docs/scenario-format.md) to one
-:class:`Frame` per moment: the initial state, then the node after every event. A CPU's owner is,
-in order of precedence: a reserved CPU; a container's exclusive slice (``node_exclusive`` /
-``pod_exclusive``); a pod's shared pool (``pod_shared``); the rest of a pod's CPU budget
-(``podCPUs`` not handed to any container); the node's shared pool (``defaultCPUSet``); otherwise
-no pool at all.
+Built in time linear in the steps and the CPUs they touch, whatever the node's size: an index of
+the pods claiming each CPU (in order of arrival) lets a step recompute only the owners of the CPUs
+it touched (the arriving or leaving pod's, and those entering or leaving the node's shared pool).
+Each arriving pod also gets its colour here (:mod:`podfit.report.palette`): the one least like
+those of the pods on its NUMA nodes. :mod:`podfit.report.frames_reference` computes every frame in
+full, the literal way, and the tests check one against the other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from podfit.model.cpuset import parse_cpuset
+from podfit.model.cpuset import cpus
+from podfit.report.owners import (
+    EXCLUSIVE,
+    EXCLUSIVE_ASSIGNMENTS,
+    KIND_LABELS,
+    NODE_SHARED,
+    OWNER_KINDS,
+    POD_FREE,
+    POD_SHARED,
+    POD_SHARED_ASSIGNMENTS,
+    RESERVED,
+    UNASSIGNED,
+    ContainerView,
+    CPUOwner,
+    Frame,
+    PodView,
+    StepChange,
+    Timeline,
+    TopologyRow,
+    cpuset_of,
+    empty_memory,
+    owner_of,
+    pod_labels,
+    pod_view,
+    step_label,
+    step_reason,
+    step_status,
+    topology_rows,
+)
+from podfit.report.palette import pick
 
 __all__ = [
+    "EXCLUSIVE",
+    "EXCLUSIVE_ASSIGNMENTS",
     "KIND_LABELS",
+    "NODE_SHARED",
     "OWNER_KINDS",
+    "POD_FREE",
+    "POD_SHARED",
+    "POD_SHARED_ASSIGNMENTS",
+    "RECENT",
+    "RESERVED",
+    "UNASSIGNED",
     "CPUOwner",
     "ContainerView",
     "Frame",
     "PodView",
+    "StepChange",
+    "Timeline",
     "TopologyRow",
     "build_frames",
+    "build_timeline",
+    "cpuset_of",
+    "empty_memory",
+    "owner_of",
     "pod_labels",
+    "pod_view",
+    "step_status",
     "topology_rows",
 ]
 
-RESERVED = "reserved"
-NODE_SHARED = "node-shared"
-POD_SHARED = "pod-shared"
-EXCLUSIVE = "exclusive"
-POD_FREE = "pod-free"
-UNASSIGNED = "unassigned"
-
-OWNER_KINDS: tuple[str, ...] = (RESERVED, NODE_SHARED, POD_SHARED, EXCLUSIVE, POD_FREE, UNASSIGNED)
-KIND_LABELS: Mapping[str, str] = {
-    RESERVED: "Reserved (system/kube)",
-    NODE_SHARED: "Node shared pool",
-    POD_SHARED: "Pod shared pool",
-    EXCLUSIVE: "Container exclusive slice",
-    POD_FREE: "Pod budget, not handed out",
-    UNASSIGNED: "In no pool",
-}
-_EXCLUSIVE_ASSIGNMENTS = ("node_exclusive", "pod_exclusive")
+RECENT = 4  # the last arrivals whose colours a new pod also keeps away from
 
 
-@dataclass(frozen=True)
-class TopologyRow:
-    """One CPU of the node: ``node.cpuTopology`` plus its L3 (uncore) group when known."""
+class _Owners:
+    """The owners after the steps so far, with the pods claiming each CPU (in arrival order)."""
 
-    cpu: int
-    core: int
-    socket: int
-    numa: int
-    uncore: int | None = None
+    def __init__(self, all_cpus: Sequence[int], reserved: int, default: int) -> None:
+        self.known = frozenset(all_cpus)
+        self.reserved = reserved
+        self.default = default
+        self.claims: dict[int, list[PodView]] = {}
+        self.owners = {c: owner_of(c, reserved, default, ()) for c in all_cpus}
 
+    def claim(self, pod: PodView) -> int:
+        bits = pod.claimed
+        for c in cpus(bits):
+            self.claims.setdefault(c, []).append(pod)
+        return bits
 
-@dataclass(frozen=True)
-class CPUOwner:
-    """Who holds a CPU after a step."""
+    def release(self, pod: PodView) -> int:
+        bits = pod.claimed
+        for c in cpus(bits):
+            held = self.claims.get(c, [])
+            for k, other in enumerate(held):
+                if other is pod:
+                    del held[k]
+                    break
+        return bits
 
-    kind: str
-    pod: str | None = None
-    containers: tuple[str, ...] = ()
-    in_shared_pool: bool = False  # a reserved CPU that the node's shared pool still contains
-
-
-@dataclass(frozen=True)
-class ContainerView:
-    name: str
-    kind: str
-    assignment: str
-    cpus: int | None  # None: runs in the node's shared pool
-
-
-@dataclass(frozen=True)
-class PodView:
-    name: str
-    label: str  # "P1", "P2", ...: the pod's number in this simulation
-    pod_cpus: int | None
-    containers: tuple[ContainerView, ...]
-
-
-@dataclass(frozen=True)
-class Frame:
-    """The node after one step (index 0: before any event)."""
-
-    index: int
-    op: str | None  # None for the initial state, else "add" / "start" / "remove" / "restart"
-    pod: str | None
-    status: str  # "initial", "refused", "admitted", "rejected", "removed", "not-on-node"
-    reason: str | None
-    message: str | None
-    default_cpuset: int
-    owners: Mapping[int, CPUOwner]
-    pods: tuple[PodView, ...]
-    memory: Mapping[str, Mapping[str, Mapping[str, int]]] | None = None
-    kinds: tuple[str, ...] = field(default=())
-
-    @property
-    def title(self) -> str:
-        if self.op is None:
-            return "Kubelet refuses to start" if self.status == "refused" else "Initial state"
-        return f"{self.op} {self.pod}"
+    def update(self, touched: int, forced: int = 0) -> dict[int, CPUOwner]:
+        """Recompute the owners of the ``touched`` CPUs; the ones that changed (and the
+        ``forced`` ones, whose owner may look the same but whose pod is a new admission)."""
+        changed: dict[int, CPUOwner] = {}
+        for c in cpus(touched | forced):
+            if c not in self.known:
+                continue
+            new = owner_of(c, self.reserved, self.default, self.claims.get(c, ()))
+            if new != self.owners[c] or forced >> c & 1:
+                self.owners[c] = new
+                changed[c] = new
+        return changed
 
 
-def topology_rows(doc: Mapping[str, Any], uncore: Mapping[int, int] | None = None) -> tuple[TopologyRow, ...]:
-    """The node's CPUs from ``node.cpuTopology`` rows ``[cpu, core, socket, numa]``."""
-    rows = doc["node"]["cpuTopology"]
-    return tuple(
-        TopologyRow(int(c), int(core), int(s), int(n), None if uncore is None else uncore.get(int(c)))
-        for c, core, s, n in rows
+def build_timeline(doc: Mapping[str, Any]) -> Timeline:
+    """The initial state and each step of the result document ``doc`` as differences."""
+    node = doc["node"]
+    all_cpus = tuple(int(r[0]) for r in node["cpuTopology"])
+    reserved = cpuset_of(node.get("reservedCPUs"))
+    default = cpuset_of(node.get("initialDefaultCPUSet"))
+    error = doc.get("error") or {}
+    labels = pod_labels(doc)
+    numa_cpus: dict[int, int] = {}
+    for r in node["cpuTopology"]:
+        numa_cpus[int(r[3])] = numa_cpus.get(int(r[3]), 0) | 1 << int(r[0])
+    colours = _Colours(numa_cpus)
+    state = _Owners(all_cpus, reserved, default)
+    memory = node.get("nodeMemory") or empty_memory(doc.get("steps", ()))
+    initial = StepChange(
+        0,
+        None,
+        None,
+        "refused" if error else "initial",
+        error.get("reason"),
+        error.get("message"),
+        dict(state.owners),
+        default,
+        memory,
     )
-
-
-def _cpuset(value: str | None) -> int:
-    return 0 if not value else parse_cpuset(value)
-
-
-def pod_labels(doc: Mapping[str, Any]) -> dict[str, str]:
-    """``P1``, ``P2``, ... for the admitted pods, in order of first admission."""
-    labels: dict[str, str] = {}
-    for step in doc.get("steps", ()):
-        if step.get("op") == "add" and step.get("admitted") and step["pod"] not in labels:
-            labels[step["pod"]] = f"P{len(labels) + 1}"
-    return labels
-
-
-def _pod_view(step: Mapping[str, Any], label: str) -> PodView:
-    containers = tuple(
-        ContainerView(
-            c["name"],
-            c.get("kind", "app"),
-            c.get("assignment", "node_shared"),
-            _optional_cpuset(c.get("cpus")),
+    steps = [initial]
+    on_node: dict[str, PodView] = {}
+    for i, step in enumerate(doc.get("steps", ()), start=1):
+        status = step_status(step)
+        new_default = cpuset_of(step.get("defaultCPUSet"))
+        touched = new_default ^ state.default
+        state.default = new_default
+        arrived = left = None
+        forced = 0
+        if status == "admitted":
+            arrived = pod_view(step, labels[step["pod"]])
+            old = on_node.pop(arrived.name, None)
+            if old is not None:
+                forced = state.release(old)
+            arrived = colours.arrive(arrived, None if old is None else old.colour)
+            on_node[arrived.name] = arrived
+            forced |= state.claim(arrived)
+        elif status == "removed":
+            gone = on_node.pop(step["pod"], None)
+            if gone is not None:
+                touched |= state.release(gone)
+                colours.leave(gone.name)
+                left = gone.name
+        elif status == "restarted":  # every running pod admitted again, or rejected
+            for p in step.get("pods", ()):
+                old = on_node.pop(p["pod"], None)
+                if old is not None:
+                    forced |= state.release(old)
+                if p["outcome"] == "rejected":
+                    if old is not None:
+                        colours.leave(old.name)
+                    continue
+                again = pod_view(p["readmission"], labels.get(p["pod"], p["pod"]))
+                again = colours.arrive(again, None if old is None else old.colour)
+                on_node[again.name] = again
+                forced |= state.claim(again)
+        step_memory = step.get("nodeMemory")
+        if step_memory is None and status in ("rejected", "not-on-node", "refused"):
+            step_memory = memory  # the step changed nothing
+        if status == "refused":  # a restart the new kubelet refused: no kubelet, the node as it was
+            state.default = new_default = steps[-1].default_cpuset
+            touched = 0
+        memory = step_memory
+        reason, message = step_reason(step)
+        steps.append(
+            StepChange(
+                i,
+                step["op"],
+                step_label(step),
+                status,
+                reason,
+                message,
+                state.update(touched, forced),
+                new_default,
+                memory,
+                arrived,
+                left,
+            )
         )
-        for c in step.get("containers", ())
-    )
-    return PodView(step["pod"], label, _optional_cpuset(step.get("podCPUs")), containers)
+    return Timeline(all_cpus, reserved, labels, tuple(steps))
 
 
-def _optional_cpuset(value: str | None) -> int | None:
-    return None if value is None else _cpuset(value)
+class _Colours:
+    """The colour of each arriving pod: the palette's least like those of the pods on its NUMA
+    nodes, then of the last few arrivals (:func:`podfit.report.palette.pick`)."""
 
+    def __init__(self, numa_cpus: Mapping[int, int]) -> None:
+        self.numa_cpus = numa_cpus
+        self.placed: dict[str, tuple[int, int]] = {}  # pod on the node -> (NUMA mask, colour)
+        self.recent: tuple[str, ...] = ()  # the last pods to arrive that hold CPUs
 
-def _holders(pod: PodView, cpu_bit: int, assignments: Sequence[str]) -> tuple[str, ...]:
-    """Containers of ``pod`` holding the CPU with one of ``assignments``; init containers last."""
-    found = [c for c in pod.containers if c.assignment in assignments and c.cpus and c.cpus & cpu_bit]
-    found.sort(key=lambda c: c.kind == "init")
-    return tuple(c.name for c in found)
+    def arrive(self, pod: PodView, keep: int | None = None) -> PodView:
+        """``pod`` in its colour (``keep``: admitted again while on the node, it keeps it)."""
+        self.leave(pod.name)
+        claimed = pod.claimed
+        mine = 0
+        for numa, m in self.numa_cpus.items():
+            if claimed & m:
+                mine |= 1 << numa
+        if keep is None:
+            near = (colour for mask, colour in self.placed.values() if mask & mine)
+            recent = [self.placed[n][1] for n in self.recent if n in self.placed]
+            keep = pick(near, pod.number - 1, recent)
+        pod = replace(pod, colour=keep)
+        if mine:
+            self.placed[pod.name] = (mine, pod.colour)
+            self.recent = (*self.recent[-(RECENT - 1) :], pod.name)
+        return pod
 
-
-def _owner(cpu: int, reserved: int, default: int, pods: Sequence[PodView]) -> CPUOwner:
-    bit = 1 << cpu
-    if reserved & bit:
-        return CPUOwner(RESERVED, in_shared_pool=bool(default & bit))
-    for kind, assignments in ((EXCLUSIVE, _EXCLUSIVE_ASSIGNMENTS), (POD_SHARED, ("pod_shared",))):
-        for pod in pods:
-            names = _holders(pod, bit, assignments)
-            if names:
-                return CPUOwner(kind, pod.name, names)
-    for pod in pods:
-        if pod.pod_cpus and pod.pod_cpus & bit:
-            return CPUOwner(POD_FREE, pod.name)
-    if default & bit:
-        return CPUOwner(NODE_SHARED)
-    return CPUOwner(UNASSIGNED)
-
-
-def _frame(
-    index: int,
-    step: Mapping[str, Any] | None,
-    status: str,
-    all_cpus: Sequence[int],
-    reserved: int,
-    default: int,
-    pods: Sequence[PodView],
-    memory: Mapping[str, Any] | None,
-    error: Mapping[str, Any] | None = None,
-) -> Frame:
-    owners = {c: _owner(c, reserved, default, pods) for c in all_cpus}
-    present = {o.kind for o in owners.values()}
-    source = step if step is not None else (error or {})
-    return Frame(
-        index=index,
-        op=None if step is None else step["op"],
-        pod=None if step is None else step.get("pod", _restart_label(step)),
-        status=status,
-        reason=source.get("reason"),
-        message=source.get("message"),
-        default_cpuset=default,
-        owners=owners,
-        pods=tuple(pods),
-        memory=memory,
-        kinds=tuple(k for k in OWNER_KINDS if k in present),
-    )
-
-
-def _restart_label(step: Mapping[str, Any]) -> str:
-    versions = step.get("kubeletVersion") or {}
-    old, new = versions.get("from", ""), versions.get("to", "")
-    return f"kubelet v{old}" if old == new else f"kubelet v{old} -> v{new}"
-
-
-def _status(step: Mapping[str, Any]) -> str:
-    if step["op"] == "restart":
-        return "refused" if step.get("error") else "restarted"
-    if step["op"] == "add":
-        return "admitted" if step.get("admitted") else "rejected"
-    if step["op"] == "start":
-        return "started" if step.get("started", True) else "not-on-node"
-    return "removed" if step.get("removed", True) else "not-on-node"
+    def leave(self, name: str) -> None:
+        self.placed.pop(name, None)
 
 
 def build_frames(doc: Mapping[str, Any]) -> tuple[Frame, ...]:
-    """The initial state and the node after each step of the result document ``doc``."""
-    node = doc["node"]
-    all_cpus = tuple(int(r[0]) for r in node["cpuTopology"])
-    reserved = _cpuset(node.get("reservedCPUs"))
-    default = _cpuset(node.get("initialDefaultCPUSet"))
-    error = doc.get("error")
-    labels = pod_labels(doc)
-    frames = [
-        _frame(0, None, "refused" if error else "initial", all_cpus, reserved, default, (), None, error)
-    ]
-    memory = node.get("nodeMemory") or _empty_memory(doc.get("steps", ()))
-    frames[0] = replace(frames[0], memory=memory)
-    on_node: dict[str, PodView] = {}
-    for i, step in enumerate(doc.get("steps", ()), start=1):
-        status = _status(step)
-        if status == "admitted":
-            on_node[step["pod"]] = _pod_view(step, labels[step["pod"]])
-        elif status == "removed":
-            on_node.pop(step["pod"], None)
-        elif status == "restarted":  # every running pod admitted again, or rejected
-            for p in step.get("pods", ()):
-                if p["outcome"] == "rejected":
-                    on_node.pop(p["pod"], None)
-                else:
-                    on_node[p["pod"]] = _pod_view(p["readmission"], labels.get(p["pod"], p["pod"]))
-        elif status == "refused":  # no kubelet any more: the last frame stays
-            frames.append(
-                replace(
-                    frames[-1],
-                    index=i,
-                    op="restart",
-                    pod=_restart_label(step),
-                    status=status,
-                    reason=step["error"]["reason"],
-                    message=step["error"]["message"],
-                )
-            )
-            continue
-        default = _cpuset(step.get("defaultCPUSet"))
-        memory = step.get("nodeMemory")
-        if memory is None and status in ("rejected", "not-on-node"):
-            memory = frames[-1].memory  # the step changed nothing
-        pods = tuple(on_node.values())
-        frames.append(_frame(i, step, status, all_cpus, reserved, default, pods, memory))
-    return tuple(frames)
-
-
-def _empty_memory(steps: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, int]]] | None:
-    """The memory table before any pod: the first step's table with nothing assigned."""
-    table = next((s["nodeMemory"] for s in steps if s.get("nodeMemory")), None)
-    if table is None:
-        return None
-    return {
-        numa: {
-            t: {"allocatable": int(v["allocatable"]), "reserved": 0, "free": int(v["allocatable"])}
-            for t, v in types.items()
-        }
-        for numa, types in table.items()
-    }
+    """The initial state and the node after each step of the result document ``doc`` (every
+    frame in full: use :func:`build_timeline` for large scenarios)."""
+    return tuple(build_timeline(doc).frames())

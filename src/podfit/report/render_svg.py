@@ -8,28 +8,28 @@ numa, uncore, kind, pod, container) so the HTML page's script and the tests can 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from podfit.model.units import format_bytes
-from podfit.report.frames import (
-    EXCLUSIVE,
+from podfit.report.colours import Paint, kind_paint, legend_label, owner_paint, pod_colour
+from podfit.report.frames import build_timeline
+from podfit.report.owners import (
     KIND_LABELS,
-    NODE_SHARED,
     POD_FREE,
     POD_SHARED,
     RESERVED,
     CPUOwner,
     Frame,
+    PodView,
     TopologyRow,
-    build_frames,
-    pod_labels,
     topology_rows,
 )
 
 __all__ = [
-    "DEFS",
     "SVG_STYLE",
+    "cpu_paints",
     "cpu_tag",
     "cpu_tooltip",
     "format_bytes",
@@ -37,6 +37,7 @@ __all__ = [
     "memory_rows",
     "memory_svg",
     "node_map_svg",
+    "paint_style",
     "render_svg",
     "step_caption",
 ]
@@ -49,8 +50,9 @@ LABEL_H = 20
 MAX_WIDTH = 1200  # groups are laid side by side only while they fit in this width
 FONT = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', sans-serif"
 
-# Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); text colours
-# chosen for a contrast ratio of at least 4.5:1 on each fill.
+# Each CPU box carries its colours (``--fill``, ``--ink``, ``--edge``: podfit.report.colours, one
+# hue per pod); the kind decides the border's style. The fixed colours are Okabe–Ito-like, with text
+# of a contrast ratio of at least 4.5:1 on each fill.
 SVG_STYLE = f"""
 .podfit-svg {{ font-family: {FONT}; }}
 .podfit-svg .grp {{ fill: none; stroke: #6b6b6b; stroke-width: 1; }}
@@ -59,32 +61,17 @@ SVG_STYLE = f"""
 .podfit-svg .grp-uncore {{ fill: #ffffff; stroke-dasharray: 4 2; }}
 .podfit-svg .grp-label {{ font-size: 12px; font-weight: 600; fill: #222; }}
 .podfit-svg .core {{ fill: #e4e4e4; stroke: #9a9a9a; }}
-.cpu .cpu-box {{ stroke: #1f1f1f; stroke-width: 1; }}
-.cpu text {{ font-size: 10.5px; text-anchor: middle; pointer-events: none; }}
+.cpu-box {{ fill: var(--fill, #ffffff); stroke: var(--edge, #1f1f1f); stroke-width: 1; }}
+.cpu text {{ fill: var(--ink, #1a1a1a); font-size: 10.5px; text-anchor: middle; pointer-events: none; }}
 .cpu .cpu-id {{ font-size: 13px; font-weight: 700; }}
-.k-{RESERVED} .cpu-box {{ fill: #3d3d3d; }}
-.k-{RESERVED} text {{ fill: #ffffff; }}
-.k-{NODE_SHARED} .cpu-box {{ fill: #d6e6f5; }}
-.k-{NODE_SHARED} text {{ fill: #1a1a1a; }}
-.k-{POD_SHARED} .cpu-box {{ fill: #e69f00; }}
-.k-{POD_SHARED} text {{ fill: #000000; }}
-.k-{EXCLUSIVE} .cpu-box {{ fill: #0072b2; }}
-.k-{EXCLUSIVE} text {{ fill: #ffffff; }}
-.k-{POD_FREE} .cpu-box {{ fill: url(#podfit-hatch); stroke: #8a5300; stroke-dasharray: 4 2; }}
-.k-{POD_FREE} text {{ fill: #000000; }}
-.k-unassigned .cpu-box {{ fill: #ffffff; stroke: #777; stroke-dasharray: 2 2; }}
-.k-unassigned text {{ fill: #444; }}
-.cpu.selected .cpu-box, .cpu:hover .cpu-box {{ stroke: #d55e00; stroke-width: 3; }}
+.k-{POD_SHARED} .cpu-box {{ stroke-width: 3.5; }}
+.k-{POD_FREE} .cpu-box {{ stroke-width: 2; stroke-dasharray: 5 3; }}
+.k-unassigned .cpu-box {{ stroke-dasharray: 2 2; }}
+.cpu.selected .cpu-box, .cpu:hover .cpu-box {{ stroke: #d55e00; stroke-width: 3; stroke-dasharray: none; }}
 .mem-bg {{ fill: #eeeeee; stroke: #777; }}
 .mem-used {{ fill: #56b4e9; }}
 .mem-label {{ font-size: 12px; fill: #222; }}
 """
-
-DEFS = (
-    '<defs><pattern id="podfit-hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
-    'patternTransform="rotate(45)"><rect width="8" height="8" fill="#fbe3b0"/>'
-    '<rect width="3" height="8" fill="#e69f00"/></pattern></defs>'
-)
 
 Fragment = tuple[int, int, str]  # width, height, SVG drawn at the origin
 
@@ -120,7 +107,23 @@ def cpu_tooltip(row: TopologyRow, owner: CPUOwner) -> str:
     return f"{place}\n{who}"
 
 
-def _cpu(row: TopologyRow, owner: CPUOwner, labels: Mapping[str, str], x: int, y: int) -> str:
+def paint_style(paint: Paint) -> str:
+    """The ``style`` attribute giving a CPU box its colours."""
+    fill, ink, edge = paint
+    return f"--fill:{fill};--ink:{ink};--edge:{edge}"
+
+
+@dataclass(frozen=True)
+class _Look:
+    """What the boxes show: each CPU's owner, the pods' labels, each CPU's colours."""
+
+    owners: Mapping[int, CPUOwner]
+    labels: Mapping[str, str]
+    paints: Mapping[int, Paint]
+
+
+def _cpu(row: TopologyRow, look: _Look, x: int, y: int) -> str:
+    owner = look.owners[row.cpu]
     attrs = {
         "class": f"cpu k-{owner.kind}",
         "data-cpu": row.cpu,
@@ -131,6 +134,7 @@ def _cpu(row: TopologyRow, owner: CPUOwner, labels: Mapping[str, str], x: int, y
         "data-kind": owner.kind,
         "data-pod": owner.pod or "",
         "data-container": ",".join(owner.containers),
+        "style": paint_style(look.paints[row.cpu]),
         "transform": f"translate({x},{y})",
     }
     head = " ".join(f'{k}="{escape(str(v))}"' for k, v in attrs.items())
@@ -138,16 +142,16 @@ def _cpu(row: TopologyRow, owner: CPUOwner, labels: Mapping[str, str], x: int, y
         f"<g {head}><title>{escape(cpu_tooltip(row, owner))}</title>"
         f'<rect class="cpu-box" width="{THREAD_W}" height="{THREAD_H}" rx="4"/>'
         f'<text class="cpu-id" x="{THREAD_W // 2}" y="17">{row.cpu}</text>'
-        f'<text class="cpu-tag" x="{THREAD_W // 2}" y="33">{escape(cpu_tag(owner, labels))}</text></g>'
+        f'<text class="cpu-tag" x="{THREAD_W // 2}" y="33">{escape(cpu_tag(owner, look.labels))}</text></g>'
     )
 
 
-def _core(rows: Sequence[TopologyRow], owners: Mapping[int, CPUOwner], labels: Mapping[str, str]) -> Fragment:
+def _core(rows: Sequence[TopologyRow], look: _Look) -> Fragment:
     w = len(rows) * THREAD_W + (len(rows) - 1) * GAP + 2 * CORE_PAD
     h = THREAD_H + 2 * CORE_PAD
     parts = [f'<rect class="core" width="{w}" height="{h}" rx="5"><title>core {rows[0].core}</title></rect>']
     for i, r in enumerate(rows):
-        parts.append(_cpu(r, owners[r.cpu], labels, CORE_PAD + i * (THREAD_W + GAP), CORE_PAD))
+        parts.append(_cpu(r, look, CORE_PAD + i * (THREAD_W + GAP), CORE_PAD))
     core = escape(str(rows[0].core))
     return w, h, f'<g class="core-group" data-core="{core}">{"".join(parts)}</g>'
 
@@ -196,11 +200,9 @@ def _by(rows: Sequence[TopologyRow], key: Callable[[TopologyRow], int]) -> dict[
     return out
 
 
-def _cores(
-    rows: Sequence[TopologyRow], owners: Mapping[int, CPUOwner], labels: Mapping[str, str]
-) -> Fragment:
+def _cores(rows: Sequence[TopologyRow], look: _Look) -> Fragment:
     cores = [
-        _core(sorted(rs, key=lambda r: r.cpu), owners, labels)
+        _core(sorted(rs, key=lambda r: r.cpu), look)
         for rs in sorted(_by(rows, lambda r: r.core).values(), key=lambda rs: min(r.cpu for r in rs))
     ]
     threads = max(len(rs) for rs in _by(rows, lambda r: r.core).values())
@@ -210,22 +212,32 @@ def _cores(
     return _grid(cores, cols, GAP + 2)
 
 
+def cpu_paints(owners: Mapping[int, CPUOwner], pods: Sequence[PodView]) -> dict[int, Paint]:
+    """Each CPU's colours: its owner's, in the colour of the owner's pod."""
+    by_name = {p.name: p for p in pods}
+    return {c: owner_paint(o, None if o.pod is None else by_name.get(o.pod)) for c, o in owners.items()}
+
+
 def node_map_svg(
-    rows: Sequence[TopologyRow], owners: Mapping[int, CPUOwner], labels: Mapping[str, str]
+    rows: Sequence[TopologyRow],
+    owners: Mapping[int, CPUOwner],
+    labels: Mapping[str, str],
+    pods: Sequence[PodView] = (),
 ) -> Fragment:
-    """The CPU map alone (no ``<svg>`` wrapper)."""
+    """The CPU map alone (no ``<svg>`` wrapper); ``pods``: the pods on the node (their colours)."""
+    look = _Look(owners, labels, cpu_paints(owners, pods))
     sockets = []
     for socket, srows in _by(rows, lambda r: r.socket).items():
         numas = []
         for numa, nrows in _by(srows, lambda r: r.numa).items():
             if all(r.uncore is not None for r in nrows):
                 groups = [
-                    _group("uncore", u, f"L3 group {u}", _cores(urows, owners, labels))
+                    _group("uncore", u, f"L3 group {u}", _cores(urows, look))
                     for u, urows in _by(nrows, lambda r: r.uncore or 0).items()
                 ]
                 inner = _fit(groups, GAP + 4)
             else:
-                inner = _cores(nrows, owners, labels)
+                inner = _cores(nrows, look)
             numas.append(_group("numa", numa, f"NUMA node {numa}", inner))
         inner = _fit(numas, GAP + 6, limit=2)
         sockets.append(_group("socket", socket, f"Socket {socket}", inner))
@@ -287,10 +299,11 @@ def legend_svg(frame: Frame) -> Fragment:
     for i, kind in enumerate(frame.kinds):
         y = i * 24
         parts.append(
-            f'<g class="legend-item k-{kind}" data-kind="{kind}" transform="translate(0,{y})">'
+            f'<g class="legend-item k-{kind}" data-kind="{kind}" style="{paint_style(kind_paint(kind))}" '
+            f'transform="translate(0,{y})">'
             f'<rect class="cpu-box" width="28" height="18" rx="3"/>'
             f'<text x="36" y="14" style="text-anchor:start;fill:#222">'
-            f"{escape(KIND_LABELS[kind])} ({counts[kind]})</text></g>"
+            f"{escape(legend_label(kind))} ({counts[kind]})</text></g>"
         )
     return 280, len(frame.kinds) * 24, "".join(parts)
 
@@ -311,24 +324,27 @@ def render_svg(
     doc: Mapping[str, Any], uncore: Mapping[int, int] | None = None, step: int | None = None
 ) -> str:
     """A standalone SVG of the node after ``step`` (default: the last step) of result ``doc``."""
-    frames = build_frames(doc)
-    frame = frames[-1 if step is None else step]
-    labels = pod_labels(doc)
+    timeline = build_timeline(doc)
+    frame = timeline.frame(len(timeline) - 1 if step is None else step)
+    labels = timeline.labels
     rows = topology_rows(doc, uncore)
-    mw, mh, map_frag = node_map_svg(rows, frame.owners, labels)
+    mw, mh, map_frag = node_map_svg(rows, frame.owners, labels, frame.pods)
     lw, lh, legend = legend_svg(frame)
     memw, memh, mem = memory_svg(frame.memory)
     node = doc.get("node", {})
     title = f"{doc.get('scenario', '')} · node {node.get('name', '')}".strip(" ·")
-    caption = step_caption(frame, len(frames))
-    pods = [f"{p.label} = {p.name}" for p in frame.pods]
+    caption = step_caption(frame, len(timeline))
     y = 56
     body = [f'<g transform="translate(16,{y})">{map_frag}</g>']
     y += mh + 20
     body.append(f'<g transform="translate(16,{y})">{legend}</g>')
-    for i, line in enumerate(pods):
-        body.append(f'<text class="mem-label" x="320" y="{y + 14 + i * 18}">{escape(line)}</text>')
-    y += max(lh, 18 * len(pods)) + 16
+    for i, pod in enumerate(frame.pods):
+        body.append(
+            f'<g class="pod-key" data-pod="{escape(pod.name)}" transform="translate(320,{y + i * 18})">'
+            f'<rect width="12" height="12" y="2" rx="2" fill="{pod_colour(pod.colour)}"/>'
+            f'<text class="mem-label" x="18" y="13">{escape(pod.label)} = {escape(pod.name)}</text></g>'
+        )
+    y += max(lh, 18 * len(frame.pods)) + 16
     if mem:
         body.append(f'<g transform="translate(16,{y})">{mem}</g>')
         y += memh + 16
@@ -336,7 +352,7 @@ def render_svg(
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="podfit-svg" width="{width}" height="{y}" '
         f'viewBox="0 0 {width} {y}" role="img" aria-label="{escape(caption)}">'
-        f"<style>{SVG_STYLE}</style>{DEFS}"
+        f"<style>{SVG_STYLE}</style>"
         f'<rect width="{width}" height="{y}" fill="#ffffff"/>'
         f'<text x="16" y="22" style="font-size:16px;font-weight:700">{escape(title)}</text>'
         f'<text class="step-caption" x="16" y="42" style="font-size:13px">{escape(caption)}</text>'

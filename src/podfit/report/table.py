@@ -19,6 +19,7 @@ from podfit.kubelet.result import (
 from podfit.kubelet.simulation import SimulationResult
 from podfit.model.cpuset import format_cpuset
 from podfit.model.units import format_bytes
+from podfit.report.render_html import reserved_text
 from podfit.report.resize_text import decision_lines, protection_line, resize_panel, retry_panel
 
 __all__ = ["format_bytes", "render_table", "restart_panel"]
@@ -181,7 +182,7 @@ def render_table(result: SimulationResult, console: Console) -> None:
         return
     console.print(
         Text(
-            f"reserved CPUs: {format_cpuset(result.reserved_cpus) or '(none)'}; "
+            f"{reserved_text(result.reserved_cpus)}; "
             f"initial shared pool: {format_cpuset(result.initial_default_cpuset)}",
             style="dim",
         )
