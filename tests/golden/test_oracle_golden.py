@@ -44,7 +44,7 @@ LINES = _lines()
 
 
 def _podfit(line: dict[str, Any]) -> dict[str, Any]:
-    return result_to_json(simulate(scenario_from_dict(from_oracle_input(line["input"]))))
+    return result_to_json(simulate(scenario_from_dict(from_oracle_input(line["input"], "1.36"))))
 
 
 def test_golden_set_is_there() -> None:

@@ -98,5 +98,14 @@ def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
 
     restored = restore(restore_from, loaded.kubelet_config)
     if isinstance(restored, ConfigRefusal):
-        return SimulationResult(loaded.name, loaded.node_name, loaded.machine, 0, 0, restored, ())
+        return SimulationResult(
+            loaded.name,
+            loaded.node_name,
+            loaded.machine,
+            0,
+            0,
+            restored,
+            (),
+            kubelet_version=loaded.kubelet_version,
+        )
     return simulate(loaded, restored=restored)

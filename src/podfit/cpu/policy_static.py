@@ -110,7 +110,10 @@ def new_static_policy(
         reserved = reserved_cpus
     else:
         try:
-            reserved = take_by_topology(machine, options, group, machine.all_cpus, num_reserved_cpus)
+            round_up = gates.release.switches.uncore_partial_round_up
+            reserved = take_by_topology(
+                machine, options, group, machine.all_cpus, num_reserved_cpus, uncore_round_up=round_up
+            )
         except CPUAssignmentError:
             reserved = 0
     if reserved.bit_count() != num_reserved_cpus:
@@ -170,14 +173,15 @@ class StaticPolicy:
         return self.gates.enabled(PLRM)
 
     @property
-    def _requests_key(self) -> tuple[str, bool, bool]:
+    def _requests_key(self) -> tuple[str, bool, bool, str]:
         got = self._lazy.get("_requests_key")
         if got is None:
             got = self._lazy["_requests_key"] = self._make_requests_key()
         return got
 
-    def _make_requests_key(self) -> tuple[str, bool, bool]:
-        return ("cpu-requests", self.gates.enabled(PLR), self.plrm)
+    def _make_requests_key(self) -> tuple[str, bool, bool, str]:
+        skip = self.gates.release.switches.plr_pod_skip_in_static_managers
+        return ("cpu-requests", self.gates.enabled(PLR), self.plrm, skip)
 
     def requests(self, pod: Pod) -> PodCPURequests:
         """The pod's CPU requests as this policy reads them, derived once per pod."""
@@ -290,14 +294,18 @@ class StaticPolicy:
         """
         if num_cpus == 0:
             return 0  # the accumulator is satisfied before it looks at anything
+        round_up = self.gates.release.switches.uncore_partial_round_up
         if self.exact_reference:
             group = self.cpu_group_size
-            return take_by_topology_reference(self.machine, self.options, group, available, num_cpus)
+            opts = self.options
+            return take_by_topology_reference(self.machine, opts, group, available, num_cpus, round_up)
         topo = self.topology_index
         packed = self._packed_take
         if packed is not None:
-            return take_numa_packed(topo, available, num_cpus, packed[0], packed[1])
-        return take_by_topology(self.machine, self.options, self.cpu_group_size, available, num_cpus, topo)
+            return take_numa_packed(topo, available, num_cpus, packed[0], packed[1], None, round_up)
+        return take_by_topology(
+            self.machine, self.options, self.cpu_group_size, available, num_cpus, topo, round_up
+        )
 
     @property
     def _packed_take(self) -> tuple[CPUSorting, bool] | None:

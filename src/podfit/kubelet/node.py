@@ -68,7 +68,10 @@ class Node:
         self.config = config
         if managers is None:
             started = start_managers(
-                machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored
+                machine,
+                config,
+                new_node_metrics(config.feature_gates.enabled(PLRM), config.release.metrics),
+                restored,
             )
             if isinstance(started, ConfigRefusal):
                 raise KubeletStartupRefused(started.reason, started.message)
@@ -81,6 +84,7 @@ class Node:
         # the gates never change while the kubelet runs: read them once
         self._plr = config.feature_gates.enabled(PLR)
         self._plrm = config.feature_gates.enabled(PLRM)
+        self._release = config.release
 
     # ----- views -------------------------------------------------------------------------
     @property
@@ -146,6 +150,7 @@ class Node:
             pod,
             containers,
             pod_level=pod_level,
+            messages=self._release.messages,
         )
         scope = scope_for(self.config.topology_manager_scope, policy)
         record_topology_admission(self._metrics, scope, policy, scoped)
@@ -164,6 +169,10 @@ class Node:
             self._restore(snap, pod)
             rejection = missing.rejection()
             return self._rejected(pod, rejection.reason, rejection.message, qos, pod_hint, container_hints)
+        unsupported = self._pod_features_rejection(pod)
+        if unsupported is not None:
+            self._restore(snap, pod)
+            return self._rejected(pod, unsupported[0], unsupported[1], qos, pod_hint, container_hints)
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
         assigned = pod_assignments(managers, self.config, pod, bubble)
         pod_cpus = managers.pod_cpus(pod.uid) if bubble else None
@@ -183,6 +192,20 @@ class Node:
             assigned=assigned,
             default_cpuset=managers.default_cpuset,
         )
+
+    def _pod_features_rejection(self, pod: Pod) -> tuple[str, str] | None:
+        """(reason, message) when the pod-features admit handler (1.34+, after the predicate)
+        rejects a pod with ``spec.resources`` on a kubelet whose ``PodLevelResources`` is off.
+
+        Mirrors: pkg/kubelet/lifecycle/features_linux.go isPodLevelResourcesSupported (v1.34.2)
+        """
+        release = self._release
+        if not release.switches.pod_features_admit_handler or self._plr:
+            return None
+        if not is_pod_level_resources_set(pod):
+            return None
+        words = release.messages
+        return words.pod_level_resources_not_supported_reason, words.pod_level_resources_not_supported_message
 
     def _rejected(
         self,
@@ -256,7 +279,12 @@ def start_node(
     machine: Machine, config: KubeletConfig, restored: RestoredState | None = None
 ) -> Node | ConfigRefusal:
     """The kubelet started on ``machine`` with ``config`` (already validated), or its refusal."""
-    started = start_managers(machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored)
+    started = start_managers(
+        machine,
+        config,
+        new_node_metrics(config.feature_gates.enabled(PLRM), config.release.metrics),
+        restored,
+    )
     if isinstance(started, ConfigRefusal):
         return started
     return Node(machine, config, managers=started)

@@ -12,6 +12,7 @@ from podfit.kubelet.result import AdmitResult, NUMAMemory, RemoveResult, StartRe
 from podfit.model.admission import ConfigRefusal
 from podfit.model.machine import Machine
 from podfit.model.scenario import Scenario
+from podfit.release.profile import DEFAULT_RELEASE
 
 __all__ = ["SimulationResult", "simulate"]
 
@@ -30,6 +31,7 @@ class SimulationResult:
     metrics: MetricsSnapshot | None = None  # the node's metrics after the last event (None: refused)
     initial_numa_memory: NUMAMemory | None = None  # the memory manager's tables before any event
     node: Node | None = field(default=None, compare=False, repr=False)  # the node after the last event
+    kubelet_version: str = DEFAULT_RELEASE  # the kubelet release the scenario ran as
 
 
 def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> SimulationResult:
@@ -39,12 +41,17 @@ def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> Si
     can refuse the start, as the kubelet's does).
     """
     machine, config = scenario.machine, scenario.kubelet_config
+    version = config.release.version
     refusal = validate_kubelet_config(config)
     if refusal is not None:
-        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, refusal, ())
+        return SimulationResult(
+            scenario.name, scenario.node_name, machine, 0, 0, refusal, (), kubelet_version=version
+        )
     node = start_node(machine, config, restored)
     if isinstance(node, ConfigRefusal):
-        return SimulationResult(scenario.name, scenario.node_name, machine, 0, 0, node, ())
+        return SimulationResult(
+            scenario.name, scenario.node_name, machine, 0, 0, node, (), kubelet_version=version
+        )
     initial, initial_memory = node.default_cpuset, node.memory_tables()
     steps: list[Step] = []
     for event in scenario.events:
@@ -60,4 +67,5 @@ def simulate(scenario: Scenario, *, restored: RestoredState | None = None) -> Si
         node.metrics.snapshot(),
         initial_memory,
         node,
+        version,
     )

@@ -45,6 +45,23 @@ def _reserved_cpus_refusal(cfg: KubeletConfig, machine: Machine) -> ConfigRefusa
     return None
 
 
+def _topology_options_gate_refusal(cfg: KubeletConfig) -> ConfigRefusal | None:
+    """Topology Manager policy options with the ``TopologyManagerPolicyOptions`` gate off (it is
+    GA but unlocked in 1.33-1.35; locked on from 1.36, so a gate error comes first there).
+
+    Mirrors: cmd/kubelet/app/server.go run (v1.35.3)
+    """
+    options = cfg.fields.get("topologyManagerPolicyOptions")
+    if options is None or cfg.feature_gates.enabled("TopologyManagerPolicyOptions"):
+        return None
+    shown = " ".join(f"{k}:{v}" for k, v in sorted(dict(options).items()))  # type: ignore[call-overload]
+    return ConfigRefusal(
+        CONFIG_INVALID,
+        f'topology manager policy options map[{shown}] require feature gates "TopologyManagerPolicyOptions" '
+        "enabled",
+    )
+
+
 def start_managers(
     machine: Machine,
     config: KubeletConfig,
@@ -58,7 +75,7 @@ def start_managers(
 
     Mirrors: container_manager_linux.go NewContainerManager and the managers' Start
     """
-    refusal = _reserved_cpus_refusal(config, machine)
+    refusal = _reserved_cpus_refusal(config, machine) or _topology_options_gate_refusal(config)
     if refusal is not None:
         return refusal
     gates = config.feature_gates
@@ -98,12 +115,14 @@ def start_managers(
     if memory_err is not None:
         return ConfigRefusal(REFUSAL_MEMORY_MANAGER, memory_err)
     if metrics is None:
-        metrics = new_node_metrics(gates.enabled(PLRM))
+        metrics = new_node_metrics(gates.enabled(PLRM), config.release.metrics)
     record.initialize_topology_metrics(metrics, topology)
     return ResourceManagers(
         topology_policy=topology,
         scope=config.topology_manager_scope,
-        devices=DeviceManager(machine),
+        devices=DeviceManager(
+            machine, device_numa_nodes_only=config.release.switches.device_hints_device_numa_nodes_only
+        ),
         cpu=new_cpu_manager(cpu_policy, cpu_state, metrics),
         memory=new_memory_manager(memory_policy, memory_state, metrics),
         metrics=metrics,

@@ -195,6 +195,7 @@ def ask(
         node.metrics.snapshot(),
         initial_memory,
         node,
+        node.config.release.version,
     )
     return answer
 
