@@ -21,6 +21,7 @@ from podfit.kubelet.node import Node
 from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
 from podfit.model.machine import Machine
 from podfit.model.policy_options import CPUManagerOptions, TopologyManagerOptions
+from podfit.release import default_profile
 from podfit.topology.hint import TopologyHint
 from podfit.topology.numa_info import NUMAInfo
 from podfit.topology.policy import new_policy
@@ -275,6 +276,8 @@ def cpu_hints(numa: int, quick: bool, fragmented: bool = False) -> Case:
 
 
 class _NoGates:
+    release = default_profile()
+
     def enabled(self, name: str) -> bool:
         return False
 

@@ -209,7 +209,13 @@ def test_empty_pool_is_what_the_kubelet_does(topology: str, reason: str) -> None
 GATES_POLICIES = {
     "only 1.35 shapes": ({"kubeletVersion": "1.35"}, "podLevel && wantsExclusive"),
     "PodLevelResources off on 1.36": (
-        {"kubeletConfig.featureGates": {"PodLevelResources": False}},
+        # 1.36 refuses PodLevelResources off while InPlacePodLevelResourcesVerticalScaling stays on
+        {
+            "kubeletConfig.featureGates": {
+                "PodLevelResources": False,
+                "InPlacePodLevelResourcesVerticalScaling": False,
+            }
+        },
         "podLevel",
     ),
 }

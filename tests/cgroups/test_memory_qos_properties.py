@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.cgroups.test_worked_example import EXAMPLE
 
+from podfit.api.scenario import scenario_for_release
 from podfit.io.scenario import load_scenario
 from podfit.kubelet.cgroup_view import node_cgroup_tree
 from podfit.kubelet.memory_qos import MemoryQoSConfig, container_memory_qos, memory_high, memory_qos_warnings
@@ -119,7 +120,7 @@ def test_cgroup_v1_node_enforces_nothing() -> None:
 
 @pytest.mark.parametrize("release", ["1.36", "1.37"])
 def test_resize_and_back_restores_every_cgroup_value(release: str) -> None:
-    s = replace(load_scenario(EXAMPLE), kubelet_version=release)
+    s = scenario_for_release(load_scenario(EXAMPLE), release)
     back = ResizePod(
         key="default/orders-db-0",
         pod_resources=ResourcePatch(

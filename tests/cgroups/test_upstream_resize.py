@@ -20,6 +20,7 @@ from podfit.kubelet.node_resize import POD_UPDATED, retry_pending, sort_queue
 from podfit.kubelet.resize import is_resize_increasing_requests
 from podfit.model.pod import Container, Pod, ResourceRequirements
 from podfit.release.node_features import node_features
+from podfit.release.profile import release_profile
 
 D = "resize"
 FEAS = "resize_feasibility.yaml"
@@ -52,7 +53,7 @@ def _node(release: str, gates: dict[str, bool], extra: dict[str, Any] | None = N
         "featureGates": gates,
     }
     doc.update(extra or {})
-    return Node(machine, kubelet_config_from_dict(doc), release=release)
+    return Node(machine, kubelet_config_from_dict(doc, release_profile(release)))
 
 
 def _container(name: str, kind: str, requests: Any, limits: Any) -> Container:

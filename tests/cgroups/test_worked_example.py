@@ -34,8 +34,10 @@ def _scenario(release: str, **config: Any) -> Scenario:
         else:
             doc[key] = value
     from podfit.api.kubelet_config import kubelet_config_from_dict
+    from podfit.release.profile import release_profile
 
-    return replace(s, kubelet_version=release, kubelet_config=kubelet_config_from_dict(doc))
+    config = kubelet_config_from_dict(doc, release_profile(release))
+    return replace(s, kubelet_version=release, kubelet_config=config)
 
 
 def _files(s: Scenario, step: int) -> dict[str, dict[str, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from podfit.devices.manager import DeviceManager
 from podfit.model.machine import CPUInfo, DeviceGroup, Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
@@ -74,12 +76,21 @@ def test_allocation_takes_aligned_devices_and_counts_them_used() -> None:
     assert dm.get_topology_hints(_pod(other), other)[GPU][1] == TopologyHint(0b10, True)
 
 
-def test_init_container_devices_are_reused_by_app_containers() -> None:
-    dm = DeviceManager(_machine((DeviceGroup(GPU, 0, 1),)))
+@pytest.mark.parametrize(
+    ("device_numa_nodes_only", "hints"),
+    [
+        (False, [TopologyHint(0b01, True), TopologyHint(0b11, False)]),  # 1.33-1.35: every NUMA mask
+        (True, [TopologyHint(0b01, True)]),  # 1.36+ (PR #138244): masks over the devices' NUMA nodes
+    ],
+)
+def test_init_container_devices_are_reused_by_app_containers(
+    device_numa_nodes_only: bool, hints: list[TopologyHint]
+) -> None:
+    dm = DeviceManager(_machine((DeviceGroup(GPU, 0, 1),)), device_numa_nodes_only=device_numa_nodes_only)
     init, app = _container("init", 1, "init"), _container("app", 1)
     pod = _pod(app, init=(init,))
     assert dm.allocate(pod, init, TopologyHint(None, True)) is None
-    assert dm.get_topology_hints(pod, app) == {GPU: [TopologyHint(0b01, True), TopologyHint(0b11, False)]}
+    assert dm.get_topology_hints(pod, app) == {GPU: hints}
     assert dm.allocate(pod, app, TopologyHint(0b01, True)) is None
     assert dm.container_devices(pod.uid, "app") == {GPU: (0,)}
 

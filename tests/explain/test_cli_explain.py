@@ -122,11 +122,12 @@ def test_default_scenario(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_hint_list_too_long_to_show_says_how_many_more(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    # a zero GPU limit on a 34-NUMA tray: every one of the 2^34 - 1 masks is a device hint
+    # a zero GPU limit on a 34-NUMA tray: every one of the 2^34 - 1 masks is a device hint (up to
+    # v1.35; from v1.36, PR #138244, only the masks of the NUMA nodes that hold GPUs)
     scenario = {
         "kind": "Scenario",
         "metadata": {"name": "tray"},
-        "node": {"preset": "gb200-tray"},
+        "node": {"preset": "gb200-tray", "kubeletVersion": "1.35"},
         "kubeletConfig": {
             "apiVersion": "kubelet.config.k8s.io/v1beta1",
             "kind": "KubeletConfiguration",

@@ -1,4 +1,6 @@
-"""Feature gates: v1.36 defaults, overrides, locked gates, AllAlpha/AllBeta, dependencies."""
+"""Feature gates: v1.36 defaults, overrides, locked gates, AllAlpha/AllBeta, dependencies.
+
+(Per release: tests/release/test_gates.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import pytest
 from podfit.api.features import feature_gates_from_dict
 from podfit.api.kubelet_config import kubelet_config_from_dict
 from podfit.api.kubelet_config_validation import validate_kubelet_config
-from podfit.errors import InputError
 from podfit.model.features import GATES, FeatureGates
 
 DEFAULTS = {
@@ -20,7 +21,8 @@ DEFAULTS = {
     "DisableCPUQuotaWithExclusiveCPUs": True,
     "MemoryQoS": False,
     "InPlacePodLevelResourcesVerticalScaling": True,
-    "PodLevelResourcesFixUpdateDefaulting": True,
+    "CustomCPUCFSQuotaPeriod": True,  # GA, unlocked, in v1.36.2
+    "PodLevelResourcesFixKubeletQOSClass": False,  # a 1.37 gate: off (not there) in 1.36
 }
 
 
@@ -42,12 +44,9 @@ def test_unknown_gate_name_is_a_programming_error() -> None:
 
 
 def test_locked_ga_gate_cannot_be_disabled() -> None:
-    with pytest.raises(InputError) as info:
-        feature_gates_from_dict({"CPUManagerPolicyOptions": False})
-    assert info.value.field == "featureGates.CPUManagerPolicyOptions"
-    assert info.value.message == (
+    assert feature_gates_from_dict({"CPUManagerPolicyOptions": False}).errors() == [
         "cannot set feature gate CPUManagerPolicyOptions to false, feature is locked to true"
-    )
+    ]
     # setting a locked gate to its own value is accepted (with a warning in the kubelet)
     assert feature_gates_from_dict({"CPUManagerPolicyOptions": True}).enabled("CPUManagerPolicyOptions")
 
@@ -69,7 +68,11 @@ def test_dependency_error_is_a_config_refusal() -> None:
         {
             "apiVersion": "kubelet.config.k8s.io/v1beta1",
             "kind": "KubeletConfiguration",
-            "featureGates": {"PodLevelResources": False, "PodLevelResourceManagers": True},
+            "featureGates": {
+                "PodLevelResources": False,
+                "PodLevelResourceManagers": True,
+                "InPlacePodLevelResourcesVerticalScaling": False,
+            },
         }
     )
     refusal = validate_kubelet_config(cfg)
@@ -80,10 +83,22 @@ def test_dependency_error_is_a_config_refusal() -> None:
     )
 
 
+def test_unknown_gate_is_a_config_refusal() -> None:
+    cfg = kubelet_config_from_dict(
+        {
+            "apiVersion": "kubelet.config.k8s.io/v1beta1",
+            "kind": "KubeletConfiguration",
+            "featureGates": {"NoSuchGate": True, "KubeletPSI": False},
+        }
+    )
+    refusal = validate_kubelet_config(cfg)
+    assert refusal is not None and refusal.message == "unrecognized feature gate: NoSuchGate"
+
+
 def test_table_is_consistent() -> None:
     for name, spec in GATES.items():
         assert spec.name == name
         for dep in spec.depends_on:
             assert dep in GATES
         if spec.locked:
-            assert spec.stage == "GA"
+            assert spec.stage in ("GA", "DEPRECATED")

@@ -186,12 +186,6 @@ def test_every_v1beta1_field_is_accepted() -> None:
             id="duration without unit",
         ),
         pytest.param(
-            {**BASE, "featureGates": {"NoSuchGate": True}},
-            "featureGates.NoSuchGate",
-            "unrecognized feature gate: NoSuchGate",
-            id="unknown gate",
-        ),
-        pytest.param(
             {**BASE, "featureGates": {"PodLevelResources": "true"}},
             "featureGates.PodLevelResources",
             "unexpected value 'true'",

@@ -31,7 +31,9 @@ def device_cases(draw: st.DrawFn) -> tuple[DeviceManager, set[str], set[str], in
     nodes = tuple(NUMANode(id=i, memory=1 << 30) for i in range(n))
     holding = draw(st.lists(st.sampled_from([*range(n), None]), min_size=1, max_size=4))
     groups = tuple(DeviceGroup(GPU, numa, draw(st.integers(1, 3))) for numa in holding)
-    dm = DeviceManager(Machine(cpus=cpus, numa_nodes=nodes, devices=groups))
+    # both releases' hint generation: every NUMA mask (to 1.35) / the devices' NUMA nodes (1.36+)
+    only_device_nodes = draw(st.booleans())
+    dm = DeviceManager(Machine(cpus=cpus, numa_nodes=nodes, devices=groups), None, only_device_nodes)
     ids = sorted(dm.devices[GPU])
     used = set(draw(st.lists(st.sampled_from(ids), max_size=len(ids))))
     available = set(ids) - used
@@ -107,7 +109,10 @@ def test_zero_request_hint_space_equals_full_enumeration(
     for d in reusable:
         numa = dm.devices[GPU][d].numa
         reuse_mask |= 0 if numa is None else 1 << numa
-    space = zero_request_hints(dm.numa_ids, reuse_mask)
+    ids = dm.numa_ids
+    if dm.device_numa_nodes_only:  # PR #138244 (1.36+): the devices' NUMA nodes only
+        ids = tuple(dm.device_numa_nodes(GPU)) or dm.numa_ids
+    space = zero_request_hints(ids, reuse_mask)
     ref = dm.generate_hints_reference(GPU, available, reusable, 0)
     assert list(space) == ref
     assert space == ref and len(space) == len(ref) and bool(space) == bool(ref)

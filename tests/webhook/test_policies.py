@@ -26,7 +26,11 @@ def strict(certs: Certs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         "name": "plr-off",
         "kubeletVersion": "1.36",
         "machine": general["machine"],
-        "kubeletConfig": {**general["kubeletConfig"], "featureGates": {"PodLevelResources": False}},
+        "kubeletConfig": {
+            **general["kubeletConfig"],
+            # 1.36 refuses PodLevelResources off while InPlacePodLevelResourcesVerticalScaling is on
+            "featureGates": {"PodLevelResources": False, "InPlacePodLevelResourcesVerticalScaling": False},
+        },
     }
     path = write_policy(
         tmp_path_factory.mktemp("strict"), "strict", onError="Deny", nodeShapes=[general, off]

@@ -13,7 +13,9 @@ What is compared, step by step (``Mismatch.field``):
 * with the Memory Manager Static: ``containerMemory`` (NUMA affinity and bytes per resource) and
   ``memoryMachineState`` (reserved and free per NUMA node and resource).
 
-The oracle does not run the node-allocatable predicate. When podfit rejects a pod with ``OutOf…``
+The oracle does not run the node-allocatable predicate, nor the 1.34+ pod-features handler
+(``PodLevelResourcesNotSupported``); both run after the managers' handler and are treated alike
+here. When podfit rejects a pod with ``OutOf…``
 that the oracle's managers admitted, the two nodes hold different pods from then on: the comparison
 stops there (``Comparison.truncated_at``). When the oracle's managers reject a pod and podfit says
 ``OutOf…``, that is a mismatch (the managers' handler runs first in the kubelet).
@@ -29,6 +31,9 @@ from typing import Any
 from tools.oracle.convert import HARNESS_REMOVE
 
 __all__ = ["Comparison", "Mismatch", "compare", "same_message"]
+
+# reasons of the admit handlers that run after the managers' (the oracle runs only the managers)
+_POST_MANAGER_REASONS = ("OutOf", "PodLevelResourcesNotSupported")
 
 # The Memory Manager's validatePodScopeResources names the first used-up resource its Go map
 # iteration meets: random when several are used up (seen 15/15 in 30 oracle runs of one pod).
@@ -172,7 +177,7 @@ def compare(podfit: Mapping[str, Any], oracle_line: Mapping[str, Any]) -> Compar
         if o["op"] == "add":
             p_adm, o_adm = bool(p["admitted"]), bool(o.get("admitted"))
             p_reason = p.get("reason") or ""
-            if not p_adm and p_reason.startswith("OutOf"):
+            if not p_adm and p_reason.startswith(_POST_MANAGER_REASONS):
                 if not o_adm:  # the managers' handler speaks first
                     mm.append(
                         Mismatch(

@@ -12,10 +12,21 @@ Glue only: this file knows the two input formats, not the kubelet.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["HARNESS_REMOVE", "SCHEMA", "Unsupported", "from_oracle_input", "to_oracle_input"]
+__all__ = [
+    "HARNESS_REMOVE",
+    "ORACLE_BASE_GATES",
+    "SCHEMA",
+    "Unsupported",
+    "from_oracle_input",
+    "kubelet_feature_gates",
+    "release_of_source",
+    "scenario_of_line",
+    "to_oracle_input",
+]
 
 SCHEMA = "kubelet-rm-oracle/v1"
 # marks the remove op the harness adds after a pod the node-allocatable predicate rejects (the Go
@@ -35,8 +46,61 @@ MACHINE_KEYS = (
 DEFAULT_MEMORY_PER_NUMA = "64Gi"  # podfit's synthetic default (the oracle's is 1Ti)
 
 
+# the oracle's driver sets these before the input's gates (rmoracle main.go baseGates)
+ORACLE_BASE_GATES = {
+    "CPUManagerPolicyAlphaOptions": True,
+    "CPUManagerPolicyBetaOptions": True,
+    "TopologyManagerPolicyAlphaOptions": True,
+    "TopologyManagerPolicyBetaOptions": True,
+}
+_SOURCE_VERSION = re.compile(r"\bv?(1\.\d+)\.\d+\b")
+
+
 class Unsupported(ValueError):
     """The scenario uses something the oracle does not model."""
+
+
+def release_of_source(source: str) -> str | None:
+    """The kubelet release an oracle line's ``source`` names (``"kubelet v1.34.2 (microshift
+    c9e94e18)"`` -> ``"1.34"``), or None."""
+    m = _SOURCE_VERSION.search(source or "")
+    return m.group(1) if m else None
+
+
+def kubelet_feature_gates(gates: Mapping[str, bool], release: str) -> dict[str, bool]:
+    """The ``featureGates`` a kubelet of ``release`` runs with when the oracle is given ``gates``.
+
+    The oracle's conventions (kubelet-oracle README, rmoracle ``setGates``): its base gates (the
+    four option-maturity gates on) under the input's; a gate the release does not register is
+    left out (the OpenShift-built oracle only warns about it, upstream would refuse to start);
+    and a gate that is on while a gate it depends on is off (1.35+, e.g. v1.36's
+    ``InPlacePodLevelResourcesVerticalScaling`` after ``PodLevelResources: false``) is switched
+    off, as an operator must.
+    """
+    from podfit.release import gate_errors, release_profile
+
+    profile = release_profile(release)
+    if profile is None:
+        raise Unsupported(f"kubelet release {release}")
+    table = profile.gates
+    out = {k: v for k, v in {**ORACLE_BASE_GATES, **gates}.items() if table.spec(k) is not None}
+    for _ in range(64):
+        errors = gate_errors(table, out)
+        dependants = [
+            e.split(" is enabled, but depends", 1)[0] for e in errors if " is enabled, but depends" in e
+        ]
+        if not dependants:
+            break
+        for name in dependants:
+            if out.get(name) is False:
+                return out  # the input itself wants it on: the kubelet refuses (so does the oracle)
+            out[name] = False
+    return out
+
+
+def scenario_of_line(line: Mapping[str, Any]) -> dict[str, Any]:
+    """The podfit scenario of an oracle output line, on the release its ``source`` names."""
+    return from_oracle_input(line["input"], release_of_source(str(line.get("source", ""))))
 
 
 def _quantity_text(v: Any) -> str:
@@ -87,7 +151,7 @@ def to_oracle_input(
     """
     node = scenario["node"]
     for key in node:
-        if key not in ("name", "machine"):
+        if key not in ("name", "machine", "kubeletVersion"):  # the release is the binary's
             raise Unsupported(f"node.{key}")
     kc = scenario.get("kubeletConfig", {})
     if kc.get("cpuManagerPolicy", "none") != "static":
@@ -161,9 +225,21 @@ def _oracle_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def from_oracle_input(inp: Mapping[str, Any]) -> dict[str, Any]:
+def from_oracle_input(inp: Mapping[str, Any], release: str | None = None) -> dict[str, Any]:
     """The podfit scenario of an oracle input (the inverse of :func:`to_oracle_input`; the
-    harness's predicate removes are dropped). Golden tests run podfit on this."""
+    harness's predicate removes are dropped) for the oracle of kubelet ``release`` (``"1.34"``,
+    ``"v1.35.3"``; default 1.36): ``node.kubeletVersion`` is set when given, and the feature gates
+    are what that kubelet runs with (:func:`kubelet_feature_gates`). Golden tests run podfit on
+    this. ``inp`` may also be a whole oracle line: its ``source`` then names the release."""
+    from podfit.release import DEFAULT_RELEASE, parse_kubelet_version
+
+    if "input" in inp and "machine" not in inp:  # a whole line
+        release = release or release_of_source(str(inp.get("source", "")))
+        inp = inp["input"]
+
+    version = parse_kubelet_version(release) if release else DEFAULT_RELEASE
+    if version is None:
+        raise Unsupported(f"kubelet release {release}")
     machine = {k: v for k, v in inp["machine"].items() if k in MACHINE_KEYS}
     machine.setdefault("memoryPerNUMANode", "1Ti")  # the oracle's default
     tm = inp.get("topologyManager", {})
@@ -171,7 +247,7 @@ def from_oracle_input(inp: Mapping[str, Any]) -> dict[str, Any]:
     kc: dict[str, Any] = {
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
-        "featureGates": dict(inp.get("featureGates", {})),
+        "featureGates": kubelet_feature_gates(inp.get("featureGates") or {}, version),
         "cpuManagerPolicy": cm.get("policy") or "static",
         "topologyManagerPolicy": tm.get("policy", "none"),
         "topologyManagerScope": tm.get("scope", "container"),
@@ -200,10 +276,13 @@ def from_oracle_input(inp: Mapping[str, Any]) -> dict[str, Any]:
             events.append({"add": {"apiVersion": "v1", "kind": "Pod", **copy.deepcopy(op["pod"])}})
         elif op.get("harness") != HARNESS_REMOVE["harness"]:
             events.append({"remove": {"uid": op["podUID"]}})
+    node: dict[str, Any] = {"machine": machine}
+    if release:
+        node["kubeletVersion"] = version
     return {
         "kind": "Scenario",
         "metadata": {"name": str(inp.get("id", "oracle"))},
-        "node": {"machine": machine},
+        "node": node,
         "kubeletConfig": kc,
         "events": events,
     }

@@ -14,6 +14,13 @@ Families (``FAMILIES``):
   and CPU options mixed in.
 * ``memory`` -- Memory Manager Static with pod-level resources (KEP-5526 gates on, sometimes off),
   both scopes, all policies, hugepages, small NUMA nodes so that memory binds.
+* ``plr-gates`` -- ``memory`` with pods that set ``spec.resources`` whatever the kubelet's gates
+  (``PodLevelResources`` / ``PodLevelResourceManagers`` on/off in every combination the release
+  has): which pods the static managers leave alone differs by release (PR #133279, #134768).
+
+``generate(family, seed, release)``: the scenario for the kubelet ``release`` (``node.kubeletVersion``;
+a gate the release does not have is not written). For release 1.36 the scenarios of the older
+families are the same as before releases were a parameter.
 
 Glue only: random inputs, nothing about what the kubelet decides.
 """
@@ -25,7 +32,16 @@ from typing import Any
 
 __all__ = ["FAMILIES", "generate"]
 
-FAMILIES = ("uncore", "uncore-fpo-strict-3numa", "uncore-pod-8numa-closest", "cpu", "memory", "memory-wide")
+FAMILIES = (
+    "uncore",
+    "uncore-fpo-strict-3numa",
+    "uncore-pod-8numa-closest",
+    "cpu",
+    "memory",
+    "memory-wide",
+    "plr-gates",
+)
+RELEASES_WITH_PLRM = ("1.36", "1.37")
 POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
 OPTION_GATES = {
     "CPUManagerPolicyAlphaOptions": True,
@@ -117,6 +133,8 @@ class _PodMaker:
         pod_level_gates: bool,
         huge1g: bool = False,
     ) -> None:
+        """``pod_level_gates``: pods may set ``spec.resources`` (with the gates off podfit's API
+        server on 1.33 drops the field; the oracle keeps it)."""
         self.huge1g = huge1g
         self.rng = rng
         self.family = family
@@ -301,12 +319,15 @@ def _memory_config(
     return machine, kubelet
 
 
-def generate(family: str, seed: int) -> dict[str, Any]:
-    """One scenario of ``family`` from ``seed`` (the same seed gives the same scenario)."""
+def generate(family: str, seed: int, release: str = "1.36") -> dict[str, Any]:
+    """One scenario of ``family`` from ``seed`` for the kubelet ``release`` (the same seed gives the
+    same scenario)."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}")
     rng = random.Random(f"{family}/{seed}")
     variant = family
+    if family == "plr-gates":
+        family = "memory"
     family = "uncore" if family.startswith("uncore") else "memory" if family.startswith("memory") else family
     shape = _shape(rng, family)
     if variant == "uncore-fpo-strict-3numa":
@@ -337,11 +358,15 @@ def generate(family: str, seed: int) -> dict[str, Any]:
         "topologyManagerScope": rng.choice(("container", "pod")),
     }
     pod_level_gates = family == "memory" and rng.random() < 0.85
-    kc["featureGates"] = {
-        **OPTION_GATES,
-        "PodLevelResources": pod_level_gates,
-        "PodLevelResourceManagers": pod_level_gates,
-    }
+    plr, plrm = pod_level_gates, pod_level_gates
+    if variant == "plr-gates":
+        plr, plrm = rng.choice(((True, True), (True, False), (False, False), (False, True)))
+        pod_level_gates = True  # pods set spec.resources whatever the kubelet's gates
+        if not plr and plrm:  # refused by 1.36 (PLRM depends on PLR): only now and then
+            plrm = rng.random() < 0.2
+    kc["featureGates"] = {**OPTION_GATES, "PodLevelResources": plr}
+    if release in RELEASES_WITH_PLRM:
+        kc["featureGates"]["PodLevelResourceManagers"] = plrm
     if family != "memory":
         opts = _cpu_options(rng, family)
     elif variant == "memory-wide":
@@ -381,7 +406,7 @@ def generate(family: str, seed: int) -> dict[str, Any]:
     return {
         "kind": "Scenario",
         "metadata": {"name": f"{variant}-{seed}"},
-        "node": {"machine": machine},
+        "node": {"machine": machine, "kubeletVersion": release},
         "kubeletConfig": kc,
         "events": events,
     }

@@ -2,6 +2,13 @@
 
     python -m tools.oracle.run --family uncore --count 500 --seed 0 \
         --oracle /work/oracle/bin/rmoracle-1.36 --out /tmp/diff-uncore
+    python -m tools.oracle.run --release 1.34 --family plr-gates --count 500 \
+        --oracle /work/oracle/bin/rmoracle-1.34 --out /tmp/diff-134
+
+``--release`` (default 1.36) is the kubelet release of the oracle binary: the scenarios are
+generated for it, podfit runs them as that release (``node.kubeletVersion``) with the gates that
+kubelet runs with (:func:`tools.oracle.convert.kubelet_feature_gates`), and ``--source`` defaults
+to the binary's build (``SOURCES``).
 
 Writes ``<out>/<family>.oracle.jsonl`` (the oracle's lines) and ``<out>/<family>.mismatches.jsonl``
 (one line per disagreeing scenario: the podfit scenario, the first mismatches), and prints the
@@ -20,10 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from tools.oracle.compare import Comparison, Mismatch, compare
-from tools.oracle.convert import from_oracle_input, to_oracle_input
+from tools.oracle.convert import from_oracle_input, release_of_source, to_oracle_input
 from tools.oracle.generate import FAMILIES, generate
 
-DEFAULT_SOURCE = "kubelet v1.36.2 (microshift 8e16b12f)"
+SOURCES = {
+    "1.34": "kubelet v1.34.2 (microshift c9e94e18)",
+    "1.35": "kubelet v1.35.3 (microshift d47c1ed9)",
+    "1.36": "kubelet v1.36.2 (microshift 8e16b12f)",
+}
+DEFAULT_SOURCE = SOURCES["1.36"]
+# rejections by admit handlers that run after the managers' (the oracle runs only the managers):
+# the node-allocatable predicate and the 1.34+ pod-features handler
+POST_MANAGER_REASONS = ("OutOf", "PodLevelResourcesNotSupported")
 
 
 def run_podfit(scenario: dict[str, Any]) -> dict[str, Any]:
@@ -35,16 +50,26 @@ def run_podfit(scenario: dict[str, Any]) -> dict[str, Any]:
 
 
 def predicate_rejections(scenario: dict[str, Any]) -> frozenset[int]:
-    """The add events podfit's node-allocatable predicate rejects (``OutOf…``)."""
+    """The add events podfit's admit handlers after the managers reject (the node-allocatable
+    predicate ``OutOf…``, the pod-features handler ``PodLevelResourcesNotSupported``)."""
     try:
         doc = run_podfit(scenario)
     except Exception:
         return frozenset()
     return frozenset(
         i
-        for i, st in enumerate(doc["steps"])
-        if st["op"] == "add" and (st.get("reason") or "").startswith("OutOf")
+        for i, st in enumerate(doc.get("steps") or [])
+        if st["op"] == "add" and (st.get("reason") or "").startswith(POST_MANAGER_REASONS)
     )
+
+
+def oracle_input(scenario: dict[str, Any], release: str) -> dict[str, Any]:
+    """The oracle's input line for a generated scenario, with a ``remove`` after every pod a later
+    handler rejects in podfit (podfit run on the scenario as the oracle's kubelet sees it)."""
+    name = scenario["metadata"]["name"]
+    plain = to_oracle_input(scenario, name)
+    rejected = predicate_rejections(from_oracle_input(plain["input"], release))
+    return to_oracle_input(scenario, name, rejected)
 
 
 def run_oracle_raw(binary: str, lines: list[dict[str, Any]], source: str) -> list[str]:
@@ -61,10 +86,12 @@ def run_oracle(binary: str, lines: list[dict[str, Any]], source: str) -> list[di
     return [json.loads(x) for x in run_oracle_raw(binary, lines, source)]
 
 
-def compare_one(oracle_line: dict[str, Any]) -> Comparison:
-    """podfit on the scenario of the oracle's input line, compared with the oracle's output."""
+def compare_one(oracle_line: dict[str, Any], release: str | None = None) -> Comparison:
+    """podfit on the scenario of the oracle's input line, compared with the oracle's output (as
+    the kubelet ``release``; default: the one the line's ``source`` names)."""
+    release = release or release_of_source(str(oracle_line.get("source", "")))
     try:
-        doc = run_podfit(from_oracle_input(oracle_line["input"]))
+        doc = run_podfit(from_oracle_input(oracle_line["input"], release))
     except Exception as exc:  # a podfit crash is a mismatch of its own
         c = Comparison()
         c.mismatches.append(Mismatch(-1, "podfit-exception", repr(exc), None))
@@ -78,18 +105,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0, help="first seed; scenarios use seed .. seed+count-1")
     ap.add_argument("--oracle", required=True)
-    ap.add_argument("--source", default=DEFAULT_SOURCE)
+    ap.add_argument("--release", default="1.36", choices=sorted(SOURCES))
+    ap.add_argument("--source", default=None, help="the oracle's source text [default: the release's]")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--reuse", action="store_true", help="reuse <out>/<family>.oracle.jsonl when present")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    scenarios = [generate(args.family, s) for s in range(args.seed, args.seed + args.count)]
+    source = args.source or SOURCES[args.release]
+    scenarios = [generate(args.family, s, args.release) for s in range(args.seed, args.seed + args.count)]
     cache = args.out / f"{args.family}.oracle.jsonl"
     if args.reuse and cache.exists():
         outputs = [json.loads(x) for x in cache.read_text().splitlines()]
     else:
-        inputs = [to_oracle_input(s, s["metadata"]["name"], predicate_rejections(s)) for s in scenarios]
-        raw = run_oracle_raw(args.oracle, inputs, args.source)
+        inputs = [oracle_input(s, args.release) for s in scenarios]
+        raw = run_oracle_raw(args.oracle, inputs, source)
         cache.write_text("".join(x + "\n" for x in raw))
         outputs = [json.loads(x) for x in raw]
     by_field: collections.Counter[str] = collections.Counter()
@@ -98,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = 0
     with (args.out / f"{args.family}.mismatches.jsonl").open("w") as f:
         for scen, line in zip(scenarios, outputs, strict=True):
-            c = compare_one(line)
+            c = compare_one(line, args.release)
             steps += c.steps_compared
             truncated += c.truncated_at is not None
             if not c.agree:
@@ -118,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
     n = len(scenarios)
     print(
-        f"{args.family}: {n - bad}/{n} scenarios agree ({100 * (n - bad) / n:.1f} %), "
+        f"{args.family} ({args.release}): {n - bad}/{n} scenarios agree ({100 * (n - bad) / n:.1f} %), "
         f"{steps} steps compared, {truncated} cut short"
     )
     for name, count in by_field.most_common():

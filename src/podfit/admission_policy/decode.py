@@ -11,7 +11,6 @@ when it is loaded, never per pod.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -29,14 +28,13 @@ from podfit.admission_policy.values import (
     PodLevelResourcesMutation,
     SidecarRestartPolicyMutation,
 )
-from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.kubelet_config import kubelet_config_for_release, kubelet_config_from_dict
 from podfit.api.machines import build_machine
 from podfit.api.scenario import decode_kubelet_version
 from podfit.errors import InputError
 from podfit.kubelet.startup import kubelet_refusal
-from podfit.model.features import FeatureGates
 from podfit.model.kubelet_config import KubeletConfig
-from podfit.release.profile import DEFAULT_RELEASE
+from podfit.release.profile import DEFAULT_RELEASE, release_profile
 
 __all__ = ["decode_label_selector", "policy_from_dict"]
 
@@ -134,11 +132,10 @@ def _with_release_gates(
                 f"{field}.kubeletConfig.featureGates.{gate}",
                 f"unrecognized feature gate: {gate} (the kubelet {release} refuses to start)",
             )
-    effective = release_gates.release_gates(release, explicit)
-    if all(config.feature_gates.enabled(g) == v for g, v in effective.items()):
-        return config, effective
-    gates = FeatureGates(MappingProxyType({**explicit, **effective}))
-    return replace(config, feature_gates=gates), effective
+    profile = release_profile(release)
+    assert profile is not None  # decode_kubelet_version admits only releases podfit models
+    config = kubelet_config_for_release(config, profile)
+    return config, release_gates.release_gates(release, explicit)
 
 
 def _node_shape(value: Any, field: str, seen: set[str]) -> NodeShape:

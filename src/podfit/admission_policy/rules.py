@@ -7,11 +7,13 @@ too (:mod:`podfit.admission_policy.cel`), and the tests check both agree on the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Final
 
 from podfit.admission_policy.gates import PLR, PLRM, gate_known, rejects_pod_level_when_off
 from podfit.admission_policy.values import NodeShape
 from podfit.cpu.guaranteed import is_integral_cpu_amount, pod_guaranteed_cpus, validate_pod_scope_resources
+from podfit.model.features import FeatureGates
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
 from podfit.model.qos import is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
 
@@ -24,14 +26,8 @@ __all__ = [
 ]
 
 
-class _PodLevelGates:
-    """The gates of a kubelet whose pod-level resource managers are on."""
-
-    def enabled(self, name: str) -> bool:
-        return name in (PLR, PLRM)
-
-
-_POD_LEVEL_ON: Final = _PodLevelGates()
+# the gates of a (default-release) kubelet whose pod-level resource managers are on
+_POD_LEVEL_ON: Final = FeatureGates(MappingProxyType({PLR: True, PLRM: True}))
 
 
 def _cpu(millicores: int) -> str:

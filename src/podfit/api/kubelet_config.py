@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Final
@@ -33,8 +34,9 @@ from podfit.model.kubelet_config import (
     ReservedMemory,
 )
 from podfit.model.quantity import Quantity, QuantityError, parse_quantity
+from podfit.release.profile import ReleaseProfile
 
-__all__ = ["kubelet_config_from_dict", "parse_go_duration"]
+__all__ = ["kubelet_config_for_release", "kubelet_config_from_dict", "parse_go_duration"]
 
 
 def _frozen(m: Mapping) -> Mapping:
@@ -190,21 +192,24 @@ def _unwrap(obj: Mapping) -> tuple[Mapping, str]:
     return obj, ""
 
 
-def kubelet_config_from_dict(obj: Mapping) -> KubeletConfig:
-    """Decode a KubeletConfiguration document (or the /configz form) and apply v1beta1 defaults.
+def kubelet_config_from_dict(obj: Mapping, release: ReleaseProfile | None = None) -> KubeletConfig:
+    """Decode a KubeletConfiguration document (or the /configz form) for the kubelet ``release``
+    (default 1.36: its feature gates) and apply v1beta1 defaults.
 
-    Unknown fields, wrong types, bad quantities, bad CPU sets and unknown feature gates raise
-    InputError naming the field. Mirrors: pkg/kubelet/apis/config/v1beta1/defaults.go
-    SetDefaults_KubeletConfiguration, for the fields podfit interprets.
+    Unknown fields, wrong types, bad quantities and bad CPU sets raise InputError naming the field;
+    a feature gate the release does not know (or a locked one set to the other value) is the
+    kubelet's start-up refusal instead (``validate_kubelet_config``). Mirrors:
+    pkg/kubelet/apis/config/v1beta1/defaults.go SetDefaults_KubeletConfiguration, for the fields
+    podfit interprets.
     """
     doc, prefix = _unwrap(obj)
     try:
-        return _decode(doc)
+        return _decode(doc, release)
     except InputError as err:
         raise err.under(prefix) from None
 
 
-def _decode(doc: Mapping) -> KubeletConfig:
+def _decode(doc: Mapping, release: ReleaseProfile | None) -> KubeletConfig:
     for key, value in doc.items():
         if key in ("apiVersion", "kind"):
             continue
@@ -214,7 +219,7 @@ def _decode(doc: Mapping) -> KubeletConfig:
         check_kind(str(key), kind, value)
     g = doc.get
 
-    gates = feature_gates_from_dict(g("featureGates"))
+    gates = feature_gates_from_dict(g("featureGates"), release)
     reserved_cpus_text = g("reservedSystemCPUs") or ""
     reserved_cpus = None
     if reserved_cpus_text:
@@ -286,3 +291,13 @@ def _decode(doc: Mapping) -> KubeletConfig:
         single_process_oom_kill=g("singleProcessOOMKill"),
         fields=_frozen(doc),
     )
+
+
+def kubelet_config_for_release(config: KubeletConfig, release: ReleaseProfile) -> KubeletConfig:
+    """The same configuration read by the kubelet of ``release`` (its gate defaults and lock
+    states under the same ``featureGates``): a restart as another release, each release of
+    ``podfit upgrade``. A gate ``release`` does not know is its start-up refusal
+    (``FeatureGates.errors``), as on a real node."""
+    if config.release is release:
+        return config
+    return replace(config, feature_gates=config.feature_gates.for_release(release))

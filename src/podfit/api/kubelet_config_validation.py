@@ -135,10 +135,11 @@ def kubelet_config_errors(cfg: KubeletConfig) -> list[str]:
     Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration.
     """
     gates = cfg.feature_gates
-    dependency = gates.dependency_errors()
-    if dependency:
-        # SetFromMap fails first and ValidateKubeletConfiguration returns its error alone.
-        return [aggregate_message(dependency)]
+    gate_errors = gates.errors()
+    if gate_errors:
+        # SetFromMap fails first (an unknown gate, a locked gate set to the other value, a gate
+        # whose dependencies are off): the kubelet stops there, with that error alone.
+        return [aggregate_message(gate_errors)]
     errs: list[str] = []
     period_ns = cfg.cpu_cfs_quota_period_us * 1000
     custom_period = gates.enabled("CustomCPUCFSQuotaPeriod")

@@ -9,19 +9,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.kubelet_config import kubelet_config_for_release, kubelet_config_from_dict
 from podfit.api.machines import build_machine
 from podfit.api.pods import pod_from_dict
 from podfit.api.resize_event import decode_resize
 from podfit.errors import InputError
+from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.node_os import NodeOS, parse_kernel_version
 from podfit.model.pod import Pod
 from podfit.model.quantity import QuantityError, parse_quantity
 from podfit.model.scenario import AddPod, Event, RemovePod, RestartKubelet, RetryResizes, Scenario, StartPod
-from podfit.release.profile import DEFAULT_RELEASE, SUPPORTED_RELEASES, parse_kubelet_version
+from podfit.release.profile import (
+    DEFAULT_RELEASE,
+    SUPPORTED_RELEASES,
+    ReleaseProfile,
+    parse_kubelet_version,
+    release_profile,
+)
 
 __all__ = [
     "SourcedPod",
+    "api_server_gates",
     "decode_events",
     "decode_kubelet_version",
     "decode_pods",
@@ -97,9 +105,21 @@ def decode_kubelet_version(value: Any, field: str) -> str:
 
 
 def scenario_for_release(scenario: Scenario, version: str) -> Scenario:
-    """``scenario`` answered by the kubelet of release ``version`` (``--kubelet-version``, each
-    release of ``podfit upgrade``): the one place a scenario changes release."""
-    return replace(scenario, kubelet_version=version)
+    """``scenario`` in a cluster of release ``version`` (each release of ``podfit upgrade``): the
+    kubelet configuration read by that release (its gate defaults under the same
+    ``featureGates``), and the pods as that release's API server keeps them (a 1.33 API server
+    with ``PodLevelResources`` off drops ``spec.resources``). The one place a decoded scenario
+    changes release; the command line's ``--kubelet-version`` decodes the files for the release.
+    """
+    config = kubelet_config_for_release(scenario.kubelet_config, _release(version))
+    if api_server_gates(config)["PodLevelResources"]:
+        events = scenario.events
+    else:
+        events = tuple(
+            AddPod(replace(e.pod, resources=None)) if isinstance(e, AddPod) and e.pod.resources else e
+            for e in scenario.events
+        )
+    return replace(scenario, kubelet_version=version, kubelet_config=config, events=events)
 
 
 def _mapping(value: Any, field: str) -> Mapping[str, Any]:
@@ -213,8 +233,36 @@ def decode_pods(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, .
     return tuple(AddPod(_decode_pod(p, f"pods[{i}]", gates)) for i, p in enumerate(raw))
 
 
-def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
-    """Decode a Scenario document whose file references were already resolved."""
+def api_server_gates(config: KubeletConfig) -> dict[str, bool]:
+    """The gates the API server decodes pods with: its release's defaults (the cluster runs the
+    kubelet's release), with a gate the kubelet enables taken as enabled cluster-wide (an alpha
+    ``PodLevelResources`` on a 1.33 kubelet). So a 1.33 cluster drops ``spec.resources`` by default
+    (the field never reaches the kubelet), while on 1.34+ it reaches a kubelet whose own gate is
+    off, which then rejects the pod (``PodLevelResourcesNotSupported``).
+
+    Mirrors: pkg/apis/core/v1/defaults.go SetDefaults_Pod (the gates it reads) and the API
+    server dropping disabled fields (pkg/api/pod/util.go dropDisabledFields).
+    """
+    release = config.release
+    plr = release.gates.value("PodLevelResources", {}) or config.feature_gates.enabled("PodLevelResources")
+    return {
+        "PodLevelResources": plr,
+        "PodLevelResourcesFixUpdateDefaulting": plr and release.switches.api_pod_level_limits_defaulting,
+    }
+
+
+def _release(version: str) -> ReleaseProfile:
+    profile = release_profile(version)
+    assert profile is not None  # decode_kubelet_version accepts modelled releases only
+    return profile
+
+
+def scenario_from_dict(doc: Mapping[str, Any], kubelet_version: str | None = None) -> Scenario:
+    """Decode a Scenario document whose file references were already resolved.
+
+    ``kubelet_version`` (a release podfit models, e.g. from ``--kubelet-version``) overrides
+    ``node.kubeletVersion``; the configuration is decoded and defaulted for that release.
+    """
     _check_keys(doc, SCENARIO_KEYS, "")
     if doc.get("kind", "Scenario") != "Scenario":
         raise InputError("kind", f'expected "Scenario", got {doc.get("kind")!r}')
@@ -227,11 +275,12 @@ def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
         raise InputError("node", "required field is missing")
     node = _mapping(doc["node"], "node")
     _check_keys(node, NODE_KEYS, "node")
-    version = (
-        decode_kubelet_version(node["kubeletVersion"], "node.kubeletVersion")
-        if "kubeletVersion" in node
-        else DEFAULT_RELEASE
-    )
+    if kubelet_version is not None:
+        version = decode_kubelet_version(kubelet_version, "--kubelet-version")
+    elif "kubeletVersion" in node:
+        version = decode_kubelet_version(node["kubeletVersion"], "node.kubeletVersion")
+    else:
+        version = DEFAULT_RELEASE
     node_name = node.get("name", "node")
     if not isinstance(node_name, str):
         raise InputError("node.name", "expected a string")
@@ -240,12 +289,14 @@ def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
     except InputError as exc:
         raise exc.under("node") if not exc.source else exc from None
     try:
-        config = kubelet_config_from_dict(_mapping(doc.get("kubeletConfig", {}), "kubeletConfig"))
+        config = kubelet_config_from_dict(
+            _mapping(doc.get("kubeletConfig", {}), "kubeletConfig"), _release(version)
+        )
     except InputError as exc:
         raise exc.under("kubeletConfig") if not exc.source else exc from None
     if "events" in doc and "pods" in doc:
         raise InputError("pods", "give either events or pods, not both")
-    gates = {"PodLevelResources": config.feature_gates.enabled("PodLevelResources")}
+    gates = api_server_gates(config)
     if "pods" in doc:
         pods = doc["pods"]
         if not isinstance(pods, list):
@@ -256,11 +307,6 @@ def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
         if not isinstance(raw, list):
             raise InputError("events", "expected a list")
         events = decode_events(raw, gates)
-    version = (
-        decode_kubelet_version(node["kubeletVersion"], "node.kubeletVersion")
-        if "kubeletVersion" in node
-        else DEFAULT_RELEASE
-    )
     node_os = decode_node_os(node["os"]) if node.get("os") is not None else NodeOS()
     return Scenario(
         name=name,

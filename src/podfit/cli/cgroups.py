@@ -117,11 +117,11 @@ def command(
             old, new = _tree(loaded, a, driver, runtime, weight), _tree(loaded, b, driver, runtime, weight)
             labels = (f"step {a}", f"step {b}")
         else:
-            from podfit.api.scenario import decode_kubelet_version
+            from podfit.api.scenario import decode_kubelet_version, scenario_for_release
 
             other = decode_kubelet_version(diff_release, "--diff-release")
             old = _tree(loaded, step, driver, runtime, weight)
-            new = _tree(replace(loaded, kubelet_version=other), step, driver, runtime, weight)
+            new = _tree(scenario_for_release(loaded, other), step, driver, runtime, weight)
             labels = (loaded.kubelet_version, other)
         changes = diff_trees(old, new)
         if output == "json":

@@ -31,9 +31,12 @@ def load_scenario_input(
     kubelet_config: Path | None,
     pod_files: tuple[Path, ...],
     replicas: int | None = None,
+    kubelet_version: str | None = None,
 ) -> Scenario:
-    """The scenario the command line names (``InputError`` / ``UsageError`` for bad input); the
-    notes on inputs that give no pod go to stderr, one line each."""
+    """The scenario the command line names (``InputError`` / ``UsageError`` for bad input), on the
+    kubelet release ``kubelet_version`` when given (else the scenario's ``node.kubeletVersion``,
+    else 1.36; the configuration is decoded for that release); the notes on inputs that give no
+    pod go to stderr, one line each."""
     from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
 
     parts = machine or preset or kubelet_config or pod_files
@@ -41,7 +44,7 @@ def load_scenario_input(
         raise click.UsageError("give a SCENARIO file or --machine/--preset/--kubelet-config/-f, not both")
     notes: list[str] = []
     if scenario is not None:
-        loaded = load_scenario(scenario, replicas=replicas, notes=notes)
+        loaded = load_scenario(scenario, replicas=replicas, notes=notes, kubelet_version=kubelet_version)
     elif parts:
         loaded = scenario_from_parts(
             machine=machine,
@@ -50,9 +53,10 @@ def load_scenario_input(
             pod_files=pod_files,
             replicas=replicas,
             notes=notes,
+            kubelet_version=kubelet_version,
         )
     else:
-        loaded = load_default_scenario()
+        loaded = load_default_scenario(kubelet_version)
     for note in notes:
         click.echo(f"podfit: note: {note}", err=True)
     return loaded
@@ -98,12 +102,13 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
         kubelet_version: str | None,
         **kwargs: Any,
     ) -> Any:
-        loaded = load_scenario_input(scenario, machine, preset, kubelet_config, pod_files, replicas)
         if kubelet_version is not None:
-            from podfit.api.scenario import decode_kubelet_version, scenario_for_release
+            from podfit.api.scenario import decode_kubelet_version
 
-            version = decode_kubelet_version(kubelet_version, "--kubelet-version")
-            loaded = scenario_for_release(loaded, version)
+            kubelet_version = decode_kubelet_version(kubelet_version, "--kubelet-version")
+        loaded = load_scenario_input(
+            scenario, machine, preset, kubelet_config, pod_files, replicas, kubelet_version
+        )
         return command(loaded=loaded, **kwargs)
 
     return wrapper

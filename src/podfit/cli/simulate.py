@@ -99,15 +99,16 @@ def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
     if restore_from is None:
         return simulate(loaded)
     from podfit.io.checkpoints import restore_from as restore
-    from podfit.kubelet.restart import version_refusal
     from podfit.kubelet.startup import kubelet_refusal
     from podfit.model.admission import ConfigRefusal
 
     config, version = loaded.kubelet_config, loaded.kubelet_version
     # the managers are built (and may refuse) before their Start reads the files
-    refusal = kubelet_refusal(config, loaded.machine) or version_refusal(config, version)
+    refusal = kubelet_refusal(config, loaded.machine)
     if refusal is not None:
-        return SimulationResult(loaded.name, loaded.node_name, loaded.machine, 0, 0, refusal, ())
+        return SimulationResult(
+            loaded.name, loaded.node_name, loaded.machine, 0, 0, refusal, (), kubelet_version=version
+        )
     restored, files = restore(restore_from, config, version)
     if isinstance(restored, ConfigRefusal):
         return SimulationResult(

@@ -105,7 +105,7 @@ def model_config(config: KubeletConfig, model: Model) -> KubeletConfig:
     )
     if model.kind == POD_LEVEL:
         gates = {**config.feature_gates.overrides, **dict.fromkeys(_GATES, True)}
-        out = dataclasses.replace(out, feature_gates=FeatureGates(MappingProxyType(gates)))
+        out = dataclasses.replace(out, feature_gates=FeatureGates(MappingProxyType(gates), config.release))
     return out
 
 

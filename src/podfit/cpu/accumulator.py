@@ -50,7 +50,7 @@ class CPUAccumulator:
     Mutable on purpose (it is the kubelet's work-in-progress object); it never outlives one call.
     """
 
-    __slots__ = ("cpu_sorting", "details", "num_cpus_needed", "result", "topo", "trace")
+    __slots__ = ("cpu_sorting", "details", "num_cpus_needed", "partial_round_up", "result", "topo", "trace")
 
     def __init__(
         self,
@@ -59,12 +59,15 @@ class CPUAccumulator:
         num_cpus: int,
         cpu_sorting: CPUSorting,
         trace: list[TakeStep] | None = None,
+        partial_round_up: bool = True,
     ) -> None:
         """Mirrors: cpumanager/cpu_assignment.go newCPUAccumulator.
 
         ``trace``: when a list, every take is appended to it as a :class:`TakeStep` (off: no cost
-        beyond one ``None`` check per take)."""
+        beyond one ``None`` check per take). ``partial_round_up``: the release's
+        ``uncore_partial_round_up`` switch (:meth:`take_partial_uncore`)."""
         self.trace = trace
+        self.partial_round_up = partial_round_up
         self.topo = topo
         self.details = available & topo.machine.all_cpus
         self.num_cpus_needed = num_cpus
@@ -296,11 +299,24 @@ class CPUAccumulator:
 
         The lowest-id cores with an available CPU in ``uncore``, as many as the remaining request
         needs (rounded up to whole cores); on SMT machines an odd request drops the highest CPU of
-        that set. Taken only when that yields exactly the number still needed.
+        that set. Taken only when that yields exactly the number still needed. Before 1.34
+        (switch ``uncore_partial_round_up`` off, PR #131850) the cores needed are rounded down and
+        nothing is dropped (v1.33.5).
         """
         t = self.topo
         per_core = t.cpus_per_core
         needed = self.num_cpus_needed
+        if not self.partial_round_up:
+            in_uncore = self.cpus_in_uncore(uncore)
+            cores = [c for c, cm in t.cores_in_uncore.get(uncore, ()) if cm & in_uncore][: needed // per_core]
+            free = 0
+            for core in cores:
+                free |= self.cpus_in_core(core)
+            if free.bit_count() == needed:
+                if self.trace is not None:
+                    self.trace.append(TakeStep("partial-uncore", uncore, free, in_uncore.bit_count()))
+                self.take(free)
+            return
         cores_needed = (needed + per_core - 1) // per_core
         in_uncore = self.cpus_in_uncore(uncore)
         cores = [c for c, cm in t.cores_in_uncore.get(uncore, ()) if cm & in_uncore][:cores_needed]

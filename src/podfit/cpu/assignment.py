@@ -92,9 +92,11 @@ def take_numa_packed(
     cpu_sorting: CPUSorting,
     uncore: bool,
     trace: list[TakeStep] | None = None,
+    uncore_round_up: bool = True,
 ) -> int:
-    """:func:`take_by_topology_numa_packed` on a machine's prebuilt :class:`TopologyIndex`."""
-    acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting, trace)
+    """:func:`take_by_topology_numa_packed` on a machine's prebuilt :class:`TopologyIndex`
+    (``uncore_round_up``: the release's ``uncore_partial_round_up`` switch)."""
+    acc = CPUAccumulator(topo, available, num_cpus, cpu_sorting, trace, uncore_round_up)
     if acc.num_cpus_needed < 1:  # isSatisfied
         return acc.result
     if acc.is_failed():
@@ -131,6 +133,7 @@ def take_by_topology_numa_packed(
     prefer_align_by_uncore_cache: bool = False,
     trace: list[TakeStep] | None = None,
     topo: TopologyIndex | None = None,
+    uncore_round_up: bool = True,
 ) -> int:
     """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMAPacked.
 
@@ -139,9 +142,12 @@ def take_by_topology_numa_packed(
     Raises :class:`CPUAssignmentError` when the request cannot be met. ``trace``: a list that
     receives every take as a :class:`TakeStep` (``podfit explain``); ``None`` = off. ``topo``:
     the machine's :class:`TopologyIndex` when the caller keeps one (built here otherwise).
+    ``uncore_round_up``: the release's ``uncore_partial_round_up`` switch (off: v1.33).
     """
     topo = topo or TopologyIndex.of(machine)
-    return take_numa_packed(topo, available, num_cpus, cpu_sorting, prefer_align_by_uncore_cache, trace)
+    return take_numa_packed(
+        topo, available, num_cpus, cpu_sorting, prefer_align_by_uncore_cache, trace, uncore_round_up
+    )
 
 
 def _range_numa_nodes_needed(acc: CPUAccumulator, cpu_group_size: int) -> tuple[int, int]:
@@ -346,8 +352,10 @@ def take_by_topology(
     available: int,
     n: int,
     topo: TopologyIndex | None = None,
+    uncore_round_up: bool = True,
 ) -> int:
-    """The static policy's choice of algorithm by its options (``group``: CPUs per core).
+    """The static policy's choice of algorithm by its options (``group``: CPUs per core;
+    ``uncore_round_up``: the release's ``uncore_partial_round_up`` switch).
 
     Mirrors: cpumanager/policy_static.go staticPolicy.takeByTopology
     """
@@ -357,5 +365,11 @@ def take_by_topology(
         return take_by_topology_numa_distributed(machine, available, n, size, cpu_sorting=sorting, topo=topo)
     uncore = options.prefer_align_by_uncore_cache
     return take_by_topology_numa_packed(
-        machine, available, n, cpu_sorting=sorting, prefer_align_by_uncore_cache=uncore, topo=topo
+        machine,
+        available,
+        n,
+        cpu_sorting=sorting,
+        prefer_align_by_uncore_cache=uncore,
+        topo=topo,
+        uncore_round_up=uncore_round_up,
     )

@@ -107,8 +107,16 @@ class CPUTopology:
 class ReferenceAccumulator:
     """Mirrors: cpumanager/cpu_assignment.go cpuAccumulator, method by method (v1.36.2)."""
 
-    def __init__(self, topo: CPUTopology, available: set[int], num_cpus: int, sorting: CPUSorting) -> None:
+    def __init__(
+        self,
+        topo: CPUTopology,
+        available: set[int],
+        num_cpus: int,
+        sorting: CPUSorting,
+        partial_round_up: bool = True,
+    ) -> None:
         """Mirrors: cpu_assignment.go newCPUAccumulator"""
+        self.partial_round_up = partial_round_up
         self.topo = topo
         self.details = topo.details.keep_only(available)
         self.num_cpus_needed = num_cpus
@@ -259,8 +267,14 @@ class ReferenceAccumulator:
             self.take(whole)
 
     def take_partial_uncore(self, uncore: int) -> None:
-        """Mirrors: cpu_assignment.go takePartialUncore"""
+        """Mirrors: cpu_assignment.go takePartialUncore (v1.34.2+; v1.33.5 without the round-up)"""
         per_core = self.topo.cpus_per_core()
+        if not self.partial_round_up:
+            cores = self.details.cores_needed_in_uncore_cache(self.num_cpus_needed // per_core, uncore)
+            taken = self.details.cpus_in_cores(*cores)
+            if self.num_cpus_needed == len(taken):
+                self.take(taken)
+            return
         num_cores_needed = (self.num_cpus_needed + per_core - 1) // per_core
         free_cores = self.details.cores_needed_in_uncore_cache(num_cores_needed, uncore)
         free_cpus = self.details.cpus_in_cores(*free_cores)
@@ -300,10 +314,15 @@ class ReferenceAccumulator:
 
 
 def take_by_topology_numa_packed_reference(
-    machine: Machine, available: int, num_cpus: int, sorting: CPUSorting = "packed", uncore: bool = False
+    machine: Machine,
+    available: int,
+    num_cpus: int,
+    sorting: CPUSorting = "packed",
+    uncore: bool = False,
+    uncore_round_up: bool = True,
 ) -> int:
     """Mirrors: cpumanager/cpu_assignment.go takeByTopologyNUMAPacked (v1.36.2), literally."""
-    acc = ReferenceAccumulator(CPUTopology(machine), set(cpus(available)), num_cpus, sorting)
+    acc = ReferenceAccumulator(CPUTopology(machine), set(cpus(available)), num_cpus, sorting, uncore_round_up)
     if acc.is_satisfied():
         return mask(acc.result)
     if acc.is_failed():
@@ -332,7 +351,12 @@ def take_by_topology_numa_packed_reference(
 
 
 def take_by_topology_reference(
-    machine: Machine, options: CPUManagerOptions, group: int, available: int, num_cpus: int
+    machine: Machine,
+    options: CPUManagerOptions,
+    group: int,
+    available: int,
+    num_cpus: int,
+    uncore_round_up: bool = True,
 ) -> int:
     """The static policy's choice of algorithm with the literal packed take (the distributed one
     has no separate reference: its inner packed takes run with uncore alignment off).
@@ -344,5 +368,5 @@ def take_by_topology_reference(
         size = group if options.full_physical_cpus_only else 1
         return take_by_topology_numa_distributed(machine, available, num_cpus, size, cpu_sorting=sorting)
     return take_by_topology_numa_packed_reference(
-        machine, available, num_cpus, sorting, options.prefer_align_by_uncore_cache
+        machine, available, num_cpus, sorting, options.prefer_align_by_uncore_cache, uncore_round_up
     )

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
-from podfit.model.qos import get_pod_qos, is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
+from podfit.model.qos import (
+    get_pod_qos,
+    is_container_equivalent_qos_guaranteed,
+    is_pod_level_resources_set,
+    skipped_by_static_managers,
+)
+from podfit.release.profile import ReleaseProfile
 
 __all__ = [
     "FeatureGateReader",
@@ -30,9 +36,13 @@ PLRM: Final = "PodLevelResourceManagers"
 
 
 class FeatureGateReader(Protocol):
-    """Anything with ``enabled(name) -> bool`` (podfit.model.features.FeatureGates)."""
+    """Anything with ``enabled(name) -> bool`` and the kubelet ``release``
+    (podfit.model.features.FeatureGates)."""
 
     def enabled(self, name: str) -> bool: ...
+
+    @property
+    def release(self) -> ReleaseProfile: ...
 
 
 def is_integral_cpu_amount(millicores: int) -> bool:
@@ -46,14 +56,14 @@ def _cpu_value(millicores: int) -> int:
 
 
 def pod_level_resource_managers_off_for(pod: Pod, gates: FeatureGateReader) -> bool:
-    """True when the pod uses pod-level resources but the pod-level resource managers are off:
-    the static policy then neither hints nor allocates for it (the pod runs in the shared pool).
+    """True when the static policy neither hints nor allocates for the pod because of its
+    pod-level resources (the pod runs in the shared pool): which pods, the release says
+    (:func:`podfit.model.qos.skipped_by_static_managers`).
 
     Mirrors: the early return of cpumanager/policy_static.go Allocate / GetTopologyHints
     """
-    if not is_pod_level_resources_set(pod):
-        return False
-    return not gates.enabled(PLRM) or not gates.enabled(PLR)
+    skip = gates.release.switches.plr_pod_skip_in_static_managers
+    return skipped_by_static_managers(pod, gates.enabled(PLR), gates.enabled(PLRM), skip)
 
 
 def _plrm_pod(pod: Pod, gates: FeatureGateReader) -> bool:

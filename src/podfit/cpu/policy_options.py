@@ -1,4 +1,5 @@
-"""Parsing of ``cpuManagerPolicyOptions``: each option's maturity and the feature gate it needs.
+"""Parsing of ``cpuManagerPolicyOptions``: each option's maturity (the release's:
+``release.options.cpu``) and the feature gate it needs.
 
 Mirrors: cpumanager/policy_options.go ``NewStaticPolicyOptions``, ``CheckPolicyOptionAvailable``.
 """
@@ -19,6 +20,7 @@ from podfit.model.policy_options import (
     STRICT_CPU_RESERVATION,
     CPUManagerOptions,
 )
+from podfit.release.profile import ReleaseProfile, default_profile
 
 __all__ = [
     "CPU_ALPHA_OPTIONS",
@@ -28,9 +30,10 @@ __all__ = [
     "parse_cpu_manager_options",
 ]
 
-CPU_ALPHA_OPTIONS: Final = frozenset({ALIGN_BY_SOCKET, DISTRIBUTE_CPUS_ACROSS_CORES})
-CPU_BETA_OPTIONS: Final = frozenset({DISTRIBUTE_CPUS_ACROSS_NUMA})
-CPU_STABLE_OPTIONS: Final = frozenset({FULL_PCPUS_ONLY, STRICT_CPU_RESERVATION, PREFER_ALIGN_BY_UNCORE_CACHE})
+# the default release's (v1.36) sets; each release's: podfit.release.options
+CPU_ALPHA_OPTIONS: Final = default_profile().options.cpu.alpha
+CPU_BETA_OPTIONS: Final = default_profile().options.cpu.beta
+CPU_STABLE_OPTIONS: Final = default_profile().options.cpu.stable
 
 _CPU_FIELDS: Final = {
     FULL_PCPUS_ONLY: "full_physical_cpus_only",
@@ -43,9 +46,12 @@ _CPU_FIELDS: Final = {
 
 
 class FeatureGates(Protocol):
-    """Anything answering ``enabled(gate)``."""
+    """Anything answering ``enabled(gate)``, with the kubelet ``release``."""
 
     def enabled(self, name: str) -> bool: ...
+
+    @property
+    def release(self) -> ReleaseProfile: ...
 
 
 def check_cpu_policy_option_available(
@@ -58,9 +64,10 @@ def check_cpu_policy_option_available(
 
     Mirrors: cpumanager/policy_options.go CheckPolicyOptionAvailable.
     """
-    alpha = CPU_ALPHA_OPTIONS | extra_alpha
-    beta = CPU_BETA_OPTIONS | extra_beta
-    if option not in alpha and option not in beta and option not in CPU_STABLE_OPTIONS:
+    maturity = gates.release.options.cpu
+    alpha = maturity.alpha | extra_alpha
+    beta = maturity.beta | extra_beta
+    if option not in alpha and option not in beta and option not in maturity.stable:
         return f'unknown CPU Manager Policy option: "{option}"'
     if option in alpha and not gates.enabled("CPUManagerPolicyAlphaOptions"):
         return f'CPU Manager Policy Alpha-level Options not enabled, but option "{option}" provided'

@@ -42,6 +42,7 @@ from podfit.cpu.hints import (
 )
 from podfit.cpu.policy_static_pod import allocate_pod, classify_restored, restored_pod_hints
 from podfit.cpu.state import CPUState
+from podfit.cpu.state_validation import validate_state
 from podfit.model.admission import (
     REFUSAL_CPU_MANAGER,
     ConfigRefusal,
@@ -113,7 +114,10 @@ def new_static_policy(
         reserved = reserved_cpus
     else:
         try:
-            reserved = take_by_topology(machine, options, group, machine.all_cpus, num_reserved_cpus)
+            round_up = gates.release.switches.uncore_partial_round_up
+            reserved = take_by_topology(
+                machine, options, group, machine.all_cpus, num_reserved_cpus, uncore_round_up=round_up
+            )
         except CPUAssignmentError:
             reserved = 0
     if reserved.bit_count() != num_reserved_cpus:
@@ -183,14 +187,15 @@ class StaticPolicy:
         return self.gates.enabled(PLRM)
 
     @property
-    def _requests_key(self) -> tuple[str, bool, bool]:
+    def _requests_key(self) -> tuple[str, bool, bool, str]:
         got = self._lazy.get("_requests_key")
         if got is None:
             got = self._lazy["_requests_key"] = self._make_requests_key()
         return got
 
-    def _make_requests_key(self) -> tuple[str, bool, bool]:
-        return ("cpu-requests", self.gates.enabled(PLR), self.plrm)
+    def _make_requests_key(self) -> tuple[str, bool, bool, str]:
+        skip = self.gates.release.switches.plr_pod_skip_in_static_managers
+        return ("cpu-requests", self.gates.enabled(PLR), self.plrm, skip)
 
     def requests(self, pod: Pod) -> PodCPURequests:
         """The pod's CPU requests as this policy reads them, derived once per pod."""
@@ -211,50 +216,13 @@ class StaticPolicy:
 
     def validate_state(self, s: CPUState) -> ConfigRefusal | None:
         """Mirrors: cpumanager/policy_static.go staticPolicy.validateState"""
-        assignments = s.get_cpu_assignments()
-        default = s.get_default_cpu_set()
-        all_cpus = self.machine.all_cpus
-        if self.options.strict_cpu_reservation:
-            all_cpus &= ~self.reserved_cpus
-        if default == 0:
-            if assignments:
-                return _refusal("default cpuset cannot be empty")
-            s.set_default_cpu_set(all_cpus)
-            return None
-        fmt = format_cpuset
-        if self.options.strict_cpu_reservation:
-            overlap = self.reserved_cpus & default
-            if overlap:
-                return _refusal(
-                    f'some of strictly reserved cpus: "{fmt(overlap)}" '
-                    f'are present in defaultCpuSet: "{fmt(default)}"'
-                )
-        elif self.reserved_cpus & default != self.reserved_cpus:
-            return _refusal(
-                f'not all reserved cpus: "{fmt(self.reserved_cpus)}" '
-                f'are present in defaultCpuSet: "{fmt(default)}"'
-            )
-        for pod_uid in sorted(assignments):
-            for ctr in sorted(assignments[pod_uid]):
-                cset = assignments[pod_uid][ctr]
-                if default & cset:
-                    return _refusal(
-                        f'pod: {pod_uid}, container: {ctr} cpuset: "{fmt(cset)}" '
-                        f'overlaps with default cpuset "{fmt(default)}"'
-                    )
-        known = default
-        for ctrs in assignments.values():
-            for cset in ctrs.values():
-                known |= cset
-        if self.gates.enabled(PLRM):
-            for cset in s.get_pod_cpu_assignments().values():
-                known |= cset
-        if known != all_cpus:
-            return _refusal(
-                f'current set of available CPUs "{fmt(all_cpus)}" '
-                f'doesn\'t match with CPUs in state "{fmt(known)}"'
-            )
-        return None
+        return validate_state(
+            s,
+            self.machine.all_cpus,
+            self.reserved_cpus,
+            self.options.strict_cpu_reservation,
+            self.gates.enabled(PLRM),
+        )
 
     # ----- pools ---------------------------------------------------------------------------
     def get_allocatable_cpus(self, s: CPUState) -> int:
@@ -303,14 +271,18 @@ class StaticPolicy:
         """
         if num_cpus == 0:
             return 0  # the accumulator is satisfied before it looks at anything
+        round_up = self.gates.release.switches.uncore_partial_round_up
         if self.exact_reference:
             group = self.cpu_group_size
-            return take_by_topology_reference(self.machine, self.options, group, available, num_cpus)
+            opts = self.options
+            return take_by_topology_reference(self.machine, opts, group, available, num_cpus, round_up)
         topo = self.topology_index
         packed = self._packed_take
         if packed is not None:
-            return take_numa_packed(topo, available, num_cpus, packed[0], packed[1])
-        return take_by_topology(self.machine, self.options, self.cpu_group_size, available, num_cpus, topo)
+            return take_numa_packed(topo, available, num_cpus, packed[0], packed[1], None, round_up)
+        return take_by_topology(
+            self.machine, self.options, self.cpu_group_size, available, num_cpus, topo, round_up
+        )
 
     @property
     def _packed_take(self) -> tuple[CPUSorting, bool] | None:

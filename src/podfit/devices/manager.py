@@ -2,9 +2,10 @@
 
 Mirrors: devicemanager/topology_hints.go (``GetTopologyHints``, ``GetPodTopologyHints``,
 ``generateDeviceTopologyHints``) and manager.go (``Allocate``, ``devicesToAllocate``,
-``filterByAffinity``, init-container device reuse) at v1.36.0 — hints are generated over every NUMA
-mask of the machine (the post-1.36 restriction to the devices' NUMA nodes, kubernetes#138244, is
-not in v1.36.0); :meth:`DeviceManager.generate_hints` gives that full list compactly.
+``filterByAffinity``, init-container device reuse), read in v1.33.5 and v1.36.2. Before 1.36 hints
+are generated over every NUMA mask of the machine (:meth:`DeviceManager.generate_hints` gives that
+full list compactly); from 1.36 (kubernetes PR #138244, the release switch
+``device_hints_device_numa_nodes_only``) only over the NUMA nodes that hold the resource's devices.
 
 Devices are named ``<resource>#<numa>#<index>`` (``#-`` for no NUMA affinity) so that the kubelet's
 "sorted device id" picking order is "lowest NUMA node first".
@@ -88,7 +89,11 @@ class DeviceState:
 class DeviceManager:
     """The kubelet's device manager, reduced to what admission needs (no plugin RPCs)."""
 
-    def __init__(self, machine: Machine, state: DeviceState | None = None) -> None:
+    def __init__(
+        self, machine: Machine, state: DeviceState | None = None, device_numa_nodes_only: bool = True
+    ) -> None:
+        """``device_numa_nodes_only``: the release switch of PR #138244 (on from 1.36)."""
+        self.device_numa_nodes_only = device_numa_nodes_only
         self.numa_ids = machine.numa_ids
         devices: dict[str, dict[str, Device]] = {}
         for group in machine.devices:
@@ -159,6 +164,8 @@ class DeviceManager:
             if len(reuse_bits) + sum(1 for b in avail_bits if b & mask) >= request:
                 masks.append(mask)
         base = [TopologyHint(m, count(m) == min_size) for m in masks]
+        if self.device_numa_nodes_only:  # PR #138244: the masks over D are the whole list
+            return base
         free = 0
         for n in self.numa_ids:
             if n not in holding:
@@ -176,9 +183,12 @@ class DeviceManager:
         :class:`HintSpace`: R itself (preferred when one node) and R extended by any other nodes,
         or -- without reusable devices -- every mask, preferred when it is one node.
         """
-        if len(self.numa_ids) <= LIST_UP_TO:
+        numa_ids: Sequence[int] = self.numa_ids
+        if self.device_numa_nodes_only:
+            numa_ids = self.device_numa_nodes(resource) or self.numa_ids
+        if len(numa_ids) <= LIST_UP_TO:
             return self.generate_hints_reference(resource, available, reusable, request)
-        return zero_request_hints(self.numa_ids, self._reuse_mask(resource, reusable)).hints
+        return zero_request_hints(numa_ids, self._reuse_mask(resource, reusable)).hints
 
     def _reuse_mask(self, resource: str, reusable: set[str]) -> int:
         mask = 0
@@ -186,21 +196,33 @@ class DeviceManager:
             mask |= self._numa_bit(d, resource)
         return mask
 
+    def device_numa_nodes(self, resource: str) -> list[int]:
+        """The machine's NUMA nodes that hold devices of ``resource``, sorted.
+
+        Mirrors: devicemanager/topology_hints.go deviceNUMANodes (v1.36.2)
+        """
+        holding = {d.numa for d in self.devices[resource].values() if d.numa is not None}
+        return sorted(n for n in self.numa_ids if n in holding)
+
     def generate_hints_reference(
         self, resource: str, available: set[str], reusable: set[str], request: int
     ) -> list[TopologyHint]:
-        """The literal full enumeration over every NUMA mask of the machine (2^n masks).
+        """The literal enumeration over every NUMA mask of the machine (2^n masks), or from 1.36
+        of the NUMA nodes that hold the resource's devices (all of the machine's when none does).
 
         Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints
         """
+        numa_ids: Sequence[int] = self.numa_ids
+        if self.device_numa_nodes_only:
+            numa_ids = self.device_numa_nodes(resource) or self.numa_ids
         all_bits = [self._numa_bit(d, resource) for d in self.devices[resource]]
         avail_bits = [self._numa_bit(d, resource) for d in available]
         reuse_bits = [
             self._numa_bit(d, resource) for d in reusable if self.devices[resource][d].numa is not None
         ]
-        min_size = len(self.numa_ids)
+        min_size = len(numa_ids)
         hints: list[TopologyHint] = []
-        for mask in iterate_bit_masks(self.numa_ids):
+        for mask in iterate_bit_masks(numa_ids):
             in_mask = sum(1 for b in all_bits if b & mask)
             if in_mask >= request and count(mask) < min_size:
                 min_size = count(mask)

@@ -51,7 +51,7 @@ def node_before(scenario: Scenario, index: int) -> Node:
         )
     prefix = scenario.events[:index]
     if not any(isinstance(e, RestartKubelet) for e in prefix):
-        node = Node(scenario.machine, scenario.kubelet_config, release=scenario.kubelet_version)
+        node = Node(scenario.machine, scenario.kubelet_config, node_os=scenario.node_os)
         for event in prefix:
             node.apply(event)
         return node

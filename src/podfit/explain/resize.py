@@ -63,7 +63,7 @@ def _node(scenario: Scenario) -> Node:
             scenario.name,
         )
     return Node(
-        scenario.machine, scenario.kubelet_config, release=scenario.kubelet_version, node_os=scenario.node_os
+        scenario.machine, scenario.kubelet_config, node_os=scenario.node_os
     )
 
 

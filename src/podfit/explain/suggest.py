@@ -248,7 +248,7 @@ def _pod_level(base: Scenario, index: int, pod: Pod) -> Iterator[Suggestion]:
     }
     changed = replace(
         config,
-        feature_gates=FeatureGates(MappingProxyType(dict(gates))),
+        feature_gates=FeatureGates(MappingProxyType(dict(gates)), config.release),
         topology_manager_scope=POD_SCOPE,
     )
     per_core = base.machine.cpus_per_core

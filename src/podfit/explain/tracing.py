@@ -189,6 +189,7 @@ def _take(policy: CPUStaticPolicy, available: int, n: int, steps: list[TakeStep]
         cpu_sorting=sorting,
         prefer_align_by_uncore_cache=options.prefer_align_by_uncore_cache,
         trace=steps,
+        uncore_round_up=policy.gates.release.switches.uncore_partial_round_up,
     )
 
 

@@ -135,30 +135,40 @@ def _resolve(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs
     return out
 
 
-def _decode(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs) -> Scenario:
+def _decode(
+    doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs, kubelet_version: str | None
+) -> Scenario:
     try:
-        return scenario_from_dict(_resolve(doc, base, source, inputs))
+        return scenario_from_dict(_resolve(doc, base, source, inputs), kubelet_version)
     except InputError as exc:
         raise exc.in_source(source) from None
 
 
-def load_scenario(path: Path, *, replicas: int | None = None, notes: list[str] | None = None) -> Scenario:
+def load_scenario(
+    path: Path,
+    *,
+    replicas: int | None = None,
+    notes: list[str] | None = None,
+    kubelet_version: str | None = None,
+) -> Scenario:
     """A Scenario document from ``path``; ``replicas`` overrides every workload's (``--replicas``),
-    and the notes on skipped objects are appended to ``notes``."""
+    ``kubelet_version`` the node's ``kubeletVersion`` (``--kubelet-version``: the configuration is
+    decoded for that release), and the notes on skipped objects are appended to ``notes``."""
     doc = load_one(path, "scenario")
     inputs = _PodInputs(replicas)
-    scenario = _decode(doc, path.parent, str(path), inputs)
+    scenario = _decode(doc, path.parent, str(path), inputs, kubelet_version)
     if notes is not None:
         notes.extend(inputs.notes)
     return scenario
 
 
-def load_default_scenario() -> Scenario:
-    """The built-in default scenario (the tightly-coupled database pod on a 2-socket node)."""
+def load_default_scenario(kubelet_version: str | None = None) -> Scenario:
+    """The built-in default scenario (the tightly-coupled database pod on a 2-socket node), on the
+    kubelet release ``kubelet_version`` (default 1.36)."""
     name = f"{DEFAULT_SCENARIO}.yaml"
     text = resources.files("podfit.data").joinpath("scenarios", name).read_text(encoding="utf-8")
     (doc,) = parse_documents(text, f"<built-in {name}>")
-    return scenario_from_dict(doc)
+    return scenario_from_dict(doc, kubelet_version)
 
 
 def _machine_section(path: Path) -> Mapping[str, Any]:
@@ -181,8 +191,10 @@ def scenario_from_parts(
     pod_files: Sequence[Path],
     replicas: int | None = None,
     notes: list[str] | None = None,
+    kubelet_version: str | None = None,
 ) -> Scenario:
-    """The separate-files form of ``podfit simulate``; ``replicas``, ``notes`` as in :func:`load_scenario`."""
+    """The separate-files form of ``podfit simulate``; ``replicas``, ``notes``, ``kubelet_version``
+    as in :func:`load_scenario`."""
     if (machine is None) == (preset is None):
         raise InputError("--machine", "give exactly one of --machine FILE or --preset NAME")
     node = {"preset": preset} if preset is not None else dict(_machine_section(machine))  # type: ignore[arg-type]
@@ -202,7 +214,7 @@ def scenario_from_parts(
     if notes is not None:
         notes.extend(inputs.notes)
     try:
-        return scenario_from_dict(doc)
+        return scenario_from_dict(doc, kubelet_version)
     except InputError as exc:
         if exc.source:
             raise

@@ -119,9 +119,7 @@ def node_allocatable_absolute(machine: Machine, config: KubeletConfig) -> dict[s
     """
     kube, system = _reserved_cpu_overrides(config)
     capacity = {"cpu": machine.num_cpus * 1000, "memory": machine.total_memory}
-    return {
-        name: max(value - system.get(name, 0) - kube.get(name, 0), 0) for name, value in capacity.items()
-    }
+    return {name: max(value - system.get(name, 0) - kube.get(name, 0), 0) for name, value in capacity.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,11 @@ Mirrors: pkg/kubelet/metrics/metrics.go (metric definitions and ``Register``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
+
+from podfit.release.metrics import ReleaseMetrics
+from podfit.release.profile import default_profile
 
 __all__ = [
     "ALIGNED_NUMA_NODE",
@@ -58,6 +61,7 @@ __all__ = [
     "new_node_metrics",
 ]
 
+_DEFAULT_RELEASE_METRICS: Final = default_profile().metrics
 COUNTER: Final = "counter"
 GAUGE: Final = "gauge"
 ALPHA: Final = "ALPHA"
@@ -243,8 +247,11 @@ class NodeMetrics:
     (:mod:`podfit.kubelet.metrics_record`) update them in place, and :attr:`recorders` is where they
     keep what they derive once per registry."""
 
-    def __init__(self, descs: Iterable[MetricDesc]) -> None:
+    def __init__(self, descs: Iterable[MetricDesc], served: Mapping[str, MetricDesc] | None = None) -> None:
+        """``served``: the name and stability a release serves a metric under, by podfit's name
+        (the 1.37 ``kubelet_resource_manager_*``); the series are still addressed by podfit's."""
         self._descs: dict[str, MetricDesc] = {d.name: d for d in descs}
+        self._served: dict[str, MetricDesc] = dict(served or {})
         self._values: dict[str, dict[tuple[str, ...], int]] = {}
         for d in self._descs.values():
             self._values[d.name] = {} if d.label_names else {(): 0}
@@ -302,15 +309,24 @@ class NodeMetrics:
                 Sample(tuple(zip(desc.label_names, key, strict=True)), value)
                 for key, value in sorted(self._values[name].items())
             )
-            families.append(MetricFamily(desc, samples))
+            families.append(MetricFamily(self._served.get(name, desc), samples))
+        families.sort(key=lambda f: f.desc.name)
         return MetricsSnapshot(tuple(families))
 
 
-def new_node_metrics(pod_level_resource_managers: bool) -> NodeMetrics:
+def new_node_metrics(pod_level_resource_managers: bool, release: ReleaseMetrics | None = None) -> NodeMetrics:
     """The kubelet's registry: every metric above; the three ``resource_manager_*`` counters only
-    when the ``PodLevelResourceManagers`` gate is on.
+    when the ``PodLevelResourceManagers`` gate is on, named and graded as the ``release`` serves
+    them (default: v1.36, no subsystem, ALPHA; 1.37: ``kubelet_resource_manager_*``, BETA).
 
     Mirrors: pkg/kubelet/metrics/metrics.go Register
     """
-    descs = [d for d in ALL_METRICS if pod_level_resource_managers or d not in RESOURCE_MANAGER_METRICS]
-    return NodeMetrics(descs)
+    names = release or _DEFAULT_RELEASE_METRICS
+    plrm = pod_level_resource_managers and names.resource_manager_metrics
+    descs = [d for d in ALL_METRICS if plrm or d not in RESOURCE_MANAGER_METRICS]
+    served = {
+        d.name: replace(d, name=names.served_name(d.name), stability=names.resource_manager_stability)
+        for d in RESOURCE_MANAGER_METRICS
+        if names.served_name(d.name) != d.name or names.resource_manager_stability != d.stability
+    }
+    return NodeMetrics(descs, served)

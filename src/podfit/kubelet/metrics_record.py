@@ -39,12 +39,12 @@ from podfit.kubelet.metrics_cpu_gauges import (
     update_cpu_metrics_on_release,
 )
 from podfit.memory.policy_static import StaticPolicy as MemoryStaticPolicy
-from podfit.memory.requests import get_container_requested_resources
+from podfit.memory.requests import container_memory_plan, get_container_requested_resources
 from podfit.memory.state import MemoryState
 from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
-from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
+from podfit.model.qos import get_pod_qos
 from podfit.topology.hint import TopologyHint
 from podfit.topology.policy import POLICY_NONE, Policy, is_alignment_guaranteed
 from podfit.topology.scope import CONTAINER_SCOPE, NONE_SCOPE, ScopeAdmitResult
@@ -153,7 +153,8 @@ class _CPURecorder:
     def __init__(self, policy: CPUStaticPolicy) -> None:
         self.policy, self.tables = policy, cpu_tables(policy.machine)
         self.plrm = policy.gates.enabled(PLRM)
-        self.pinned_key = ("node.metrics_record.cpu-pinned", policy.gates.enabled(PLR), self.plrm)
+        skip = policy.gates.release.switches.plr_pod_skip_in_static_managers
+        self.pinned_key = ("node.metrics_record.cpu-pinned", policy.gates.enabled(PLR), self.plrm, skip)
         self.full_pcpus = policy.options.full_physical_cpus_only
 
 
@@ -276,13 +277,14 @@ def _guaranteed(policy: MemoryStaticPolicy, pod: Pod) -> bool:
     return get_pod_qos(pod, pod_level_resources=policy.gates.enabled(PLR)) == GUARANTEED
 
 
-def _memory_plan(pod: Pod, container: Container, plr: bool, plrm: bool) -> tuple[bool, int]:
+def _memory_plan(
+    pod: Pod, container: Container, plr: bool, plrm: bool, skip: str, skip_empty: bool
+) -> tuple[bool, int]:
     """Whether ``Allocate`` gets past its early returns to its metric statements (a Guaranteed
-    pod, not a pod-level one while the pod-level managers are off), and how many memory types
-    the container requests."""
-    skips = not (plrm and plr) and is_pod_level_resources_set(pod)
-    pinned = get_pod_qos(pod, pod_level_resources=plr) == GUARANTEED and not skips
-    return pinned, len(get_container_requested_resources(pod, container, plrm))
+    pod the release does not leave alone for its pod-level resources; from 1.37 not a container
+    without exclusive memory), and how many memory types the container requests."""
+    plan = container_memory_plan(pod, container, plr, plrm, skip, skip_empty)
+    return plan.pinned, len(get_container_requested_resources(pod, container, plrm))
 
 
 def memory_allocate(
@@ -301,11 +303,20 @@ def memory_allocate(
     gates = policy.gates
     found = m.recorders.get("memory")  # (gates, memo key), for the policy's gates
     if found is None or found[0] is not gates:
-        key = ("node.metrics_record.memory", gates.enabled(PLR), gates.enabled(PLRM))
+        switches = gates.release.switches
+        key = (
+            "node.metrics_record.memory",
+            gates.enabled(PLR),
+            gates.enabled(PLRM),
+            switches.plr_pod_skip_in_static_managers,
+            switches.mm_skip_zero_exclusive_memory_containers,
+        )
         found = m.recorders["memory"] = (gates, key)
     key = found[1]
-    _, plr, plrm = key
-    pinned, requested = pod.memo(key, _memory_plan, pod, container, plr, plrm, anchor=container)
+    _, plr, plrm, skip, skip_empty = key
+    pinned, requested = pod.memo(
+        key, _memory_plan, pod, container, plr, plrm, skip, skip_empty, anchor=container
+    )
     if not pinned:
         return policy.allocate(state, pod, container, hint)
     live = m.live

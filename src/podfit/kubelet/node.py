@@ -55,7 +55,6 @@ from podfit.model.pod import Container, Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
 from podfit.model.scenario import AddPod, Event, RemovePod, ResizePod, RetryResizes, StartPod
 from podfit.release.node_features import node_features
-from podfit.release.profile import DEFAULT_RELEASE
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
@@ -84,17 +83,15 @@ class Node:
         restored: RestoredState | None = None,
         *,
         managers: ResourceManagers | None = None,
-        release: str = DEFAULT_RELEASE,
         node_os: NodeOS | None = None,
     ) -> None:
         """The kubelet on ``machine`` with ``config`` (``KubeletStartupRefused`` when it would not
-        start: ask :func:`start_node` for the refusal as a value). ``managers``: already started.
-        ``release``: the kubelet's minor release (Memory QoS and resize switches); ``node_os``: the
-        node's cgroup version, kernel and page size."""
+        start: ask :func:`start_node` for the refusal as a value); its release is ``config.release``.
+        ``managers``: already started. ``node_os``: the node's cgroup version, kernel and page size."""
         self.machine = machine
         self.config = config
-        self.release = release
-        self.features = node_features(release)
+        self.release = config.release.version  # the kubelet's minor release
+        self.features = node_features(self.release)
         self.node_os = node_os if node_os is not None else NodeOS()
         self.mqos = memory_qos_config(self.features, config, machine, self.node_os)
         self.absolute_allocatable = node_allocatable_absolute(machine, config)
@@ -103,7 +100,10 @@ class Node:
         self._qos_cgroups = QoSCgroupState(self.mqos)
         if managers is None:
             started = start_managers(
-                machine, config, new_node_metrics(config.feature_gates.enabled(PLRM)), restored, release
+                machine,
+                config,
+                new_node_metrics(config.feature_gates.enabled(PLRM), config.release.metrics),
+                restored,
             )
             if isinstance(started, ConfigRefusal):
                 raise KubeletStartupRefused(started.reason, started.message)
@@ -116,6 +116,7 @@ class Node:
         # the gates never change while the kubelet runs: read them once
         self._plr = config.feature_gates.enabled(PLR)
         self._plrm = config.feature_gates.enabled(PLRM)
+        self._release = config.release
         self._update_qos_cgroups()  # UpdateCgroups at the QoS container manager's Start
 
     @property
@@ -193,6 +194,7 @@ class Node:
             pod,
             containers,
             pod_level=pod_level,
+            messages=self._release.messages,
         )
         scope = scope_for(self.config.topology_manager_scope, policy)
         record_topology_admission(self._metrics, scope, policy, scoped)
@@ -211,6 +213,10 @@ class Node:
             self._restore(snap, pod)
             rejection = missing.rejection()
             return self._rejected(pod, rejection.reason, rejection.message, qos, pod_hint, container_hints)
+        unsupported = self._pod_features_rejection(pod)
+        if unsupported is not None:
+            self._restore(snap, pod)
+            return self._rejected(pod, unsupported[0], unsupported[1], qos, pod_hint, container_hints)
         bubble = pod_level and scope == POD_SCOPE  # pod-level budget allocated (AllocatePod)
         assigned = pod_assignments(managers, self.config, pod, bubble, memory_qos=self.mqos)
         pod_cpus = managers.pod_cpus(pod.uid) if bubble else None
@@ -233,6 +239,20 @@ class Node:
             assigned=assigned,
             default_cpuset=managers.default_cpuset,
         )
+
+    def _pod_features_rejection(self, pod: Pod) -> tuple[str, str] | None:
+        """(reason, message) when the pod-features admit handler (1.34+, after the predicate)
+        rejects a pod with ``spec.resources`` on a kubelet whose ``PodLevelResources`` is off.
+
+        Mirrors: pkg/kubelet/lifecycle/features_linux.go isPodLevelResourcesSupported (v1.34.2)
+        """
+        release = self._release
+        if not release.switches.pod_features_admit_handler or self._plr:
+            return None
+        if not is_pod_level_resources_set(pod):
+            return None
+        words = release.messages
+        return words.pod_level_resources_not_supported_reason, words.pod_level_resources_not_supported_message
 
     def _rejected(
         self,
@@ -408,13 +428,16 @@ def start_node(
     config: KubeletConfig,
     restored: RestoredState | None = None,
     *,
-    release: str = DEFAULT_RELEASE,
     node_os: NodeOS | None = None,
 ) -> Node | ConfigRefusal:
-    """The kubelet of ``release`` started on ``machine`` with ``config`` (already validated), or
-    its refusal."""
-    metrics = new_node_metrics(config.feature_gates.enabled(PLRM))
-    started = start_managers(machine, config, metrics, restored, release)
+    """The kubelet started on ``machine`` with ``config`` (already validated; its release is
+    ``config.release``), or its refusal."""
+    started = start_managers(
+        machine,
+        config,
+        new_node_metrics(config.feature_gates.enabled(PLRM), config.release.metrics),
+        restored,
+    )
     if isinstance(started, ConfigRefusal):
         return started
-    return Node(machine, config, managers=started, release=release, node_os=node_os)
+    return Node(machine, config, managers=started, node_os=node_os)

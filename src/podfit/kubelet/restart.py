@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-from podfit.api.features import feature_gates_from_dict
+from podfit.api.kubelet_config import kubelet_config_for_release
 from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.checkpoint.cpu import CPU_CHECKPOINT_FILE, encode_cpu_format, restore_cpu_checkpoint
 from podfit.checkpoint.memory import MEMORY_CHECKPOINT_FILE, encode_memory_format, restore_memory_checkpoint
@@ -29,12 +29,13 @@ from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node, start_node
 from podfit.kubelet.result import AdmitResult, ContainerAssignment, NUMAMemory
 from podfit.kubelet.startup import startup_refusal
-from podfit.model.admission import CONFIG_INVALID, REFUSAL_CPU_MANAGER, REFUSAL_MEMORY_MANAGER, ConfigRefusal
+from podfit.model.admission import REFUSAL_CPU_MANAGER, REFUSAL_MEMORY_MANAGER, ConfigRefusal
 from podfit.model.cpuset import format_cpuset
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import Pod
 from podfit.model.units import format_bytes
 from podfit.release.checkpoint_formats import checkpoint_formats
+from podfit.release.profile import release_profile
 
 __all__ = [
     "KEPT",
@@ -45,14 +46,13 @@ __all__ = [
     "PodHeld",
     "PodRestart",
     "RestartResult",
+    "config_for_version",
     "held_by",
     "holds_state",
     "pod_restart",
-    "reading_config",
     "remove_stale_state",
     "restart_node",
     "restored_from_files",
-    "version_refusal",
 ]
 
 PLRM: Final = "PodLevelResourceManagers"
@@ -112,22 +112,13 @@ class RestartResult:
 
 
 # ----- releases and gates ---------------------------------------------------------------------------
-def version_refusal(config: KubeletConfig, version: str) -> ConfigRefusal | None:
-    """A release without the ``PodLevelResourceManagers`` gate refuses a configuration that sets it.
-
-    Mirrors: component-base/featuregate/feature_gate.go unsafeSetFromMap (an unknown gate)
-    """
-    if checkpoint_formats(version).plrm_gate or PLRM not in config.feature_gates.overrides:
-        return None
-    return ConfigRefusal(CONFIG_INVALID, f"unrecognized feature gate: {PLRM}")
-
-
-def reading_config(config: KubeletConfig, version: str) -> KubeletConfig:
-    """The configuration as a release reads it: without the pod-level gate it is off."""
-    if checkpoint_formats(version).plrm_gate:
-        return config
-    overrides = {k: v for k, v in config.feature_gates.overrides.items() if k != PLRM}
-    return replace(config, feature_gates=feature_gates_from_dict({**overrides, PLRM: False}))
+def config_for_version(config: KubeletConfig, version: str) -> KubeletConfig:
+    """``config`` as the kubelet of release ``version`` reads it (its gates; a gate it does not
+    know is its start-up refusal, from configuration validation)."""
+    profile = release_profile(version)
+    if profile is None:
+        raise ValueError(f"unknown kubelet release {version!r}")
+    return kubelet_config_for_release(config, profile)
 
 
 # ----- the files ---------------------------------------------------------------------------------------
@@ -296,16 +287,16 @@ def restart_node(
     new kubelet refuses to start).
     """
     new_version = version or old_version
-    new_config = config or node.config
+    new_config = config_for_version(config or node.config, new_version)
     running = node.pods  # in admission order: the kubelet sorts by creation time
     before = {p.uid: held_by(node, p) for p in running}
     cpu_bytes, memory_bytes, cpu_fmt, memory_fmt = written_files(node, old_version)
-    changed = new_config != node.config
+    changed = config_for_version(new_config, old_version) != node.config
 
     def refused(refusal: ConfigRefusal, files: tuple[FileRead, ...] = ()) -> tuple[RestartResult, None]:
         return RestartResult(old_version, new_version, changed, files, refusal), None
 
-    refusal = validate_kubelet_config(new_config) or version_refusal(new_config, new_version)
+    refusal = validate_kubelet_config(new_config)
     if refusal is None:
         refusal = startup_refusal(new_config, node.machine)
     if refusal is not None:
@@ -315,7 +306,7 @@ def restart_node(
     )
     if isinstance(restored, ConfigRefusal):
         return refused(restored, files)
-    started = start_node(node.machine, new_config, restored, release=new_version, node_os=node.node_os)
+    started = start_node(node.machine, new_config, restored, node_os=node.node_os)
     if isinstance(started, ConfigRefusal):
         return refused(started, files)
     released = remove_stale_state(started, running)

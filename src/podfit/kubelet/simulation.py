@@ -31,6 +31,7 @@ from podfit.kubelet.result import (
 from podfit.model.admission import ConfigRefusal
 from podfit.model.machine import Machine
 from podfit.model.scenario import AddPod, RestartKubelet, Scenario
+from podfit.release.profile import DEFAULT_RELEASE
 
 __all__ = ["MemoryProtectionView", "SimulationResult", "Step", "simulate"]
 
@@ -65,7 +66,7 @@ class SimulationResult:
     metrics: MetricsSnapshot | None = None  # the node's metrics after the last event (None: refused)
     initial_numa_memory: NUMAMemory | None = None  # the memory manager's tables before any event
     node: Node | None = field(default=None, compare=False, repr=False)  # the node after the last event
-    kubelet_version: str = ""  # the release that ran the first event ("" = not recorded)
+    kubelet_version: str = DEFAULT_RELEASE  # the kubelet release the scenario started as
     restored_files: tuple[FileRead, ...] = ()  # --restore-from: how the release read each file
     restored_pods: tuple[PodRestart, ...] = ()  # --restore-from: pods the files held, re-admitted
     # Memory QoS per step (parallel to steps: None where the MemoryQoS gate is off; empty when it
@@ -84,16 +85,33 @@ def simulate(
     ``restart`` event whose new kubelet refuses to start ends the scenario there (``node`` and
     ``metrics`` are then ``None``: no kubelet runs).
     """
-    machine, config, version = scenario.machine, scenario.kubelet_config, scenario.kubelet_version
+    machine, config = scenario.machine, scenario.kubelet_config
+    version = config.release.version
     refusal = validate_kubelet_config(config)
     if refusal is not None:
         return SimulationResult(
-            scenario.name, scenario.node_name, machine, 0, 0, refusal, (), restored_files=files
+            scenario.name,
+            scenario.node_name,
+            machine,
+            0,
+            0,
+            refusal,
+            (),
+            kubelet_version=version,
+            restored_files=files,
         )
-    node = start_node(machine, config, restored, release=version, node_os=scenario.node_os)
+    node = start_node(machine, config, restored, node_os=scenario.node_os)
     if isinstance(node, ConfigRefusal):
         return SimulationResult(
-            scenario.name, scenario.node_name, machine, 0, 0, node, (), restored_files=files
+            scenario.name,
+            scenario.node_name,
+            machine,
+            0,
+            0,
+            node,
+            (),
+            kubelet_version=version,
+            restored_files=files,
         )
     initial, initial_memory, reserved = node.default_cpuset, node.memory_tables(), node.reserved_cpus
     warnings = memory_qos_warnings(node.mqos, node.node_os)
@@ -135,7 +153,7 @@ def simulate(
         else with_memory_qos_gauges(node.metrics.snapshot(), node.mqos, node.qos_memory()[2]),
         initial_memory,
         running,
-        scenario.kubelet_version,
+        config.release.version,
         files,
         tuple(readmitted),
         tuple(protection) if any(p is not None for p in protection) else (),

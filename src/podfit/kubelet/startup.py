@@ -28,7 +28,6 @@ from podfit.model.cpuset import format_cpuset
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.release.checkpoint_formats import checkpoint_formats
-from podfit.release.profile import DEFAULT_RELEASE
 from podfit.topology.manager import new_topology_manager
 
 __all__ = ["kubelet_refusal", "start_managers", "startup_refusal"]
@@ -47,22 +46,38 @@ def _reserved_cpus_refusal(cfg: KubeletConfig, machine: Machine) -> ConfigRefusa
     return None
 
 
+def _topology_options_gate_refusal(cfg: KubeletConfig) -> ConfigRefusal | None:
+    """Topology Manager policy options with the ``TopologyManagerPolicyOptions`` gate off (it is
+    GA but unlocked in 1.33-1.35; locked on from 1.36, so a gate error comes first there).
+
+    Mirrors: cmd/kubelet/app/server.go run (v1.35.3)
+    """
+    options = cfg.fields.get("topologyManagerPolicyOptions")
+    if options is None or cfg.feature_gates.enabled("TopologyManagerPolicyOptions"):
+        return None
+    shown = " ".join(f"{k}:{v}" for k, v in sorted(dict(options).items()))  # type: ignore[call-overload]
+    return ConfigRefusal(
+        CONFIG_INVALID,
+        f'topology manager policy options map[{shown}] require feature gates "TopologyManagerPolicyOptions" '
+        "enabled",
+    )
+
+
 def start_managers(
     machine: Machine,
     config: KubeletConfig,
     metrics: NodeMetrics | None = None,
     restored: RestoredState | None = None,
-    release: str = DEFAULT_RELEASE,
 ) -> ResourceManagers | ConfigRefusal:
     """The resource managers of a kubelet starting on ``machine`` with ``config`` (already
     validated), or its refusal. Their metrics go to ``metrics`` (a fresh registry when not given),
     initialised as at the kubelet's start. ``restored``: start from checkpointed state, which the
-    policies validate as the kubelet's ``Start`` does. ``release``: the kubelet's minor release
-    (what the managers do with a restored pod-level allocation, ``podfit.release.checkpoint_formats``).
+    policies validate as the kubelet's ``Start`` does. The kubelet's release is ``config.release``
+    (what the managers do with a restored pod-level allocation: ``podfit.release.checkpoint_formats``).
 
     Mirrors: container_manager_linux.go NewContainerManager and the managers' Start
     """
-    refusal = _reserved_cpus_refusal(config, machine)
+    refusal = _reserved_cpus_refusal(config, machine) or _topology_options_gate_refusal(config)
     if refusal is not None:
         return refusal
     gates = config.feature_gates
@@ -76,7 +91,7 @@ def start_managers(
     if isinstance(topology, ConfigRefusal):
         return topology
     reservation, formats = node_allocatable_reservation(config, machine)
-    fixes = checkpoint_formats(release).restart_readmission_fixes
+    fixes = checkpoint_formats(config.release.version).restart_readmission_fixes
     cpu_policy = new_cpu_policy(
         machine,
         config.cpu_manager_policy,
@@ -104,12 +119,14 @@ def start_managers(
     if memory_err is not None:
         return ConfigRefusal(REFUSAL_MEMORY_MANAGER, memory_err)
     if metrics is None:
-        metrics = new_node_metrics(gates.enabled(PLRM))
+        metrics = new_node_metrics(gates.enabled(PLRM), config.release.metrics)
     record.initialize_topology_metrics(metrics, topology)
     return ResourceManagers(
         topology_policy=topology,
         scope=config.topology_manager_scope,
-        devices=DeviceManager(machine),
+        devices=DeviceManager(
+            machine, device_numa_nodes_only=config.release.switches.device_hints_device_numa_nodes_only
+        ),
         cpu=new_cpu_manager(cpu_policy, cpu_state, metrics),
         memory=new_memory_manager(memory_policy, memory_state, metrics),
         metrics=metrics,

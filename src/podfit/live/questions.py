@@ -25,7 +25,7 @@ from podfit.explain.tracing import trace_admission
 from podfit.explain.values import Explanation
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node, start_node
-from podfit.kubelet.restart import reading_config, remove_stale_state, version_refusal
+from podfit.kubelet.restart import config_for_version, remove_stale_state
 from podfit.kubelet.result import AdmitResult
 from podfit.kubelet.simulation import SimulationResult
 from podfit.kubelet.startup import kubelet_refusal
@@ -133,11 +133,12 @@ def ask(
             "v1.37 is answered with v1.37's checkpoint formats and restart fixes (podfit.release); "
             "its other behaviour as far as podfit's release profile has it"
         )
-    refusal = kubelet_refusal(config, machine) or version_refusal(config, version)
+    config = config_for_version(config, version)
+    refusal = kubelet_refusal(config, machine)
     if refusal is not None:
         answer.refusal = refusal
         return answer
-    reading = reading_config(config, version)
+    reading = config
     checks, cpu, memory = read_checkpoints(loaded.bundle, reading, version)
     refused = [c for c in checks if c.status == "refused"]
     if refused:
@@ -152,7 +153,7 @@ def ask(
         reading,
         tuple(AddPod(p) for p in [*running, *add]),
     )
-    started = start_node(machine, reading, RestoredState(cpu=cpu, memory=memory), release=version)
+    started = start_node(machine, reading, RestoredState(cpu=cpu, memory=memory))
     if isinstance(started, ConfigRefusal):
         answer.refusal = started
         return answer
@@ -180,5 +181,6 @@ def ask(
         node.metrics.snapshot(),
         initial_memory,
         node,
+        node.config.release.version,
     )
     return answer

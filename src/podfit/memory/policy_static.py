@@ -28,6 +28,7 @@ from podfit.memory.hints import (
 from podfit.memory.machine_state import NodeSteps, SystemReservedMemory, validate_state
 from podfit.memory.policy_static_pod import allocate_pod_memory
 from podfit.memory.requests import (
+    ContainerMemoryPlan,
     container_memory_plan,
     pod_memory_plan,
 )
@@ -42,6 +43,7 @@ from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_MEMORY, Container, Pod
 from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
+from podfit.release.profile import ReleaseProfile
 from podfit.topology.hint import TopologyHint
 
 __all__ = [
@@ -57,9 +59,13 @@ GATE_POD_LEVEL_RESOURCE_MANAGERS: Final = "PodLevelResourceManagers"
 
 
 class FeatureGateReader(Protocol):
-    """Anything answering ``enabled(gate)`` (``podfit.model.features.FeatureGates`` fits)."""
+    """Anything answering ``enabled(gate)`` with the kubelet ``release``
+    (``podfit.model.features.FeatureGates`` fits)."""
 
     def enabled(self, name: str) -> bool: ...
+
+    @property
+    def release(self) -> ReleaseProfile: ...
 
 
 def new_policy_static(
@@ -110,6 +116,9 @@ class StaticPolicy:
         # the gates never change while the kubelet runs: read them once
         self._pod_level_managers = gates.enabled(GATE_POD_LEVEL_RESOURCE_MANAGERS)
         self._pod_level_resources = gates.enabled(GATE_POD_LEVEL_RESOURCES)
+        switches = gates.release.switches
+        self._skip = switches.plr_pod_skip_in_static_managers
+        self._skip_empty = switches.mm_skip_zero_exclusive_memory_containers
         self._steps = NodeSteps()  # the machine-state steps, memoised
         # hints from the literal enumeration (calculate_hints_reference): the benchmarks' reference
         self.exact_reference = False
@@ -120,6 +129,11 @@ class StaticPolicy:
         self.restore_fixes = restore_fixes
 
     # ----- gates ---------------------------------------------------------------------------
+    def _plan(self, pod: Pod, container: Container) -> ContainerMemoryPlan:
+        return container_memory_plan(
+            pod, container, self._pod_level_resources, self._pod_level_managers, self._skip, self._skip_empty
+        )
+
     def _is_guaranteed(self, pod: Pod) -> bool:
         return get_pod_qos(pod, pod_level_resources=self._pod_level_resources) == "Guaranteed"
 
@@ -146,7 +160,7 @@ class StaticPolicy:
 
         Mirrors: memorymanager/policy_static.go Allocate
         """
-        plan = container_memory_plan(pod, container, self._pod_level_resources, self._pod_level_managers)
+        plan = self._plan(pod, container)
         if not plan.pinned:
             return None
         uid = pod.uid
@@ -218,7 +232,7 @@ class StaticPolicy:
 
     def get_topology_hints(self, state: MemoryState, pod: Pod, container: Container) -> Hints | None:
         """Mirrors: memorymanager/policy_static.go GetTopologyHints"""
-        plan = container_memory_plan(pod, container, self._pod_level_resources, self._pod_level_managers)
+        plan = self._plan(pod, container)
         if not plan.pinned:  # not Guaranteed, or pod-level resources without the pod-level managers
             return None
         requested = plan.requested
@@ -231,7 +245,7 @@ class StaticPolicy:
 
     def get_pod_topology_hints(self, state: MemoryState, pod: Pod) -> Hints | None:
         """Mirrors: memorymanager/policy_static.go GetPodTopologyHints"""
-        plan = pod_memory_plan(pod, self._pod_level_resources, self._pod_level_managers)
+        plan = pod_memory_plan(pod, self._pod_level_resources, self._pod_level_managers, self._skip)
         if not plan.pinned:  # not Guaranteed, or pod-level resources without the pod-level managers
             return None
         requested = plan.requested

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from podfit.memory.reusable import is_regular_init_container
 from podfit.memory.state import Block
 from podfit.model.pod import RESOURCE_HUGEPAGES_PREFIX, RESOURCE_MEMORY, Container, Pod
-from podfit.model.qos import get_pod_qos, is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
+from podfit.model.qos import (
+    get_pod_qos,
+    is_container_equivalent_qos_guaranteed,
+    is_pod_level_resources_set,
+    skipped_by_static_managers,
+)
+from podfit.release.switches import PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS
 from podfit.topology.bitmask import get_bits
 
 __all__ = [
@@ -87,28 +93,53 @@ class ContainerMemoryPlan:
 
 
 def container_memory_plan(
-    pod: Pod, container: Container, pod_level_resources: bool, pod_level_managers: bool
+    pod: Pod,
+    container: Container,
+    pod_level_resources: bool,
+    pod_level_managers: bool,
+    skip: str = PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS,
+    skip_empty: bool = False,
 ) -> ContainerMemoryPlan:
-    """The container's :class:`ContainerMemoryPlan` (memoised on the pod per container and gates)."""
-    key = ("memory-plan", pod_level_resources, pod_level_managers)
+    """The container's :class:`ContainerMemoryPlan` (memoised on the pod per container, gates and
+    release switches: ``skip`` = ``plr_pod_skip_in_static_managers``, ``skip_empty`` =
+    ``mm_skip_zero_exclusive_memory_containers``)."""
+    key = ("memory-plan", pod_level_resources, pod_level_managers, skip, skip_empty)
     plan: ContainerMemoryPlan = pod.memo(
-        key, _container_plan, pod, container, pod_level_resources, pod_level_managers, anchor=container
+        key,
+        _container_plan,
+        pod,
+        container,
+        pod_level_resources,
+        pod_level_managers,
+        skip,
+        skip_empty,
+        anchor=container,
     )
     return plan
 
 
-def _pinned(pod: Pod, pod_level_resources: bool, pod_level_managers: bool) -> bool:
-    """The Static policy's first checks: a Guaranteed pod, not one with pod-level resources while
-    the pod-level managers (or pod-level resources) are off."""
+def _pinned(pod: Pod, pod_level_resources: bool, pod_level_managers: bool, skip: str) -> bool:
+    """The Static policy's first checks: a Guaranteed pod the release does not leave alone for its
+    pod-level resources (:func:`podfit.model.qos.skipped_by_static_managers`)."""
     if get_pod_qos(pod, pod_level_resources=pod_level_resources) != "Guaranteed":
         return False
-    return not is_pod_level_resources_set(pod) or (pod_level_managers and pod_level_resources)
+    return not skipped_by_static_managers(pod, pod_level_resources, pod_level_managers, skip)
 
 
 def _container_plan(
-    pod: Pod, container: Container, pod_level_resources: bool, pod_level_managers: bool
+    pod: Pod,
+    container: Container,
+    pod_level_resources: bool,
+    pod_level_managers: bool,
+    skip: str,
+    skip_empty: bool,
 ) -> ContainerMemoryPlan:
-    pinned = _pinned(pod, pod_level_resources, pod_level_managers)
+    pinned = _pinned(pod, pod_level_resources, pod_level_managers, skip)
+    requested = get_container_requested_resources(pod, container, pod_level_managers) if pinned else {}
+    if skip_empty and not requested:
+        # PR #138770 (1.37): a container that requests no exclusive memory is neither hinted nor
+        # allocated (1.36 runs Allocate for it with an empty request)
+        pinned = False
     after_regular_init = False
     for init in pod.init_containers:  # the loop of updateInitContainersMemoryBlocks
         if init.name == container.name:
@@ -118,7 +149,7 @@ def _container_plan(
             break
     return ContainerMemoryPlan(
         pinned=pinned,
-        requested=get_container_requested_resources(pod, container, pod_level_managers) if pinned else {},
+        requested=requested,
         regular_init=is_regular_init_container(pod, container),
         after_regular_init=after_regular_init,
     )
@@ -134,15 +165,21 @@ class PodMemoryPlan:
     refused: bool  # pod-level resources managed at pod level, and validate_pod_scope_resources refuses
 
 
-def pod_memory_plan(pod: Pod, pod_level_resources: bool, pod_level_managers: bool) -> PodMemoryPlan:
-    """The pod's :class:`PodMemoryPlan` (memoised on the pod per gates)."""
-    key = ("memory-pod-plan", pod_level_resources, pod_level_managers)
-    plan: PodMemoryPlan = pod.memo(key, _pod_plan, pod, pod_level_resources, pod_level_managers)
+def pod_memory_plan(
+    pod: Pod,
+    pod_level_resources: bool,
+    pod_level_managers: bool,
+    skip: str = PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS,
+) -> PodMemoryPlan:
+    """The pod's :class:`PodMemoryPlan` (memoised on the pod per gates and ``skip``, the release's
+    ``plr_pod_skip_in_static_managers``)."""
+    key = ("memory-pod-plan", pod_level_resources, pod_level_managers, skip)
+    plan: PodMemoryPlan = pod.memo(key, _pod_plan, pod, pod_level_resources, pod_level_managers, skip)
     return plan
 
 
-def _pod_plan(pod: Pod, pod_level_resources: bool, pod_level_managers: bool) -> PodMemoryPlan:
-    pinned = _pinned(pod, pod_level_resources, pod_level_managers)
+def _pod_plan(pod: Pod, pod_level_resources: bool, pod_level_managers: bool, skip: str) -> PodMemoryPlan:
+    pinned = _pinned(pod, pod_level_resources, pod_level_managers, skip)
     pod_level = pinned and pod_level_managers and is_pod_level_resources_set(pod)
     return PodMemoryPlan(
         pinned=pinned,

@@ -1,12 +1,14 @@
-"""The kubelet's feature gates: which gates exist, their default, and the
-``featureGates`` map of a KubeletConfiguration applied on top.
+"""The kubelet's feature gates: one release's gates (:mod:`podfit.release`) with the ``featureGates``
+map of a KubeletConfiguration applied on top.
 
-Mirrors: component-base/featuregate/feature_gate.go ``SetFromMap`` / ``Enabled`` and the
-gate specs of pkg/features/kube_features.go for the gates podfit interprets.
+Mirrors: component-base/featuregate/feature_gate.go ``SetFromMap`` / ``Enabled``. Which gates
+exist, their defaults, locks and dependencies are the release's (``FeatureGates.release``); what
+``SetFromMap`` refuses (an unknown gate, a locked gate set to the other value, a dependency left
+off) is :meth:`FeatureGates.errors`, a start-up refusal of the kubelet.
 
-Gates podfit does not interpret are still known by name so that a real node file is accepted;
-their defaults are irrelevant to the simulation. ``AllAlpha`` / ``AllBeta`` switch every alpha /
-beta gate that is not set explicitly, as the kubelet does.
+The managers mirror the newest code, so they may read a gate an older release does not register:
+it reads as that release's code behaves without it (off; a gate removed after GA keeps its value).
+``AllAlpha`` / ``AllBeta`` switch every alpha / beta gate that is not set explicitly.
 """
 
 from __future__ import annotations
@@ -16,219 +18,39 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-__all__ = ["GATES", "FeatureGates", "GateSpec"]
+from podfit.release.gates import ALPHA, BETA, DEPRECATED, GA, GateSpec, gate_errors
+from podfit.release.profile import SUPPORTED_RELEASES, ReleaseProfile, default_profile, release_profile
 
-ALPHA: Final = "ALPHA"
-BETA: Final = "BETA"
-GA: Final = "GA"
-DEPRECATED: Final = "DEPRECATED"
+__all__ = ["ALPHA", "BETA", "DEPRECATED", "GA", "GATES", "KNOWN_GATES", "FeatureGates", "GateSpec"]
 
 
-@dataclass(frozen=True, slots=True)
-class GateSpec:
-    """A gate at v1.36: default value, maturity and whether it is locked to its default."""
-
-    name: str
-    default: bool
-    stage: str
-    locked: bool = False
-    depends_on: tuple[str, ...] = ()
+def _known() -> frozenset[str]:
+    names: set[str] = set()
+    for version in SUPPORTED_RELEASES:
+        profile = release_profile(version)
+        if profile is not None:
+            names |= set(profile.gates.specs)
+    return frozenset(names)
 
 
-_SPECS: Final[tuple[GateSpec, ...]] = (
-    # --- gates podfit interprets (resource managers, pod-level resources, CFS quota, QoS) ---
-    GateSpec("PodLevelResources", True, BETA),
-    GateSpec("PodLevelResourceManagers", False, ALPHA, depends_on=("PodLevelResources",)),
-    GateSpec("PodLevelResourcesFixUpdateDefaulting", True, BETA),
-    GateSpec("PodLevelResourcesFixKubeletQOSClass", True, BETA),
-    GateSpec("InPlacePodLevelResourcesVerticalScaling", True, BETA),
-    GateSpec("InPlacePodVerticalScaling", True, GA, locked=True),
-    GateSpec("InPlacePodVerticalScalingExclusiveCPUs", False, ALPHA),
-    GateSpec("InPlacePodVerticalScalingExclusiveMemory", False, ALPHA),
-    GateSpec("InPlacePodVerticalScalingInitContainers", True, BETA),
-    GateSpec("CPUManagerPolicyOptions", True, GA, locked=True),
-    GateSpec("CPUManagerPolicyAlphaOptions", False, ALPHA),
-    GateSpec("CPUManagerPolicyBetaOptions", True, BETA),
-    GateSpec("TopologyManagerPolicyOptions", True, GA, locked=True),
-    GateSpec("TopologyManagerPolicyAlphaOptions", False, ALPHA),
-    GateSpec("TopologyManagerPolicyBetaOptions", True, BETA),
-    GateSpec("DisableCPUQuotaWithExclusiveCPUs", True, BETA),
-    GateSpec("MemoryQoS", False, ALPHA),
-    GateSpec("CustomCPUCFSQuotaPeriod", False, ALPHA),
-    GateSpec("NodeSwap", True, GA, locked=True),
-    GateSpec("GracefulNodeShutdown", True, BETA),
-    GateSpec("GracefulNodeShutdownBasedOnPodPriority", True, BETA),
-    GateSpec("KubeletCrashLoopBackOffMax", True, BETA),
-    GateSpec("KubeletEnsureSecretPulledImages", True, BETA),
-    GateSpec("NodeLogQuery", True, BETA),
-    GateSpec("RotateKubeletServerCertificate", True, BETA),
-    GateSpec("ImageMaximumGCAge", True, GA, locked=True),
-    GateSpec("SidecarContainers", True, GA, locked=True),
-    GateSpec("KubeletPodResourcesGet", True, BETA),
-    GateSpec("KubeletPodResourcesDynamicResources", True, BETA),
-    GateSpec("DynamicResourceAllocation", True, GA, locked=True),
-)
-
-# Other v1.36 gates, known by name only (not interpreted by podfit). Treated as beta/on for
-# AllAlpha/AllBeta purposes is irrelevant: podfit never reads them.
-_NAME_ONLY: Final[tuple[str, ...]] = (
-    "APIResponseCompression",
-    "APIServerIdentity",
-    "APIServerTracing",
-    "AllowDNSOnlyNodeCSR",
-    "AllowInsecureKubeletCertificateSigningRequests",
-    "AllowParsingUserUIDFromCertAuth",
-    "AnonymousAuthConfigurableEndpoints",
-    "AnyVolumeDataSource",
-    "AuthorizeNodeWithSelectors",
-    "AuthorizeWithSelectors",
-    "CBORServingAndStorage",
-    "CRIListStreaming",
-    "ClientsAllowCBOR",
-    "ClientsPreferCBOR",
-    "ClusterTrustBundle",
-    "ClusterTrustBundleProjection",
-    "ComponentFlagz",
-    "ComponentSLIs",
-    "ComponentStatusz",
-    "ConcurrentWatchObjectDecode",
-    "ContainerCheckpoint",
-    "ContainerRestartRules",
-    "ContainerStopSignals",
-    "ContextualLogging",
-    "CoordinatedLeaderElection",
-    "CrossNamespaceVolumeDataSource",
-    "DRAAdminAccess",
-    "DRAConsumableCapacity",
-    "DRADeviceBindingConditions",
-    "DRADeviceTaints",
-    "DRAExtendedResource",
-    "DRAPartitionableDevices",
-    "DRAPrioritizedList",
-    "DRAResourceClaimDeviceStatus",
-    "DRASchedulerFilterTimeout",
-    "DeclarativeValidation",
-    "DetectCacheInconsistency",
-    "EnvFiles",
-    "EventedPLEG",
-    "ExternalServiceAccountTokenSigner",
-    "GitRepoVolumeDriver",
-    "HPAConfigurableTolerance",
-    "HonorPVReclaimPolicy",
-    "HostnameOverride",
-    "ImageVolume",
-    "InOrderInformers",
-    "InPlacePodVerticalScalingAllocatedStatus",
-    "InformerResourceVersion",
-    "KMSv1",
-    "KubeletFineGrainedAuthz",
-    "KubeletInUserNamespace",
-    "KubeletPSI",
-    "KubeletSeparateDiskGC",
-    "KubeletServiceAccountTokenForCredentialProviders",
-    "KubeletTracing",
-    "ListFromCacheSnapshot",
-    "LocalStorageCapacityIsolationFSQuotaMonitoring",
-    "LoggingAlphaOptions",
-    "LoggingBetaOptions",
-    "MatchLabelKeysInPodAffinity",
-    "MatchLabelKeysInPodTopologySpread",
-    "MaxUnavailableStatefulSet",
-    "MutatingAdmissionPolicy",
-    "MutableCSINodeAllocatableCount",
-    "NodeDeclaredFeatures",
-    "NominatedNodeNameForExpectation",
-    "OpenAPIEnums",
-    "OrderedNamespaceDeletion",
-    "PodCertificateRequest",
-    "PodDeletionCost",
-    "PodIndexLabel",
-    "PodLifecycleSleepAction",
-    "PodLifecycleSleepActionAllowZero",
-    "PodObservedGenerationTracking",
-    "PodReadyToStartContainersCondition",
-    "PodTopologyLabelsAdmission",
-    "PortForwardWebsockets",
-    "PreferSameTrafficDistribution",
-    "ProcMountType",
-    "RecoverVolumeExpansionFailure",
-    "RecursiveReadOnlyMounts",
-    "ReduceDefaultCrashLoopBackOffDecay",
-    "RelaxedDNSSearchValidation",
-    "RelaxedEnvironmentVariableValidation",
-    "ReloadKubeletServerCertificateFile",
-    "RemoteRequestHeaderUID",
-    "ResilientWatchCacheInitialization",
-    "ResourceHealthStatus",
-    "RetryGenerateName",
-    "RuntimeClassInImageCriApi",
-    "SELinuxChangePolicy",
-    "SELinuxMount",
-    "SELinuxMountReadWriteOncePod",
-    "SchedulerAsyncAPICalls",
-    "SchedulerAsyncPreemption",
-    "SchedulerPopFromBackoffQ",
-    "SeparateTaintEvictionController",
-    "ServiceAccountNodeAudienceRestriction",
-    "ServiceAccountTokenJTI",
-    "ServiceAccountTokenNodeBinding",
-    "ServiceAccountTokenNodeBindingValidation",
-    "ServiceAccountTokenPodNodeInfo",
-    "ServiceTrafficDistribution",
-    "SizeBasedListCostEstimate",
-    "StatefulSetAutoDeletePVC",
-    "StorageCapacityScoring",
-    "StorageVersionAPI",
-    "StorageVersionHash",
-    "StorageVersionMigrator",
-    "StrictCostEnforcementForVAP",
-    "StrictCostEnforcementForWebhooks",
-    "StructuredAuthenticationConfiguration",
-    "StructuredAuthorizationConfiguration",
-    "SupplementalGroupsPolicy",
-    "SystemdWatchdog",
-    "TokenRequestServiceAccountUIDValidation",
-    "TranslateStreamCloseWebsocketRequests",
-    "UnauthenticatedHTTP2DOSMitigation",
-    "UnknownVersionInteroperabilityProxy",
-    "UserNamespacesHostNetworkSupport",
-    "UserNamespacesSupport",
-    "VolumeAttributesClass",
-    "WatchCacheInitializationPostStartHook",
-    "WatchList",
-    "WatchListClient",
-    "WindowsCPUAndMemoryAffinity",
-    "WindowsGracefulNodeShutdown",
-    "WindowsHostNetwork",
-    "MemoryManagerPolicyAlphaOptions",
-    "KubeletCgroupDriverFromCRI",
-    "SchedulerQueueingHints",
-    "JobManagedBy",
-    "JobPodReplacementPolicy",
-    "JobSuccessPolicy",
-    "JobBackoffLimitPerIndex",
-)
-
-_SPECIAL: Final = ("AllAlpha", "AllBeta")
+# the default release's gates (v1.36)
+GATES: Final[Mapping[str, GateSpec]] = default_profile().gates.specs
+# every gate any modelled release registers (reading another name is a programming error)
+KNOWN_GATES: Final[frozenset[str]] = _known()
 
 
-def _build() -> Mapping[str, GateSpec]:
-    table: dict[str, GateSpec] = {s.name: s for s in _SPECS}
-    for name in _NAME_ONLY:
-        table.setdefault(name, GateSpec(name, False, BETA))
-    table["AllAlpha"] = GateSpec("AllAlpha", False, ALPHA)
-    table["AllBeta"] = GateSpec("AllBeta", False, BETA)
-    return MappingProxyType(table)
-
-
-GATES: Final[Mapping[str, GateSpec]] = _build()
+def _no_overrides() -> Mapping[str, bool]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True)
 class FeatureGates:
-    """The kubelet's gates: v1.36 defaults overridden by ``featureGates`` of the configuration."""
+    """The kubelet's gates: the release's defaults overridden by ``featureGates`` of the
+    configuration. ``overrides`` may name gates the release does not register or set a locked
+    gate to the other value: :meth:`errors` is then the kubelet's refusal to start."""
 
-    overrides: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    overrides: Mapping[str, bool] = field(default_factory=_no_overrides)
+    release: ReleaseProfile = field(default_factory=default_profile)
     _lazy: dict[str, dict[str, bool]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def enabled(self, name: str) -> bool:
@@ -245,30 +67,31 @@ class FeatureGates:
         return got
 
     def _make_resolved(self) -> dict[str, bool]:
-        return {name: self._enabled(name) for name in GATES}
+        return {name: self._enabled(name) for name in self.release.gates.specs}
+
+    def _applied(self) -> Mapping[str, bool]:
+        """The overrides ``SetFromMap`` applied (those naming gates of this release)."""
+        specs = self.release.gates.specs
+        return {k: v for k, v in self.overrides.items() if k in specs}
 
     def _enabled(self, name: str) -> bool:
-        spec = GATES.get(name)
-        if spec is None:
+        table = self.release.gates
+        if table.spec(name) is None and name not in KNOWN_GATES:
             raise KeyError(f"feature {name!r} is not registered in FeatureGate")
-        if name in self.overrides:
-            return self.overrides[name]
-        if not spec.locked and name not in _SPECIAL:
-            if spec.stage == ALPHA and "AllAlpha" in self.overrides:
-                return self.overrides["AllAlpha"]
-            if spec.stage == BETA and "AllBeta" in self.overrides:
-                return self.overrides["AllBeta"]
-        return spec.default
+        return table.value(name, self._applied())
+
+    def errors(self) -> list[str]:
+        """What ``SetFromMap`` refuses in the overrides, worded as it words it (empty: none).
+
+        Mirrors: component-base/featuregate/feature_gate.go unsafeSetFromMap
+        """
+        return gate_errors(self.release.gates, self.overrides)
 
     def dependency_errors(self) -> list[str]:
         """Enabled gates whose dependencies are disabled, worded as SetFromMap words them."""
-        errors = []
-        for spec in _SPECS:
-            if spec.depends_on and self.enabled(spec.name):
-                off = [d for d in spec.depends_on if not self.enabled(d)]
-                if off:
-                    missing = " ".join(off)
-                    errors.append(
-                        f"{spec.name} is enabled, but depends on features that are disabled: [{missing}]"
-                    )
-        return errors
+        errors = self.errors()
+        return [e for e in errors if "depends on features that are disabled" in e]
+
+    def for_release(self, release: ReleaseProfile) -> FeatureGates:
+        """The same overrides on another release's gates."""
+        return FeatureGates(self.overrides, release)

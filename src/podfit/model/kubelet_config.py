@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Final
 
 from podfit.model.features import FeatureGates
+from podfit.release.profile import ReleaseProfile
 
 __all__ = [
     "API_VERSION",
@@ -96,6 +97,7 @@ class KubeletConfig:
 
     Reserved maps: cpu in millicores, memory/hugepages/ephemeral-storage in bytes, pid a count.
     ``fields`` holds the (defaulted) document as given, for anything not interpreted.
+    ``release`` is the kubelet release the configuration was decoded for (the gates' release).
     """
 
     feature_gates: FeatureGates = field(default_factory=FeatureGates)
@@ -129,3 +131,8 @@ class KubeletConfig:
     cgroup_root: str = ""  # cgroupRoot ("" = the root of the hierarchy)
     single_process_oom_kill: bool | None = None  # singleProcessOOMKill (None: unset)
     fields: Mapping[str, object] = field(default_factory=lambda: _frozen({}))
+
+    @property
+    def release(self) -> ReleaseProfile:
+        """The kubelet release: its gates, option maturity, behaviour switches, words, metrics."""
+        return self.feature_gates.release

@@ -23,6 +23,7 @@ from podfit.model.pod import (
     ResourceList,
     ResourceRequirements,
 )
+from podfit.release.switches import PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS, PLR_SKIP_WHEN_GATE_ENABLED
 
 SUPPORTED_QOS_COMPUTE_RESOURCES: Final[tuple[str, ...]] = (RESOURCE_CPU, RESOURCE_MEMORY)
 SUPPORTED_POD_LEVEL_RESOURCES: Final[tuple[str, ...]] = (RESOURCE_CPU, RESOURCE_MEMORY)
@@ -62,6 +63,25 @@ def is_pod_level_resources_set(pod: Pod) -> bool:
     if res is None:
         return False
     return bool(pod.memo("pod-level-resources-set", _any_supported_in, res))
+
+
+def skipped_by_static_managers(
+    pod: Pod, pod_level_resources: bool, pod_level_resource_managers: bool, skip: str
+) -> bool:
+    """Whether the static CPU and Memory policies leave a pod alone (no exclusive resources, "no
+    preference" hints) for its pod-level resources. ``skip`` is the release's
+    ``plr_pod_skip_in_static_managers`` switch: never (1.33), when the ``PodLevelResources`` gate is
+    on (1.34, 1.35: PR #133279), unless both gates are on (1.36+: PR #134768, which also skips on
+    a kubelet with ``PodLevelResources`` off).
+
+    Mirrors: cpumanager/policy_static.go and memorymanager/policy_static.go Allocate /
+    GetTopologyHints / GetPodTopologyHints (their early return; v1.34.2, v1.36.2)
+    """
+    if skip == PLR_SKIP_WHEN_GATE_ENABLED:
+        return pod_level_resources and is_pod_level_resources_set(pod)
+    if skip == PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS:
+        return not (pod_level_resources and pod_level_resource_managers) and is_pod_level_resources_set(pod)
+    return False
 
 
 def is_pod_level_requests_set(pod: Pod) -> bool:

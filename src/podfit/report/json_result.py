@@ -316,6 +316,7 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
     machine = result.machine
     doc: dict[str, Any] = {
         "scenario": result.scenario,
+        "kubeletVersion": result.kubelet_version,
         "node": {
             "name": result.node_name,
             "cpuTopology": machine.cpu_topology_rows(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from podfit.model.admission import REASON_TOPOLOGY_AFFINITY, Rejection
+from podfit.release.profile import default_profile
 
 __all__ = [
     "POD_LEVEL_ADMISSION_FAILURE",
@@ -19,15 +20,13 @@ __all__ = [
 ]
 
 TOPOLOGY_AFFINITY_MESSAGE: Final = "Resources cannot be allocated with Topology locality"
-POD_LEVEL_ADMISSION_FAILURE: Final = (
-    "pod with pod-level resources failed admission under pod-scope topology manager"
-)
+# The pod-level texts are each release's (podfit.release.messages); these are v1.36.2's.
+POD_LEVEL_ADMISSION_FAILURE: Final = default_profile().messages.pod_level_pod_scope_admission_failure
 _TOPOLOGY_AFFINITY: Final = Rejection(TOPOLOGY_AFFINITY_MESSAGE, REASON_TOPOLOGY_AFFINITY)
 # scope_container.go containerScope.Admit: a pod with pod-level resources (gate
-# PodLevelResourceManagers on) whose container merge fails. The one place these words live until the
-# release profile carries each release's (newer upstream words it differently): "Pod Scope " prefixes it.
+# PodLevelResourceManagers on) whose container merge fails; "Pod Scope " prefixes it.
 POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE: Final = (
-    "pod with pod-level resources failed admission with a container-level topology manager"
+    default_profile().messages.pod_level_container_scope_admission_failure
 )
 
 

@@ -1,4 +1,5 @@
-"""Parsing of ``topologyManagerPolicyOptions``: each option's maturity and the feature gate it needs.
+"""Parsing of ``topologyManagerPolicyOptions``: each option's maturity (the release's:
+``release.options.topology``) and the feature gate it needs.
 
 Mirrors: topologymanager/policy_options.go ``NewPolicyOptions``, ``CheckPolicyOptionAvailable``.
 """
@@ -16,19 +17,25 @@ from podfit.model.policy_options import (
     PREFER_CLOSEST_NUMA_NODES,
     TopologyManagerOptions,
 )
+from podfit.release.profile import ReleaseProfile, default_profile
 
 __all__ = ["FeatureGates", "check_topology_policy_option_available", "parse_topology_manager_options"]
 
-# topologymanager/policy_options.go at v1.36: both options are GA, no alpha/beta option exists.
-TM_ALPHA_OPTIONS: Final[frozenset[str]] = frozenset()
-TM_BETA_OPTIONS: Final[frozenset[str]] = frozenset()
-TM_STABLE_OPTIONS: Final = frozenset({PREFER_CLOSEST_NUMA_NODES, MAX_ALLOWABLE_NUMA_NODES})
+# topologymanager/policy_options.go at v1.36: both options are GA, no alpha/beta option exists
+# (each release's sets: podfit.release.options).
+TM_ALPHA_OPTIONS: Final[frozenset[str]] = default_profile().options.topology.alpha
+TM_BETA_OPTIONS: Final[frozenset[str]] = default_profile().options.topology.beta
+TM_STABLE_OPTIONS: Final = default_profile().options.topology.stable
 
 
 class FeatureGates(Protocol):
-    """Anything answering ``enabled(gate)`` (``podfit.model.features.FeatureGates`` fits)."""
+    """Anything answering ``enabled(gate)`` with the kubelet ``release``
+    (``podfit.model.features.FeatureGates`` fits)."""
 
     def enabled(self, name: str) -> bool: ...
+
+    @property
+    def release(self) -> ReleaseProfile: ...
 
 
 def check_topology_policy_option_available(
@@ -41,9 +48,10 @@ def check_topology_policy_option_available(
 
     Mirrors: topologymanager/policy_options.go CheckPolicyOptionAvailable.
     """
-    alpha = TM_ALPHA_OPTIONS | extra_alpha
-    beta = TM_BETA_OPTIONS | extra_beta
-    if option not in alpha and option not in beta and option not in TM_STABLE_OPTIONS:
+    maturity = gates.release.options.topology
+    alpha = maturity.alpha | extra_alpha
+    beta = maturity.beta | extra_beta
+    if option not in alpha and option not in beta and option not in maturity.stable:
         return f'unknown Topology Manager Policy option: "{option}"'
     if option in alpha and not gates.enabled("TopologyManagerPolicyAlphaOptions"):
         return f'topology manager policy alpha-level options not enabled, but option "{option}" provided'

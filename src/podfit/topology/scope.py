@@ -18,12 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from podfit.model.admission import Rejection, get_pod_admit_result
-from podfit.topology.errors import (
-    POD_LEVEL_ADMISSION_FAILURE,
-    POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE,
-    pod_level_topology_affinity_rejection,
-    topology_affinity_rejection,
-)
+from podfit.release.messages import ReleaseMessages
+from podfit.release.profile import default_profile
+from podfit.topology.errors import pod_level_topology_affinity_rejection, topology_affinity_rejection
 from podfit.topology.hint import ProviderHints, TopologyHint
 from podfit.topology.policy import POLICY_NONE, Policy
 
@@ -42,6 +39,7 @@ __all__ = [
 CONTAINER_SCOPE: Final = "container"
 POD_SCOPE: Final = "pod"
 NONE_SCOPE: Final = "none"
+_DEFAULT_MESSAGES: Final = default_profile().messages
 
 
 class HintProvider(Protocol):
@@ -132,9 +130,11 @@ def _admit_container_scope(
     pod: object,
     containers: Sequence[tuple[str, object]],
     pod_level: bool = False,
+    messages: ReleaseMessages = _DEFAULT_MESSAGES,
 ) -> ScopeAdmitResult:
     """A failed merge rejects with ``TopologyAffinityError``; for a pod with pod-level resources
-    (gate on) its message is the pod-level one of :data:`POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE`.
+    (gate on) its message is the release's pod-level one
+    (``pod_level_container_scope_admission_failure``).
 
     Mirrors: topologymanager/scope_container.go containerScope.Admit"""
     hints: dict[str, TopologyHint] = {}
@@ -148,7 +148,7 @@ def _admit_container_scope(
         merges.append(MergeStep(name, providers_hints, best, ok))
         if not ok:
             fail = (
-                pod_level_topology_affinity_rejection(POD_LEVEL_CONTAINER_SCOPE_ADMISSION_FAILURE)
+                pod_level_topology_affinity_rejection(messages.pod_level_container_scope_admission_failure)
                 if pod_level
                 else topology_affinity_rejection()
             )
@@ -176,6 +176,7 @@ def _admit_pod_scope(
     pod: object,
     containers: Sequence[tuple[str, object]],
     pod_level: bool,
+    messages: ReleaseMessages = _DEFAULT_MESSAGES,
 ) -> ScopeAdmitResult:
     """Pod-level pods (gate on, pod-level resources set): one merge, then ``allocate_pod`` on
     each provider; other pods: one merge, then per-container ``allocate``.
@@ -187,7 +188,7 @@ def _admit_pod_scope(
     merges = (step,)
     if not step.admit:
         fail = (
-            pod_level_topology_affinity_rejection(POD_LEVEL_ADMISSION_FAILURE)
+            pod_level_topology_affinity_rejection(messages.pod_level_pod_scope_admission_failure)
             if pod_level
             else topology_affinity_rejection()
         )
@@ -219,18 +220,19 @@ def admit(
     containers: Sequence[tuple[str, object]],
     *,
     pod_level: bool = False,
+    messages: ReleaseMessages = _DEFAULT_MESSAGES,
 ) -> ScopeAdmitResult:
     """Admit a pod under a scope. ``containers`` = (name, container) of the init containers then
     the app containers, in spec order; ``pod_level`` = the ``PodLevelResourceManagers`` gate is on
-    and the pod sets pod-level resources.
+    and the pod sets pod-level resources; ``messages``: the release's words.
 
     Mirrors: topologymanager/topology_manager.go manager.Admit -> Scope.Admit
     """
     if scope_name == POD_SCOPE and policy.name != POLICY_NONE:  # scope_for's answer, inlined
-        return _admit_pod_scope(policy, providers, pod, containers, pod_level)
+        return _admit_pod_scope(policy, providers, pod, containers, pod_level, messages)
     effective = scope_for(scope_name, policy)
     if effective == NONE_SCOPE:
         return _admit_policy_none(providers, pod, containers)
     if effective == CONTAINER_SCOPE:
-        return _admit_container_scope(policy, providers, pod, containers, pod_level)
-    return _admit_pod_scope(policy, providers, pod, containers, pod_level)
+        return _admit_container_scope(policy, providers, pod, containers, pod_level, messages)
+    return _admit_pod_scope(policy, providers, pod, containers, pod_level, messages)
