@@ -136,7 +136,7 @@ def test_bad_node_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 @pytest.mark.parametrize(
     ("args", "expect"),
     [
-        (["--versions", "1.35"], "unknown kubelet release '1.35'"),
+        (["--versions", "1.31"], "unknown kubelet release '1.31'"),
         (["--models", "per-pod"], "unknown value 'per-pod'"),
         (["--policies", "strict"], "unknown value 'strict'"),
         (["--format", "xlsx"], "unknown format 'xlsx'"),
@@ -239,3 +239,18 @@ def test_cluster_dump_pod_without_the_cell_label(tmp_path: Path, capsys: pytest.
     p.write_text(json.dumps(doc))
     assert main(["fleet", "--nodes", str(n), "--pods", str(p), "--cell-label", "pool"]) == 2
     assert "pod default/db-3 selects no pool" in capsys.readouterr().err
+
+
+def test_versions_sweep_runs_each_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--versions 1.35,1.36``: each release is a configuration; a 1.35 kubelet has no pod-level
+    resource managers (the gate does not exist), so the pod-level model pins nothing there, while
+    1.36 with the gate on gives the Guaranteed pods exclusive CPUs."""
+    args = ("--models", "pod-level-pod", "--policies", "single-numa-node", "--versions", "1.35,1.36")
+    assert _run(tmp_path, *args) == 0
+    capsys.readouterr()
+    with (tmp_path / "out" / "fleet-summary.csv").open() as f:
+        rows = {r["version"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"1.35", "1.36"}
+    assert float(rows["1.35"]["exclusive_mean"]) == 0
+    assert float(rows["1.36"]["exclusive_mean"]) > 0
+    assert rows["1.35"]["event_hash"] != rows["1.36"]["event_hash"]

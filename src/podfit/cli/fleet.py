@@ -184,7 +184,12 @@ def _opts(f: Any) -> Any:
         click.option(
             "--policies", default="single-numa-node", show_default=True, help="Topology Manager policies."
         ),
-        click.option("--versions", default="1.36", show_default=True, help="Kubelet releases."),
+        click.option(
+            "--versions",
+            default="1.36",
+            show_default=True,
+            help="Kubelet releases, comma-separated (1.33 … 1.37): each is a configuration of the sweep.",
+        ),
         click.option(
             "--scoring",
             type=click.Choice(["LeastAllocated", "MostAllocated"]),

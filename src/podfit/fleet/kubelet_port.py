@@ -26,6 +26,7 @@ from podfit.model.machine import DeviceGroup, Machine
 from podfit.model.pod import Container, Pod, ResourceRequirements
 from podfit.model.qos import compute_pod_qos, pod_requests
 from podfit.model.quantity import QuantityError, parse_quantity
+from podfit.release.profile import SUPPORTED_RELEASES, parse_kubelet_version, release_profile
 
 __all__ = [
     "GI",
@@ -59,21 +60,23 @@ __all__ = [
 
 MI: Final = 1 << 20
 GI: Final = 1 << 30
-RELEASES: Final = ("1.36",)  # the kubelet release the core implements; release profiles will add more
+RELEASES: Final = SUPPORTED_RELEASES  # the kubelet releases podfit models (podfit.release)
 _GATES: Final = ("PodLevelResources", "PodLevelResourceManagers")
 
 
 def kubelet_config(doc: Mapping[str, Any], version: str, pod_level: bool) -> KubeletConfig:
-    """A KubeletConfiguration document decoded for kubelet ``version`` (only ``1.36`` today: the
-    integrator wires release profiles here), with the pod-level gates on for the pod-level models."""
-    if version not in RELEASES:
+    """A KubeletConfiguration document decoded for the kubelet of release ``version`` (its gates,
+    options and behaviour switches: :mod:`podfit.release`), with the pod-level gates on for the
+    pod-level models (where the release has them: a gate it does not know refuses the start)."""
+    profile = release_profile(parse_kubelet_version(version) or version)
+    if profile is None:
         raise InputError("versions", f"unknown kubelet release {version!r} (known: {', '.join(RELEASES)})")
     full = dict(doc)
     if pod_level:
         gates = dict(full.get("featureGates") or {})
-        gates.update(dict.fromkeys(_GATES, True))
+        gates.update({g: True for g in _GATES if profile.gates.spec(g) is not None})
         full["featureGates"] = gates
-    return kubelet_config_from_dict(full)
+    return kubelet_config_from_dict(full, profile)
 
 
 def kubelet_refusal_text(config: KubeletConfig, machine: Machine) -> str | None:
