@@ -19,6 +19,7 @@ from podfit.model.node_os import NodeOS, parse_kernel_version
 from podfit.model.pod import Container, Pod, ResourceRequirements
 from podfit.model.scenario import ResizePod, ResourcePatch
 from podfit.release.node_features import NODE_FEATURES, node_features
+from podfit.release.profile import release_profile
 
 MI, GI = 1 << 20, 1 << 30
 
@@ -66,7 +67,7 @@ def test_release_table_shape() -> None:
     assert [f.memory_throttling_factor_default for f in NODE_FEATURES.values()] == [0.9, 0.9, 0.9, 0.9, None]
     assert [f.verified for f in NODE_FEATURES.values()] == [True, True, True, True, False]
     memory_qos = {
-        r: next(g for g in f.gates if g.name == "MemoryQoS").default for r, f in NODE_FEATURES.items()
+        r: release_profile(r).gates.value("MemoryQoS", {}) for r in NODE_FEATURES
     }
     assert memory_qos == {"1.33": False, "1.34": False, "1.35": False, "1.36": False, "1.37": True}
     assert [f.resize_capacity_check for f in NODE_FEATURES.values()] == [

@@ -24,6 +24,7 @@ from podfit.kubelet.memory_qos import (
 )
 from podfit.model.pod import Container, Pod, ResourceRequirements
 from podfit.release.node_features import node_features
+from podfit.release.profile import release_profile
 
 D = "memoryqos"
 MI, GI = 1 << 20, 1 << 30
@@ -91,7 +92,7 @@ def test_resource_config_for_pod(release: str, case: dict[str, Any]) -> None:
     gates = case.get("gates") or {}
     custom = gates.get("CustomCPUCFSQuotaPeriod")
     if custom is None:  # the release's default
-        custom = any(g.name == "CustomCPUCFSQuotaPeriod" and g.default for g in node_features(release).gates)
+        custom = release_profile(release).gates.value("CustomCPUCFSQuotaPeriod", {})
     got = resource_config_for_pod(
         pod(case["pod"]),
         enforce_cpu_limits=case["enforceCPULimits"],

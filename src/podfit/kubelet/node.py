@@ -54,7 +54,6 @@ from podfit.model.node_os import NodeOS
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
 from podfit.model.scenario import AddPod, Event, RemovePod, ResizePod, RetryResizes, StartPod
-from podfit.release.node_features import node_features
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE, admit, scope_for
@@ -91,7 +90,7 @@ class Node:
         self.machine = machine
         self.config = config
         self.release = config.release.version  # the kubelet's minor release
-        self.features = node_features(self.release)
+        self.features = config.release.node_features
         self.node_os = node_os if node_os is not None else NodeOS()
         self.mqos = memory_qos_config(self.features, config, machine, self.node_os)
         self.absolute_allocatable = node_allocatable_absolute(machine, config)

@@ -21,22 +21,10 @@ from typing import Final
 
 from podfit.errors import InputError
 
-__all__ = ["NODE_FEATURES", "GateDefault", "NodeFeatures", "node_features"]
+__all__ = ["NODE_FEATURES", "NodeFeatures", "node_features"]
 
-ALPHA: Final = "ALPHA"
-BETA: Final = "BETA"
-GA: Final = "GA"
-DEPRECATED: Final = "DEPRECATED"
-
-
-@dataclass(frozen=True, slots=True)
-class GateDefault:
-    """A gate as one release declares it (kube_features.go): default, stage, locked."""
-
-    name: str
-    default: bool
-    stage: str
-    locked: bool = False
+# The gates these behaviours also depend on (MemoryQoS, InPlacePodVerticalScaling*,
+# CustomCPUCFSQuotaPeriod, ...) come from the release's gate table (podfit.release.profile).
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +33,6 @@ class NodeFeatures:
 
     release: str
     verified: bool  # True: read in that release's code; False: 1.37, from PRs and the KEP
-    gates: tuple[GateDefault, ...]
     # --- Memory QoS -----------------------------------------------------------------------------
     # apis/config/v1beta1/defaults.go DefaultMemoryThrottlingFactor = 0.9 (1.33-1.36);
     # 1.37: nil by default (k/k PR #140007, KEP commit a6a23fab, website PR #56283)
@@ -142,68 +129,6 @@ class NodeFeatures:
     resize_events: tuple[str, ...]
 
 
-def _gates(*specs: tuple[str, bool, str, bool]) -> tuple[GateDefault, ...]:
-    return tuple(GateDefault(n, d, s, lock) for n, d, s, lock in specs)
-
-
-# kube_features.go of each release (gates-<rel>.json of the releases research, extracted from the
-# same commits); 1.37 from its PRs (MemoryQoS beta/on: PR #140007; InitContainers GA: kep.yaml)
-_G133: Final = _gates(
-    ("MemoryQoS", False, ALPHA, False),
-    ("InPlacePodVerticalScaling", True, BETA, False),
-    ("InPlacePodVerticalScalingExclusiveCPUs", False, ALPHA, False),
-    ("InPlacePodVerticalScalingAllocatedStatus", False, DEPRECATED, False),
-    ("CustomCPUCFSQuotaPeriod", False, ALPHA, False),
-    ("MemoryManager", True, GA, True),
-    ("PodLevelResources", False, ALPHA, False),
-    ("DisableCPUQuotaWithExclusiveCPUs", True, BETA, False),
-)
-_G134: Final = _gates(
-    ("MemoryQoS", False, ALPHA, False),
-    ("InPlacePodVerticalScaling", True, BETA, False),
-    ("InPlacePodVerticalScalingExclusiveCPUs", False, ALPHA, False),
-    ("InPlacePodVerticalScalingExclusiveMemory", False, ALPHA, False),
-    ("InPlacePodVerticalScalingAllocatedStatus", False, DEPRECATED, False),
-    ("CustomCPUCFSQuotaPeriod", False, ALPHA, False),
-    ("MemoryManager", True, GA, True),
-    ("PodLevelResources", True, BETA, False),
-    ("DisableCPUQuotaWithExclusiveCPUs", True, BETA, False),
-)
-_G135: Final = _gates(
-    ("MemoryQoS", False, ALPHA, False),
-    ("InPlacePodVerticalScaling", True, GA, True),
-    ("InPlacePodVerticalScalingExclusiveCPUs", False, ALPHA, False),
-    ("InPlacePodVerticalScalingExclusiveMemory", False, ALPHA, False),
-    ("InPlacePodLevelResourcesVerticalScaling", False, ALPHA, False),
-    ("InPlacePodVerticalScalingAllocatedStatus", False, DEPRECATED, False),
-    ("CustomCPUCFSQuotaPeriod", False, ALPHA, False),
-    ("MemoryManager", True, GA, True),
-    ("PodLevelResources", True, BETA, False),
-    ("DisableCPUQuotaWithExclusiveCPUs", True, BETA, False),
-)
-_G136: Final = _gates(
-    ("MemoryQoS", False, ALPHA, False),
-    ("InPlacePodVerticalScaling", True, GA, True),
-    ("InPlacePodVerticalScalingExclusiveCPUs", False, ALPHA, False),
-    ("InPlacePodVerticalScalingExclusiveMemory", False, ALPHA, False),
-    ("InPlacePodLevelResourcesVerticalScaling", True, BETA, False),
-    ("InPlacePodVerticalScalingInitContainers", True, BETA, False),
-    ("CustomCPUCFSQuotaPeriod", True, GA, False),
-    ("PodLevelResources", True, BETA, False),
-    ("DisableCPUQuotaWithExclusiveCPUs", True, DEPRECATED, False),
-)
-_G137: Final = _gates(
-    ("MemoryQoS", True, BETA, False),
-    ("InPlacePodVerticalScaling", True, GA, True),
-    ("InPlacePodVerticalScalingExclusiveCPUs", False, ALPHA, False),
-    ("InPlacePodVerticalScalingExclusiveMemory", False, ALPHA, False),
-    ("InPlacePodLevelResourcesVerticalScaling", True, BETA, False),
-    ("InPlacePodVerticalScalingInitContainers", True, GA, True),
-    ("CustomCPUCFSQuotaPeriod", True, GA, False),
-    ("PodLevelResources", True, BETA, False),
-    ("DisableCPUQuotaWithExclusiveCPUs", True, DEPRECATED, True),
-)
-
 _V1_MAINTENANCE: Final = (
     "kubelet is configured to not run on a host using cgroup v1. cgroup v1 support is in maintenance mode"
 )
@@ -220,7 +145,6 @@ _EVENTS_ALL: Final = ("ResizeStarted", "ResizeDeferred", "ResizeInfeasible", "Re
 _V133: Final = NodeFeatures(
     release="1.33",
     verified=True,
-    gates=_G133,
     memory_throttling_factor_default=0.9,
     memory_reservation_policy_known=False,
     tiered_memory_protection=False,
@@ -262,7 +186,6 @@ _V133: Final = NodeFeatures(
 _V134: Final = replace(
     _V133,
     release="1.34",
-    gates=_G134,
     container_hugepages_from_pod_level=True,  # GetHugepageLimitsFromResources takes the pod
     resize_guaranteed_rule="per-resource",  # PR #132473 (guaranteedPodResourceResizeRequired)
     resize_cpu_static_message=_CPU_134,
@@ -277,7 +200,6 @@ _V134: Final = replace(
 _V135: Final = replace(
     _V134,
     release="1.35",
-    gates=_G135,
     fail_cgroup_v1_default=True,
     cgroup_v1_refusal=_V1_UNSUPPORTED,
     resize_pod_level_gate_check=True,  # IsInPlacePodLevelResourcesVerticalScalingAllowed
@@ -289,7 +211,6 @@ _V135: Final = replace(
 _V136: Final = replace(
     _V135,
     release="1.36",
-    gates=_G136,
     memory_reservation_policy_known=True,  # KEP-2570 alpha 3: None / TieredReservation
     tiered_memory_protection=True,
     qos_protection_always_written=True,
@@ -311,7 +232,6 @@ _V137: Final = replace(
     _V136,
     release="1.37",
     verified=False,
-    gates=_G137,
     memory_throttling_factor_default=None,
     qos_protection_reset_when_gate_off=True,
     memory_high_skip_needs_positive=True,

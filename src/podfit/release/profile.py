@@ -22,6 +22,7 @@ from podfit.release import gates_1_33, gates_1_34, gates_1_35, gates_1_36, gates
 from podfit.release.gates import GateSpec, GateTable
 from podfit.release.messages import MESSAGES, ReleaseMessages
 from podfit.release.metrics import METRICS, ReleaseMetrics
+from podfit.release.node_features import NODE_FEATURES, NodeFeatures
 from podfit.release.options import OPTIONS, ReleaseOptions
 from podfit.release.switches import SWITCHES, BehaviourSwitches
 
@@ -51,6 +52,7 @@ class ReleaseProfile:
     switches: BehaviourSwitches
     messages: ReleaseMessages
     metrics: ReleaseMetrics
+    node_features: NodeFeatures  # Memory QoS, in-place resize, cgroup values
 
     def __repr__(self) -> str:
         return f"ReleaseProfile({self.version!r})"
@@ -66,7 +68,14 @@ def _profile(
         switches.feature_gate_dependencies,
     )
     return ReleaseProfile(
-        version, source, table, OPTIONS[version], switches, MESSAGES[version], METRICS[version]
+        version,
+        source,
+        table,
+        OPTIONS[version],
+        switches,
+        MESSAGES[version],
+        METRICS[version],
+        NODE_FEATURES[version],
     )
 
 
