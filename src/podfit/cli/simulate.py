@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from podfit.cli.options import scenario_input
+from podfit.cli.options import echo_warnings, scenario_input
 
 if TYPE_CHECKING:
     from podfit.kubelet.simulation import SimulationResult
@@ -42,7 +42,7 @@ Examples:
 )
 @click.option(
     "--restore-from",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Start the kubelet from the cpu_manager_state / memory_manager_state files in DIR "
     "(a restart: a file it cannot restore is reported as the kubelet's refusal).",
 )
@@ -86,6 +86,7 @@ def command(
         html_file.parent.mkdir(parents=True, exist_ok=True)
         html_file.write_text(render_html(doc, loaded.machine), encoding="utf-8")
         click.echo(f"CPU map: {html_file.resolve()}", err=output == "json")
+    echo_warnings(result.warnings[len(loaded.warnings) :])  # the scenario's were printed at load
 
 
 def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
@@ -98,5 +99,7 @@ def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
 
     restored = restore(restore_from, loaded.kubelet_config)
     if isinstance(restored, ConfigRefusal):
-        return SimulationResult(loaded.name, loaded.node_name, loaded.machine, 0, 0, restored, ())
+        return SimulationResult(
+            loaded.name, loaded.node_name, loaded.machine, 0, 0, restored, (), warnings=loaded.warnings
+        )
     return simulate(loaded, restored=restored)

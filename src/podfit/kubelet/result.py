@@ -1,7 +1,7 @@
 """What a node decides about a pod: admission results and per-container assignments.
 
 These are plain values; :mod:`podfit.report` renders them (the JSON contract of
-``podfit simulate`` is in shared/spec/scenario-format.md).
+``podfit simulate`` is in docs/scenario-format.md).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, Protocol
+
+from podfit.kubelet.known_issues import KnownIssue
 
 __all__ = [
     "AdmitResult",
@@ -129,6 +131,19 @@ class MemoryTableView:
 NUMAMemory = Mapping[int, Mapping[str, MemoryTableView]]
 
 
+class WhyView(Protocol):
+    """Why the container got its assignment (:class:`podfit.kubelet.why.Why`)."""
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def short(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ContainerAssignment:
     name: str
@@ -138,6 +153,7 @@ class ContainerAssignment:
     memory: MemoryAssignment | None = None
     cpu_quota: CPUQuota | None = None
     cgroup: CgroupValues | None = None
+    why: WhyView | None = None  # the reason for ``assignment`` (podfit.kubelet.why)
 
 
 class AssignedViews(Protocol):
@@ -192,6 +208,7 @@ class AdmitResult:
     numa_memory: NUMAMemory | None = None  # the memory manager's tables after this step
     extra: Mapping[str, object] = field(default_factory=dict)
     assigned: AssignedViews | None = field(default=None, repr=False, compare=False)
+    known_issue: KnownIssue | None = None  # the outcome is a known kubelet defect of the release
 
     # One is built per admission. The __init__ a frozen dataclass generates sets each field through
     # object.__setattr__ (and would then delete the views left to ``assigned``); this one stores
@@ -214,6 +231,7 @@ class AdmitResult:
         numa_memory: NUMAMemory | None = None,
         extra: Mapping[str, object] = _NEW_DICT,
         assigned: AssignedViews | None = None,
+        known_issue: KnownIssue | None = None,
     ) -> None:
         _SET_POD(self, pod)
         _SET_UID(self, uid)
@@ -228,6 +246,7 @@ class AdmitResult:
         _SET_NUMA_MEMORY(self, numa_memory)
         _SET_EXTRA(self, {} if extra is _NEW_DICT else extra)
         _SET_ASSIGNED(self, assigned)
+        _SET_KNOWN_ISSUE(self, known_issue)
         if assigned is None or containers or pod_resources is not None:
             _SET_CONTAINERS(self, containers)
             _SET_POD_CGROUP(self, pod_cgroup)
@@ -264,6 +283,7 @@ _SET_POD_RESOURCES = _SETTERS["pod_resources"]
 _SET_NUMA_MEMORY = _SETTERS["numa_memory"]
 _SET_EXTRA = _SETTERS["extra"]
 _SET_ASSIGNED = _SETTERS["assigned"]
+_SET_KNOWN_ISSUE = _SETTERS["known_issue"]
 
 
 @dataclass(frozen=True, slots=True)

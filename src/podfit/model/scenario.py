@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from podfit.model.diagnostics import Diagnostic
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Pod
@@ -46,3 +47,4 @@ class Scenario:
     kubelet_config: KubeletConfig
     events: tuple[Event, ...]
     kubelet_version: str = DEFAULT_RELEASE  # the kubelet's minor release (podfit.release)
+    warnings: tuple[Diagnostic, ...] = ()  # what decoding the inputs had to warn about

@@ -41,7 +41,8 @@ def _container_rows(table: Table, containers: tuple[ContainerAssignment, ...]) -
             else:
                 quota = f"{c.cpu_quota.quota_us / c.cpu_quota.period_us:g} CPU"
         cpus = "node shared pool" if c.cpus is None else format_cpuset(c.cpus)
-        table.add_row(c.name, c.kind, c.assignment, cpus, numa, mem, quota)
+        why = c.why.short if c.why is not None else "-"
+        table.add_row(c.name, c.kind, c.assignment, cpus, numa, mem, quota, why)
 
 
 def _add_panel(step: AdmitResult) -> Panel:
@@ -52,6 +53,14 @@ def _add_panel(step: AdmitResult) -> Panel:
     lines: list[Text | Table] = []
     if not step.admitted:
         lines.append(Text.assemble((f"{step.reason}: ", "red"), step.message or ""))
+    if step.known_issue is not None:
+        issue = step.known_issue
+        lines.append(
+            Text.assemble(
+                ("known kubelet defect ", "bold yellow"),
+                f"{issue.id} (fixed in {issue.fixed_in}): {issue.summary}",
+            )
+        )
     if step.pod_hint is not None:
         affinity = ",".join(map(str, step.pod_hint.numa_affinity)) or "any"
         pref = "preferred" if step.pod_hint.preferred else "not preferred"
@@ -66,7 +75,7 @@ def _add_panel(step: AdmitResult) -> Panel:
         lines.append(Text(f"pod CPUs (budget): {format_cpuset(step.pod_cpus)}"))
     if step.admitted and step.containers:
         table = Table(box=None, pad_edge=False, header_style="bold")
-        for col in ("container", "kind", "assignment", "cpus", "NUMA", "memory", "CPU quota"):
+        for col in ("container", "kind", "assignment", "cpus", "NUMA", "memory", "CPU quota", "why"):
             table.add_column(col)
         _container_rows(table, step.containers)
         lines.append(table)

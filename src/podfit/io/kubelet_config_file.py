@@ -1,0 +1,179 @@
+"""Finding the kubelet's configuration in the files users have.
+
+``--kubelet-config FILE`` (and a scenario's ``kubeletConfig: PATH``) takes:
+
+* a ``KubeletConfiguration`` document (``/var/lib/kubelet/config.yaml``), or a patch of one
+  without ``apiVersion`` (read as ``kubelet.config.k8s.io/v1beta1``, with a warning);
+* the kubelet's ``/configz`` answer (``kubectl get --raw /api/v1/nodes/NODE/proxy/configz``);
+* an OpenShift ``KubeletConfig`` (``machineconfiguration.openshift.io/v1``): its ``spec.kubeletConfig``;
+* a multi-document file (a kubeadm configuration: ``InitConfiguration``, ``ClusterConfiguration``,
+  ``KubeletConfiguration``): its KubeletConfiguration documents, the others skipped with a note;
+* kubeadm's ``kubelet-config`` ConfigMap (``kubectl -n kube-system get cm kubelet-config -o yaml``):
+  the YAML in ``data.kubelet``;
+* a kind ``Cluster`` (``kind.x-k8s.io/v1alpha4``): the ``KubeletConfiguration`` patches of its
+  ``kubeadmConfigPatches``, cluster-wide then those of one node (the first worker, else the first
+  node), merged in order as kind merges them (JSON merge patch).
+
+The result is one mapping for :func:`podfit.api.kubelet_config.kubelet_config_from_dict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from podfit.errors import InputError
+from podfit.io.yamlio import parse_documents, read_text
+from podfit.model.diagnostics import Diagnostic
+from podfit.model.gotext import json_type
+from podfit.model.kubelet_config import API_VERSION, KIND
+
+__all__ = ["kubelet_config_document", "load_kubelet_config", "merge_patch"]
+
+WHAT: Final = "KubeletConfiguration"
+KIND_GROUP: Final = "kind.x-k8s.io/"
+OPENSHIFT_GROUP: Final = "machineconfiguration.openshift.io/"
+CONFIGMAP_KEYS: Final = ("kubelet", "config.yaml", "kubelet-config", "config")
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: objects merge key by key, ``null`` deletes, anything else
+    replaces (what kind and kubeadm do with a KubeletConfiguration patch)."""
+    if not isinstance(patch, Mapping):
+        return patch
+    out = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def _is_kubelet_config(doc: Mapping[str, Any]) -> bool:
+    kind = doc.get("kind")
+    api = doc.get("apiVersion")
+    if kind == KIND:
+        return True
+    if kind == "KubeletConfig" and isinstance(api, str) and api.startswith(OPENSHIFT_GROUP):
+        return True
+    return set(doc) == {"kubeletconfig"}  # /configz
+
+
+def _describe(doc: Any) -> str:
+    if not isinstance(doc, Mapping):
+        return f"a {json_type(doc)}"
+    kind = doc.get("kind") or "(no kind)"
+    api = doc.get("apiVersion")
+    return f"{kind} ({api})" if api else str(kind)
+
+
+def _patches(raw: Any, where: str, source: str, warnings: list[Diagnostic] | None) -> list[Mapping[str, Any]]:
+    """The KubeletConfiguration documents among kind's ``kubeadmConfigPatches`` strings."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InputError(where, f"expected a list of YAML strings, got {json_type(raw)}", source)
+    out: list[Mapping[str, Any]] = []
+    for i, text in enumerate(raw):
+        if not isinstance(text, str):
+            raise InputError(f"{where}[{i}]", f"expected a YAML string, got {json_type(text)}", source)
+        try:
+            docs = parse_documents(text, source, warnings)
+        except InputError as exc:
+            raise InputError(f"{where}[{i}]", exc.message, source) from None
+        out.extend(d for d in docs if isinstance(d, Mapping) and d.get("kind") == KIND)
+    return out
+
+
+def _from_kind_cluster(
+    doc: Mapping[str, Any], source: str, notes: list[str], warnings: list[Diagnostic] | None
+) -> Mapping[str, Any]:
+    patches = _patches(doc.get("kubeadmConfigPatches"), "kubeadmConfigPatches", source, warnings)
+    nodes = doc.get("nodes") or []
+    if not isinstance(nodes, list):
+        raise InputError("nodes", f"expected a list, got {json_type(nodes)}", source)
+    picked = next(
+        (i for i, n in enumerate(nodes) if isinstance(n, Mapping) and n.get("role") == "worker"),
+        0 if nodes else None,
+    )
+    if picked is not None and isinstance(nodes[picked], Mapping):
+        node = nodes[picked]
+        where = f"nodes[{picked}].kubeadmConfigPatches"
+        patches += _patches(node.get("kubeadmConfigPatches"), where, source, warnings)
+        if len(nodes) > 1:
+            notes.append(
+                f"{source}: the kubelet of nodes[{picked}] (role {node.get('role', 'control-plane')}): "
+                "the cluster-wide patches, then its own"
+            )
+    merged: Any = {"apiVersion": API_VERSION, "kind": KIND}
+    for patch in patches:
+        merged = merge_patch(merged, {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")})
+    if not patches:
+        notes.append(
+            f"{source}: no KubeletConfiguration patch in this kind cluster: every field at its default"
+        )
+    notes.append(
+        f"{source}: kind's own KubeletConfiguration defaults (kubeadm's) are not applied: only the patches"
+    )
+    return merged  # type: ignore[no-any-return]
+
+
+def _from_configmap(
+    doc: Mapping[str, Any], source: str, warnings: list[Diagnostic] | None
+) -> Mapping[str, Any]:
+    data = doc.get("data")
+    if not isinstance(data, Mapping):
+        raise InputError("data", "a ConfigMap without data holds no kubelet configuration", source)
+    key = next((k for k in CONFIGMAP_KEYS if isinstance(data.get(k), str)), None)
+    if key is None:
+        raise InputError(
+            "data", f"no kubelet configuration in this ConfigMap (keys: {', '.join(data)})", source
+        )
+    docs = parse_documents(data[key], f"{source}: data.{key}", warnings)
+    if len(docs) != 1 or not isinstance(docs[0], Mapping):
+        raise InputError(f"data.{key}", "expected one KubeletConfiguration document", source)
+    return docs[0]  # type: ignore[no-any-return]
+
+
+def kubelet_config_document(
+    docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None = None
+) -> Mapping[str, Any]:
+    """The one KubeletConfiguration mapping among the parsed documents of a file (see the module
+    docstring); notes on what was skipped or merged go to ``notes``."""
+    if not docs:
+        raise InputError("", f"{WHAT} file was empty", source)
+    if len(docs) == 1:
+        doc = docs[0]
+        if not isinstance(doc, Mapping):
+            raise InputError("", f"expected a {WHAT} object, got {json_type(doc)}", source)
+        api = doc.get("apiVersion")
+        if doc.get("kind") == "Cluster" and isinstance(api, str) and api.startswith(KIND_GROUP):
+            return _from_kind_cluster(doc, source, notes, warnings)
+        if doc.get("kind") == "ConfigMap" and api == "v1":
+            return _from_configmap(doc, source, warnings)
+        return doc  # type: ignore[no-any-return]
+    found = [d for d in docs if isinstance(d, Mapping) and _is_kubelet_config(d)]
+    if not found:
+        kinds = ", ".join(_describe(d) for d in docs)
+        raise InputError("", f"no {WHAT} document in this file (found: {kinds})", source)
+    for d in docs:
+        if not (isinstance(d, Mapping) and _is_kubelet_config(d)):
+            notes.append(f"{source}: skipped {_describe(d)}: not a kubelet configuration")
+    if len(found) == 1:
+        return found[0]  # type: ignore[no-any-return]
+    notes.append(f"{source}: {len(found)} {WHAT} documents merged in order (later fields win)")
+    merged: Any = {}
+    for d in found:
+        merged = merge_patch(merged, d)
+    return merged  # type: ignore[no-any-return]
+
+
+def load_kubelet_config(
+    path: Path, notes: list[str], warnings: list[Diagnostic] | None = None
+) -> Mapping[str, Any]:
+    """The KubeletConfiguration mapping of the file at ``path`` (``warnings``: None refuses
+    duplicate YAML keys, as ``--strict`` does)."""
+    text = read_text(path, WHAT)
+    return kubelet_config_document(parse_documents(text, str(path), warnings), str(path), notes, warnings)
