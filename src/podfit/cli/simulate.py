@@ -20,13 +20,22 @@ EXAMPLES_SIMULATE = """
 Examples:
   podfit simulate                                  # the built-in default scenario
   podfit simulate examples/cpu-static-qos-classes.yaml --output json   # a scenario file, JSON contract
+  podfit simulate -f deployment.yaml --preset xeon-gold-6230-2s -o wide   # one line per pod
   podfit simulate --preset xeon-gold-6230-2s --kubelet-config kubelet.yaml -f pod.yaml
   podfit simulate --html page.html --metrics metrics.prom --checkpoint-dir state/
 """
 
 
 @click.command("simulate", epilog=EXAMPLES_SIMULATE)
-@click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["table", "wide", "json", "yaml"]),
+    default="table",
+    show_default=True,
+    help="table: a panel per step; wide: one line per step (pod, QoS, result, NUMA, CPUs, memory "
+    "per NUMA node); json / yaml: the result contract (docs/scenario-format.md).",
+)
 @click.option(
     "--metrics",
     "metrics_file",
@@ -78,6 +87,14 @@ def command(
     doc = result_to_json(result)
     if output == "json":
         click.echo(dumps_result(doc))
+    elif output == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=120), nl=False)
+    elif output == "wide":
+        from podfit.report.wide import render_wide
+
+        click.echo(render_wide(result), nl=False)
     else:
         render_table(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
     if html_file is not None:
@@ -85,7 +102,7 @@ def command(
 
         html_file.parent.mkdir(parents=True, exist_ok=True)
         html_file.write_text(render_html(doc, loaded.machine), encoding="utf-8")
-        click.echo(f"CPU map: {html_file.resolve()}", err=output == "json")
+        click.echo(f"CPU map: {html_file.resolve()}", err=output in ("json", "yaml"))
     echo_warnings(result.warnings[len(loaded.warnings) :])  # the scenario's were printed at load
 
 

@@ -132,7 +132,7 @@ def container_why(config: KubeletConfig, pod: Pod, container: Container, assignm
     if assignment == POD_EXCLUSIVE:
         return Why(
             POD_EXCLUSIVE_CPUS,
-            f"Guaranteed on its own, {_cpus(cpu)} CPUs",
+            f"requests = limits, {_cpus(cpu)} CPUs",
             f"the {who}'s requests equal its limits with an integer CPU request ({_cpus(cpu)}): an "
             "exclusive slice of the pod's CPU budget",
         )
