@@ -47,8 +47,16 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
     "kind-cluster.yaml": ("0,40", "1,41", [], "the kubelet of nodes[1] (role worker)"),
     "kind-patch.yaml": ("0", "1,41", ["MissingAPIVersion"], None),
     "configz.json": ("0,40", "1,41", [], None),
-    "kubeadm-config.yaml": ("0,40", "1,41", [], "skipped InitConfiguration (kubeadm.k8s.io/v1beta4)"),
+    "kubeadm-config.yaml": ("0,40", "1,41", [], "skipped ClusterConfiguration (kubeadm.k8s.io/v1beta4)"),
     "kubelet-config-configmap.yaml": ("0-1", "2,42", [], None),
+    "gke-system-config.yaml": ("0", "1,41", [], "a GKE node system configuration"),
+    "eks-nodeconfig.yaml": ("0,40", "1,41", [], "kubelet flags of spec.kubelet.flags read"),
+    "kind-kubelet-flags.yaml": (
+        "0,40",
+        "1,41",
+        [],
+        "not read (not about the resource managers): --node-labels",
+    ),
     "lenient.yaml": (
         "0",
         "1,41",
@@ -59,9 +67,7 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_every_form_goes_in(
-    name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_every_form_goes_in(name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     reserved, cpus, codes, note = CASES[name]
     code, doc, err = _simulate(capsys, tmp_path, DATA / name)
     assert code == 0, err
@@ -104,9 +110,7 @@ def test_the_lenient_warnings_name_what_the_kubelet_ignores(
         ("kind-patch.yaml", "apiVersion: Object 'apiVersion' is missing"),
     ],
 )
-def test_strict_refuses(
-    name: str, expect: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_strict_refuses(name: str, expect: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = _simulate(capsys, tmp_path, DATA / name, "--strict")
     assert code == 2
     assert len(err) == 1 and expect in err[0], err
@@ -175,3 +179,43 @@ def test_a_scenario_names_the_kubelet_config_file(capsys: pytest.CaptureFixture[
     doc = json.loads(capsys.readouterr().out)
     assert doc["node"]["reservedCPUs"] == "0,40"
     assert doc["steps"][0]["podHint"] == {"numaAffinity": [0], "preferred": True}
+
+
+def test_kubelet_flags_of_a_kubeadm_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """kubeadm v1beta4 writes kubeletExtraArgs as a list of {name, value}; a worker's kubelet gets
+    its JoinConfiguration's flags, which override the KubeletConfiguration document."""
+    config = tmp_path / "kubeadm.yaml"
+    config.write_text(
+        "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\nnodeRegistration:\n"
+        "  kubeletExtraArgs:\n  - {name: reserved-cpus, value: '0-1'}\n"
+        "  - {name: feature-gates, value: 'PodLevelResourceManagers=true'}\n"
+        "  - {name: reserved-memory, value: '0:memory=1Gi;1:memory=1Gi'}\n---\n"
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncpuManagerPolicy: static\n"
+        "reservedSystemCPUs: '0,40'\n"
+    )
+    code, doc, err = _simulate(capsys, tmp_path, config)
+    assert code == 0, err
+    assert doc is not None and doc["node"]["reservedCPUs"] == "0-1"
+    assert any("--reserved-cpus, --feature-gates, --reserved-memory" in line for line in err), err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "expect"),
+    [
+        ("max-pods", "many", 'strconv.Atoi: parsing "many": invalid syntax'),
+        ("kube-reserved", "cpu", 'malformed pair "cpu"'),
+        ("feature-gates", "A=yes", 'strconv.ParseBool: parsing "yes": invalid syntax'),
+        ("reserved-memory", "memory=1Gi", '"memory=1Gi": expected <NUMA node>:<resource>=<quantity>'),
+    ],
+)
+def test_bad_kubelet_flags(
+    flag: str, value: str, expect: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "kubeadm.yaml"
+    config.write_text(
+        "apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\nnodeRegistration:\n"
+        f"  kubeletExtraArgs: {{{flag}: '{value}'}}\n"
+    )
+    code, _, err = _simulate(capsys, tmp_path, config)
+    assert code == 2 and len(err) == 1, err
+    assert f"InitConfiguration.kubeletExtraArgs: --{flag}: {expect}" in err[0], err

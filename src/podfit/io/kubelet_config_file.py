@@ -14,6 +14,17 @@
   ``kubeadmConfigPatches``, cluster-wide then those of one node (the first worker, else the first
   node), merged in order as kind merges them (JSON merge patch).
 
+* a GKE node system configuration (``kubeletConfig:`` / ``linuxConfig:``): its ``kubeletConfig``,
+  with GKE's ``topologyManager: {policy, scope}`` and ``memoryManager: {policy}`` and its own
+  spelling of field names (``cpuCfsQuota``) mapped to the kubelet's;
+* an EKS ``NodeConfig`` (``node.eks.aws/v1alpha1``, nodeadm): ``spec.kubelet.config`` and the
+  ``spec.kubelet.flags``.
+
+In a kubeadm file or a kind cluster, ``nodeRegistration.kubeletExtraArgs`` of the node's
+``JoinConfiguration`` (a worker) or ``InitConfiguration`` (the first control-plane node) are kubelet
+flags: the resource-manager ones are read (:mod:`podfit.api.kubelet_flags`) and override the file's
+fields, as on the node; a note names the others.
+
 The result is one mapping for :func:`podfit.api.kubelet_config.kubelet_config_from_dict`.
 """
 
@@ -23,6 +34,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from podfit.api.kubelet_config_fields import FIELDS
+from podfit.api.kubelet_flags import config_from_flags
 from podfit.errors import InputError
 from podfit.io.yamlio import parse_documents, read_text
 from podfit.model.diagnostics import Diagnostic
@@ -69,8 +82,55 @@ def _describe(doc: Any) -> str:
     return f"{kind} ({api})" if api else str(kind)
 
 
-def _patches(raw: Any, where: str, source: str, warnings: list[Diagnostic] | None) -> list[Mapping[str, Any]]:
-    """The KubeletConfiguration documents among kind's ``kubeadmConfigPatches`` strings."""
+def _extra_args(doc: Mapping[str, Any], where: str, source: str) -> dict[str, str]:
+    """``nodeRegistration.kubeletExtraArgs`` of a kubeadm Init/JoinConfiguration: a map (v1beta3)
+    or a list of ``{name, value}`` (v1beta4)."""
+    reg = doc.get("nodeRegistration")
+    if not isinstance(reg, Mapping):
+        return {}
+    raw = reg.get("kubeletExtraArgs")
+    if isinstance(raw, Mapping):
+        return {str(k): str(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        out: dict[str, str] = {}
+        for i, item in enumerate(raw):
+            if not isinstance(item, Mapping) or "name" not in item:
+                raise InputError(
+                    f"{where}.nodeRegistration.kubeletExtraArgs[{i}]", "expected {name, value}", source
+                )
+            out[str(item["name"])] = str(item.get("value", ""))
+        return out
+    return {}
+
+
+def _with_flags(config: Any, flags: Mapping[str, str], origin: str, source: str, notes: list[str]) -> Any:
+    """``config`` with the kubelet flags applied (flags win over the file, as on a node)."""
+    if not flags:
+        return config
+    try:
+        fields, ignored = config_from_flags(flags)
+    except InputError as exc:
+        raise InputError(f"{origin}.kubeletExtraArgs", f"{exc.field}: {exc.message}", source) from None
+    if fields:
+        names = ", ".join(f"--{n}" for n in flags if n.lstrip("-") not in ignored)
+        notes.append(f"{source}: kubelet flags of {origin} read (they override the file): {names}")
+    if ignored:
+        names = ", ".join(f"--{n}" for n in ignored)
+        notes.append(
+            f"{source}: kubelet flags of {origin} not read (not about the resource managers): {names}"
+        )
+    return merge_patch(config if isinstance(config, Mapping) else {}, fields)
+
+
+def _patches(
+    raw: Any,
+    where: str,
+    source: str,
+    warnings: list[Diagnostic] | None,
+    flags: dict[str, dict[str, str]] | None = None,
+) -> list[Mapping[str, Any]]:
+    """The KubeletConfiguration documents among kind's ``kubeadmConfigPatches`` strings; the
+    kubeletExtraArgs of its Init/JoinConfiguration patches go to ``flags`` (by kind)."""
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -84,13 +144,18 @@ def _patches(raw: Any, where: str, source: str, warnings: list[Diagnostic] | Non
         except InputError as exc:
             raise InputError(f"{where}[{i}]", exc.message, source) from None
         out.extend(d for d in docs if isinstance(d, Mapping) and d.get("kind") == KIND)
+        if flags is not None:
+            for d in docs:
+                if isinstance(d, Mapping) and d.get("kind") in ("InitConfiguration", "JoinConfiguration"):
+                    flags.setdefault(str(d["kind"]), {}).update(_extra_args(d, f"{where}[{i}]", source))
     return out
 
 
 def _from_kind_cluster(
     doc: Mapping[str, Any], source: str, notes: list[str], warnings: list[Diagnostic] | None
 ) -> Mapping[str, Any]:
-    patches = _patches(doc.get("kubeadmConfigPatches"), "kubeadmConfigPatches", source, warnings)
+    flags: dict[str, dict[str, str]] = {}
+    patches = _patches(doc.get("kubeadmConfigPatches"), "kubeadmConfigPatches", source, warnings, flags)
     nodes = doc.get("nodes") or []
     if not isinstance(nodes, list):
         raise InputError("nodes", f"expected a list, got {json_type(nodes)}", source)
@@ -101,7 +166,7 @@ def _from_kind_cluster(
     if picked is not None and isinstance(nodes[picked], Mapping):
         node = nodes[picked]
         where = f"nodes[{picked}].kubeadmConfigPatches"
-        patches += _patches(node.get("kubeadmConfigPatches"), where, source, warnings)
+        patches += _patches(node.get("kubeadmConfigPatches"), where, source, warnings, flags)
         if len(nodes) > 1:
             notes.append(
                 f"{source}: the kubelet of nodes[{picked}] (role {node.get('role', 'control-plane')}): "
@@ -110,7 +175,12 @@ def _from_kind_cluster(
     merged: Any = {"apiVersion": API_VERSION, "kind": KIND}
     for patch in patches:
         merged = merge_patch(merged, {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")})
-    if not patches:
+    worker = (
+        picked is not None and isinstance(nodes[picked], Mapping) and nodes[picked].get("role") == "worker"
+    )
+    registration = "JoinConfiguration" if worker else "InitConfiguration"
+    merged = _with_flags(merged, flags.get(registration, {}), registration, source, notes)
+    if not patches and not flags.get(registration):
         notes.append(
             f"{source}: no KubeletConfiguration patch in this kind cluster: every field at its default"
         )
@@ -118,6 +188,53 @@ def _from_kind_cluster(
         f"{source}: kind's own KubeletConfiguration defaults (kubeadm's) are not applied: only the patches"
     )
     return merged  # type: ignore[no-any-return]
+
+
+def _from_gke(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    raw = doc.get("kubeletConfig") or {}
+    if not isinstance(raw, Mapping):
+        raise InputError("kubeletConfig", f"expected an object, got {json_type(raw)}", source)
+    folded = {name.casefold(): name for name in FIELDS}
+    out: dict[str, Any] = {"apiVersion": API_VERSION, "kind": KIND}
+    dropped: list[str] = []
+    for key, value in raw.items():
+        name = str(key)
+        if name in ("topologyManager", "memoryManager") and isinstance(value, Mapping):
+            prefix = name
+            for sub, field in (("policy", f"{prefix}Policy"), ("scope", f"{prefix}Scope")):
+                if sub in value and field in FIELDS:
+                    out[field] = value[sub]
+            continue
+        field = name if name in FIELDS else folded.get(name.casefold())
+        if field is None:
+            dropped.append(name)
+        else:
+            out[field] = value
+    notes.append(
+        f"{source}: a GKE node system configuration: its kubeletConfig read as a KubeletConfiguration"
+    )
+    if dropped:
+        notes.append(
+            f"{source}: GKE kubeletConfig fields with no KubeletConfiguration field: {', '.join(dropped)}"
+        )
+    return out
+
+
+def _from_eks_node_config(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    spec = doc.get("spec")
+    kubelet = spec.get("kubelet") if isinstance(spec, Mapping) else None
+    if not isinstance(kubelet, Mapping):
+        notes.append(f"{source}: a NodeConfig without spec.kubelet: every field at its default")
+        return {"apiVersion": API_VERSION, "kind": KIND}
+    config = kubelet.get("config") or {}
+    if not isinstance(config, Mapping):
+        raise InputError("spec.kubelet.config", f"expected an object, got {json_type(config)}", source)
+    merged: Any = {"apiVersion": API_VERSION, "kind": KIND, **config}
+    flags: dict[str, str] = {}
+    for item in kubelet.get("flags") or []:
+        name, _, value = str(item).lstrip("-").partition("=")
+        flags[name] = value
+    return _with_flags(merged, flags, "spec.kubelet.flags", source, notes)
 
 
 def _from_configmap(
@@ -153,20 +270,36 @@ def kubelet_config_document(
             return _from_kind_cluster(doc, source, notes, warnings)
         if doc.get("kind") == "ConfigMap" and api == "v1":
             return _from_configmap(doc, source, warnings)
-        return doc  # type: ignore[no-any-return]
+        if doc.get("kind") == "NodeConfig" and isinstance(api, str) and api.startswith("node.eks.aws/"):
+            return _from_eks_node_config(doc, source, notes)
+        if "kubeletConfig" in doc and set(doc) <= {"kubeletConfig", "linuxConfig"}:
+            return _from_gke(doc, source, notes)
+        if doc.get("kind") not in ("InitConfiguration", "JoinConfiguration"):
+            return doc  # type: ignore[no-any-return]
     found = [d for d in docs if isinstance(d, Mapping) and _is_kubelet_config(d)]
-    if not found:
+    registrations = {
+        str(d.get("kind")): (i, d)
+        for i, d in enumerate(docs)
+        if isinstance(d, Mapping) and d.get("kind") in ("InitConfiguration", "JoinConfiguration")
+    }
+    if not found and not registrations:
         kinds = ", ".join(_describe(d) for d in docs)
         raise InputError("", f"no {WHAT} document in this file (found: {kinds})", source)
     for d in docs:
-        if not (isinstance(d, Mapping) and _is_kubelet_config(d)):
+        if not (isinstance(d, Mapping) and _is_kubelet_config(d)) and (
+            not isinstance(d, Mapping) or d.get("kind") not in registrations
+        ):
             notes.append(f"{source}: skipped {_describe(d)}: not a kubelet configuration")
-    if len(found) == 1:
-        return found[0]  # type: ignore[no-any-return]
-    notes.append(f"{source}: {len(found)} {WHAT} documents merged in order (later fields win)")
-    merged: Any = {}
+    merged: Any = {"apiVersion": API_VERSION, "kind": KIND} if not found else {}
+    if len(found) > 1:
+        notes.append(f"{source}: {len(found)} {WHAT} documents merged in order (later fields win)")
     for d in found:
         merged = merge_patch(merged, d)
+    for kind in ("JoinConfiguration", "InitConfiguration"):  # a worker joins
+        if kind in registrations:
+            i, d = registrations[kind]
+            merged = _with_flags(merged, _extra_args(d, f"[{i}]", source), kind, source, notes)
+            break
     return merged  # type: ignore[no-any-return]
 
 
