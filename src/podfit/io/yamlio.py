@@ -43,7 +43,10 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "found an unhashable mapping key", key_node.start_mark
+                None,
+                None,
+                "invalid map key: an object or a list used as a key (an unrendered template, {{ … }}?)",
+                key_node.start_mark,
             ) from None
         if key in own:
             if loader.duplicates is None:
