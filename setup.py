@@ -18,8 +18,9 @@ from setuptools import setup
 # The domain core: pure and fully typed (tests/test_architecture.py runs mypy over it).
 CORE = ("model", "release", "api", "topology", "cpu", "memory", "devices", "kubelet")
 # Left as Python: AdmitResult builds its views on first read through __getattr__, which native
-# (compiled) classes do not have.
-INTERPRETED = {"src/podfit/kubelet/result.py"}
+# (compiled) classes do not have; result values and warnings (Diagnostic) are pickled and copied,
+# which frozen native classes refuse.
+INTERPRETED = {"src/podfit/kubelet/result.py", "src/podfit/model/diagnostics.py"}
 
 
 def _ext_modules() -> list[object]:

@@ -169,3 +169,27 @@ def test_every_code_is_documented() -> None:
     doc = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
     for code in CODES:
         assert f"`{code}`" in doc, code
+
+
+def _plr_ml(name: str, app_memory: str) -> dict[str, Any]:
+    pod = _pod(name, {"cpu": "2", "memory": app_memory}, {"cpu": "4", "memory": "40Gi"})
+    return pod
+
+
+def test_a_rejection_the_pod_itself_causes_is_not_labelled() -> None:
+    """The #138770 label needs the defect to be the cause: when the Guaranteed container's own
+    memory no longer fits any NUMA node, the memory manager's rejection is not the defect's."""
+    config: dict[str, Any] = {
+        "topologyManagerScope": "container",
+        "memoryManagerPolicy": "Static",
+        "kubeReserved": {"memory": "1Gi"},
+        "reservedMemory": [{"numaNode": 0, "limits": {"memory": "1124Mi"}}],
+        "featureGates": {"PodLevelResourceManagers": True},
+    }
+    bug = _run([{"add": _plr_ml("ml", "8Gi")}], **config)
+    assert bug["steps"][0]["knownIssue"]["id"] == "kubernetes#138770"
+    fill = [{"add": _pod(f"big{n}", {"cpu": "1", "memory": "62Gi"})} for n in range(2)]
+    out = _run([*fill, {"add": _plr_ml("ml", "8Gi")}], **config)
+    ml = out["steps"][-1]
+    assert not ml["admitted"] and ml["knownIssue"] is None, ml["reason"]
+    assert [w["code"] for w in out["warnings"]] == []

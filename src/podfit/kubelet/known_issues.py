@@ -11,9 +11,10 @@ issue index), and podfit's notes on the v1.36.2/v1.36.3 code (the fixes are not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Final
 
+from podfit.kubelet.result import KnownIssue
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import Pod
 from podfit.model.qos import is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
@@ -25,25 +26,10 @@ __all__ = [
     "RESTART_MEMORY_REAPPLIED",
     "RESTART_POD_HINTS",
     "KnownIssue",
+    "exclusive_memory_fits",
     "known_issue_for",
+    "may_hit_zero_exclusive_memory",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class KnownIssue:
-    """An upstream defect: ``id`` names the fix (``kubernetes#<PR>``), ``issue`` the bug report
-    (0: none), ``releases`` the kubelet minors that have it, ``fixed_in`` the first without it."""
-
-    id: str
-    summary: str
-    fixed_in: str
-    releases: tuple[str, ...]
-    issue: int = 0
-
-    @property
-    def pr(self) -> int:
-        """The fix's pull request number."""
-        return int(self.id.rsplit("#", 1)[1])
 
 
 MM_ZERO_EXCLUSIVE_MEMORY: Final = KnownIssue(
@@ -114,11 +100,14 @@ def known_issue_for(
     *,
     readmission: bool = False,
     moved: bool = False,
+    exclusive_fits: bool = True,
 ) -> KnownIssue | None:
     """The known defect behind this admission outcome, if any. ``reason``/``message``: the
     rejection (None: admitted); ``readmission``: the pod's allocations were restored from
     checkpoints before this admission (a kubelet restart); ``moved``: it was admitted again but
-    its pod-level CPUs changed."""
+    its pod-level CPUs changed; ``exclusive_fits``: the memory the pod's Guaranteed containers ask
+    for fitted the NUMA nodes' free memory before the admission (so a memory-manager rejection
+    comes from its other containers, the defect; see :func:`exclusive_memory_fits`)."""
     if not _pod_level(config, pod):
         return None
     text = message or ""
@@ -142,8 +131,47 @@ def known_issue_for(
         and "[memorymanager]" in text
         and memory_static
         and not _pod_scope(config)
+        and exclusive_fits
         and any(not is_container_equivalent_qos_guaranteed(c) for c in pod.all_containers())
         and release in MM_ZERO_EXCLUSIVE_MEMORY.releases
     ):
         return MM_ZERO_EXCLUSIVE_MEMORY
     return None
+
+
+def may_hit_zero_exclusive_memory(config: KubeletConfig, pod: Pod) -> bool:
+    """The pod and configuration :data:`MM_ZERO_EXCLUSIVE_MEMORY` is about (before admitting it)."""
+    return (
+        config.memory_manager_policy == "Static"
+        and not _pod_scope(config)
+        and _pod_level(config, pod)
+        and any(not is_container_equivalent_qos_guaranteed(c) for c in pod.all_containers())
+    )
+
+
+def exclusive_memory_fits(pod: Pod, free: Mapping[int, Mapping[str, int]]) -> bool:
+    """Whether the memory of the pod's Guaranteed containers fits ``free`` (NUMA node -> memory
+    type -> free bytes), each container on one NUMA node, largest first (an approximation of the
+    memory manager's choices that is exact when it answers no)."""
+    left = {numa: dict(by_type) for numa, by_type in free.items()}
+    wanted = []
+    for c in pod.all_containers():
+        if not is_container_equivalent_qos_guaranteed(c):
+            continue
+        req = {n: v for n, v in c.resources.requests.items() if n == "memory" or n.startswith("hugepages-")}
+        if req:
+            wanted.append(req)
+    for req in sorted(wanted, key=lambda r: -r.get("memory", 0)):
+        home = next(
+            (
+                numa
+                for numa, by_type in sorted(left.items())
+                if all(by_type.get(n, 0) >= v for n, v in req.items())
+            ),
+            None,
+        )
+        if home is None:
+            return False
+        for n, v in req.items():
+            left[home][n] -= v
+    return True

@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, Protocol
 
-from podfit.kubelet.known_issues import KnownIssue
-
 __all__ = [
     "AdmitResult",
     "AssignedViews",
@@ -21,6 +19,7 @@ __all__ = [
     "ContainerResourcesView",
     "DeviceView",
     "Hint",
+    "KnownIssue",
     "MemoryAssignment",
     "MemoryBlockView",
     "MemoryTableView",
@@ -28,6 +27,7 @@ __all__ = [
     "PodResourcesView",
     "RemoveResult",
     "StartResult",
+    "Why",
 ]
 
 # assignment types (kubelet metrics vocabulary, plus node_shared for "no exclusive resources")
@@ -131,17 +131,33 @@ class MemoryTableView:
 NUMAMemory = Mapping[int, Mapping[str, MemoryTableView]]
 
 
-class WhyView(Protocol):
-    """Why the container got its assignment (:class:`podfit.kubelet.why.Why`)."""
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Why a container got its assignment (:func:`podfit.kubelet.why.container_why`): a stable
+    ``reason``, a ``short`` phrase for tables and a one-sentence ``message``. (Here, with the other
+    result values, so that it stays an interpreted class that pickles in the compiled build.)"""
+
+    reason: str
+    short: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnownIssue:
+    """An upstream kubelet defect (:mod:`podfit.kubelet.known_issues`): ``id`` names the fix
+    (``kubernetes#<PR>``), ``issue`` the bug report (0: none), ``releases`` the kubelet minors that
+    have it, ``fixed_in`` the first without it."""
+
+    id: str
+    summary: str
+    fixed_in: str
+    releases: tuple[str, ...]
+    issue: int = 0
 
     @property
-    def reason(self) -> str: ...
-
-    @property
-    def short(self) -> str: ...
-
-    @property
-    def message(self) -> str: ...
+    def pr(self) -> int:
+        """The fix's pull request number."""
+        return int(self.id.rsplit("#", 1)[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +169,7 @@ class ContainerAssignment:
     memory: MemoryAssignment | None = None
     cpu_quota: CPUQuota | None = None
     cgroup: CgroupValues | None = None
-    why: WhyView | None = None  # the reason for ``assignment`` (podfit.kubelet.why)
+    why: Why | None = None  # the reason for ``assignment`` (podfit.kubelet.why)
 
 
 class AssignedViews(Protocol):

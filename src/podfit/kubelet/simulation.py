@@ -1,7 +1,7 @@
 """Running a scenario through a node: the kubelet's start-up checks, then every event in order.
 
 Beside the kubelet's decisions the result carries the warnings of the run
-(:mod:`podfit.kubelet.warnings`) after those of the scenario's decoding, and labels an outcome that
+(:mod:`podfit.kubelet.run_warnings`) after those of the scenario's decoding, and labels an outcome that
 is a known kubelet defect of the scenario's release (:mod:`podfit.kubelet.known_issues`). A second
 ``add`` of a namespace/name the API server still holds is not shown to the kubelet: the API server
 refuses it (``AlreadyExists``).
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from podfit.api.kubelet_config_validation import validate_kubelet_config
-from podfit.kubelet import warnings as warn
-from podfit.kubelet.known_issues import known_issue_for
+from podfit.kubelet import run_warnings as warn
+from podfit.kubelet.known_issues import exclusive_memory_fits, known_issue_for, may_hit_zero_exclusive_memory
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.metrics import MetricsSnapshot
 from podfit.kubelet.node import Node, start_node
@@ -144,6 +144,11 @@ class _Run:
             or any(managers.container_cpus(pod.uid, c.name) is not None for c in pod.all_containers())
         )
         before = managers.pod_cpus(pod.uid) if readmission else None
+        fits = True
+        if may_hit_zero_exclusive_memory(config, pod):
+            tables = node.memory_tables() or {}
+            free = {numa: {kind: t.free for kind, t in by.items()} for numa, by in tables.items()}
+            fits = exclusive_memory_fits(pod, free)
         result = node.admit(pod)
         moved = readmission and result.admitted and before is not None and result.pod_cpus != before
         release = self.scenario.kubelet_version
@@ -155,6 +160,7 @@ class _Run:
             result.message,
             readmission=readmission,
             moved=moved,
+            exclusive_fits=fits,
         )
         if issue is None:
             return result

@@ -17,10 +17,9 @@ scope).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
-from podfit.kubelet.result import NODE_EXCLUSIVE, POD_EXCLUSIVE, POD_SHARED
+from podfit.kubelet.result import NODE_EXCLUSIVE, POD_EXCLUSIVE, POD_SHARED, Why
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Container, Pod
 from podfit.model.qos import get_pod_qos, is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
@@ -69,16 +68,6 @@ REASONS: Final = (
 PLR: Final = "PodLevelResources"
 PLRM: Final = "PodLevelResourceManagers"
 _KIND_WORDS: Final = {"app": "container", "init": "init container", "sidecar": "sidecar"}
-
-
-@dataclass(frozen=True, slots=True)
-class Why:
-    """A container's reason: a stable ``reason`` (one of :data:`REASONS`), a ``short`` phrase for
-    tables and a one-sentence ``message``."""
-
-    reason: str
-    short: str
-    message: str
 
 
 def _cpus(milli: int) -> str:

@@ -3,7 +3,7 @@ alone would be silently misleading (a field the kubelet ignores, a duplicate pod
 sees, a resource the node does not have, ...).
 
 A :class:`Diagnostic` is made by the decoders (:mod:`podfit.api`, :mod:`podfit.io`) and by the
-simulation (:mod:`podfit.kubelet.warnings`); the command line prints one ``podfit: warning: …``
+simulation (:mod:`podfit.kubelet.run_warnings`); the command line prints one ``podfit: warning: …``
 line per value on stderr and the JSON result lists them under ``warnings``. Every ``code`` is
 listed in docs/scenario-format.md.
 """
