@@ -51,6 +51,8 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
     "kubelet-config-configmap.yaml": ("0-1", "2,42", [], None),
     "gke-system-config.yaml": ("0", "1,41", [], "a GKE node system configuration"),
     "eks-nodeconfig.yaml": ("0,40", "1,41", [], "kubelet flags of spec.kubelet.flags read"),
+    "openshift-machineconfig.yaml": ("0,40", "1,41", ["FeatureGateIgnored"], None),
+    "openshift-template.yaml": ("0-1", "2,42", [], None),
     "kind-kubelet-flags.yaml": (
         "0,40",
         "1,41",
@@ -219,3 +221,19 @@ def test_bad_kubelet_flags(
     code, _, err = _simulate(capsys, tmp_path, config)
     assert code == 2 and len(err) == 1, err
     assert f"InitConfiguration.kubeletExtraArgs: --{flag}: {expect}" in err[0], err
+
+
+def test_a_templated_file_entry(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The Machine Config Operator's templates: a file entry whose contents are a Go template."""
+    entry = tmp_path / "kubelet.yaml"
+    entry.write_text(
+        'mode: 0644\npath: "/etc/kubernetes/kubelet.conf"\ncontents:\n  inline: |\n'
+        "    kind: KubeletConfiguration\n    apiVersion: kubelet.config.k8s.io/v1beta1\n"
+        "    clusterDNS:\n      - {{.ClusterDNSIP}}\n    cpuManagerPolicy: static\n"
+        "    reservedSystemCPUs: '0'\n    tlsCipherSuites:\n      {{- range .TLSCipherSuites }}\n"
+        "        - {{ . }}\n      {{- end }}\n"
+    )
+    code, doc, err = _simulate(capsys, tmp_path, entry)
+    assert code == 0, err
+    assert doc is not None and doc["node"]["reservedCPUs"] == "0"
+    assert any("is a Go template" in line for line in err), err

@@ -26,6 +26,8 @@ _SCALARS = st.one_of(
             "kind: KubeletConfiguration\ncpuManagerPolicy: static\n", "kind: JoinConfiguration", "a: [",
             "Cluster", "ConfigMap", "KubeletConfig", "NodeConfig", "worker",
             "kind.x-k8s.io/v1alpha4", "machineconfiguration.openshift.io/v1", "node.eks.aws/v1alpha1",
+            "MachineConfig", "Template", "template.openshift.io/v1", "/etc/kubernetes/kubelet.conf",
+            "data:,kind%3A%20KubeletConfiguration", "data:;base64,!!", "${X}", "${{X}}", "{{ .X }}",
         ]
     ),
 )  # fmt: skip
@@ -34,6 +36,7 @@ _KEYS = st.sampled_from(
         *sorted(FIELDS)[:40], "featureGates", "reservedMemory", "kind", "apiVersion", "spec", "kubeletConfig",
         "kubeletconfig", "nodes", "role", "kubeadmConfigPatches", "data", "kubelet", "nodeRegistration",
         "kubeletExtraArgs", "config", "flags", "numaNode", "limits", "memory", "topologyManager",
+        "storage", "files", "contents", "source", "inline", "path", "objects", "parameters", "name", "value",
     ]
 )  # fmt: skip
 _VALUES = st.recursive(

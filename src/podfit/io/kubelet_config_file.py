@@ -18,7 +18,13 @@
   with GKE's ``topologyManager: {policy, scope}`` and ``memoryManager: {policy}`` and its own
   spelling of field names (``cpuCfsQuota``) mapped to the kubelet's;
 * an EKS ``NodeConfig`` (``node.eks.aws/v1alpha1``, nodeadm): ``spec.kubelet.config`` and the
-  ``spec.kubelet.flags``.
+  ``spec.kubelet.flags``;
+* an OpenShift ``MachineConfig`` (``oc get mc 01-worker-kubelet -o yaml``): its
+  ``/etc/kubernetes/kubelet.conf`` file (an Ignition data URL), or such a file entry on its own
+  (``{path, mode, contents}``, the Machine Config Operator's templates; their Go template actions
+  ``{{ … }}`` are left out, with a note);
+* an OpenShift ``Template`` holding a ``KubeletConfig``: that object, its ``${PARAMETERS}`` given
+  their default values.
 
 In a kubeadm file or a kind cluster, ``nodeRegistration.kubeletExtraArgs`` of the node's
 ``JoinConfiguration`` (a worker) or ``InitConfiguration`` (the first control-plane node) are kubelet
@@ -30,6 +36,10 @@ The result is one mapping for :func:`podfit.api.kubelet_config.kubelet_config_fr
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -237,6 +247,101 @@ def _from_eks_node_config(doc: Mapping[str, Any], source: str, notes: list[str])
     return _with_flags(merged, flags, "spec.kubelet.flags", source, notes)
 
 
+_TEMPLATE_LINE: Final = re.compile(
+    r"^\s*(-\s*)?\{\{-?\s*(range|end|if|else|with|define|template|block)\b.*\}\}\s*$"
+)
+_TEMPLATE_ACTION: Final = re.compile(r"\{\{.*?\}\}")
+
+
+def _untemplate(text: str) -> str:
+    """A Go-templated YAML text with its control lines dropped and its values left empty."""
+    lines = [line for line in text.splitlines() if not _TEMPLATE_LINE.match(line)]
+    return "\n".join(_TEMPLATE_ACTION.sub('""', line) for line in lines) + "\n"
+
+
+def _data_url(url: str, where: str, source: str) -> str:
+    """The text of an Ignition ``data:`` URL (URL-encoded, or ``;base64``)."""
+    head, found, body = url.partition(",")
+    if not url.startswith("data:") or not found:
+        raise InputError(where, "expected an Ignition data URL (data:,...)", source)
+    try:
+        if head.endswith(";base64"):
+            return base64.b64decode(body).decode("utf-8")
+        return urllib.parse.unquote(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(where, "not a decodable data URL", source) from None
+
+
+def _from_file_entry(
+    entry: Mapping[str, Any], where: str, source: str, notes: list[str], warnings: list[Diagnostic] | None
+) -> Mapping[str, Any]:
+    """An Ignition / Machine Config Operator file entry ``{path, mode, contents}``."""
+    path = str(entry.get("path", ""))
+    if not path.endswith(("kubelet.conf", ".yaml", ".yml", ".json")):
+        raise InputError(f"{where}path", f"a file entry for {path}, not a kubelet configuration", source)
+    contents = entry.get("contents")
+    if not isinstance(contents, Mapping):
+        raise InputError(f"{where}contents", f"expected an object, got {json_type(contents)}", source)
+    if isinstance(contents.get("inline"), str):
+        text = contents["inline"]
+    elif isinstance(contents.get("source"), str):
+        text = _data_url(contents["source"], f"{where}contents.source", source)
+    else:
+        raise InputError(f"{where}contents", "expected inline or source", source)
+    if "{{" in text:
+        notes.append(f"{source}: {where}contents is a Go template: its {{{{ … }}}} actions were left out")
+        text = _untemplate(text)
+    docs = parse_documents(text, f"{source}: {where}contents", warnings)
+    if len(docs) != 1 or not isinstance(docs[0], Mapping):
+        raise InputError(f"{where}contents", f"expected one {WHAT} document", source)
+    return docs[0]  # type: ignore[no-any-return]
+
+
+def _from_machine_config(
+    doc: Mapping[str, Any], source: str, notes: list[str], warnings: list[Diagnostic] | None
+) -> Mapping[str, Any]:
+    spec = doc.get("spec")
+    config = spec.get("config") if isinstance(spec, Mapping) else None
+    storage = config.get("storage") if isinstance(config, Mapping) else None
+    files = storage.get("files") if isinstance(storage, Mapping) else None
+    for i, entry in enumerate(files if isinstance(files, list) else []):
+        if isinstance(entry, Mapping) and str(entry.get("path", "")).endswith("/kubelet.conf"):
+            return _from_file_entry(entry, f"spec.config.storage.files[{i}].", source, notes, warnings)
+    raise InputError(
+        "spec.config.storage.files", "no /etc/kubernetes/kubelet.conf in this MachineConfig", source
+    )
+
+
+def _from_openshift_template(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    objects = doc.get("objects")
+    found = next(
+        (
+            o
+            for o in (objects if isinstance(objects, list) else [])
+            if isinstance(o, Mapping) and _is_kubelet_config(o)
+        ),
+        None,
+    )
+    if found is None:
+        raise InputError("objects", f"no {WHAT} or KubeletConfig in this Template", source)
+    text = json.dumps(found)
+    for p in doc.get("parameters") or []:
+        if isinstance(p, Mapping) and isinstance(p.get("name"), str):
+            value = str(p.get("value", ""))
+            try:  # ${{NAME}}: the value as JSON (an object, a number), not a string
+                raw = json.dumps(json.loads(value))
+            except ValueError:
+                raw = json.dumps(value)
+            text = text.replace('"${{' + p["name"] + '}}"', raw)
+            text = text.replace("${" + p["name"] + "}", json.dumps(value)[1:-1])
+    try:
+        return json.loads(text)  # type: ignore[no-any-return]
+    except ValueError:
+        raise InputError(
+            "parameters", "the Template's parameters do not make a valid object", source
+        ) from None
+
+
 def _from_configmap(
     doc: Mapping[str, Any], source: str, warnings: list[Diagnostic] | None
 ) -> Mapping[str, Any]:
@@ -270,6 +375,20 @@ def kubelet_config_document(
             return _from_kind_cluster(doc, source, notes, warnings)
         if doc.get("kind") == "ConfigMap" and api == "v1":
             return _from_configmap(doc, source, warnings)
+        if doc.get("kind") == "MachineConfig" and isinstance(api, str) and api.startswith(OPENSHIFT_GROUP):
+            return _from_machine_config(doc, source, notes, warnings)
+        if (
+            doc.get("kind") == "Template"
+            and isinstance(api, str)
+            and api.startswith("template.openshift.io/")
+        ):
+            return _from_openshift_template(doc, source)
+        if (
+            "contents" in doc
+            and "path" in doc
+            and set(doc) <= {"path", "mode", "contents", "overwrite", "user", "group"}
+        ):
+            return _from_file_entry(doc, "", source, notes, warnings)
         if doc.get("kind") == "NodeConfig" and isinstance(api, str) and api.startswith("node.eks.aws/"):
             return _from_eks_node_config(doc, source, notes)
         if "kubeletConfig" in doc and set(doc) <= {"kubeletConfig", "linuxConfig"}:
@@ -287,7 +406,7 @@ def kubelet_config_document(
         raise InputError("", f"no {WHAT} document in this file (found: {kinds})", source)
     for d in docs:
         if not (isinstance(d, Mapping) and _is_kubelet_config(d)) and (
-            not isinstance(d, Mapping) or d.get("kind") not in registrations
+            not isinstance(d, Mapping) or str(d.get("kind")) not in registrations
         ):
             notes.append(f"{source}: skipped {_describe(d)}: not a kubelet configuration")
     merged: Any = {"apiVersion": API_VERSION, "kind": KIND} if not found else {}
