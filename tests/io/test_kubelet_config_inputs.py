@@ -53,6 +53,7 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
     "eks-nodeconfig.yaml": ("0,40", "1,41", [], "kubelet flags of spec.kubelet.flags read"),
     "openshift-machineconfig.yaml": ("0,40", "1,41", ["FeatureGateIgnored"], None),
     "openshift-template.yaml": ("0-1", "2,42", [], None),
+    "kubelet-go-template.yaml": ("0,40", "1,41", [], "a Go template, not YAML as it is"),
     "kind-kubelet-flags.yaml": (
         "0,40",
         "1,41",

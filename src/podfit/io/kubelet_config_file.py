@@ -248,15 +248,20 @@ def _from_eks_node_config(doc: Mapping[str, Any], source: str, notes: list[str])
 
 
 _TEMPLATE_LINE: Final = re.compile(
-    r"^\s*(-\s*)?\{\{-?\s*(range|end|if|else|with|define|template|block)\b.*\}\}\s*$"
+    r"^\s*((-\s*)?\{\{-?\s*(range|end|if|else|with|define|template|block)\b.*\}\}|(\{\{.*?\}\}\s*)+)\s*$"
 )
 _TEMPLATE_ACTION: Final = re.compile(r"\{\{.*?\}\}")
+_QUOTED_ACTION: Final = re.compile(r"([\"'])\{\{.*?\}\}\1")
 
 
 def _untemplate(text: str) -> str:
     """A Go-templated YAML text with its control lines dropped and its values left empty."""
     lines = [line for line in text.splitlines() if not _TEMPLATE_LINE.match(line)]
-    return "\n".join(_TEMPLATE_ACTION.sub('""', line) for line in lines) + "\n"
+    out = []
+    for line in lines:
+        line = _QUOTED_ACTION.sub(lambda m: m.group(1) * 2, line)  # "{{ .x }}" -> ""
+        out.append(_TEMPLATE_ACTION.sub('""', line))
+    return "\n".join(out) + "\n"
 
 
 def _data_url(url: str, where: str, source: str) -> str:
@@ -426,6 +431,15 @@ def load_kubelet_config(
     path: Path, notes: list[str], warnings: list[Diagnostic] | None = None
 ) -> Mapping[str, Any]:
     """The KubeletConfiguration mapping of the file at ``path`` (``warnings``: None refuses
-    duplicate YAML keys, as ``--strict`` does)."""
+    duplicate YAML keys, as ``--strict`` does). A Go-templated file that is no YAML as it is (a
+    template of a node's kubelet configuration) is read with its template actions left out, with
+    a note."""
     text = read_text(path, WHAT)
-    return kubelet_config_document(parse_documents(text, str(path), warnings), str(path), notes, warnings)
+    try:
+        docs = parse_documents(text, str(path), warnings)
+    except InputError:
+        if "{{" not in text or warnings is None:  # --strict: a template is no configuration
+            raise
+        docs = parse_documents(_untemplate(text), str(path), warnings)
+        notes.append(f"{path}: a Go template, not YAML as it is: its {{{{ … }}}} actions were left out")
+    return kubelet_config_document(docs, str(path), notes, warnings)
