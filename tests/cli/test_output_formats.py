@@ -83,3 +83,18 @@ def test_a_closed_pipe_is_exit_0(args: list[str], read_first: bool) -> None:
     """``podfit presets | head -1``: the reader goes away; podfit exits 0, silently."""
     code, err = _run_into_a_closed_pipe(args, read_first)
     assert (code, err) == (0, b"")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["explain", str(ROOT / "examples" / "explain-topology-affinity.yaml"), "--pod", "default/big-db"],
+        ["compare", str(ROOT / "examples" / "compare-database-fleet.yaml")],
+    ],
+    ids=["explain", "compare"],
+)
+def test_yaml_beside_json_everywhere(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*args, "-o", "json"]) == 0
+    as_json = json.loads(capsys.readouterr().out)
+    assert main([*args, "-o", "yaml"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out) == as_json

@@ -30,7 +30,9 @@ Examples:
 @click.option(
     "--pod", "pod", required=True, help="The pod to explain: namespace/name (or a unique name, or a uid)."
 )
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output", "-o", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True
+)
 @click.option("--no-suggestions", is_flag=True, help="Skip the (verified) suggestions for a rejected pod.")
 @scenario_input
 def command(loaded: Scenario, pod: str, output: str, no_suggestions: bool) -> None:
@@ -47,5 +49,9 @@ def command(loaded: Scenario, pod: str, output: str, no_suggestions: bool) -> No
         explanation = explain(loaded, pod.strip(), suggestions=not no_suggestions)
     if output == "json":
         click.echo(json.dumps(explanation_to_json(explanation), indent=2))
+    elif output == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(explanation_to_json(explanation), sort_keys=False, width=120), nl=False)
     else:
         render_explanation(explanation, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
