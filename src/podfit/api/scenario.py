@@ -67,7 +67,9 @@ def _pod_ref(value: Any, field: str) -> tuple[str | None, str | None]:
         if value.count("/") != 1 or not all(value.split("/")):
             raise InputError(field, f'"{value}" is not of the form namespace/name')
         return value, None
-    obj = _mapping(value, field)
+    if not isinstance(value, Mapping):
+        raise InputError(field, f'expected "namespace/name" or {{uid: …}}, got {json_text(value)}')
+    obj = value
     _check_keys(obj, {"uid", "name", "namespace"}, field)
     if "uid" in obj:
         if not isinstance(obj["uid"], str) or not obj["uid"]:
@@ -122,8 +124,9 @@ def _decode_pod(
             raise exc.under(manifest.where).in_source(manifest.source) from None
         raw, source, at = manifest.manifest, manifest.source, manifest.where
     else:
+        body = _mapping(manifest, where)
         try:
-            pod = pod_from_dict(_mapping(manifest, where), feature_gates=gates)
+            pod = pod_from_dict(body, feature_gates=gates)
         except InputError as exc:
             raise (exc if exc.source else exc.under(where)) from None
         raw, source, at = manifest, None, where
