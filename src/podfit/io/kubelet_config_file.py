@@ -36,17 +36,26 @@ The result is one mapping for :func:`podfit.api.kubelet_config.kubelet_config_fr
 
 from __future__ import annotations
 
-import base64
-import json
-import re
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from podfit.api.kubelet_config_fields import FIELDS
-from podfit.api.kubelet_flags import config_from_flags
 from podfit.errors import InputError
+from podfit.io.kubelet_config_forms import (
+    OPENSHIFT_GROUP,
+    WHAT,
+    describe,
+    extra_args,
+    from_eks_node_config,
+    from_file_entry,
+    from_gke,
+    from_machine_config,
+    from_openshift_template,
+    is_kubelet_config,
+    merge_patch,
+    untemplate,
+    with_flags,
+)
 from podfit.io.yamlio import parse_documents, read_text
 from podfit.model.diagnostics import Diagnostic
 from podfit.model.gotext import json_type
@@ -54,82 +63,8 @@ from podfit.model.kubelet_config import API_VERSION, KIND
 
 __all__ = ["kubelet_config_document", "load_kubelet_config", "merge_patch"]
 
-WHAT: Final = "KubeletConfiguration"
 KIND_GROUP: Final = "kind.x-k8s.io/"
-OPENSHIFT_GROUP: Final = "machineconfiguration.openshift.io/"
 CONFIGMAP_KEYS: Final = ("kubelet", "config.yaml", "kubelet-config", "config")
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch: objects merge key by key, ``null`` deletes, anything else
-    replaces (what kind and kubeadm do with a KubeletConfiguration patch)."""
-    if not isinstance(patch, Mapping):
-        return patch
-    out = dict(target) if isinstance(target, Mapping) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = merge_patch(out.get(key), value)
-    return out
-
-
-def _is_kubelet_config(doc: Mapping[str, Any]) -> bool:
-    kind = doc.get("kind")
-    api = doc.get("apiVersion")
-    if kind == KIND:
-        return True
-    if kind == "KubeletConfig" and isinstance(api, str) and api.startswith(OPENSHIFT_GROUP):
-        return True
-    return set(doc) == {"kubeletconfig"}  # /configz
-
-
-def _describe(doc: Any) -> str:
-    if not isinstance(doc, Mapping):
-        return f"a {json_type(doc)}"
-    kind = doc.get("kind") or "(no kind)"
-    api = doc.get("apiVersion")
-    return f"{kind} ({api})" if api else str(kind)
-
-
-def _extra_args(doc: Mapping[str, Any], where: str, source: str) -> dict[str, str]:
-    """``nodeRegistration.kubeletExtraArgs`` of a kubeadm Init/JoinConfiguration: a map (v1beta3)
-    or a list of ``{name, value}`` (v1beta4)."""
-    reg = doc.get("nodeRegistration")
-    if not isinstance(reg, Mapping):
-        return {}
-    raw = reg.get("kubeletExtraArgs")
-    if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
-    if isinstance(raw, list):
-        out: dict[str, str] = {}
-        for i, item in enumerate(raw):
-            if not isinstance(item, Mapping) or "name" not in item:
-                raise InputError(
-                    f"{where}.nodeRegistration.kubeletExtraArgs[{i}]", "expected {name, value}", source
-                )
-            out[str(item["name"])] = str(item.get("value", ""))
-        return out
-    return {}
-
-
-def _with_flags(config: Any, flags: Mapping[str, str], origin: str, source: str, notes: list[str]) -> Any:
-    """``config`` with the kubelet flags applied (flags win over the file, as on a node)."""
-    if not flags:
-        return config
-    try:
-        fields, ignored = config_from_flags(flags)
-    except InputError as exc:
-        raise InputError(f"{origin}.kubeletExtraArgs", f"{exc.field}: {exc.message}", source) from None
-    if fields:
-        names = ", ".join(f"--{n}" for n in flags if n.lstrip("-") not in ignored)
-        notes.append(f"{source}: kubelet flags of {origin} read (they override the file): {names}")
-    if ignored:
-        names = ", ".join(f"--{n}" for n in ignored)
-        notes.append(
-            f"{source}: kubelet flags of {origin} not read (not about the resource managers): {names}"
-        )
-    return merge_patch(config if isinstance(config, Mapping) else {}, fields)
 
 
 def _patches(
@@ -157,7 +92,7 @@ def _patches(
         if flags is not None:
             for d in docs:
                 if isinstance(d, Mapping) and d.get("kind") in ("InitConfiguration", "JoinConfiguration"):
-                    flags.setdefault(str(d["kind"]), {}).update(_extra_args(d, f"{where}[{i}]", source))
+                    flags.setdefault(str(d["kind"]), {}).update(extra_args(d, f"{where}[{i}]", source))
     return out
 
 
@@ -189,7 +124,7 @@ def _from_kind_cluster(
         picked is not None and isinstance(nodes[picked], Mapping) and nodes[picked].get("role") == "worker"
     )
     registration = "JoinConfiguration" if worker else "InitConfiguration"
-    merged = _with_flags(merged, flags.get(registration, {}), registration, source, notes)
+    merged = with_flags(merged, flags.get(registration, {}), registration, source, notes)
     if not patches and not flags.get(registration):
         notes.append(
             f"{source}: no KubeletConfiguration patch in this kind cluster: every field at its default"
@@ -198,153 +133,6 @@ def _from_kind_cluster(
         f"{source}: kind's own KubeletConfiguration defaults (kubeadm's) are not applied: only the patches"
     )
     return merged  # type: ignore[no-any-return]
-
-
-def _from_gke(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
-    raw = doc.get("kubeletConfig") or {}
-    if not isinstance(raw, Mapping):
-        raise InputError("kubeletConfig", f"expected an object, got {json_type(raw)}", source)
-    folded = {name.casefold(): name for name in FIELDS}
-    out: dict[str, Any] = {"apiVersion": API_VERSION, "kind": KIND}
-    dropped: list[str] = []
-    for key, value in raw.items():
-        name = str(key)
-        if name in ("topologyManager", "memoryManager") and isinstance(value, Mapping):
-            prefix = name
-            for sub, field in (("policy", f"{prefix}Policy"), ("scope", f"{prefix}Scope")):
-                if sub in value and field in FIELDS:
-                    out[field] = value[sub]
-            continue
-        field = name if name in FIELDS else folded.get(name.casefold())
-        if field is None:
-            dropped.append(name)
-        else:
-            out[field] = value
-    notes.append(
-        f"{source}: a GKE node system configuration: its kubeletConfig read as a KubeletConfiguration"
-    )
-    if dropped:
-        notes.append(
-            f"{source}: GKE kubeletConfig fields with no KubeletConfiguration field: {', '.join(dropped)}"
-        )
-    return out
-
-
-def _from_eks_node_config(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
-    spec = doc.get("spec")
-    kubelet = spec.get("kubelet") if isinstance(spec, Mapping) else None
-    if not isinstance(kubelet, Mapping):
-        notes.append(f"{source}: a NodeConfig without spec.kubelet: every field at its default")
-        return {"apiVersion": API_VERSION, "kind": KIND}
-    config = kubelet.get("config") or {}
-    if not isinstance(config, Mapping):
-        raise InputError("spec.kubelet.config", f"expected an object, got {json_type(config)}", source)
-    merged: Any = {"apiVersion": API_VERSION, "kind": KIND, **config}
-    flags: dict[str, str] = {}
-    for item in kubelet.get("flags") or []:
-        name, _, value = str(item).lstrip("-").partition("=")
-        flags[name] = value
-    return _with_flags(merged, flags, "spec.kubelet.flags", source, notes)
-
-
-_TEMPLATE_LINE: Final = re.compile(
-    r"^\s*((-\s*)?\{\{-?\s*(range|end|if|else|with|define|template|block)\b.*\}\}|(\{\{.*?\}\}\s*)+)\s*$"
-)
-_TEMPLATE_ACTION: Final = re.compile(r"\{\{.*?\}\}")
-_QUOTED_ACTION: Final = re.compile(r"([\"'])\{\{.*?\}\}\1")
-
-
-def _untemplate(text: str) -> str:
-    """A Go-templated YAML text with its control lines dropped and its values left empty."""
-    lines = [line for line in text.splitlines() if not _TEMPLATE_LINE.match(line)]
-    out = []
-    for line in lines:
-        line = _QUOTED_ACTION.sub(lambda m: m.group(1) * 2, line)  # "{{ .x }}" -> ""
-        out.append(_TEMPLATE_ACTION.sub('""', line))
-    return "\n".join(out) + "\n"
-
-
-def _data_url(url: str, where: str, source: str) -> str:
-    """The text of an Ignition ``data:`` URL (URL-encoded, or ``;base64``)."""
-    head, found, body = url.partition(",")
-    if not url.startswith("data:") or not found:
-        raise InputError(where, "expected an Ignition data URL (data:,...)", source)
-    try:
-        if head.endswith(";base64"):
-            return base64.b64decode(body).decode("utf-8")
-        return urllib.parse.unquote(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InputError(where, "not a decodable data URL", source) from None
-
-
-def _from_file_entry(
-    entry: Mapping[str, Any], where: str, source: str, notes: list[str], warnings: list[Diagnostic] | None
-) -> Mapping[str, Any]:
-    """An Ignition / Machine Config Operator file entry ``{path, mode, contents}``."""
-    path = str(entry.get("path", ""))
-    if not path.endswith(("kubelet.conf", ".yaml", ".yml", ".json")):
-        raise InputError(f"{where}path", f"a file entry for {path}, not a kubelet configuration", source)
-    contents = entry.get("contents")
-    if not isinstance(contents, Mapping):
-        raise InputError(f"{where}contents", f"expected an object, got {json_type(contents)}", source)
-    if isinstance(contents.get("inline"), str):
-        text = contents["inline"]
-    elif isinstance(contents.get("source"), str):
-        text = _data_url(contents["source"], f"{where}contents.source", source)
-    else:
-        raise InputError(f"{where}contents", "expected inline or source", source)
-    if "{{" in text:
-        notes.append(f"{source}: {where}contents is a Go template: its {{{{ … }}}} actions were left out")
-        text = _untemplate(text)
-    docs = parse_documents(text, f"{source}: {where}contents", warnings)
-    if len(docs) != 1 or not isinstance(docs[0], Mapping):
-        raise InputError(f"{where}contents", f"expected one {WHAT} document", source)
-    return docs[0]  # type: ignore[no-any-return]
-
-
-def _from_machine_config(
-    doc: Mapping[str, Any], source: str, notes: list[str], warnings: list[Diagnostic] | None
-) -> Mapping[str, Any]:
-    spec = doc.get("spec")
-    config = spec.get("config") if isinstance(spec, Mapping) else None
-    storage = config.get("storage") if isinstance(config, Mapping) else None
-    files = storage.get("files") if isinstance(storage, Mapping) else None
-    for i, entry in enumerate(files if isinstance(files, list) else []):
-        if isinstance(entry, Mapping) and str(entry.get("path", "")).endswith("/kubelet.conf"):
-            return _from_file_entry(entry, f"spec.config.storage.files[{i}].", source, notes, warnings)
-    raise InputError(
-        "spec.config.storage.files", "no /etc/kubernetes/kubelet.conf in this MachineConfig", source
-    )
-
-
-def _from_openshift_template(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
-    objects = doc.get("objects")
-    found = next(
-        (
-            o
-            for o in (objects if isinstance(objects, list) else [])
-            if isinstance(o, Mapping) and _is_kubelet_config(o)
-        ),
-        None,
-    )
-    if found is None:
-        raise InputError("objects", f"no {WHAT} or KubeletConfig in this Template", source)
-    text = json.dumps(found)
-    for p in doc.get("parameters") or []:
-        if isinstance(p, Mapping) and isinstance(p.get("name"), str):
-            value = str(p.get("value", ""))
-            try:  # ${{NAME}}: the value as JSON (an object, a number), not a string
-                raw = json.dumps(json.loads(value))
-            except ValueError:
-                raw = json.dumps(value)
-            text = text.replace('"${{' + p["name"] + '}}"', raw)
-            text = text.replace("${" + p["name"] + "}", json.dumps(value)[1:-1])
-    try:
-        return json.loads(text)  # type: ignore[no-any-return]
-    except ValueError:
-        raise InputError(
-            "parameters", "the Template's parameters do not make a valid object", source
-        ) from None
 
 
 def _from_configmap(
@@ -381,39 +169,39 @@ def kubelet_config_document(
         if doc.get("kind") == "ConfigMap" and api == "v1":
             return _from_configmap(doc, source, warnings)
         if doc.get("kind") == "MachineConfig" and isinstance(api, str) and api.startswith(OPENSHIFT_GROUP):
-            return _from_machine_config(doc, source, notes, warnings)
+            return from_machine_config(doc, source, notes, warnings)
         if (
             doc.get("kind") == "Template"
             and isinstance(api, str)
             and api.startswith("template.openshift.io/")
         ):
-            return _from_openshift_template(doc, source)
+            return from_openshift_template(doc, source)
         if (
             "contents" in doc
             and "path" in doc
             and set(doc) <= {"path", "mode", "contents", "overwrite", "user", "group"}
         ):
-            return _from_file_entry(doc, "", source, notes, warnings)
+            return from_file_entry(doc, "", source, notes, warnings)
         if doc.get("kind") == "NodeConfig" and isinstance(api, str) and api.startswith("node.eks.aws/"):
-            return _from_eks_node_config(doc, source, notes)
+            return from_eks_node_config(doc, source, notes)
         if "kubeletConfig" in doc and set(doc) <= {"kubeletConfig", "linuxConfig"}:
-            return _from_gke(doc, source, notes)
+            return from_gke(doc, source, notes)
         if doc.get("kind") not in ("InitConfiguration", "JoinConfiguration"):
             return doc  # type: ignore[no-any-return]
-    found = [d for d in docs if isinstance(d, Mapping) and _is_kubelet_config(d)]
+    found = [d for d in docs if isinstance(d, Mapping) and is_kubelet_config(d)]
     registrations = {
         str(d.get("kind")): (i, d)
         for i, d in enumerate(docs)
         if isinstance(d, Mapping) and d.get("kind") in ("InitConfiguration", "JoinConfiguration")
     }
     if not found and not registrations:
-        kinds = ", ".join(_describe(d) for d in docs)
+        kinds = ", ".join(describe(d) for d in docs)
         raise InputError("", f"no {WHAT} document in this file (found: {kinds})", source)
     for d in docs:
-        if not (isinstance(d, Mapping) and _is_kubelet_config(d)) and (
+        if not (isinstance(d, Mapping) and is_kubelet_config(d)) and (
             not isinstance(d, Mapping) or str(d.get("kind")) not in registrations
         ):
-            notes.append(f"{source}: skipped {_describe(d)}: not a kubelet configuration")
+            notes.append(f"{source}: skipped {describe(d)}: not a kubelet configuration")
     merged: Any = {"apiVersion": API_VERSION, "kind": KIND} if not found else {}
     if len(found) > 1:
         notes.append(f"{source}: {len(found)} {WHAT} documents merged in order (later fields win)")
@@ -422,7 +210,7 @@ def kubelet_config_document(
     for kind in ("JoinConfiguration", "InitConfiguration"):  # a worker joins
         if kind in registrations:
             i, d = registrations[kind]
-            merged = _with_flags(merged, _extra_args(d, f"[{i}]", source), kind, source, notes)
+            merged = with_flags(merged, extra_args(d, f"[{i}]", source), kind, source, notes)
             break
     return merged  # type: ignore[no-any-return]
 
@@ -440,6 +228,6 @@ def load_kubelet_config(
     except InputError:
         if "{{" not in text or warnings is None:  # --strict: a template is no configuration
             raise
-        docs = parse_documents(_untemplate(text), str(path), warnings)
+        docs = parse_documents(untemplate(text), str(path), warnings)
         notes.append(f"{path}: a Go template, not YAML as it is: its {{{{ … }}}} actions were left out")
     return kubelet_config_document(docs, str(path), notes, warnings)
