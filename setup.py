@@ -19,8 +19,14 @@ from setuptools import setup
 CORE = ("model", "release", "api", "topology", "cpu", "memory", "devices", "checkpoint", "kubelet", "fleet")
 # Left as Python: AdmitResult builds its views on first read through __getattr__, which native
 # (compiled) classes do not have; the fleet's values and results cross process boundaries by
-# pickle, which compiled frozen dataclasses do not support.
-INTERPRETED = {"src/podfit/kubelet/result.py", "src/podfit/fleet/values.py", "src/podfit/fleet/aggregates.py"}
+# pickle, and result values and warnings (Diagnostic) are pickled and copied, which compiled frozen
+# dataclasses do not support.
+INTERPRETED = {
+    "src/podfit/kubelet/result.py",
+    "src/podfit/fleet/values.py",
+    "src/podfit/fleet/aggregates.py",
+    "src/podfit/model/diagnostics.py",
+}
 
 
 def _ext_modules() -> list[object]:

@@ -66,9 +66,7 @@ def test_release_table_shape() -> None:
     assert list(NODE_FEATURES) == ["1.33", "1.34", "1.35", "1.36", "1.37"]
     assert [f.memory_throttling_factor_default for f in NODE_FEATURES.values()] == [0.9, 0.9, 0.9, 0.9, None]
     assert [f.verified for f in NODE_FEATURES.values()] == [True, True, True, True, False]
-    memory_qos = {
-        r: release_profile(r).gates.value("MemoryQoS", {}) for r in NODE_FEATURES
-    }
+    memory_qos = {r: release_profile(r).gates.value("MemoryQoS", {}) for r in NODE_FEATURES}
     assert memory_qos == {"1.33": False, "1.34": False, "1.35": False, "1.36": False, "1.37": True}
     assert [f.resize_capacity_check for f in NODE_FEATURES.values()] == [
         "status",
@@ -116,7 +114,7 @@ def test_cgroup_v1_node_enforces_nothing() -> None:
         k.startswith(("memory.min", "memory.low", "memory.high")) for n in tree.nodes for k, _ in n.files
     )
     assert any("cgroup v1" in w for w in tree.warnings)
-    assert result.warnings and "cgroups v1" in result.warnings[0]
+    assert result.warnings and "cgroups v1" in result.warnings[0].message
 
 
 @pytest.mark.parametrize("release", ["1.36", "1.37"])

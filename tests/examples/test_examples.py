@@ -140,8 +140,11 @@ def test_mismatch_report_catches_differences() -> None:
         "error": None,
         "steps": [{"pod": "default/a", "admitted": True, "containers": [{"name": "c", "cpus": "1"}]}],
     }
-    ok = {"node": {"reservedCPUs": "0"}, "error": None,
-          "steps": [{"pod": "default/a", "containers": {"c": {"cpus": "1"}}}]}
+    ok = {
+        "node": {"reservedCPUs": "0"},
+        "error": None,
+        "steps": [{"pod": "default/a", "containers": {"c": {"cpus": "1"}}}],
+    }
     assert _mismatches(ok, actual) == []
     wrong_cpus = {**ok, "steps": [{"pod": "default/a", "containers": {"c": {"cpus": "2"}}}]}
     assert _mismatches(wrong_cpus, actual) == [

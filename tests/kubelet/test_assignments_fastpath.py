@@ -50,6 +50,7 @@ from podfit.kubelet.result import (
 )
 from podfit.kubelet.simulation import simulate
 from podfit.kubelet.startup import kubelet_refusal
+from podfit.kubelet.why import container_why
 from podfit.model.cpuset import cpus as cpu_ids
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import Container, Pod
@@ -120,7 +121,8 @@ def _plain_pod_assignments(node: Node, pod: Pod, pod_level: bool) -> Views:
         quota = (
             None if cgroup.cpu_quota_us is None else CPUQuota(cgroup.cpu_quota_us, cgroup.cpu_period_us or 0)
         )
-        containers.append(ContainerAssignment(c.name, c.kind, cpus, kind, memory, quota, cgroup))
+        why = container_why(node.config, pod, c, kind)
+        containers.append(ContainerAssignment(c.name, c.kind, cpus, kind, memory, quota, cgroup, why))
         own = not pod_level or eligible
         if c.kind == "init":
             continue

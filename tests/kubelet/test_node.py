@@ -95,6 +95,11 @@ def test_burstable_pod_runs_in_the_shared_pool_with_its_quota() -> None:
             "cpusetCpus": "0-15",
             "cpusetMems": None,
         },
+        "why": {
+            "reason": "NotGuaranteed",
+            "message": "the pod's QoS class is Burstable (its requests are not all equal to its limits): "
+            "the static CPU manager gives exclusive CPUs only to Guaranteed pods",
+        },
     }
     assert d["podCgroup"] == {
         "cpuShares": 512,

@@ -24,8 +24,15 @@ POLICIES = ["none", "best-effort", "restricted", "single-numa-node"]
 
 def _node(threads: int, cores: int, policy: str, scope: str, strict: bool, full: bool) -> Node:
     machine = build_machine(
-        {"machine": {"sockets": 2, "numaNodesPerSocket": 1, "coresPerNUMANode": cores,
-                     "threadsPerCore": threads, "memoryPerNUMANode": "8Gi"}}
+        {
+            "machine": {
+                "sockets": 2,
+                "numaNodesPerSocket": 1,
+                "coresPerNUMANode": cores,
+                "threadsPerCore": threads,
+                "memoryPerNUMANode": "8Gi",
+            }
+        }
     )
     options = {}
     if strict:
@@ -71,7 +78,8 @@ init_container = st.tuples(
 )
 pods = st.lists(
     st.tuples(st.lists(container, min_size=1, max_size=3), st.lists(init_container, max_size=2)),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 )
 
 
@@ -124,8 +132,14 @@ def _memory_trace(snap: Any) -> Any:
     removals=st.lists(st.integers(0, 7), max_size=4),
 )
 def test_random_sequences_keep_the_invariants(
-    threads: int, cores: int, policy: str, scope: str, strict: bool, full: bool,
-    specs: list[Any], removals: list[int],
+    threads: int,
+    cores: int,
+    policy: str,
+    scope: str,
+    strict: bool,
+    full: bool,
+    specs: list[Any],
+    removals: list[int],
 ) -> None:
     node = _node(threads, cores, policy, scope, strict, full)
     initial = (node.managers.cpu.state.snapshot(), node.managers.memory.state.snapshot())

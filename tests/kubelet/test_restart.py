@@ -428,3 +428,27 @@ def test_restart_null_means_same_release_same_configuration() -> None:
     r = _restart(simulate(scenario_from_dict(doc)))
     assert (r.from_version, r.to_version, r.config_changed, r.refusal) == ("1.35", "1.35", False, None)
     assert event.kubelet_version is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("cpus", "to", "labelled"), [(6, "1.36", True), (4, "1.36", True), (6, "1.37", False)]
+)
+def test_a_restart_event_labels_the_known_defect_of_its_release(cpus: int, to: str, labelled: bool) -> None:
+    machine = {"sockets": 1, "numaNodesPerSocket": 1, "coresPerNUMANode": cpus, "threadsPerCore": 1}
+    config = _config(
+        featureGates=PLR_GATES,
+        cpuManagerPolicy="static",
+        reservedSystemCPUs="0",
+        topologyManagerPolicy="best-effort",
+        topologyManagerScope="pod",
+    )
+    pod = _pod("p", "2", "512Mi", pod_level=("2", "512Mi"))
+    result = _run(machine, config, [{"add": pod}, {"restart": {"kubeletVersion": to}}])
+    (p,) = _restart(result).pods
+    issue = p.step.known_issue
+    assert (issue.id if issue is not None else None) == ("kubernetes#141041" if labelled else None)
+    codes = [w.code for w in result.warnings]
+    assert codes == (["KnownIssue"] if labelled else [])
+    if labelled:
+        assert result.warnings[0].pod == "default/p"
+        assert "v1.36 kubelet" in result.warnings[0].message

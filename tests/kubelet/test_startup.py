@@ -22,6 +22,7 @@ def num_reserved_cpus(cfg: KubeletConfig, machine: Machine) -> int | None:
     milli = node_allocatable_reservation(cfg, machine)[0].get("cpu")
     return None if milli is None else -(-milli // 1000)
 
+
 BASE = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
 TWO_NUMA = make_machine(1, 2, 4, 2)  # 16 CPUs, NUMA 0 and 1, 8Gi each
 NINE_NUMA = make_machine(9, 1, 1, 1)

@@ -90,9 +90,7 @@ def test_single_numa_mask_refused_on_node_of_a_group() -> None:
 
 def _pod_level_pod() -> Pod:
     res = {"cpu": 2000, "memory": 2 * GI}
-    return Pod(
-        "ns", "p", "pl", containers=(_guaranteed("c", GI),), resources=ResourceRequirements(res, res)
-    )
+    return Pod("ns", "p", "pl", containers=(_guaranteed("c", GI),), resources=ResourceRequirements(res, res))
 
 
 def test_pod_level_resources_skipped_when_gate_off() -> None:
@@ -173,7 +171,9 @@ def test_add_container_releases_finished_init_containers() -> None:
 
     p, s = _policy()
     pod = Pod(
-        "ns", "p", "u",
+        "ns",
+        "p",
+        "u",
         init_containers=(_guaranteed("i1", 2 * GI, kind="init"), _guaranteed("sc", GI, kind="sidecar")),
         containers=(_guaranteed("c", GI),),
     )

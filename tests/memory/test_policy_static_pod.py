@@ -27,9 +27,7 @@ GI = 2**30
 MI = 2**20
 HP = "hugepages-1Gi"
 ON = FeatureGates({"PodLevelResources": True, "PodLevelResourceManagers": True})
-MACHINE = Machine(
-    cpus=(), numa_nodes=tuple(NUMANode(i, 10 * GI, ((GI, 5),)) for i in range(2))
-)
+MACHINE = Machine(cpus=(), numa_nodes=tuple(NUMANode(i, 10 * GI, ((GI, 5),)) for i in range(2)))
 
 
 def _policy(gates: FeatureGates = ON, machine: Machine = MACHINE) -> tuple[StaticPolicy, MemoryState]:
@@ -170,9 +168,7 @@ def test_exclusive_long_running_blocks_plus_shared_pool_equal_the_budget(
     own, shared = partition_pod_memory(pod, budget, bits, True)
     long_running = [c for c in pod.all_containers() if c.kind != "init"]
     for name, total in budget.items():
-        exclusive = sum(
-            b.size for c in long_running if c.name in own for b in own[c.name] if b.type == name
-        )
+        exclusive = sum(b.size for c in long_running if c.name in own for b in own[c.name] if b.type == name)
         pool = sum(b.size for b in shared if b.type == name)
         assert exclusive + pool == total
     for c in pod.all_containers():

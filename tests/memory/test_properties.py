@@ -36,8 +36,7 @@ def pods(draw: st.DrawFn, uid: str, n_numa: int) -> tuple[Pod, TopologyHint | No
         return Container(name, kind, ResourceRequirements(res, res))  # type: ignore[arg-type]
 
     inits = tuple(
-        container(f"i{k}", draw(st.sampled_from(["init", "sidecar"])))
-        for k in range(draw(st.integers(0, 2)))
+        container(f"i{k}", draw(st.sampled_from(["init", "sidecar"]))) for k in range(draw(st.integers(0, 2)))
     )
     apps = tuple(container(f"c{k}", "app") for k in range(draw(st.integers(1, 2))))
     hint = None

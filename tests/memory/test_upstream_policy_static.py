@@ -30,9 +30,7 @@ def _policy(case: dict[str, Any]):
 
 def _check_state(case: dict[str, Any], s) -> None:
     got = s.get_memory_assignments()
-    assert L.sorted_assignments(got) == L.sorted_assignments(
-        L.assignments(case.get("expected_assignments"))
-    )
+    assert L.sorted_assignments(got) == L.sorted_assignments(L.assignments(case.get("expected_assignments")))
     expected = L.machine_state(case.get("expected_machine_state"))
     actual = s.get_machine_state()
     assert are_machine_states_equal(actual, expected), (actual, expected)
@@ -124,9 +122,7 @@ def test_static_policy_get_topology_hints(case: dict[str, Any]) -> None:
     p = _policy(case)
     s = L.state(case)
     pod = L.pod(case["pod"])
-    assert p.get_topology_hints(s, pod, pod.containers[0]) == L.hints(
-        case.get("expected_topology_hints")
-    )
+    assert p.get_topology_hints(s, pod, pod.containers[0]) == L.hints(case.get("expected_topology_hints"))
 
 
 POD_REQ = L.cases(HINTS, "Test_getPodRequestedResources")

@@ -64,9 +64,7 @@ def machine_state(raw: Mapping[int, Mapping[str, Any]] | None) -> dict[int, NUMA
             for r, v in spec.items()
             if r not in ("cells", "assignments")
         }
-        out[int(n)] = NUMANodeState(
-            int(spec.get("assignments", 0)), tables, tuple(spec.get("cells", ()))
-        )
+        out[int(n)] = NUMANodeState(int(spec.get("assignments", 0)), tables, tuple(spec.get("cells", ())))
     return out
 
 

@@ -188,13 +188,13 @@ def test_every_v1beta1_field_is_accepted() -> None:
         pytest.param(
             {**BASE, "featureGates": {"PodLevelResources": "true"}},
             "featureGates.PodLevelResources",
-            "unexpected value 'true'",
+            'unexpected value string "true"',
             id="gate not bool",
         ),
         pytest.param(
             {**BASE, "apiVersion": "kubelet.config.k8s.io/v1"},
             "apiVersion",
-            'expected "kubelet.config.k8s.io/v1beta1"',
+            'no kind "KubeletConfiguration" is registered for version "kubelet.config.k8s.io/v1"',
             id="wrong apiVersion",
         ),
         pytest.param(
@@ -203,7 +203,12 @@ def test_every_v1beta1_field_is_accepted() -> None:
             'expected "KubeletConfiguration"',
             id="wrong kind",
         ),
-        pytest.param({"cpuManagerPolicy": "static"}, "apiVersion", "expected", id="missing apiVersion"),
+        pytest.param(
+            {"cpuManagerPolicy": "static"},
+            "apiVersion",
+            "Object 'apiVersion' is missing",
+            id="missing apiVersion",
+        ),
     ],
 )
 def test_decode_refuses(doc: dict[str, Any], field: str, message: str) -> None:

@@ -328,8 +328,12 @@ numerals = st.builds(
 )
 suffixes = st.one_of(
     st.sampled_from(SUFFIXES),
-    st.builds(lambda e, s, n: e + s + str(n), st.sampled_from("eE"), st.sampled_from(["", "+", "-"]),
-              st.integers(0, 40)),
+    st.builds(
+        lambda e, s, n: e + s + str(n),
+        st.sampled_from("eE"),
+        st.sampled_from(["", "+", "-"]),
+        st.integers(0, 40),
+    ),
 )
 quantities = st.builds(lambda n, s: parse_quantity(n + s), numerals, suffixes)
 

@@ -11,30 +11,53 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from podfit.errors import InputError
+from podfit.model.diagnostics import FEATURE_GATE_IGNORED, Diagnostic
 from podfit.model.features import FeatureGates
+from podfit.model.gotext import json_text, json_type
 from podfit.release.profile import ReleaseProfile, default_profile
 
 __all__ = ["feature_gates_from_dict"]
 
 
 def feature_gates_from_dict(
-    m: Mapping[str, object] | None, release: ReleaseProfile | None = None
+    m: Mapping[str, object] | None,
+    release: ReleaseProfile | None = None,
+    *,
+    unknown_gates_warn: bool = False,
+    warnings: list[Diagnostic] | None = None,
 ) -> FeatureGates:
     """The gates of ``release`` (default: 1.36) with a ``featureGates`` map applied.
 
     A value that is not a boolean is bad input (``InputError``). A gate the release does not
     register, or a locked gate set to the other value, is kept: the kubelet refuses to start with
-    it (:meth:`FeatureGates.errors`), as upstream ``SetFromMap`` does.
+    it (:meth:`FeatureGates.errors`), as upstream ``SetFromMap`` does. ``unknown_gates_warn``
+    (OpenShift's kubelet, whose feature-gate code logs an unknown gate and goes on): a gate the
+    release does not register is dropped and a warning appended to ``warnings``; a locked gate is
+    still refused.
+
+    Mirrors: component-base/featuregate/feature_gate.go unsafeSetFromMap (upstream; OpenShift's
+    fork for ``unknown_gates_warn``), v1.36.2.
     """
     profile = release if release is not None else default_profile()
     if m is None:
         return FeatureGates(release=profile)
     if not isinstance(m, Mapping):
-        raise InputError("featureGates", f"expected a map of gate name to boolean, got {type(m).__name__}")
+        raise InputError("featureGates", f"expected a map of gate name to boolean, got {json_type(m)}")
     out: dict[str, bool] = {}
     for name, value in m.items():
         key = str(name)
         if not isinstance(value, bool):
-            raise InputError(f"featureGates.{key}", f"expected a boolean, got {value!r}")
+            raise InputError(f"featureGates.{key}", f"expected a boolean, got {json_text(value)}")
+        if unknown_gates_warn and profile.gates.spec(key) is None:
+            if warnings is not None:
+                warnings.append(
+                    Diagnostic(
+                        FEATURE_GATE_IGNORED,
+                        f"unrecognized feature gate: {key}: ignored, as an OpenShift kubelet ignores "
+                        f"it (an upstream {profile.version} kubelet refuses to start with it)",
+                        field=f"featureGates.{key}",
+                    )
+                )
+            continue
         out[key] = value
     return FeatureGates(MappingProxyType(out), profile)

@@ -2,8 +2,15 @@
 :class:`~podfit.model.kubelet_config.KubeletConfig` podfit reads.
 
 Every field of the v1beta1 type is accepted (light type check); the fields the resource managers
-depend on are interpreted. A document is either a KubeletConfiguration or the kubelet's
-``/configz`` answer ``{"kubeletconfig": {...}}`` (which carries no apiVersion/kind).
+depend on are interpreted. A document is a KubeletConfiguration, the kubelet's ``/configz`` answer
+``{"kubeletconfig": {...}}`` (which carries no apiVersion/kind), or an OpenShift ``KubeletConfig``
+(``machineconfiguration.openshift.io/v1``), read from its ``spec.kubeletConfig``.
+
+Read as the kubelet reads its file (``strict=False``): strict decoding first; when that fails on
+an unknown field the kubelet falls back to lenient decoding, which drops the field, and logs it
+(pkg/kubelet/kubeletconfig/util/codec DecodeKubeletConfiguration). podfit does the same and
+returns a warning per dropped field. A document without ``apiVersion`` (a kind or kubeadm patch)
+is read as ``kubelet.config.k8s.io/v1beta1``, with a warning. ``strict=True`` refuses both.
 
 Mirrors: staging/src/k8s.io/kubelet/config/v1beta1/types.go and
 pkg/kubelet/apis/config/v1beta1/defaults.go SetDefaults_KubeletConfiguration.
@@ -23,6 +30,8 @@ from podfit.api.features import feature_gates_from_dict
 from podfit.api.kubelet_config_fields import FIELDS, check_kind
 from podfit.errors import InputError
 from podfit.model.cpuset import CPUSetParseError, parse_cpuset
+from podfit.model.diagnostics import LENIENT_DECODING, MISSING_API_VERSION, Diagnostic
+from podfit.model.gotext import go_quote, json_text, json_type
 from podfit.model.kubelet_config import (
     API_VERSION,
     DEFAULT_EVICTION_HARD,
@@ -36,7 +45,17 @@ from podfit.model.kubelet_config import (
 from podfit.model.quantity import Quantity, QuantityError, parse_quantity
 from podfit.release.profile import ReleaseProfile
 
-__all__ = ["kubelet_config_for_release", "kubelet_config_from_dict", "parse_go_duration"]
+__all__ = [
+    "OPENSHIFT_KUBELET_CONFIG",
+    "kubelet_config_for_release",
+    "kubelet_config_from_dict",
+    "parse_go_duration",
+]
+
+# An OpenShift KubeletConfig custom resource: the Machine Config Operator merges its
+# spec.kubeletConfig into the kubelet's configuration of the selected machine pools.
+OPENSHIFT_GROUP: Final = "machineconfiguration.openshift.io"
+OPENSHIFT_KUBELET_CONFIG: Final = "KubeletConfig"
 
 
 def _frozen(m: Mapping) -> Mapping:
@@ -81,7 +100,7 @@ def parse_go_duration(text: str) -> int:
 
 def _quantity(text: object, path: str) -> tuple[Quantity, str]:
     if not isinstance(text, str | int) or isinstance(text, bool):
-        raise InputError(path, f"expected a quantity string, got {text!r}")
+        raise InputError(path, f"expected a quantity string, got {json_text(text)}")
     try:
         q = parse_quantity(str(text))
     except (QuantityError, ValueError) as exc:
@@ -118,7 +137,7 @@ def _eviction(raw: Mapping[str, str]) -> dict[str, EvictionThreshold]:
         if signal not in EVICTION_SIGNALS:
             raise InputError(path, f"unsupported eviction signal {signal}")
         if not isinstance(val, str):
-            raise InputError(path, f"expected a string, got {val!r}")
+            raise InputError(path, f"expected a string, got {json_text(val)}")
         if val.endswith("%"):
             if val in ("0%", "100%"):
                 continue
@@ -146,22 +165,23 @@ def _pod_pids_limit(value: int | None) -> int:
     return -1 if value is None or value < 0 else value
 
 
-def _reserved_memory(raw: object) -> tuple[ReservedMemory, ...]:
+def _reserved_memory(raw: object, lenient: _Lenient) -> tuple[ReservedMemory, ...]:
     entries = []
     items: Iterable[object] = raw or []  # type: ignore[assignment]  # a list: the schema checked it
     for i, item in enumerate(items):
         path = f"reservedMemory[{i}]"
         if not isinstance(item, Mapping):
-            raise InputError(path, f"expected an object, got {item!r}")
-        unknown = set(item) - {"numaNode", "limits"}
-        if unknown:
-            raise InputError(f"{path}.{sorted(unknown)[0]}", "unknown field")
+            raise InputError(path, f"expected an object, got {json_text(item)}")
+        for key in sorted(set(item) - {"numaNode", "limits"}, key=str):
+            lenient.unknown_field(f"{path}.{key}", str(key), ("numaNode", "limits"))
         numa = item.get("numaNode", 0)
         if not isinstance(numa, int) or isinstance(numa, bool) or not -(2**31) <= numa < 2**31:
-            raise InputError(f"{path}.numaNode", f"expected an int32, got {numa!r}")
+            raise InputError(f"{path}.numaNode", f"expected an int32, got {json_text(numa)}")
         limits_raw = item.get("limits") or {}
         if not isinstance(limits_raw, Mapping):
-            raise InputError(f"{path}.limits", f"expected a map of resource to quantity, got {limits_raw!r}")
+            raise InputError(
+                f"{path}.limits", f"expected a map of resource to quantity, got {json_text(limits_raw)}"
+            )
         limits: dict[str, int] = {}
         formats: dict[str, str] = {}
         for res, text in limits_raw.items():
@@ -175,51 +195,154 @@ def _reserved_memory(raw: object) -> tuple[ReservedMemory, ...]:
 # ----- the decoder --------------------------------------------------------------------------
 
 
-def _unwrap(obj: Mapping) -> tuple[Mapping, str]:
+class _Lenient:
+    """What the decoder does with what strict decoding refuses: ``strict`` raises, otherwise the
+    thing is dropped and a warning appended to ``warnings`` (when given)."""
+
+    def __init__(self, strict: bool, warnings: list[Diagnostic] | None) -> None:
+        self.strict = strict
+        self.warnings = warnings
+        self.openshift = False  # an OpenShift KubeletConfig: its kubelet ignores unknown gates
+
+    def warn(self, code: str, field: str, message: str) -> None:
+        if self.warnings is not None:
+            self.warnings.append(Diagnostic(code, message, field=field or None))
+
+    def unknown_field(self, path: str, name: str, known: Iterable[str]) -> None:
+        """Mirrors: the kubelet's fallback in kubeletconfig/util/codec DecodeKubeletConfiguration
+        (strict decoding fails on the unknown field; lenient decoding ignores it)."""
+        hint = _did_you_mean(name, known)
+        if self.strict:
+            raise InputError(path, f"unknown field{hint} (strict decoding)")
+        self.warn(
+            LENIENT_DECODING,
+            path,
+            f"unknown field{hint}: the kubelet ignores it (its strict decoding fails, it falls back "
+            "to lenient decoding and logs the error); --strict refuses it",
+        )
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    folded = name.casefold().replace("-", "").replace("_", "")
+    for k in known:
+        if k.casefold() == folded:
+            return f" (did you mean {go_quote(k)}? field names are case-sensitive)"
+    return ""
+
+
+def _check_type_meta(obj: Mapping, lenient: _Lenient, inner: bool) -> None:
+    """apiVersion/kind of a KubeletConfiguration document (``inner``: inside an OpenShift
+    KubeletConfig, where the Machine Config Operator takes a bare fragment)."""
+    api = obj.get("apiVersion")
+    kind = obj.get("kind")
+    if kind is not None and kind != KIND:
+        got = go_quote(kind) if isinstance(kind, str) else json_text(kind)
+        raise InputError("kind", f"expected {go_quote(KIND)}, got {got}")
+    if api is not None and api != API_VERSION:
+        raise InputError(
+            "apiVersion",
+            f"no kind {go_quote(KIND)} is registered for version "
+            f"{go_quote(api) if isinstance(api, str) else json_text(api)} "
+            f"(the kubelet reads {go_quote(API_VERSION)})",
+        )
+    if inner or (api is not None and kind is not None):
+        return
+    missing = " and ".join(n for n, v in (("apiVersion", api), ("kind", kind)) if v is None)
+    if lenient.strict:
+        first = "apiVersion" if api is None else "kind"
+        raise InputError(first, f"Object '{first}' is missing (strict decoding)")
+    lenient.warn(
+        MISSING_API_VERSION,
+        "",
+        f"no {missing}: read as a {API_VERSION} {KIND} (a patch, as kind and kubeadm take it; the "
+        "kubelet itself needs both; --strict refuses it)",
+    )
+
+
+def _unwrap(obj: Mapping, lenient: _Lenient) -> tuple[Mapping, str]:
     if not isinstance(obj, Mapping):
-        raise InputError("", f"expected a KubeletConfiguration object, got {type(obj).__name__}")
+        raise InputError("", f"expected a KubeletConfiguration object, got {json_type(obj)}")
     if "kubeletconfig" in obj and set(obj) == {"kubeletconfig"}:
         inner = obj["kubeletconfig"]
         if not isinstance(inner, Mapping):
-            raise InputError("kubeletconfig", "expected an object")
+            raise InputError("kubeletconfig", f"expected an object, got {json_text(inner)}")
         return inner, "kubeletconfig"
     api = obj.get("apiVersion")
-    kind = obj.get("kind")
-    if api != API_VERSION:
-        raise InputError("apiVersion", f'expected "{API_VERSION}", got {api!r}')
-    if kind != KIND:
-        raise InputError("kind", f'expected "{KIND}", got {kind!r}')
+    if (
+        obj.get("kind") == OPENSHIFT_KUBELET_CONFIG
+        and isinstance(api, str)
+        and api.startswith(OPENSHIFT_GROUP)
+    ):
+        lenient.openshift = True
+        spec = obj.get("spec")
+        if spec is None:
+            return {}, "spec"
+        if not isinstance(spec, Mapping):
+            raise InputError("spec", f"expected an object, got {json_text(spec)}")
+        inner = spec.get("kubeletConfig")
+        if inner is None:
+            return {}, "spec.kubeletConfig"
+        if not isinstance(inner, Mapping):
+            raise InputError("spec.kubeletConfig", f"expected an object, got {json_text(inner)}")
+        try:
+            _check_type_meta(inner, lenient, inner=True)
+        except InputError as err:
+            raise err.under("spec.kubeletConfig") from None
+        return inner, "spec.kubeletConfig"
+    _check_type_meta(obj, lenient, inner=False)
     return obj, ""
 
 
-def kubelet_config_from_dict(obj: Mapping, release: ReleaseProfile | None = None) -> KubeletConfig:
-    """Decode a KubeletConfiguration document (or the /configz form) for the kubelet ``release``
-    (default 1.36: its feature gates) and apply v1beta1 defaults.
+def kubelet_config_from_dict(
+    obj: Mapping,
+    release: ReleaseProfile | None = None,
+    *,
+    strict: bool = True,
+    warnings: list[Diagnostic] | None = None,
+) -> KubeletConfig:
+    """Decode a KubeletConfiguration document (or the /configz form, or an OpenShift
+    KubeletConfig) for the kubelet ``release`` (default 1.36: its feature gates) and apply v1beta1
+    defaults.
 
-    Unknown fields, wrong types, bad quantities and bad CPU sets raise InputError naming the field;
-    a feature gate the release does not know (or a locked one set to the other value) is the
-    kubelet's start-up refusal instead (``validate_kubelet_config``). Mirrors:
+    Wrong types, bad quantities and bad CPU sets raise InputError naming the field. Unknown fields
+    and a missing apiVersion raise too with ``strict``; otherwise they are read as the kubelet
+    reads them (dropped) and a warning per item is appended to ``warnings``. A feature gate the
+    release does not know (or a locked one set to the other value) is the kubelet's start-up
+    refusal (``validate_kubelet_config``), except that an OpenShift KubeletConfig's unknown gates
+    are ignored with a warning, as OpenShift's kubelet does. Mirrors:
     pkg/kubelet/apis/config/v1beta1/defaults.go SetDefaults_KubeletConfiguration, for the fields
     podfit interprets.
     """
-    doc, prefix = _unwrap(obj)
+    lenient = _Lenient(strict, warnings)
+    start = len(warnings) if warnings is not None else 0
+    doc, prefix = _unwrap(obj, lenient)
     try:
-        return _decode(doc, release)
+        return _decode(doc, release, lenient)
     except InputError as err:
         raise err.under(prefix) from None
+    finally:
+        if warnings is not None and prefix:
+            warnings[start:] = [w.under(prefix) if w.field else w for w in warnings[start:]]
 
 
-def _decode(doc: Mapping, release: ReleaseProfile | None) -> KubeletConfig:
+def _decode(doc: Mapping, release: ReleaseProfile | None, lenient: _Lenient) -> KubeletConfig:
+    kept: dict = {}
     for key, value in doc.items():
         if key in ("apiVersion", "kind"):
+            kept[key] = value
             continue
         kind = FIELDS.get(key)
         if kind is None:
-            raise InputError(str(key), "unknown field")
+            lenient.unknown_field(str(key), str(key), FIELDS)
+            continue
         check_kind(str(key), kind, value)
+        kept[key] = value
+    doc = kept
     g = doc.get
 
-    gates = feature_gates_from_dict(g("featureGates"), release)
+    gates = feature_gates_from_dict(
+        g("featureGates"), release, unknown_gates_warn=lenient.openshift, warnings=lenient.warnings
+    )
     reserved_cpus_text = g("reservedSystemCPUs") or ""
     reserved_cpus = None
     if reserved_cpus_text:
@@ -264,7 +387,7 @@ def _decode(doc: Mapping, release: ReleaseProfile | None) -> KubeletConfig:
         cpu_manager_policy_options=_frozen(g("cpuManagerPolicyOptions") or {}),
         cpu_manager_reconcile_period_s=(reconcile_ns / 1e9) if reconcile_ns else 10.0,
         memory_manager_policy=g("memoryManagerPolicy") or "None",
-        reserved_memory=_reserved_memory(g("reservedMemory")),
+        reserved_memory=_reserved_memory(g("reservedMemory"), lenient),
         topology_manager_policy=g("topologyManagerPolicy") or "none",
         topology_manager_scope=g("topologyManagerScope") or "container",
         topology_manager_policy_options=_frozen(g("topologyManagerPolicyOptions") or {}),

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Final
 
 from podfit.errors import InputError
+from podfit.model.gotext import json_text, json_type
 
 __all__ = ["FIELDS", "check_kind"]
 
@@ -169,7 +170,7 @@ def check_kind(path: str, kind: str, value: object) -> None:
         ok = isinstance(value, Mapping)
     elif kind in ("map_str", "map_bool", "map_list"):
         if not isinstance(value, Mapping):
-            raise InputError(path, f"expected a map, got {type(value).__name__}")
+            raise InputError(path, f"expected a map, got {json_type(value)}")
         for key, item in value.items():
             if kind == "map_str":
                 good = isinstance(item, str)
@@ -178,7 +179,7 @@ def check_kind(path: str, kind: str, value: object) -> None:
             else:
                 good = isinstance(item, list) and all(isinstance(x, str) for x in item)
             if not good:
-                raise InputError(f"{path}.{key}", f"unexpected value {item!r} for {_WORDS[kind]}")
+                raise InputError(f"{path}.{key}", f"unexpected value {json_text(item)} for {_WORDS[kind]}")
         return
     elif kind == "list_str":
         ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
@@ -189,7 +190,7 @@ def check_kind(path: str, kind: str, value: object) -> None:
     else:  # pragma: no cover - the table only holds the kinds above
         raise AssertionError(kind)
     if not ok:
-        raise InputError(path, f"expected {_WORDS[kind]}, got {value!r}")
+        raise InputError(path, f"expected {_WORDS[kind]}, got {json_text(value)}")
 
 
 _WORDS: Final = {

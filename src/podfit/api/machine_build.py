@@ -30,6 +30,7 @@ from podfit.api.machine_values import (
     quantity_bytes,
 )
 from podfit.errors import InputError
+from podfit.model.gotext import json_text
 from podfit.model.machine import CPUInfo, DeviceGroup, Machine, NUMANode
 
 __all__ = [
@@ -129,7 +130,7 @@ def _hugepage_bytes(spec: Mapping[str, Any], key: str, page: int, page_name: str
 def machine_from_synthetic(spec: Mapping[str, Any], name: str = "") -> Machine:
     """A synthetic machine from the ``node.machine`` mapping (field paths relative to it)."""
     if not isinstance(spec, Mapping):
-        raise InputError("", f"expected an object, got {type(spec).__name__}")
+        raise InputError("", f"expected an object, got {json_text(spec)}")
     for key in spec:
         if key not in SYNTHETIC_KEYS:
             raise InputError(str(key), "unknown field")

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from podfit.errors import InputError
+from podfit.model.gotext import json_text
 from podfit.model.machine import DeviceGroup
 from podfit.model.quantity import QuantityError, parse_quantity
 
@@ -32,14 +33,14 @@ GI: Final = MI * 1024
 def integer(value: Any, field: str) -> int:
     """An integer field (``true``/``false`` and ``2.0`` are refused)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(field, f"must be an integer, got {value!r}")
+        raise InputError(field, f"must be an integer, got {json_text(value)}")
     return value
 
 
 def quantity_bytes(value: Any, field: str) -> int:
     """A non-negative whole number of bytes, from an integer or a Kubernetes quantity (``64Gi``)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InputError(field, f"must be a quantity of bytes (e.g. 64Gi), got {value!r}")
+        raise InputError(field, f"must be a quantity of bytes (e.g. 64Gi), got {json_text(value)}")
     try:
         q = parse_quantity(str(value))
     except (QuantityError, ValueError):

@@ -4,7 +4,7 @@ forms (synthetic shape, preset, explicit CPU table, a sysfs tree already read), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podfit.api.machine_build import (
@@ -16,9 +16,10 @@ from podfit.api.machine_build import (
 from podfit.api.machine_values import decode_devices
 from podfit.api.presets import apply_overrides, preset_machine
 from podfit.errors import InputError
-from podfit.model.machine import Machine
+from podfit.model.gotext import json_type
+from podfit.model.machine import DeviceGroup, Machine
 
-__all__ = ["build_machine"]
+__all__ = ["build_machine", "override_machine", "parse_device_flag"]
 
 
 def _with_devices(machine: Machine, node: Mapping[str, Any]) -> Machine:
@@ -71,7 +72,7 @@ def build_machine(node: Mapping[str, Any]) -> Machine:
         return _with_devices(machine, node)
     spec = node["machine"]
     if not isinstance(spec, Mapping):
-        raise InputError("machine", f"expected an object, got {type(spec).__name__}")
+        raise InputError("machine", f"expected an object, got {json_type(spec)}")
     if "preset" in spec:
         for key in spec:
             if key not in PRESET_OVERRIDE_KEYS:
@@ -88,3 +89,70 @@ def build_machine(node: Mapping[str, Any]) -> Machine:
     except InputError as exc:
         raise exc.under("machine") from None
     return _with_devices(machine, node)
+
+
+def parse_device_flag(text: str, field: str = "--device") -> dict[str, Any]:
+    """``RESOURCE=NUMA:COUNT`` (``NUMA`` ``-`` or ``none``: no NUMA affinity) as a ``devices`` entry."""
+    resource, sep, rest = text.partition("=")
+    numa, sep2, count = rest.partition(":")
+    if not sep or not sep2 or not resource or not count:
+        raise InputError(field, f'"{text}" is not of the form RESOURCE=NUMA:COUNT (e.g. nvidia.com/gpu=0:2)')
+    entry: dict[str, Any] = {"resource": resource, "numaNode": None}
+    if numa not in ("-", "none", ""):
+        if not numa.isdigit():
+            raise InputError(field, f'"{text}": NUMA must be a NUMA node id, or - for none')
+        entry["numaNode"] = int(numa)
+    if not count.isdigit():
+        raise InputError(field, f'"{text}": COUNT must be a positive integer')
+    entry["count"] = int(count)
+    return entry
+
+
+def override_machine(
+    machine: Machine,
+    *,
+    memory_per_numa: str | None = None,
+    hugepages_2mi_per_numa: str | None = None,
+    hugepages_1gi_per_numa: str | None = None,
+    devices: Sequence[str] = (),
+) -> Machine:
+    """What the command line says of the machine that no preset or capture knows: memory and
+    hugepages per NUMA node (set on every NUMA node that has CPUs, as for presets) and devices
+    (``RESOURCE=NUMA:COUNT`` entries replace the machine's devices of that resource)."""
+    spec: dict[str, Any] = {}
+    names = {
+        "memoryPerNUMANode": ("--memory-per-numa", memory_per_numa),
+        "hugepages2MiPerNUMANode": ("--hugepages-2Mi-per-numa", hugepages_2mi_per_numa),
+        "hugepages1GiPerNUMANode": ("--hugepages-1Gi-per-numa", hugepages_1gi_per_numa),
+    }
+    for key, (_, value) in names.items():
+        if value is not None:
+            spec[key] = value
+    if spec:
+        try:
+            changed = apply_overrides(machine, spec)
+        except InputError as exc:
+            flag = names.get(exc.field, (exc.field, None))[0]
+            raise InputError(flag, exc.message) from None
+        capacity = None if "memoryPerNUMANode" in spec else machine.memory_capacity
+        machine = Machine(
+            changed.cpus, changed.numa_nodes, changed.distances, changed.devices, capacity, changed.name
+        )
+    if devices:
+        entries = [parse_device_flag(d) for d in devices]
+        try:
+            given = decode_devices(entries, set(machine.numa_ids), "--device")
+        except InputError as exc:
+            i = int(exc.field.split("[", 1)[1].split("]", 1)[0]) if "[" in exc.field else 0
+            raise InputError("--device", f'"{devices[i]}": {exc.message}') from None
+        replaced = {g.resource for g in given}
+        kept: list[DeviceGroup] = [g for g in machine.devices if g.resource not in replaced]
+        machine = Machine(
+            machine.cpus,
+            machine.numa_nodes,
+            machine.distances,
+            (*kept, *given),
+            machine.memory_capacity,
+            machine.name,
+        )
+    return machine

@@ -24,6 +24,7 @@ from podfit.api.pod_schema import (
     RESOURCE_REQUIREMENTS_FIELDS,
 )
 from podfit.errors import InputError
+from podfit.model.gotext import json_text
 from podfit.model.pod import (
     RESOURCE_CPU,
     RESOURCE_EPHEMERAL_STORAGE,
@@ -36,7 +37,7 @@ _KIND_NAMES: Final = {
     "str": "a string",
     "int": "an integer",
     "map": "an object",
-    "list": "a list",
+    "list": "an array",
     "bool": "a boolean",
 }
 _BINARY_SUFFIX: Final = re.compile(r"[KMGTPE]i$")
@@ -109,8 +110,7 @@ def _kind_ok(value: Any, kind: str) -> bool:
 
 def _expect(value: Any, kind: str, path: str) -> Any:
     if not _kind_ok(value, kind):
-        got = type(value).__name__ if value is not None else "null"
-        raise InputError(path, f"must be {_KIND_NAMES[kind]}, not {got}")
+        raise InputError(path, f"must be {_KIND_NAMES[kind]}, not {json_text(value)}")
     return value
 
 

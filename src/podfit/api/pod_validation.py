@@ -241,7 +241,7 @@ def default_pod_level_resources(pod: RawPod, gates: Mapping[str, bool]) -> None:
     defaultPodLimits
 
     Unset pod-level requests default to the pod limit, except hugepages, which default to the
-    containers' aggregate requests (spec-kep5526 decision A-1, the v1.36 behaviour; a newer
+    containers' aggregate requests (decision A-1 in docs/decisions.md, the v1.36 behaviour; a newer
     upstream defaults.go, commit 023f88a32c95, also takes cpu/memory from the aggregate — see
     docs/decisions.md). With ``PodLevelResourcesFixUpdateDefaulting`` (beta, on in v1.36) unset
     pod limits default to the containers' aggregate limits when every container sets one.

@@ -14,6 +14,8 @@ from podfit.api.machines import build_machine
 from podfit.api.pods import pod_from_dict
 from podfit.api.resize_event import decode_resize
 from podfit.errors import InputError
+from podfit.model.diagnostics import POD_LEVEL_RESOURCES_GATE_OFF, Diagnostic
+from podfit.model.gotext import json_text, json_type
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.node_os import NodeOS, parse_kernel_version
 from podfit.model.pod import Pod
@@ -95,7 +97,7 @@ def decode_node_os(value: Any, field: str = "node.os") -> NodeOS:
 def decode_kubelet_version(value: Any, field: str) -> str:
     """``node.kubeletVersion`` (or ``--kubelet-version``): a release podfit models, as its minor."""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise InputError(field, f'expected a version string such as "1.35", got {value!r}')
+        raise InputError(field, f'expected a version string such as "1.35", got {json_text(value)}')
     text = str(value)
     version = parse_kubelet_version(text)
     if version is None:
@@ -124,7 +126,7 @@ def scenario_for_release(scenario: Scenario, version: str) -> Scenario:
 
 def _mapping(value: Any, field: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise InputError(field, f"expected an object, got {type(value).__name__}")
+        raise InputError(field, f"expected an object, got {json_type(value)}")
     return value
 
 
@@ -141,7 +143,9 @@ def _pod_ref(value: Any, field: str) -> tuple[str | None, str | None]:
         if value.count("/") != 1 or not all(value.split("/")):
             raise InputError(field, f'"{value}" is not of the form namespace/name')
         return value, None
-    obj = _mapping(value, field)
+    if not isinstance(value, Mapping):
+        raise InputError(field, f'expected "namespace/name" or {{uid: …}}, got {json_text(value)}')
+    obj = value
     _check_keys(obj, {"uid", "name", "namespace"}, field)
     if "uid" in obj:
         if not isinstance(obj["uid"], str) or not obj["uid"]:
@@ -165,19 +169,53 @@ class SourcedPod:
     where: str = ""  # e.g. "[document 2]" for multi-document files
 
 
-def _decode_pod(manifest: Any, where: str, gates: Mapping[str, bool]) -> Pod:
+def _dropped_pod_resources(
+    manifest: Mapping[str, Any], pod: Pod, gates: Mapping[str, bool], source: str | None, where: str
+) -> Diagnostic | None:
+    """The warning for a pod whose ``spec.resources`` was dropped because the gate is off."""
+    if gates.get("PodLevelResources", True):
+        return None
+    spec = manifest.get("spec")
+    if not isinstance(spec, Mapping) or not spec.get("resources"):
+        return None
+    return Diagnostic(
+        POD_LEVEL_RESOURCES_GATE_OFF,
+        f"pod {pod.key} sets pod-level resources (spec.resources) but the feature gate "
+        "PodLevelResources is off: podfit drops the field, as an API server with the gate off "
+        "does; a kubelet with the gate off rejects a pod that still carries it "
+        "(PodLevelResourcesNotSupported)",
+        source,
+        ".".join(p for p in (where, "spec.resources") if p),
+        pod.key,
+    )
+
+
+def _decode_pod(
+    manifest: Any, where: str, gates: Mapping[str, bool], warnings: list[Diagnostic] | None = None
+) -> Pod:
     if isinstance(manifest, SourcedPod):
         try:
-            return pod_from_dict(_mapping(manifest.manifest, manifest.where), feature_gates=gates)
+            pod = pod_from_dict(_mapping(manifest.manifest, manifest.where), feature_gates=gates)
         except InputError as exc:
             raise exc.under(manifest.where).in_source(manifest.source) from None
-    try:
-        return pod_from_dict(_mapping(manifest, where), feature_gates=gates)
-    except InputError as exc:
-        raise (exc if exc.source else exc.under(where)) from None
+        raw, source, at = manifest.manifest, manifest.source, manifest.where
+    else:
+        body = _mapping(manifest, where)
+        try:
+            pod = pod_from_dict(body, feature_gates=gates)
+        except InputError as exc:
+            raise (exc if exc.source else exc.under(where)) from None
+        raw, source, at = manifest, None, where
+    if warnings is not None:
+        dropped = _dropped_pod_resources(raw, pod, gates, source, at)
+        if dropped is not None:
+            warnings.append(dropped)
+    return pod
 
 
-def decode_restart(value: Any, where: str) -> RestartKubelet:
+def decode_restart(
+    value: Any, where: str, *, strict: bool = True, warnings: list[Diagnostic] | None = None
+) -> RestartKubelet:
     """``restart: {kubeletVersion: "1.37", kubeletConfig: {...}}`` (both optional; ``restart: {}``
     restarts the same release with the same configuration)."""
     obj = _mapping({} if value is None else value, where)
@@ -188,14 +226,25 @@ def decode_restart(value: Any, where: str) -> RestartKubelet:
     config = None
     if "kubeletConfig" in obj:
         field = f"{where}.kubeletConfig"
+        found: list[Diagnostic] = []
         try:
-            config = kubelet_config_from_dict(_mapping(obj["kubeletConfig"], field))
+            config = kubelet_config_from_dict(
+                _mapping(obj["kubeletConfig"], field), strict=strict, warnings=found
+            )
         except InputError as exc:
             raise exc.under(field) if not exc.source else exc from None
+        if warnings is not None:
+            warnings.extend(w.under(field) for w in found)
     return RestartKubelet(kubelet_version=version, kubelet_config=config)
 
 
-def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, ...]:
+def decode_events(
+    raw: Sequence[Any],
+    gates: Mapping[str, bool],
+    warnings: list[Diagnostic] | None = None,
+    *,
+    strict: bool = True,
+) -> tuple[Event, ...]:
     """Events: ``{add: <Pod manifest>}``, ``{start: ns/name | {uid}}``,
     ``{remove: ns/name | {uid}}``, ``{resize: {...}}`` (:mod:`podfit.api.resize_event`),
     ``{retryResizes: {}}`` or ``{restart: {kubeletVersion?, kubeletConfig?}}`` (field ``events``)."""
@@ -208,9 +257,9 @@ def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event,
             raise InputError(where, "expected exactly one of " + ", ".join(EVENT_OPS))
         ((op, value),) = obj.items()
         if op == "restart":
-            events.append(decode_restart(value, f"{where}.restart"))
+            events.append(decode_restart(value, f"{where}.restart", strict=strict, warnings=warnings))
         elif op == "add":
-            pod = _decode_pod(value, f"{where}.add", gates)
+            pod = _decode_pod(value, f"{where}.add", gates, warnings)
             known[pod.key] = pod
             events.append(AddPod(pod))
         elif op == "resize":
@@ -228,9 +277,11 @@ def decode_events(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event,
     return tuple(events)
 
 
-def decode_pods(raw: Sequence[Any], gates: Mapping[str, bool]) -> tuple[Event, ...]:
+def decode_pods(
+    raw: Sequence[Any], gates: Mapping[str, bool], warnings: list[Diagnostic] | None = None
+) -> tuple[Event, ...]:
     """The ``pods: [...]`` shorthand: every entry is added in order."""
-    return tuple(AddPod(_decode_pod(p, f"pods[{i}]", gates)) for i, p in enumerate(raw))
+    return tuple(AddPod(_decode_pod(p, f"pods[{i}]", gates, warnings)) for i, p in enumerate(raw))
 
 
 def api_server_gates(config: KubeletConfig) -> dict[str, bool]:
@@ -257,15 +308,25 @@ def _release(version: str) -> ReleaseProfile:
     return profile
 
 
-def scenario_from_dict(doc: Mapping[str, Any], kubelet_version: str | None = None) -> Scenario:
+def scenario_from_dict(
+    doc: Mapping[str, Any],
+    kubelet_version: str | None = None,
+    *,
+    strict: bool = True,
+    warnings: list[Diagnostic] | None = None,
+) -> Scenario:
     """Decode a Scenario document whose file references were already resolved.
 
     ``kubelet_version`` (a release podfit models, e.g. from ``--kubelet-version``) overrides
     ``node.kubeletVersion``; the configuration is decoded and defaulted for that release.
-    """
+    ``strict``: the kubelet configuration is decoded strictly (unknown fields, a missing
+    apiVersion, unknown feature gates are errors); otherwise as the kubelet reads its file, with
+    warnings. The scenario carries every warning of its decoding (``warnings``, when given, holds
+    earlier ones, e.g. the YAML reader's, and receives the new ones) in ``Scenario.warnings``."""
+    collected: list[Diagnostic] = warnings if warnings is not None else []
     _check_keys(doc, SCENARIO_KEYS, "")
     if doc.get("kind", "Scenario") != "Scenario":
-        raise InputError("kind", f'expected "Scenario", got {doc.get("kind")!r}')
+        raise InputError("kind", f'expected "Scenario", got "{doc.get("kind")}"')
     meta = _mapping(doc.get("metadata", {}), "metadata")
     _check_keys(meta, {"name", "description"}, "metadata")
     name = meta.get("name", "scenario")
@@ -288,12 +349,17 @@ def scenario_from_dict(doc: Mapping[str, Any], kubelet_version: str | None = Non
         machine = build_machine(node)
     except InputError as exc:
         raise exc.under("node") if not exc.source else exc from None
+    config_warnings: list[Diagnostic] = []
     try:
         config = kubelet_config_from_dict(
-            _mapping(doc.get("kubeletConfig", {}), "kubeletConfig"), _release(version)
+            _mapping(doc.get("kubeletConfig", {}), "kubeletConfig"),
+            _release(version),
+            strict=strict,
+            warnings=config_warnings,
         )
     except InputError as exc:
         raise exc.under("kubeletConfig") if not exc.source else exc from None
+    collected.extend(w.under("kubeletConfig") for w in config_warnings)
     if "events" in doc and "pods" in doc:
         raise InputError("pods", "give either events or pods, not both")
     gates = api_server_gates(config)
@@ -301,12 +367,12 @@ def scenario_from_dict(doc: Mapping[str, Any], kubelet_version: str | None = Non
         pods = doc["pods"]
         if not isinstance(pods, list):
             raise InputError("pods", "expected a list of Pod manifests")
-        events = decode_pods(pods, gates)
+        events = decode_pods(pods, gates, collected)
     else:
         raw = doc.get("events", [])
         if not isinstance(raw, list):
             raise InputError("events", "expected a list")
-        events = decode_events(raw, gates)
+        events = decode_events(raw, gates, collected, strict=strict)
     node_os = decode_node_os(node["os"]) if node.get("os") is not None else NodeOS()
     return Scenario(
         name=name,
@@ -316,4 +382,5 @@ def scenario_from_dict(doc: Mapping[str, Any], kubelet_version: str | None = Non
         events=events,
         kubelet_version=version,
         node_os=node_os,
+        warnings=tuple(collected),
     )

@@ -35,6 +35,7 @@ from podfit.api.workloads_names import (
 )
 from podfit.api.workloads_pods import count_field, mapping_field, new_pod, object_uid, owner_reference
 from podfit.errors import InputError
+from podfit.model.gotext import go_quote, json_text
 
 __all__ = ["TEMPLATE_PATHS", "WORKLOAD_API_VERSIONS", "WorkloadPods", "expand_workload"]
 
@@ -272,7 +273,9 @@ def _identity(manifest: Mapping[str, Any], kind: str, position: int) -> tuple[st
     meta = mapping_field(manifest, "metadata", "metadata") or {}
     namespace = meta.get("namespace") or "default"
     if not isinstance(namespace, str) or len(namespace) > 63 or not _DNS1123_LABEL.match(namespace):
-        raise InputError("metadata.namespace", f"Invalid value: {namespace!r}: must be a DNS-1123 label")
+        raise InputError(
+            "metadata.namespace", f"Invalid value: {go_quote(str(namespace))}: must be a DNS-1123 label"
+        )
     name = meta.get("name")
     base = meta.get("generateName")
     if not name and isinstance(base, str) and base:
@@ -283,14 +286,20 @@ def _identity(manifest: Mapping[str, Any], kind: str, position: int) -> tuple[st
         raise InputError("metadata.name", "Required value: name or generateName is required")
     if kind == "StatefulSet":
         if not isinstance(name, str) or len(name) > 63 or not _DNS1123_LABEL.match(name):
-            raise InputError("metadata.name", f"Invalid value: {name!r}: must be a DNS-1123 label")
+            raise InputError(
+                "metadata.name", f"Invalid value: {go_quote(str(name))}: must be a DNS-1123 label"
+            )
     elif not isinstance(name, str) or len(name) > 253 or not _DNS1123_SUBDOMAIN.match(name):
-        raise InputError("metadata.name", f"Invalid value: {name!r}: must be a DNS-1123 subdomain")
+        raise InputError(
+            "metadata.name", f"Invalid value: {go_quote(str(name))}: must be a DNS-1123 subdomain"
+        )
     spec = manifest.get("spec")
     manual = kind == "Job" and isinstance(spec, Mapping) and spec.get("manualSelector") is True
     if len(name) > _NAME_LIMITS.get(kind, 253) and not manual:
         limit = _NAME_LIMITS[kind]
-        raise InputError("metadata.name", f"Invalid value: {name!r}: must be no more than {limit} characters")
+        raise InputError(
+            "metadata.name", f"Invalid value: {go_quote(str(name))}: must be no more than {limit} characters"
+        )
     uid = meta.get("uid")
     return name, namespace, uid if isinstance(uid, str) and uid else object_uid(kind, namespace, name)
 
@@ -328,10 +337,10 @@ def expand_workload(
     if kind is None or kind == "Pod":
         return _bare_pod(manifest, position)
     if not isinstance(kind, str):
-        raise InputError("kind", f"expected a string, got {type(kind).__name__}")
+        raise InputError("kind", f"expected a string, got {json_text(kind)}")
     api_version = manifest.get("apiVersion") or ""
     if not isinstance(api_version, str):
-        raise InputError("apiVersion", f"expected a string, got {type(api_version).__name__}")
+        raise InputError("apiVersion", f"expected a string, got {json_text(api_version)}")
     versions = WORKLOAD_API_VERSIONS.get(kind)
     if versions is None or ("." in _group(api_version) and api_version not in versions):
         # Not a kind with pods, or a custom resource that reuses a workload kind's name

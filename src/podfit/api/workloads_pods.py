@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from podfit.errors import InputError
+from podfit.model.gotext import json_text
 
 __all__ = [
     "MAX_PODS_PER_WORKLOAD",
@@ -28,7 +29,7 @@ def mapping_field(obj: Mapping[str, Any], key: str, field: str) -> Mapping[str, 
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise InputError(field, f"expected an object, got {type(value).__name__}")
+        raise InputError(field, f"expected an object, got {json_text(value)}")
     return value
 
 
@@ -38,7 +39,7 @@ def count_field(obj: Mapping[str, Any], key: str, field: str, default: int | Non
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(field, f"must be an integer, not {type(value).__name__}")
+        raise InputError(field, f"must be an integer, not {json_text(value)}")
     if value < 0:
         raise InputError(field, f"Invalid value: {value}: must be greater than or equal to 0")
     if value > MAX_PODS_PER_WORKLOAD:

@@ -11,16 +11,23 @@ __all__ = ["command"]
 EXAMPLES = """
 \b
 Examples:
-  podfit capture-node -o node-bundle.tar.gz                 # on the node itself
+  podfit capture-node --out node-bundle.tar.gz              # on the node itself
   kubectl get pods -A -o json --field-selector spec.nodeName=NODE > pods.json
   kubectl get --raw /api/v1/nodes/NODE/proxy/configz > configz.json
   kubectl debug node/NODE -it --image=IMAGE-WITH-PODFIT -- \\
-      podfit capture-node --root /host --pods pods.json --configz configz.json -o /tmp/node.tar.gz
+      podfit capture-node --root /host --pods pods.json --configz configz.json --out /tmp/node.tar.gz
 """
 
 
 @click.command("capture-node", epilog=EXAMPLES)
-@click.option("--out", "-o", "out", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The bundle file to write (-o FILE: the old spelling; the bundle has one format).",
+)
 @click.option(
     "--root",
     type=click.Path(path_type=Path, file_okay=False),

@@ -41,7 +41,9 @@ pod-level in pod scope, pod-level in container scope, and pod-level under each t
     type=click.Choice(["pod", "container"]),
     help="Scope of the per-topology-policy rows (default: the configured topologyManagerScope).",
 )
-@click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--output", "-o", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True
+)
 @scenario_input
 def command(
     loaded: Scenario,
@@ -59,5 +61,9 @@ def command(
         result = compare(loaded, scope=scope, fill=fill, on_model=advance)
     if output == "json":
         click.echo(dumps_comparison(comparison_to_json(result)))
+    elif output == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(comparison_to_json(result), sort_keys=False, width=120), nl=False)
     else:
         render_comparison(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))

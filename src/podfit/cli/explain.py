@@ -31,7 +31,9 @@ Examples:
 @click.option(
     "--pod", "pod", required=True, help="The pod to explain: namespace/name (or a unique name, or a uid)."
 )
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output", "-o", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True
+)
 @click.option("--no-suggestions", is_flag=True, help="Skip the (verified) suggestions for a rejected pod.")
 @click.option("--resize", is_flag=True, help="Explain the pod's in-place resize (its last resize event).")
 @click.option("--step", type=int, help="With --resize: the resize event at this event number (1-based).")
@@ -65,5 +67,9 @@ def command(
         explanation = explain(loaded, pod.strip(), suggestions=not no_suggestions)
     if output == "json":
         click.echo(json.dumps(explanation_to_json(explanation), indent=2))
+    elif output == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(explanation_to_json(explanation), sort_keys=False, width=120), nl=False)
     else:
         render_explanation(explanation, Console(highlight=False, width=None if sys.stdout.isatty() else 120))

@@ -126,10 +126,20 @@ def _config(path: Path | None):  # type: ignore[no-untyped-def]
     if path is None:
         return None
     from podfit.api.kubelet_config import kubelet_config_from_dict
-    from podfit.io.yamlio import load_one
+    from podfit.cli.options import echo_warnings
+    from podfit.io.kubelet_config_file import load_kubelet_config
+    from podfit.model.diagnostics import Diagnostic
 
+    notes: list[str] = []
+    found: list[Diagnostic] = []
     try:
-        return kubelet_config_from_dict(load_one(path, "KubeletConfiguration"))
+        config = kubelet_config_from_dict(
+            load_kubelet_config(path, notes, found), strict=False, warnings=found
+        )
+        for note in notes:
+            click.echo(f"podfit: note: {note}", err=True)
+        echo_warnings(w.in_source(str(path)) for w in found)
+        return config
     except Exception as exc:
         from podfit.errors import InputError
 

@@ -1,7 +1,8 @@
 """The ``podfit`` command line.
 
-Exit codes: 0 the scenario ran (rejections and a kubelet that refuses to start are results);
-2 invalid input (one line on stderr naming the file and field); 1 an internal error (a bug).
+Exit codes: 0 the scenario ran (rejections and a kubelet that refuses to start are results; so is
+a reader that closed the pipe early, ``podfit presets | head -1``); 2 invalid input (one line on
+stderr naming the file and field); 1 an internal error (a bug), and only that.
 """
 
 from __future__ import annotations
@@ -32,7 +33,43 @@ from podfit.cli import (
 from podfit.errors import PodfitError, exit_code
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _ClosedPipe(Exception):
+    """stdout's reader went away (``| head``): not an error of podfit's."""
+
+
+def _stdout_is_devnull() -> bool:
+    try:
+        out, null = os.fstat(sys.stdout.fileno()), os.stat(os.devnull)
+    except (OSError, ValueError):
+        return False
+    return (out.st_dev, out.st_ino) == (null.st_dev, null.st_ino)
+
+
+class _Group(click.Group):
+    """Turns a closed stdout into :class:`_ClosedPipe` before click does (click exits 1 on it;
+    rich, on a closed pipe, points stdout at /dev/null and exits 1)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _ClosedPipe() from None
+        except SystemExit as exc:
+            if exc.code == 1 and _stdout_is_devnull():
+                raise _ClosedPipe() from None
+            raise
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush finds no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="podfit")
 def cli() -> None:
     """Where does my pod land on this node, and why? A kubelet-exact simulator of the
@@ -67,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: every error is one line on stderr."""
     try:
         cli.main(args=argv, prog_name="podfit", standalone_mode=False)
+        sys.stdout.flush()  # a reader gone before the last write is a closed pipe, not a bug
     except PodfitError as exc:
         return _fail(" ".join(str(exc).split()), exit_code(exc))
     except click.UsageError as exc:
@@ -75,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("aborted", 130)
     except click.ClickException as exc:
         return _fail(" ".join(exc.format_message().split()), exc.exit_code)
-    except BrokenPipeError:
+    except (BrokenPipeError, _ClosedPipe):
+        _quiet_stdout()
         return 0
     except Exception as exc:
         if os.environ.get("PODFIT_DEBUG"):

@@ -4,22 +4,27 @@
 ``--preset``, ``--kubelet-config``, ``-f`` pod files), or neither (the built-in default scenario), and
 hands the command the loaded :class:`~podfit.model.scenario.Scenario` as ``loaded``. ``--replicas N``
 overrides every workload's replica count; what the inputs hold that is no pod (a Service, a CRD,
-``replicas: 0``) is one ``podfit: note: …`` line each on stderr.
+``replicas: 0``) is one ``podfit: note: …`` line each on stderr. What reading the inputs had to
+warn about (a field the kubelet ignores, a YAML key given twice, ...) is one ``podfit: warning: …``
+line each; ``--strict`` refuses those inputs instead. ``--memory-per-numa``,
+``--hugepages-2Mi-per-numa``, ``--hugepages-1Gi-per-numa`` and ``--device`` change the machine
+(whichever form it came in).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from podfit.model.diagnostics import Diagnostic
     from podfit.model.scenario import Scenario
 
-__all__ = ["load_scenario_input", "scenario_input"]
+__all__ = ["echo_warnings", "load_scenario_input", "scenario_input"]
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -32,11 +37,12 @@ def load_scenario_input(
     pod_files: tuple[Path, ...],
     replicas: int | None = None,
     kubelet_version: str | None = None,
+    strict: bool = False,
 ) -> Scenario:
     """The scenario the command line names (``InputError`` / ``UsageError`` for bad input), on the
     kubelet release ``kubelet_version`` when given (else the scenario's ``node.kubeletVersion``,
     else 1.36; the configuration is decoded for that release); the notes on inputs that give no
-    pod go to stderr, one line each."""
+    pod and the warnings of their decoding go to stderr, one line each."""
     from podfit.io.scenario import load_default_scenario, load_scenario, scenario_from_parts
 
     parts = machine or preset or kubelet_config or pod_files
@@ -44,7 +50,9 @@ def load_scenario_input(
         raise click.UsageError("give a SCENARIO file or --machine/--preset/--kubelet-config/-f, not both")
     notes: list[str] = []
     if scenario is not None:
-        loaded = load_scenario(scenario, replicas=replicas, notes=notes, kubelet_version=kubelet_version)
+        loaded = load_scenario(
+            scenario, replicas=replicas, notes=notes, kubelet_version=kubelet_version, strict=strict
+        )
     elif parts:
         loaded = scenario_from_parts(
             machine=machine,
@@ -54,12 +62,20 @@ def load_scenario_input(
             replicas=replicas,
             notes=notes,
             kubelet_version=kubelet_version,
+            strict=strict,
         )
     else:
         loaded = load_default_scenario(kubelet_version)
     for note in notes:
         click.echo(f"podfit: note: {note}", err=True)
+    echo_warnings(loaded.warnings)
     return loaded
+
+
+def echo_warnings(warnings: Iterable[Diagnostic]) -> None:
+    """One ``podfit: warning: …`` line per warning on stderr."""
+    for w in warnings:
+        click.echo(f"podfit: warning: {' '.join(w.line().split())}", err=True)
 
 
 def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,6 +107,35 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
         help="The kubelet release to answer as (1.33 … 1.37; a patch level maps to its minor) "
         "[default: the scenario's node.kubeletVersion, else 1.36].",
     )
+    @click.option(
+        "--strict",
+        is_flag=True,
+        help="Refuse what the real tools only warn about: unknown KubeletConfiguration fields, a "
+        "missing apiVersion, unknown or locked feature gates, YAML keys given twice.",
+    )
+    @click.option(
+        "--memory-per-numa", metavar="QUANTITY", help="Memory of every NUMA node with CPUs (e.g. 96Gi)."
+    )
+    @click.option(
+        "--hugepages-2Mi-per-numa",
+        "hugepages_2mi",
+        metavar="QUANTITY",
+        help="Bytes of 2Mi hugepages on every NUMA node with CPUs (e.g. 4Gi).",
+    )
+    @click.option(
+        "--hugepages-1Gi-per-numa",
+        "hugepages_1gi",
+        metavar="QUANTITY",
+        help="Bytes of 1Gi hugepages on every NUMA node with CPUs (e.g. 16Gi).",
+    )
+    @click.option(
+        "--device",
+        "devices",
+        multiple=True,
+        metavar="RESOURCE=NUMA:COUNT",
+        help="COUNT device-plugin devices of RESOURCE on NUMA node NUMA (- for none), e.g. "
+        "nvidia.com/gpu=0:2; replaces the machine's devices of that resource. Repeatable.",
+    )
     @functools.wraps(command)
     def wrapper(
         scenario: Path | None,
@@ -100,6 +145,11 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
         pod_files: tuple[Path, ...],
         replicas: int | None,
         kubelet_version: str | None,
+        strict: bool,
+        memory_per_numa: str | None,
+        hugepages_2mi: str | None,
+        hugepages_1gi: str | None,
+        devices: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
         if kubelet_version is not None:
@@ -107,8 +157,21 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
 
             kubelet_version = decode_kubelet_version(kubelet_version, "--kubelet-version")
         loaded = load_scenario_input(
-            scenario, machine, preset, kubelet_config, pod_files, replicas, kubelet_version
+            scenario, machine, preset, kubelet_config, pod_files, replicas, kubelet_version, strict
         )
+        if memory_per_numa or hugepages_2mi or hugepages_1gi or devices:
+            import dataclasses
+
+            from podfit.api.machines import override_machine
+
+            changed = override_machine(
+                loaded.machine,
+                memory_per_numa=memory_per_numa,
+                hugepages_2mi_per_numa=hugepages_2mi,
+                hugepages_1gi_per_numa=hugepages_1gi,
+                devices=devices,
+            )
+            loaded = dataclasses.replace(loaded, machine=changed)
         return command(loaded=loaded, **kwargs)
 
     return wrapper

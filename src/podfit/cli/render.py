@@ -18,16 +18,21 @@ EXAMPLES_RENDER = """
 \b
 Examples:
   podfit render                                    # the built-in default scenario
-  podfit render examples/kep5526-tightly-coupled-database.yaml -o db.html --png db.png
-  podfit render --preset xeon-gold-6230-2s -f pod.yaml -o node.html --svg node.svg
+  podfit render examples/kep5526-tightly-coupled-database.yaml --html db.html --png db.png
+  podfit render --preset xeon-gold-6230-2s -f pod.yaml --html node.html --svg node.svg
 """
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
 @click.command("render", epilog=EXAMPLES_RENDER)
+@click.option("--html", "out", type=_FILE, help="HTML file to write [default: podfit-<scenario>.html].")
 @click.option(
-    "--output", "-o", "out", type=_FILE, help="HTML file to write [default: podfit-<scenario>.html]."
+    "--output",
+    "-o",
+    "legacy",
+    metavar="[html]",
+    help="Output format (html, the only one); a file name is the old spelling of --html FILE.",
 )
 @click.option("--svg", "svg_out", type=_FILE, help="Also write an SVG of the selected step.")
 @click.option("--png", "png_out", type=_FILE, help="Also write a PNG screenshot (needs Chromium).")
@@ -47,6 +52,7 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
 def command(
     loaded: Scenario,
     out: Path | None,
+    legacy: str | None,
     svg_out: Path | None,
     png_out: Path | None,
     step: int | None,
@@ -60,6 +66,10 @@ def command(
     from podfit.report.render_html import render_html, uncore_map
     from podfit.report.render_svg import render_svg
 
+    if legacy is not None and legacy != "html":
+        if out is not None:
+            raise click.UsageError(f"-o {legacy}: not a format (html), and --html is given")
+        out = Path(legacy)  # the old spelling: -o FILE
     result = run(loaded)
     doc = result_to_json(result)
     last = len(doc["steps"])

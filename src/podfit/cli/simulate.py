@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from podfit.cli.options import scenario_input
+from podfit.cli.options import echo_warnings, scenario_input
 
 if TYPE_CHECKING:
     from podfit.kubelet.simulation import SimulationResult
@@ -20,13 +20,22 @@ EXAMPLES_SIMULATE = """
 Examples:
   podfit simulate                                  # the built-in default scenario
   podfit simulate examples/cpu-static-qos-classes.yaml --output json   # a scenario file, JSON contract
+  podfit simulate -f deployment.yaml --preset xeon-gold-6230-2s -o wide   # one line per pod
   podfit simulate --preset xeon-gold-6230-2s --kubelet-config kubelet.yaml -f pod.yaml
   podfit simulate --html page.html --metrics metrics.prom --checkpoint-dir state/
 """
 
 
 @click.command("simulate", epilog=EXAMPLES_SIMULATE)
-@click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["table", "wide", "json", "yaml"]),
+    default="table",
+    show_default=True,
+    help="table: a panel per step; wide: one line per step (pod, QoS, result, NUMA, CPUs, memory "
+    "per NUMA node); json / yaml: the result contract (docs/scenario-format.md).",
+)
 @click.option(
     "--metrics",
     "metrics_file",
@@ -42,7 +51,7 @@ Examples:
 )
 @click.option(
     "--restore-from",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Start the kubelet from the cpu_manager_state / memory_manager_state files in DIR, read as "
     "the scenario's release reads them (--kubelet-version): a restart; the scenario's pods are the "
     "running pods, admitted again in order; a file the release cannot restore is its refusal.",
@@ -80,6 +89,14 @@ def command(
     doc = result_to_json(result)
     if output == "json":
         click.echo(dumps_result(doc))
+    elif output == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=120), nl=False)
+    elif output == "wide":
+        from podfit.report.wide import render_wide
+
+        click.echo(render_wide(result), nl=False)
     else:
         render_table(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
     if html_file is not None:
@@ -90,7 +107,8 @@ def command(
         lacked = rejection_shortfalls(loaded, result) if restore_from is None else None
         html_file.parent.mkdir(parents=True, exist_ok=True)
         html_file.write_text(render_html(doc, loaded.machine, shortfalls=lacked), encoding="utf-8")
-        click.echo(f"CPU map: {html_file.resolve()}", err=output == "json")
+        click.echo(f"CPU map: {html_file.resolve()}", err=output in ("json", "yaml"))
+    echo_warnings(result.warnings[len(loaded.warnings) :])  # the scenario's were printed at load
 
 
 def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
@@ -107,7 +125,15 @@ def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
     refusal = kubelet_refusal(config, loaded.machine)
     if refusal is not None:
         return SimulationResult(
-            loaded.name, loaded.node_name, loaded.machine, 0, 0, refusal, (), kubelet_version=version
+            loaded.name,
+            loaded.node_name,
+            loaded.machine,
+            0,
+            0,
+            refusal,
+            (),
+            kubelet_version=version,
+            warnings=loaded.warnings,
         )
     restored, files = restore(restore_from, config, version)
     if isinstance(restored, ConfigRefusal):
@@ -121,5 +147,6 @@ def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
             (),
             kubelet_version=version,
             restored_files=files,
+            warnings=loaded.warnings,
         )
     return simulate(loaded, restored=restored, files=files)

@@ -6,17 +6,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from podfit.errors import InputError
+from podfit.explain.empty_pool import EmptyPool, empty_pools
 from podfit.explain.merge_trace import trace_merge
 from podfit.explain.shortfall import shortfall
 from podfit.explain.suggest import suggest
 from podfit.explain.tracing import HintCall, TraceLog, trace_admission
 from podfit.explain.values import Demand, Explanation, MergeTrace
+from podfit.kubelet.known_issues import known_issue_for
 from podfit.kubelet.node import Node
 from podfit.kubelet.restart import RestartResult
 from podfit.kubelet.simulation import simulate
 from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.scenario import AddPod, RestartKubelet, Scenario
-from podfit.topology.scope import scope_for
+from podfit.topology.scope import POD_SCOPE, scope_for
 
 __all__ = ["explain", "find_pod_event", "node_before", "traced_merges"]
 
@@ -108,15 +110,33 @@ def explain(scenario: Scenario, pod: str, *, suggestions: bool = True) -> Explan
     result, log = trace_admission(node, event.pod)
     merges, notes = traced_merges(node, log)
     config = scenario.kubelet_config
-    short = shortfall(result, merges, log, scenario.machine)
+    issue = known_issue_for(
+        scenario.kubelet_version,
+        config,
+        event.pod,
+        None if result.admitted else result.reason,
+        result.message,
+    )
+    if issue is not None:
+        result = replace(result, known_issue=issue)
+    scope = scope_for(config.topology_manager_scope, node.managers.topology_policy)
+    pools: list[EmptyPool] = []
+    if not result.admitted and scope == POD_SCOPE:
+        pools = empty_pools(
+            event.pod,
+            config.feature_gates,
+            cpu=config.cpu_manager_policy == "static",
+            memory=config.memory_manager_policy == "Static",
+        )
+    short = shortfall(result, merges, log, scenario.machine, pools)
     tried = suggestions and not result.admitted
-    found = suggest(scenario, index, event.pod, merges, log) if tried else ()
+    found = suggest(scenario, index, event.pod, merges, log, pools) if tried else ()
     return Explanation(
         scenario=scenario.name,
         pod=event.pod.key,
         event_index=index,
         topology_policy=config.topology_manager_policy,
-        topology_scope=scope_for(config.topology_manager_scope, node.managers.topology_policy),
+        topology_scope=scope,
         cpu_policy=_policy_name(node.managers.cpu_policy),
         memory_policy=_policy_name(node.managers.memory_policy),
         result=result,

@@ -62,9 +62,7 @@ def _node(scenario: Scenario) -> Node:
             f"the kubelet refuses to start ({refusal.reason}): {refusal.message}",
             scenario.name,
         )
-    return Node(
-        scenario.machine, scenario.kubelet_config, node_os=scenario.node_os
-    )
+    return Node(scenario.machine, scenario.kubelet_config, node_os=scenario.node_os)
 
 
 def _decide(scenario: Scenario, index: int) -> ResizeDecision:

@@ -119,9 +119,18 @@ def _result(r: AdmitResult) -> dict[str, Any]:
                 "assignment": c.assignment,
                 "cpus": None if c.cpus is None else format_cpuset(c.cpus),
                 "memoryNuma": None if c.memory is None else list(c.memory.numa_affinity),
+                "why": None if c.why is None else {"reason": c.why.reason, "message": c.why.message},
             }
             for c in r.containers
         ],
+        "knownIssue": None
+        if r.known_issue is None
+        else {
+            "id": r.known_issue.id,
+            "summary": r.known_issue.summary,
+            "fixedIn": r.known_issue.fixed_in,
+            "issue": f"kubernetes#{r.known_issue.issue}" if r.known_issue.issue else None,
+        },
     }
 
 

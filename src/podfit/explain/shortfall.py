@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from podfit.explain.empty_pool import EmptyPool
 from podfit.explain.tracing import TraceLog
 from podfit.explain.values import CPUTake, Demand, MemoryChoice, MergeTrace, ResourceHints
 from podfit.kubelet.result import AdmitResult
@@ -124,11 +125,19 @@ def _last_memory_demands(log: TraceLog, container: str | None) -> dict[str, Dema
 
 
 def shortfall(
-    result: AdmitResult, merges: Sequence[MergeTrace], log: TraceLog, machine: Machine
+    result: AdmitResult,
+    merges: Sequence[MergeTrace],
+    log: TraceLog,
+    machine: Machine,
+    pools: Sequence[EmptyPool] = (),
 ) -> tuple[str, ...]:
-    """What the pod lacked (empty for an admitted pod)."""
+    """What the pod lacked (empty for an admitted pod). ``pools``: resources whose pod budget the
+    exclusive containers use up — then that is the cause, whatever the merge shows (the CPU
+    Manager gives such a pod no hint)."""
     if result.admitted:
         return ()
+    if pools:
+        return tuple(p.line() for p in pools)
     failed = next((m for m in merges if not m.admit), None)
     if failed is not None:
         return tuple(_affinity(failed))

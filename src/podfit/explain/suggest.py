@@ -13,8 +13,10 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from podfit.api.pod_validation import format_quantity
-from podfit.api.presets import PRESETS, preset_machine
+from podfit.api.presets import PRESETS, apply_overrides, preset_machine
 from podfit.cpu.guaranteed import guaranteed_cpus, pod_guaranteed_cpus
+from podfit.errors import InputError
+from podfit.explain.empty_pool import EmptyPool
 from podfit.explain.tracing import TraceLog
 from podfit.explain.values import MergeTrace, Suggestion
 from podfit.kubelet.result import AdmitResult
@@ -29,6 +31,7 @@ from podfit.model.qos import (
     is_pod_level_resources_set,
 )
 from podfit.model.scenario import AddPod, Scenario
+from podfit.model.units import format_bytes
 from podfit.topology.policy import POLICY_NAMES, POLICY_NONE
 from podfit.topology.scope import CONTAINER_SCOPE, POD_SCOPE
 
@@ -273,11 +276,112 @@ def _pod_level(base: Scenario, index: int, pod: Pod) -> Iterator[Suggestion]:
         return
 
 
+def _set_amount(res: ResourceRequirements, name: str, value: int) -> ResourceRequirements:
+    req, lim = dict(res.requests), dict(res.limits)
+    for m in (req, lim):
+        if name in m:
+            m[name] = value
+    return ResourceRequirements(requests=req, limits=lim)
+
+
+def _with_pod_amount(pod: Pod, name: str, value: int) -> Pod:
+    assert pod.resources is not None
+    return replace(pod, resources=_set_amount(pod.resources, name, value))
+
+
+_MEMORY_STEPS = (256 << 20, 1 << 30, 4 << 30)
+
+
+def _budget_fixes(base: Scenario, index: int, pod: Pod, pools: Sequence[EmptyPool]) -> Iterator[Suggestion]:
+    """An empty pod shared pool: a pod budget above what the exclusive containers take, or one
+    exclusive container asking for less (each verified)."""
+    for pool in pools:
+        steps = (1000,) if pool.resource == RESOURCE_CPU else _MEMORY_STEPS
+        unit = 1000 if pool.resource == RESOURCE_CPU else 1
+        for step in steps:
+            value = pool.taken * unit + step
+            scenario = _variant(base, index, _with_pod_amount(pod, pool.resource, value))
+            result = verify(scenario)
+            if result is None:
+                continue
+            shown = _quantity(pool.resource, value)
+            summary = (
+                f"pod-level {pool.resource} {shown} (instead of {pool.amount(pool.budget)}): the exclusive "
+                f"containers take {pool.amount(pool.taken)}, the rest is the pod's shared pool — "
+                f"{_aligned(result)}"
+            )
+            change = {f"spec.resources.{pool.resource}": shown}
+            yield Suggestion("pod-budget", summary, change, scenario, result)
+            break
+        if pool.resource == RESOURCE_CPU and pool.exclusive:
+            name, n = max(pool.exclusive, key=lambda e: e[1])
+            if n > 1:
+                scenario = _variant(base, index, with_cpus(pod, name, n - 1))
+                result = verify(scenario)
+                if result is not None:
+                    summary = (
+                        f"{n - 1} CPUs for container {name} (instead of {n}): one CPU of the budget is "
+                        f"left for the pod's shared pool — {_aligned(result)}"
+                    )
+                    change = {"container": name, "cpu": str(n - 1)}
+                    yield Suggestion("fewer-cpus", summary, change, scenario, result)
+
+
+_PAGE_SIZES = {"hugepages-2Mi": 2 << 20, "hugepages-1Gi": 1 << 30}
+_HUGEPAGE_KEYS = {"hugepages-2Mi": "hugepages2MiPerNUMANode", "hugepages-1Gi": "hugepages1GiPerNUMANode"}
+_HUGEPAGE_FLAGS = {"hugepages-2Mi": "--hugepages-2Mi-per-numa", "hugepages-1Gi": "--hugepages-1Gi-per-numa"}
+
+
+def _hugepage_requests(pod: Pod) -> dict[str, int]:
+    wanted = dict(aggregate_container_requests(pod))
+    if pod.resources is not None:
+        for name, value in pod.resources.requests.items():
+            wanted[name] = max(wanted.get(name, 0), value)
+    return {n: v for n, v in wanted.items() if n in _PAGE_SIZES and v > 0}
+
+
+def _hugepages_on_node(base: Scenario, index: int, pod: Pod) -> Iterator[Suggestion]:
+    """Machine-side: hugepages the pod needs and the node lacks (what no pod change can fix)."""
+    machine = base.machine
+    for name, want in sorted(_hugepage_requests(pod).items()):
+        page = _PAGE_SIZES[name]
+        have = max((n.hugepage_bytes(page) for n in machine.numa_nodes), default=0)
+        if have >= want:
+            continue
+        per_numa = -(-want // page) * page
+        for total in dict.fromkeys((per_numa, 2 * per_numa)):
+            try:
+                changed = apply_overrides(machine, {_HUGEPAGE_KEYS[name]: total})
+            except InputError:
+                continue  # more hugepages than the NUMA node's memory
+            scenario = _variant(base, index, pod, machine=changed)
+            result = verify(scenario)
+            if result is None:
+                continue
+            shown = format_bytes(total)
+            summary = (
+                f"the node with {shown} of {name} per NUMA node (it has {format_bytes(have)} at most): "
+                f"a machine-side change (kernel hugepages; {_HUGEPAGE_FLAGS[name]} {shown} to try it) — "
+                f"{_aligned(result)}"
+            )
+            change = {_HUGEPAGE_KEYS[name]: shown}
+            yield Suggestion("machine-hugepages", summary, change, scenario, result)
+            break
+
+
 def suggest(
-    base: Scenario, index: int, pod: Pod, merges: Sequence[MergeTrace], log: TraceLog
+    base: Scenario,
+    index: int,
+    pod: Pod,
+    merges: Sequence[MergeTrace],
+    log: TraceLog,
+    pools: Sequence[EmptyPool] = (),
 ) -> tuple[Suggestion, ...]:
-    """Verified changes that admit ``pod`` (the event at ``index`` of ``base``)."""
+    """Verified changes that admit ``pod`` (the event at ``index`` of ``base``); ``pools``: the
+    resources whose pod budget the exclusive containers use up (see :mod:`podfit.explain.empty_pool`)."""
     out: list[Suggestion] = []
+    if pools:
+        out.extend(_budget_fixes(base, index, pod, pools))
     out.extend(_policies(base, index, pod))
     out.extend(_scopes(base, index, pod))
     target, current = _cpu_target(pod, base, merges, log)
@@ -290,5 +394,6 @@ def suggest(
     if current > 1:
         out.extend(_fewer_cpus(base, index, pod, target, current, even))
     out.extend(_pod_level(base, index, pod))
+    out.extend(_hugepages_on_node(base, index, pod))
     out.extend(_machines(base, index, pod))
     return tuple(out)

@@ -5,6 +5,13 @@ Paths inside a scenario are relative to the scenario file. A Pod given by path m
 documents or a ``kind: List``; each becomes an ``add`` in order. Workloads (Deployment, Job, …),
 in files or inline, become the pods their controllers create (:mod:`podfit.api.workloads`); other
 objects are skipped with a note. Pass ``notes=[]`` to collect those notes (the CLI prints them).
+
+Inputs are read as the real tools read them (``strict=False``, the default): a YAML key given twice
+keeps its last value, the kubelet's configuration is decoded leniently (see
+:mod:`podfit.api.kubelet_config`); each such thing is a warning in ``Scenario.warnings``.
+``strict=True`` refuses them instead. The kubelet configuration file may be any of the forms
+:mod:`podfit.io.kubelet_config_file` finds one in; a scenario's ``node`` may be a path to a machine
+file (what ``podfit capture-machine`` writes).
 """
 
 from __future__ import annotations
@@ -18,8 +25,11 @@ from typing import Any
 from podfit.api.scenario import SourcedPod, scenario_from_dict
 from podfit.api.workloads import WorkloadPods, expand_workload
 from podfit.errors import InputError
+from podfit.io.kubelet_config_file import load_kubelet_config
 from podfit.io.sysfs import machine_from_sysfs, machine_to_dict
 from podfit.io.yamlio import load_documents, load_one, parse_documents, split_list
+from podfit.model.diagnostics import Diagnostic
+from podfit.model.gotext import json_type
 from podfit.model.scenario import Scenario
 
 __all__ = ["DEFAULT_SCENARIO", "load_default_scenario", "load_scenario", "scenario_from_parts"]
@@ -35,6 +45,13 @@ class _PodInputs:
     replicas: int | None = None
     notes: list[str] = field(default_factory=list)
     position: int = 0
+    strict: bool = False
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def yaml_warnings(self) -> list[Diagnostic] | None:
+        """Where the YAML reader puts duplicate keys (None: ``--strict``, they are errors)."""
+        return None if self.strict else self.warnings
 
     def _expand(self, manifest: Mapping[str, Any], source: str, where: str) -> WorkloadPods:
         self.position += 1
@@ -67,7 +84,7 @@ class _PodInputs:
     def from_file(self, path: Path) -> list[SourcedPod]:
         """The pods of every object in a manifest file (an empty file is an error; a file of
         Services, ConfigMaps, … gives no pod and a note)."""
-        docs = load_documents(path)
+        docs = load_documents(path, self.yaml_warnings)
         if not docs:
             raise InputError("", "no Pod manifest in file", str(path))
         where = [f"[{i}]" if len(docs) > 1 else "" for i in range(len(docs))]
@@ -77,8 +94,14 @@ class _PodInputs:
         return [pod for r, w in zip(results, where, strict=True) for pod in self._sourced(r, str(path), w)]
 
 
-def _resolve_node(node: Any, base: Path, source: str) -> Any:
-    """Replace ``sysfs: PATH`` by the machine read from that tree (explicit CPU table form)."""
+def _resolve_node(node: Any, base: Path, source: str, inputs: _PodInputs | None = None) -> Any:
+    """``node: PATH`` becomes that machine file's node section; ``sysfs: PATH`` the machine read
+    from that tree (explicit CPU table form); a ``node:`` pasted inside ``node:`` is unwrapped."""
+    if isinstance(node, str):
+        path = (base / node).resolve()
+        return _machine_section(path, inputs.yaml_warnings if inputs is not None else None)
+    if isinstance(node, Mapping) and set(node) == {"node"} and isinstance(node["node"], Mapping):
+        node = node["node"]  # a capture-machine file's content pasted under node:
     if not isinstance(node, Mapping) or "sysfs" not in node:
         return node
     ref = node["sysfs"]
@@ -102,10 +125,14 @@ def _restart_config_path(item: Mapping[str, Any]) -> bool:
 def _resolve(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs) -> dict[str, Any]:
     out = dict(doc)
     if "node" in out:
-        out["node"] = _resolve_node(out["node"], base, source)
+        out["node"] = _resolve_node(out["node"], base, source, inputs)
     kc = out.get("kubeletConfig")
     if isinstance(kc, str):
-        out["kubeletConfig"] = load_one(base / kc, "KubeletConfiguration")
+        path = base / kc
+        try:
+            out["kubeletConfig"] = load_kubelet_config(path, inputs.notes, inputs.yaml_warnings)
+        except InputError as exc:
+            raise exc.in_source(str(path)) from None
     for key in ("events", "pods"):
         items = out.get(key)
         if not isinstance(items, list):
@@ -139,9 +166,18 @@ def _decode(
     doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs, kubelet_version: str | None
 ) -> Scenario:
     try:
-        return scenario_from_dict(_resolve(doc, base, source, inputs), kubelet_version)
+        resolved = _resolve(doc, base, source, inputs)
+        found: list[Diagnostic] = []
+        scenario = scenario_from_dict(resolved, kubelet_version, strict=inputs.strict, warnings=found)
     except InputError as exc:
         raise exc.in_source(source) from None
+    return _with_warnings(scenario, [*inputs.warnings, *(w.in_source(source) for w in found)])
+
+
+def _with_warnings(scenario: Scenario, warnings: list[Diagnostic]) -> Scenario:
+    import dataclasses
+
+    return dataclasses.replace(scenario, warnings=tuple(warnings))
 
 
 def load_scenario(
@@ -150,12 +186,14 @@ def load_scenario(
     replicas: int | None = None,
     notes: list[str] | None = None,
     kubelet_version: str | None = None,
+    strict: bool = False,
 ) -> Scenario:
     """A Scenario document from ``path``; ``replicas`` overrides every workload's (``--replicas``),
     ``kubelet_version`` the node's ``kubeletVersion`` (``--kubelet-version``: the configuration is
-    decoded for that release), and the notes on skipped objects are appended to ``notes``."""
-    doc = load_one(path, "scenario")
-    inputs = _PodInputs(replicas)
+    decoded for that release), and the notes on skipped objects are appended to ``notes``.
+    ``strict``: see the module."""
+    inputs = _PodInputs(replicas, strict=strict)
+    doc = load_one(path, "scenario", inputs.yaml_warnings)
     scenario = _decode(doc, path.parent, str(path), inputs, kubelet_version)
     if notes is not None:
         notes.extend(inputs.notes)
@@ -171,15 +209,22 @@ def load_default_scenario(kubelet_version: str | None = None) -> Scenario:
     return scenario_from_dict(doc, kubelet_version)
 
 
-def _machine_section(path: Path) -> Mapping[str, Any]:
-    doc = load_one(path, "machine description")
-    if doc.get("kind") == "Scenario":
+def _machine_section(path: Path, warnings: list[Diagnostic] | None = None) -> Mapping[str, Any]:
+    """The ``node`` section a machine file stands for: a Scenario's ``node``, a file written by
+    ``podfit capture-machine`` (``node: {cpus: …}``), a node section itself, or a synthetic
+    ``machine`` description."""
+    doc = load_one(path, "machine description", warnings)
+    if doc.get("kind") == "Scenario" or (set(doc) == {"node"}):
         node = doc.get("node")
+        if isinstance(node, str):
+            raise InputError(
+                "node", "a machine file must describe the machine, not name another file", str(path)
+            )
         if not isinstance(node, Mapping):
-            raise InputError("node", "expected an object", str(path))
-        return _resolve_node(node, path.parent, str(path))
+            raise InputError("node", f"expected an object, got {json_type(node)}", str(path))
+        return _resolve_node(node, path.parent, str(path))  # type: ignore[no-any-return]
     if any(form in doc for form in MACHINE_FORMS):
-        return _resolve_node(doc, path.parent, str(path))
+        return _resolve_node(doc, path.parent, str(path))  # type: ignore[no-any-return]
     return {"machine": doc}
 
 
@@ -192,29 +237,31 @@ def scenario_from_parts(
     replicas: int | None = None,
     notes: list[str] | None = None,
     kubelet_version: str | None = None,
+    strict: bool = False,
 ) -> Scenario:
-    """The separate-files form of ``podfit simulate``; ``replicas``, ``notes``, ``kubelet_version``
-    as in :func:`load_scenario`."""
+    """The separate-files form of ``podfit simulate``; ``replicas``, ``notes``, ``kubelet_version``,
+    ``strict`` as in :func:`load_scenario`."""
     if (machine is None) == (preset is None):
         raise InputError("--machine", "give exactly one of --machine FILE or --preset NAME")
-    node = {"preset": preset} if preset is not None else dict(_machine_section(machine))  # type: ignore[arg-type]
+    inputs = _PodInputs(replicas, strict=strict)
+    node = {"preset": preset} if preset is not None else dict(_machine_section(machine, inputs.yaml_warnings))  # type: ignore[arg-type]
     doc: dict[str, Any] = {"kind": "Scenario", "metadata": {"name": "command-line"}, "node": node}
     if kubelet_config is not None:
-        kc = load_one(kubelet_config, "KubeletConfiguration")
+        kc = load_kubelet_config(kubelet_config, inputs.notes, inputs.yaml_warnings)
         doc["kubeletConfig"] = kc
         kc_source = str(kubelet_config)
     else:  # a kubelet started without a config file: every field at its default
         doc["kubeletConfig"] = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
         kc_source = "--kubelet-config"
-    inputs = _PodInputs(replicas)
     pods: list[SourcedPod] = []
     for f in pod_files:
         pods.extend(inputs.from_file(f))
     doc["pods"] = pods
     if notes is not None:
         notes.extend(inputs.notes)
+    found: list[Diagnostic] = []
     try:
-        return scenario_from_dict(doc, kubelet_version)
+        scenario = scenario_from_dict(doc, kubelet_version, strict=strict, warnings=found)
     except InputError as exc:
         if exc.source:
             raise
@@ -224,3 +271,9 @@ def scenario_from_parts(
         if exc.field.startswith("node"):
             raise exc.in_source(str(machine) if machine else "--preset") from None
         raise
+    for w in found:
+        if w.source is None and (w.field or "").startswith("kubeletConfig"):
+            rest = (w.field or "")[len("kubeletConfig") :].lstrip(".")
+            w = Diagnostic(w.code, w.message, kc_source, rest or None, w.pod)
+        inputs.warnings.append(w)
+    return _with_warnings(scenario, inputs.warnings)

@@ -29,6 +29,7 @@ from podfit.api.machine_build import machine_from_table, machine_to_dict
 from podfit.api.machines import build_machine
 from podfit.errors import DiscoverError, InputError
 from podfit.model.cpuset import CPUSetParseError, cpus, parse_cpuset
+from podfit.model.gotext import go_quote
 from podfit.model.machine import CPUInfo, Machine
 
 __all__ = [
@@ -135,7 +136,7 @@ class _Tree:
         try:
             return int(text.strip())
         except ValueError:
-            raise self.error(path, f"expected an integer, got {text.strip()!r}") from None
+            raise self.error(path, f"expected an integer, got {go_quote(text.strip())}") from None
 
     def read_cpuset(self, path: Path) -> int | None:
         text = self.read(path)
@@ -191,7 +192,7 @@ def _cache_shares(tree: _Tree, cache: Path) -> int | None:
         try:
             return sum(int(word, 16).bit_count() for word in text.strip().split(","))
         except ValueError:
-            raise tree.error(cache / "shared_cpu_map", f"not a CPU mask: {text.strip()!r}") from None
+            raise tree.error(cache / "shared_cpu_map", f"not a CPU mask: {go_quote(text.strip())}") from None
     shared = tree.read_cpuset(cache / "shared_cpu_list")
     return None if shared is None else shared.bit_count()
 
@@ -254,7 +255,7 @@ def _distances(tree: _Tree, node_path: Path) -> list[int] | None:
     try:
         return [int(word) for word in text.split()]
     except ValueError:
-        raise tree.error(node_path / "distance", f"expected integers, got {text.strip()!r}") from None
+        raise tree.error(node_path / "distance", f"expected integers, got {go_quote(text.strip())}") from None
 
 
 def _nodes_info(tree: _Tree) -> list[CadvisorNode]:

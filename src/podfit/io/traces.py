@@ -316,4 +316,3 @@ def spar_shape(path: Path | None = None, limit: int | None = None) -> SparShape:
         total += durations[k]
         cum.append(total)
     return SparShape(tuple(minutes), tuple(keys), tuple(cum))
-

@@ -1,4 +1,10 @@
-"""Reading YAML/JSON documents: multi-document files, ``kind: List``, duplicate keys refused.
+"""Reading YAML/JSON documents: multi-document files, ``kind: List``, duplicate keys.
+
+A mapping key given twice is read as kubectl and the kubelet read it: the last value is used
+(sigs.k8s.io/yaml's lenient conversion; the kubelet's strict decoding fails on it and the kubelet
+falls back to lenient decoding). Callers that pass a ``warnings`` list get one
+:class:`~podfit.model.diagnostics.Diagnostic` per duplicate; without one (or with ``--strict``)
+a duplicate key is an error.
 
 Every failure is an :class:`~podfit.errors.InputError` naming the file (and the field when known).
 """
@@ -12,12 +18,17 @@ from typing import Any
 import yaml
 
 from podfit.errors import InputError
+from podfit.model.diagnostics import DUPLICATE_KEY, Diagnostic
+from podfit.model.gotext import go_quote, json_type
 
 __all__ = ["load_documents", "load_one", "read_text", "split_list"]
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate mapping keys (the API server's strict decoding does too)."""
+    """SafeLoader that refuses duplicate mapping keys, or records them (``duplicates`` set: then
+    the last value is kept, as Go's lenient YAML decoding keeps it)."""
+
+    duplicates: list[tuple[int, str]] | None = None
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -32,10 +43,17 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "found an unhashable mapping key", key_node.start_mark
+                None,
+                None,
+                "invalid map key: an object or a list used as a key (an unrendered template, {{ … }}?)",
+                key_node.start_mark,
             ) from None
         if key in own:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            if loader.duplicates is None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {go_quote(str(key))}", key_node.start_mark
+                )
+            loader.duplicates.append((key_node.start_mark.line + 1, str(key)))
         if i >= merged:
             own.add(key)
         out[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
@@ -68,14 +86,33 @@ def _yaml_error_text(exc: yaml.YAMLError) -> str:
     return f"invalid YAML: {where}{problem}"
 
 
-def parse_documents(text: str, source: str) -> list[Any]:
-    """All documents of a YAML (or JSON) text; empty documents are dropped."""
+def parse_documents(text: str, source: str, warnings: list[Diagnostic] | None = None) -> list[Any]:
+    """All documents of a YAML (or JSON) text; empty documents are dropped. A duplicate mapping
+    key is an error, unless ``warnings`` is given: then the last value is used and a warning
+    naming the line is appended."""
+    loader = _StrictLoader(text)
+    if warnings is not None:
+        loader.duplicates = []
     try:
-        docs = list(yaml.load_all(text, Loader=_StrictLoader))
+        docs = []
+        while loader.check_data():  # type: ignore[no-untyped-call]
+            docs.append(loader.get_data())  # type: ignore[no-untyped-call]
     except yaml.YAMLError as exc:
         raise InputError("", _yaml_error_text(exc), source) from None
     except RecursionError:
         raise InputError("", "invalid YAML: nesting too deep", source) from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    if warnings is not None and loader.duplicates:
+        for line, key in loader.duplicates:
+            warnings.append(
+                Diagnostic(
+                    DUPLICATE_KEY,
+                    f"line {line}: duplicate key {go_quote(key)}: the last value is used, as kubectl "
+                    "and the kubelet read it (--strict refuses it)",
+                    source,
+                )
+            )
     return [d for d in docs if d is not None]
 
 
@@ -83,7 +120,7 @@ def split_list(doc: Any, source: str, index: int | None = None) -> list[Mapping[
     """A document as a list of objects: ``kind: List`` (and ``*List`` kinds) are flattened."""
     where = f"[document {index}]" if index is not None else ""
     if not isinstance(doc, Mapping):
-        raise InputError(where, f"expected a mapping (an object), got {type(doc).__name__}", source)
+        raise InputError(where, f"expected an object, got {json_type(doc)}", source)
     kind = doc.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
         items = doc.get("items")
@@ -92,29 +129,30 @@ def split_list(doc: Any, source: str, index: int | None = None) -> list[Mapping[
         out: list[Mapping[str, Any]] = []
         for i, item in enumerate(items):
             if not isinstance(item, Mapping):
-                raise InputError(f"items[{i}]", f"expected an object, got {type(item).__name__}", source)
+                raise InputError(f"items[{i}]", f"expected an object, got {json_type(item)}", source)
             out.append(item)
         return out
     return [doc]
 
 
-def load_documents(path: Path) -> list[Mapping[str, Any]]:
-    """Every object in ``path`` (multi-document YAML, JSON, ``kind: List``)."""
-    docs = parse_documents(read_text(path), str(path))
+def load_documents(path: Path, warnings: list[Diagnostic] | None = None) -> list[Mapping[str, Any]]:
+    """Every object in ``path`` (multi-document YAML, JSON, ``kind: List``); ``warnings`` as in
+    :func:`parse_documents`."""
+    docs = parse_documents(read_text(path), str(path), warnings)
     out: list[Mapping[str, Any]] = []
     for i, doc in enumerate(docs):
         out.extend(split_list(doc, str(path), i if len(docs) > 1 else None))
     return out
 
 
-def load_one(path: Path, what: str) -> Mapping[str, Any]:
-    """Exactly one object from ``path``."""
-    docs = parse_documents(read_text(path, what), str(path))
+def load_one(path: Path, what: str, warnings: list[Diagnostic] | None = None) -> Mapping[str, Any]:
+    """Exactly one object from ``path``; ``warnings`` as in :func:`parse_documents`."""
+    docs = parse_documents(read_text(path, what), str(path), warnings)
     if not docs:
         raise InputError("", f"empty {what}", str(path))
     if len(docs) > 1:
         raise InputError("", f"expected one {what} document, found {len(docs)}", str(path))
     doc = docs[0]
     if not isinstance(doc, Mapping):
-        raise InputError("", f"expected a mapping (an object), got {type(doc).__name__}", str(path))
+        raise InputError("", f"expected an object, got {json_type(doc)}", str(path))
     return doc

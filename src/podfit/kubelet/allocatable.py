@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Insufficient",
     "hugepage_resource_name",
+    "is_extended_resource_name",
     "node_allocatable",
     "node_allocatable_absolute",
     "node_allocatable_reservation",
@@ -148,8 +149,9 @@ class Insufficient:
         return Rejection(self.message, self.reason)
 
 
-def _is_extended(name: str) -> bool:
-    """v1helper.IsExtendedResourceName: a domain-qualified name outside kubernetes.io, not requests.*."""
+def is_extended_resource_name(name: str) -> bool:
+    """Mirrors: pkg/apis/core/v1/helper/helpers.go IsExtendedResourceName: a domain-qualified name
+    outside kubernetes.io, not requests.*."""
     if name.startswith("requests."):
         return False
     if "/" not in name:
@@ -198,7 +200,7 @@ def predicate_admit_used(
     request = {
         name: value
         for name, value in pod_request.items()
-        if name != "pods" and not (_is_extended(name) and name not in allocatable)
+        if name != "pods" and not (is_extended_resource_name(name) and name not in allocatable)
     }
     if not any(request.values()):
         return None

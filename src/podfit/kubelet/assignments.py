@@ -32,6 +32,7 @@ from podfit.kubelet.result import (
     MemoryBlockView,
     PodResourcesView,
 )
+from podfit.kubelet.why import container_why
 from podfit.model.cpuset import cpus as cpu_ids
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import is_pod_level_resources_set
@@ -173,7 +174,8 @@ class PodAssignments(NamedTuple):
                 memory.numa_affinity if memory is not None else None,
                 container_memory_qos(mqos, self.pod, c) if mqos is not None else (),
             )
-            out.append(ContainerAssignment(c.name, c.kind, cpus, kind, memory, quota, cgroup))
+            why = container_why(self.plan.config, self.pod, c, kind)
+            out.append(ContainerAssignment(c.name, c.kind, cpus, kind, memory, quota, cgroup, why))
         return tuple(out)
 
     @property

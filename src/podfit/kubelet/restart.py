@@ -25,6 +25,7 @@ from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.checkpoint.cpu import CPU_CHECKPOINT_FILE, encode_cpu_format, restore_cpu_checkpoint
 from podfit.checkpoint.memory import MEMORY_CHECKPOINT_FILE, encode_memory_format, restore_memory_checkpoint
 from podfit.errors import CheckpointError
+from podfit.kubelet.known_issues import known_issue_for
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node, start_node
 from podfit.kubelet.result import AdmitResult, ContainerAssignment, NUMAMemory
@@ -278,6 +279,24 @@ def pod_restart(pod: Pod, before: PodHeld, step: AdmitResult) -> PodRestart:
     return PodRestart(pod.key, pod.uid, MOVED if changes else KEPT, before, after, step, changes)
 
 
+def readmission_issue(
+    release: str, config: KubeletConfig, pod: Pod, step: AdmitResult, before: PodHeld
+) -> AdmitResult:
+    """The re-admission ``step`` labelled with the known kubelet defect of ``release`` behind its
+    outcome, if any (:func:`podfit.kubelet.known_issues.known_issue_for`)."""
+    moved = step.admitted and before.pod_cpus is not None and step.pod_cpus != before.pod_cpus
+    issue = known_issue_for(
+        release,
+        config,
+        pod,
+        None if step.admitted else step.reason,
+        step.message,
+        readmission=True,
+        moved=moved,
+    )
+    return step if issue is None else replace(step, known_issue=issue)
+
+
 # ----- the restart -------------------------------------------------------------------------------------
 def restart_node(
     node: Node, old_version: str, config: KubeletConfig | None = None, version: str | None = None
@@ -313,7 +332,11 @@ def restart_node(
     pods = []
     for pod in running:
         step = replace(started.admit(pod), numa_memory=started.memory_tables())
-        pods.append(pod_restart(pod, before[pod.uid], step))
+        pods.append(
+            pod_restart(
+                pod, before[pod.uid], readmission_issue(new_version, new_config, pod, step, before[pod.uid])
+            )
+        )
     result = RestartResult(
         old_version,
         new_version,

@@ -1,7 +1,7 @@
 """What a node decides about a pod: admission results and per-container assignments.
 
 These are plain values; :mod:`podfit.report` renders them (the JSON contract of
-``podfit simulate`` is in shared/spec/scenario-format.md).
+``podfit simulate`` is in docs/scenario-format.md).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ __all__ = [
     "ContainerResourcesView",
     "DeviceView",
     "Hint",
+    "KnownIssue",
     "MemoryAssignment",
     "MemoryBlockView",
     "MemoryTableView",
@@ -30,6 +31,7 @@ __all__ = [
     "ResizeResult",
     "RetryResult",
     "StartResult",
+    "Why",
 ]
 
 # assignment types (kubelet metrics vocabulary, plus node_shared for "no exclusive resources")
@@ -135,6 +137,35 @@ NUMAMemory = Mapping[int, Mapping[str, MemoryTableView]]
 
 
 @dataclass(frozen=True, slots=True)
+class Why:
+    """Why a container got its assignment (:func:`podfit.kubelet.why.container_why`): a stable
+    ``reason``, a ``short`` phrase for tables and a one-sentence ``message``. (Here, with the other
+    result values, so that it stays an interpreted class that pickles in the compiled build.)"""
+
+    reason: str
+    short: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnownIssue:
+    """An upstream kubelet defect (:mod:`podfit.kubelet.known_issues`): ``id`` names the fix
+    (``kubernetes#<PR>``), ``issue`` the bug report (0: none), ``releases`` the kubelet minors that
+    have it, ``fixed_in`` the first without it."""
+
+    id: str
+    summary: str
+    fixed_in: str
+    releases: tuple[str, ...]
+    issue: int = 0
+
+    @property
+    def pr(self) -> int:
+        """The fix's pull request number."""
+        return int(self.id.rsplit("#", 1)[1])
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerAssignment:
     name: str
     kind: str  # init | sidecar | app
@@ -143,6 +174,7 @@ class ContainerAssignment:
     memory: MemoryAssignment | None = None
     cpu_quota: CPUQuota | None = None
     cgroup: CgroupValues | None = None
+    why: Why | None = None  # the reason for ``assignment`` (podfit.kubelet.why)
 
 
 class AssignedViews(Protocol):
@@ -197,6 +229,7 @@ class AdmitResult:
     numa_memory: NUMAMemory | None = None  # the memory manager's tables after this step
     extra: Mapping[str, object] = field(default_factory=dict)
     assigned: AssignedViews | None = field(default=None, repr=False, compare=False)
+    known_issue: KnownIssue | None = None  # the outcome is a known kubelet defect of the release
 
     # One is built per admission. The __init__ a frozen dataclass generates sets each field through
     # object.__setattr__ (and would then delete the views left to ``assigned``); this one stores
@@ -219,6 +252,7 @@ class AdmitResult:
         numa_memory: NUMAMemory | None = None,
         extra: Mapping[str, object] = _NEW_DICT,
         assigned: AssignedViews | None = None,
+        known_issue: KnownIssue | None = None,
     ) -> None:
         _SET_POD(self, pod)
         _SET_UID(self, uid)
@@ -233,6 +267,7 @@ class AdmitResult:
         _SET_NUMA_MEMORY(self, numa_memory)
         _SET_EXTRA(self, {} if extra is _NEW_DICT else extra)
         _SET_ASSIGNED(self, assigned)
+        _SET_KNOWN_ISSUE(self, known_issue)
         if assigned is None or containers or pod_resources is not None:
             _SET_CONTAINERS(self, containers)
             _SET_POD_CGROUP(self, pod_cgroup)
@@ -269,6 +304,7 @@ _SET_POD_RESOURCES = _SETTERS["pod_resources"]
 _SET_NUMA_MEMORY = _SETTERS["numa_memory"]
 _SET_EXTRA = _SETTERS["extra"]
 _SET_ASSIGNED = _SETTERS["assigned"]
+_SET_KNOWN_ISSUE = _SETTERS["known_issue"]
 
 
 @dataclass(frozen=True, slots=True)

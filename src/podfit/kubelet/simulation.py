@@ -1,8 +1,14 @@
-"""Running a scenario through a node: the kubelet's start-up checks, then every event in order."""
+"""Running a scenario through a node: the kubelet's start-up checks, then every event in order.
+
+Beside the kubelet's decisions the result carries the warnings of the run
+(:mod:`podfit.kubelet.run_warnings`, kept by :class:`~podfit.kubelet.run_events.EventRun`) after
+those of the scenario's decoding, and labels an outcome that is a known kubelet defect of the
+running release (:mod:`podfit.kubelet.known_issues`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.kubelet.managers import RestoredState
@@ -28,7 +34,9 @@ from podfit.kubelet.result import (
     RetryResult,
     StartResult,
 )
+from podfit.kubelet.run_events import EventRun
 from podfit.model.admission import ConfigRefusal
+from podfit.model.diagnostics import MEMORY_QOS_START_UP, Diagnostic
 from podfit.model.machine import Machine
 from podfit.model.scenario import AddPod, RestartKubelet, Scenario
 from podfit.release.profile import DEFAULT_RELEASE
@@ -72,7 +80,9 @@ class SimulationResult:
     # Memory QoS per step (parallel to steps: None where the MemoryQoS gate is off; empty when it
     # is off throughout)
     memory_protection: tuple[MemoryProtectionView | None, ...] = ()
-    warnings: tuple[str, ...] = ()  # what the kubelet logs at start-up (Memory QoS on cgroup v1, old kernels)
+    # the scenario's (decoding) warnings, what the kubelet logs at start-up (Memory QoS on cgroup
+    # v1, old kernels), then the run's
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def simulate(
@@ -99,6 +109,7 @@ def simulate(
             (),
             kubelet_version=version,
             restored_files=files,
+            warnings=scenario.warnings,
         )
     node = start_node(machine, config, restored, node_os=scenario.node_os)
     if isinstance(node, ConfigRefusal):
@@ -112,33 +123,38 @@ def simulate(
             (),
             kubelet_version=version,
             restored_files=files,
+            warnings=scenario.warnings,
         )
     initial, initial_memory, reserved = node.default_cpuset, node.memory_tables(), node.reserved_cpus
-    warnings = memory_qos_warnings(node.mqos, node.node_os)
+    start_up = [Diagnostic(MEMORY_QOS_START_UP, w) for w in memory_qos_warnings(node.mqos, node.node_os)]
+    run = EventRun(node, version, restored is not None)
     steps: list[Step] = []
     protection: list[MemoryProtectionView | None] = []
     running: Node | None = node
     waiting: dict[str, PodHeld] | None = {} if restored is not None else None
     readmitted: list[PodRestart] = []
-    for event in scenario.events:
+    for i, event in enumerate(scenario.events):
         if waiting is not None and isinstance(event, AddPod) and event.pod.uid not in waiting:
             pod = event.pod  # the first add of a pod the files hold: its re-admission
             waiting[pod.uid] = held_by(node, pod)
             if holds_state(node, pod.uid):
-                step = replace(node.admit(pod), numa_memory=node.memory_tables())
+                step = run.step(i, event)
+                assert isinstance(step, AdmitResult)
                 readmitted.append(pod_restart(pod, waiting[pod.uid], step))
                 steps.append(step)
                 protection.append(memory_protection(node) if node.mqos.gate else None)
                 continue
         if isinstance(event, RestartKubelet):
+            by_uid = {p.uid: p for p in node.pods}
             result, running = restart_node(node, version, event.kubelet_config, event.kubelet_version)
             steps.append(result)
             if running is None:
                 break
             node, version = running, result.to_version
+            run.restarted_as(node, version, ((by_uid[p.uid], p.step) for p in result.pods if p.uid in by_uid))
             protection.append(memory_protection(node) if node.mqos.gate else None)
             continue
-        steps.append(replace(node.apply(event), numa_memory=node.memory_tables()))
+        steps.append(run.step(i, event))
         protection.append(memory_protection(node) if node.mqos.gate else None)
     return SimulationResult(
         scenario.name,
@@ -157,7 +173,7 @@ def simulate(
         files,
         tuple(readmitted),
         tuple(protection) if any(p is not None for p in protection) else (),
-        warnings,
+        (*scenario.warnings, *start_up, *run.warnings()),
     )
 
 

@@ -22,6 +22,7 @@ from podfit.live.bundle import Bundle
 from podfit.live.pods import LivePod, read_pods_document
 from podfit.live.values import AllocatableResources, PodResources, allocatable_from_json, pods_from_json
 from podfit.memory.state import MemoryState
+from podfit.model.diagnostics import Diagnostic
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.release.profile import DEFAULT_RELEASE
@@ -104,10 +105,13 @@ def _config(bundle: Bundle, loaded: Loaded) -> None:
             continue
         source = f"{bundle.source}: {name}"
         try:
-            docs = parse_documents(data.decode("utf-8"), source)
+            found: list[Diagnostic] = []
+            docs = parse_documents(data.decode("utf-8"), source, found)
             if len(docs) != 1:
                 raise InputError("", f"expected one document, found {len(docs)}")
-            loaded.config = kubelet_config_from_dict(docs[0])
+            # read as the kubelet reads its file: what it ignores is a note, not a failure
+            loaded.config = kubelet_config_from_dict(docs[0], strict=False, warnings=found)
+            loaded.notes.extend(f"{source}: {w.line()}" for w in found)
             loaded.config_source = name
             break
         except UnicodeDecodeError:

@@ -11,6 +11,7 @@ from typing import Any
 
 from podfit.api.pods import pod_from_dict
 from podfit.errors import InputError
+from podfit.model.gotext import json_type
 from podfit.model.pod import Container, Pod, ResourceRequirements
 
 __all__ = ["LivePod", "pod_manifest", "pods_document", "read_pods_document"]
@@ -131,7 +132,7 @@ def read_pods_document(doc: Any, source: str) -> tuple[list[LivePod], list[str]]
     """The pods of a ``kind: List`` (or a single Pod) document, and one note per pod that could not
     be read (the rest are still used). ``InputError`` when the document is not a pod list at all."""
     if not isinstance(doc, Mapping):
-        raise InputError("", f"expected a JSON object (kind: List of pods), got {type(doc).__name__}", source)
+        raise InputError("", f"expected a JSON object (kind: List of pods), got {json_type(doc)}", source)
     items = doc.get("items") if doc.get("kind", "List") != "Pod" else [doc]
     if not isinstance(items, list):
         raise InputError("items", "expected a list of pods", source)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podfit.errors import InputError
+from podfit.model.gotext import json_text
 
 __all__ = [
     "AllocatableResources",
@@ -141,7 +142,7 @@ def _join(path: str, key: str) -> str:
 
 def _obj(value: Any, path: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise InputError(path, f"expected an object, got {type(value).__name__}")
+        raise InputError(path, f"expected an object, got {json_text(value)}")
     return value
 
 
@@ -150,14 +151,14 @@ def _list(obj: Mapping[str, Any], key: str, path: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InputError(_join(path, key), f"expected a list, got {type(value).__name__}")
+        raise InputError(_join(path, key), f"expected an array, got {json_text(value)}")
     return value
 
 
 def _str(obj: Mapping[str, Any], key: str, path: str) -> str:
     value = obj.get(key, "")
     if not isinstance(value, str):
-        raise InputError(_join(path, key), f"expected a string, got {type(value).__name__}")
+        raise InputError(_join(path, key), f"expected a string, got {json_text(value)}")
     return value
 
 
@@ -169,7 +170,7 @@ def _int(value: Any, path: str, *, unsigned: bool = False) -> int:
     elif isinstance(value, str) and value.lstrip("-").isdigit():
         n = int(value)
     else:
-        raise InputError(path, f"expected an integer, got {value!r}")
+        raise InputError(path, f"expected an integer, got {json_text(value)}")
     low, high = (0, 2**64 - 1) if unsigned else (-(2**63), 2**63 - 1)
     if not low <= n <= high:
         raise InputError(path, f"integer {n} out of range")

@@ -1,10 +1,12 @@
 """Go's spelling of basic values, where the kubelet's messages and parsing depend on it:
 ``strconv.ParseBool`` / ``strconv.Atoi``, ``%q`` of a string, ``%v`` of floats and durations,
-``map[k:v]``, and the aggregate of several errors.
+``map[k:v]``, and the aggregate of several errors; and a decoded JSON/YAML value named the way
+Kubernetes names it in an error (``null``, ``string "8"``, never Python's ``None``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 __all__ = [
@@ -14,6 +16,8 @@ __all__ = [
     "go_map",
     "go_quote",
     "go_quote_list",
+    "json_text",
+    "json_type",
     "parse_go_bool",
     "parse_go_int",
 ]
@@ -97,3 +101,36 @@ def aggregate_message(errors: Sequence[str]) -> str:
     if len(seen) == 1:
         return seen[0]
     return "[" + ", ".join(seen) + "]"
+
+
+def json_type(value: object) -> str:
+    """The JSON type of a decoded YAML/JSON value, as Kubernetes' decoding errors name it:
+    ``null``, ``boolean``, ``number``, ``string``, ``array``, ``object``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, list | tuple):
+        return "array"
+    return "value"
+
+
+def json_text(value: object, limit: int = 60) -> str:
+    """A decoded value as it reads in JSON, with its type: ``null``, ``boolean true``,
+    ``string "8Gi"``, ``number 3``, ``array ["a"]``, ``object {"a": 1}`` (cut at ``limit``)."""
+    kind = json_type(value)
+    if value is None:
+        return kind
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
+    except (TypeError, ValueError):
+        text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"{kind} {text}"

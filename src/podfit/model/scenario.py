@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from podfit.model.diagnostics import Diagnostic
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.node_os import NodeOS
@@ -96,3 +97,4 @@ class Scenario:
     events: tuple[Event, ...]
     kubelet_version: str = DEFAULT_RELEASE  # the kubelet's minor release (podfit.release)
     node_os: NodeOS = field(default_factory=NodeOS)  # node.os: cgroup version, kernel, page size
+    warnings: tuple[Diagnostic, ...] = ()  # what decoding the inputs had to warn about

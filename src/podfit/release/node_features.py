@@ -5,7 +5,8 @@ the kubelet writes.
 One frozen :class:`NodeFeatures` per kubelet release, looked up from the release string
 (``Scenario.kubelet_version``) with :func:`node_features`. The integrator hangs it on the release
 profile; until then the kubelet layer reads it directly. Each field names its upstream evidence:
-the code read for 1.33-1.36 (``/work/k8s/<rel>``: microshift 83d4040a = v1.33.5, c9e94e18 = v1.34.2,
+the code read for 1.33-1.36 (deps/github.com/openshift/kubernetes of openshift/microshift
+83d4040a = v1.33.5, c9e94e18 = v1.34.2,
 d47c1ed9 = v1.35.3, 8e16b12f = v1.36.2) and, for 1.37 (no code), the pull requests and KEP text
 it rests on (``verified=False``).
 

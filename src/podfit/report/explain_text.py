@@ -197,9 +197,19 @@ def render_explanation(e: Explanation, console: Console) -> None:
         console.print(Text("admitted", style="bold green"))
         for c in r.containers:
             cpus = "node shared pool" if c.cpus is None else format_cpuset(c.cpus)
-            console.print(Text(f"  {c.name}: {c.assignment}, CPUs {cpus}"))
+            why = f" — {c.why.message}" if c.why is not None else ""
+            console.print(Text(f"  {c.name}: {c.assignment}, CPUs {cpus}{why}"))
     else:
         console.print(Text.assemble(("rejected ", "bold red"), (f"{r.reason}: ", "red"), r.message or ""))
+    if r.known_issue is not None:
+        i = r.known_issue
+        console.print(
+            Text.assemble(
+                ("known kubelet defect ", "bold yellow"),
+                f"{i.id}, fixed in {i.fixed_in}: {i.summary}. The rejection is the kubelet's bug, not "
+                f"a mistake in the pod.",
+            )
+        )
     for m in e.merges:
         console.print(_merge_panel(m))
     for t in e.cpu_takes:
@@ -226,7 +236,8 @@ def render_explanation(e: Explanation, console: Console) -> None:
         else:
             console.print(
                 Text(
-                    "No single change tried (policy, scope, CPU count, machine preset) admits it.",
+                    "No single change tried (policy, scope, CPU count, pod budget, hugepages on the "
+                    "node, machine preset) admits it.",
                     style="yellow",
                 )
             )

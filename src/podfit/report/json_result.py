@@ -1,4 +1,4 @@
-"""The JSON result of ``podfit simulate`` (contract: shared/spec/scenario-format.md)."""
+"""The JSON result of ``podfit simulate`` (contract: docs/scenario-format.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from podfit.kubelet.known_issues import KnownIssue
 from podfit.kubelet.restart import FileRead, PodHeld, PodRestart, RestartResult
 from podfit.kubelet.result import (
     AdmitResult,
@@ -23,8 +24,26 @@ from podfit.kubelet.result import (
 )
 from podfit.kubelet.simulation import MemoryProtectionView, SimulationResult
 from podfit.model.cpuset import format_cpuset
+from podfit.model.diagnostics import Diagnostic
 
-__all__ = ["dumps_result", "result_to_json", "step_to_json"]
+__all__ = ["dumps_result", "known_issue_json", "result_to_json", "step_to_json", "warning_json"]
+
+
+def known_issue_json(issue: KnownIssue | None) -> dict[str, Any] | None:
+    """``knownIssue``: ``{id, summary, fixedIn, issue}`` (``issue``: the bug report, or null)."""
+    if issue is None:
+        return None
+    return {
+        "id": issue.id,
+        "summary": issue.summary,
+        "fixedIn": issue.fixed_in,
+        "issue": f"kubernetes#{issue.issue}" if issue.issue else None,
+    }
+
+
+def warning_json(w: Diagnostic) -> dict[str, Any]:
+    """One entry of ``warnings``: ``{code, message, source, field, pod}``."""
+    return {"code": w.code, "message": w.message, "source": w.source, "field": w.field, "pod": w.pod}
 
 
 def _hint(h: Hint | None) -> dict[str, Any] | None:
@@ -110,6 +129,7 @@ def _container(c: ContainerAssignment) -> dict[str, Any]:
         if c.cpu_quota is None
         else {"quotaUs": c.cpu_quota.quota_us, "periodUs": c.cpu_quota.period_us},
         "cgroup": _cgroup(c.cgroup, container=True),
+        "why": None if c.why is None else {"reason": c.why.reason, "message": c.why.message},
     }
 
 
@@ -132,6 +152,7 @@ def _add_step(r: AdmitResult) -> dict[str, Any]:
         "podCgroup": _cgroup(r.pod_cgroup, container=False),
         "podResources": _pod_resources(r.pod_resources),
         "nodeMemory": _numa_memory(r.numa_memory),
+        "knownIssue": known_issue_json(r.known_issue),
     }
 
 
@@ -328,9 +349,8 @@ def result_to_json(result: SimulationResult) -> dict[str, Any]:
         if result.error is None
         else {"reason": result.error.reason, "message": result.error.message},
         "steps": _steps(result),
+        "warnings": [warning_json(w) for w in result.warnings],
     }
-    if result.warnings:
-        doc["warnings"] = list(result.warnings)
     if result.restored_files:  # --restore-from: how the release read the files
         doc["restoredFrom"] = {
             "kubeletVersion": result.kubelet_version,

@@ -18,6 +18,7 @@ from podfit.kubelet.result import (
 )
 from podfit.kubelet.simulation import SimulationResult
 from podfit.model.cpuset import format_cpuset
+from podfit.model.diagnostics import MEMORY_QOS_START_UP
 from podfit.model.units import format_bytes
 from podfit.report.render_html import reserved_text
 from podfit.report.resize_text import decision_lines, protection_line, resize_panel, retry_panel
@@ -51,7 +52,8 @@ def _container_rows(table: Table, containers: tuple[ContainerAssignment, ...]) -
             else:
                 quota = f"{c.cpu_quota.quota_us / c.cpu_quota.period_us:g} CPU"
         cpus = "node shared pool" if c.cpus is None else format_cpuset(c.cpus)
-        table.add_row(c.name, c.kind, c.assignment, cpus, numa, mem, quota)
+        why = c.why.short if c.why is not None else "-"
+        table.add_row(c.name, c.kind, c.assignment, cpus, numa, mem, quota, why)
 
 
 def _add_panel(step: AdmitResult) -> Panel:
@@ -62,6 +64,14 @@ def _add_panel(step: AdmitResult) -> Panel:
     lines: list[Text | Table] = []
     if not step.admitted:
         lines.append(Text.assemble((f"{step.reason}: ", "red"), step.message or ""))
+    if step.known_issue is not None:
+        issue = step.known_issue
+        lines.append(
+            Text.assemble(
+                ("known kubelet defect ", "bold yellow"),
+                f"{issue.id} (fixed in {issue.fixed_in}): {issue.summary}",
+            )
+        )
     if step.pod_hint is not None:
         affinity = ",".join(map(str, step.pod_hint.numa_affinity)) or "any"
         pref = "preferred" if step.pod_hint.preferred else "not preferred"
@@ -76,7 +86,7 @@ def _add_panel(step: AdmitResult) -> Panel:
         lines.append(Text(f"pod CPUs (budget): {format_cpuset(step.pod_cpus)}"))
     if step.admitted and step.containers:
         table = Table(box=None, pad_edge=False, header_style="bold")
-        for col in ("container", "kind", "assignment", "cpus", "NUMA", "memory", "CPU quota"):
+        for col in ("container", "kind", "assignment", "cpus", "NUMA", "memory", "CPU quota", "why"):
             table.add_column(col)
         _container_rows(table, step.containers)
         lines.append(table)
@@ -187,8 +197,9 @@ def render_table(result: SimulationResult, console: Console) -> None:
             style="dim",
         )
     )
-    for warning in result.warnings:
-        console.print(Text(f"kubelet: {warning}", style="yellow"))
+    for warning in result.warnings:  # the others are stderr lines (podfit: warning: ...)
+        if warning.code == MEMORY_QOS_START_UP:
+            console.print(Text(f"kubelet: {warning.message}", style="yellow"))
     protection = result.memory_protection
     for i, step in enumerate(result.steps):
         if isinstance(step, AdmitResult):

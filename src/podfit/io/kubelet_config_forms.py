@@ -1,0 +1,260 @@
+"""The vendors' forms of a kubelet configuration, and the helpers every form shares: OpenShift
+(``MachineConfig`` and its Ignition file entries, ``Template``), GKE's node system configuration,
+EKS's ``NodeConfig``; JSON merge patches, kubelet flags from kubeadm's ``kubeletExtraArgs``, and
+Go-templated texts (see :mod:`podfit.io.kubelet_config_file`, which finds a form in a file).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any, Final
+
+from podfit.api.kubelet_config_fields import FIELDS
+from podfit.api.kubelet_flags import config_from_flags
+from podfit.errors import InputError
+from podfit.io.yamlio import parse_documents
+from podfit.model.diagnostics import Diagnostic
+from podfit.model.gotext import json_type
+from podfit.model.kubelet_config import API_VERSION, KIND
+
+__all__ = [
+    "OPENSHIFT_GROUP",
+    "WHAT",
+    "describe",
+    "extra_args",
+    "from_eks_node_config",
+    "from_file_entry",
+    "from_gke",
+    "from_machine_config",
+    "from_openshift_template",
+    "is_kubelet_config",
+    "merge_patch",
+    "untemplate",
+    "with_flags",
+]
+
+WHAT: Final = "KubeletConfiguration"
+OPENSHIFT_GROUP: Final = "machineconfiguration.openshift.io/"
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: objects merge key by key, ``null`` deletes, anything else
+    replaces (what kind and kubeadm do with a KubeletConfiguration patch)."""
+    if not isinstance(patch, Mapping):
+        return patch
+    out = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def is_kubelet_config(doc: Mapping[str, Any]) -> bool:
+    kind = doc.get("kind")
+    api = doc.get("apiVersion")
+    if kind == KIND:
+        return True
+    if kind == "KubeletConfig" and isinstance(api, str) and api.startswith(OPENSHIFT_GROUP):
+        return True
+    return set(doc) == {"kubeletconfig"}  # /configz
+
+
+def describe(doc: Any) -> str:
+    if not isinstance(doc, Mapping):
+        return f"a {json_type(doc)}"
+    kind = doc.get("kind") or "(no kind)"
+    api = doc.get("apiVersion")
+    return f"{kind} ({api})" if api else str(kind)
+
+
+def extra_args(doc: Mapping[str, Any], where: str, source: str) -> dict[str, str]:
+    """``nodeRegistration.kubeletExtraArgs`` of a kubeadm Init/JoinConfiguration: a map (v1beta3)
+    or a list of ``{name, value}`` (v1beta4)."""
+    reg = doc.get("nodeRegistration")
+    if not isinstance(reg, Mapping):
+        return {}
+    raw = reg.get("kubeletExtraArgs")
+    if isinstance(raw, Mapping):
+        return {str(k): str(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        out: dict[str, str] = {}
+        for i, item in enumerate(raw):
+            if not isinstance(item, Mapping) or "name" not in item:
+                raise InputError(
+                    f"{where}.nodeRegistration.kubeletExtraArgs[{i}]", "expected {name, value}", source
+                )
+            out[str(item["name"])] = str(item.get("value", ""))
+        return out
+    return {}
+
+
+def with_flags(config: Any, flags: Mapping[str, str], origin: str, source: str, notes: list[str]) -> Any:
+    """``config`` with the kubelet flags applied (flags win over the file, as on a node)."""
+    if not flags:
+        return config
+    try:
+        fields, ignored = config_from_flags(flags)
+    except InputError as exc:
+        raise InputError(f"{origin}.kubeletExtraArgs", f"{exc.field}: {exc.message}", source) from None
+    if fields:
+        names = ", ".join(f"--{n}" for n in flags if n.lstrip("-") not in ignored)
+        notes.append(f"{source}: kubelet flags of {origin} read (they override the file): {names}")
+    if ignored:
+        names = ", ".join(f"--{n}" for n in ignored)
+        notes.append(
+            f"{source}: kubelet flags of {origin} not read (not about the resource managers): {names}"
+        )
+    return merge_patch(config if isinstance(config, Mapping) else {}, fields)
+
+
+def from_gke(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    raw = doc.get("kubeletConfig") or {}
+    if not isinstance(raw, Mapping):
+        raise InputError("kubeletConfig", f"expected an object, got {json_type(raw)}", source)
+    folded = {name.casefold(): name for name in FIELDS}
+    out: dict[str, Any] = {"apiVersion": API_VERSION, "kind": KIND}
+    dropped: list[str] = []
+    for key, value in raw.items():
+        name = str(key)
+        if name in ("topologyManager", "memoryManager") and isinstance(value, Mapping):
+            prefix = name
+            for sub, field in (("policy", f"{prefix}Policy"), ("scope", f"{prefix}Scope")):
+                if sub in value and field in FIELDS:
+                    out[field] = value[sub]
+            continue
+        field = name if name in FIELDS else folded.get(name.casefold())
+        if field is None:
+            dropped.append(name)
+        else:
+            out[field] = value
+    notes.append(
+        f"{source}: a GKE node system configuration: its kubeletConfig read as a KubeletConfiguration"
+    )
+    if dropped:
+        notes.append(
+            f"{source}: GKE kubeletConfig fields with no KubeletConfiguration field: {', '.join(dropped)}"
+        )
+    return out
+
+
+def from_eks_node_config(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    spec = doc.get("spec")
+    kubelet = spec.get("kubelet") if isinstance(spec, Mapping) else None
+    if not isinstance(kubelet, Mapping):
+        notes.append(f"{source}: a NodeConfig without spec.kubelet: every field at its default")
+        return {"apiVersion": API_VERSION, "kind": KIND}
+    config = kubelet.get("config") or {}
+    if not isinstance(config, Mapping):
+        raise InputError("spec.kubelet.config", f"expected an object, got {json_type(config)}", source)
+    merged: Any = {"apiVersion": API_VERSION, "kind": KIND, **config}
+    flags: dict[str, str] = {}
+    for item in kubelet.get("flags") or []:
+        name, _, value = str(item).lstrip("-").partition("=")
+        flags[name] = value
+    return with_flags(merged, flags, "spec.kubelet.flags", source, notes)
+
+
+_TEMPLATE_LINE: Final = re.compile(
+    r"^\s*((-\s*)?\{\{-?\s*(range|end|if|else|with|define|template|block)\b.*\}\}|(\{\{.*?\}\}\s*)+)\s*$"
+)
+_TEMPLATE_ACTION: Final = re.compile(r"\{\{.*?\}\}")
+_QUOTED_ACTION: Final = re.compile(r"([\"'])\{\{.*?\}\}\1")
+
+
+def untemplate(text: str) -> str:
+    """A Go-templated YAML text with its control lines dropped and its values left empty."""
+    lines = [line for line in text.splitlines() if not _TEMPLATE_LINE.match(line)]
+    out = []
+    for line in lines:
+        line = _QUOTED_ACTION.sub(lambda m: m.group(1) * 2, line)  # "{{ .x }}" -> ""
+        out.append(_TEMPLATE_ACTION.sub('""', line))
+    return "\n".join(out) + "\n"
+
+
+def _data_url(url: str, where: str, source: str) -> str:
+    """The text of an Ignition ``data:`` URL (URL-encoded, or ``;base64``)."""
+    head, found, body = url.partition(",")
+    if not url.startswith("data:") or not found:
+        raise InputError(where, "expected an Ignition data URL (data:,...)", source)
+    try:
+        if head.endswith(";base64"):
+            return base64.b64decode(body).decode("utf-8")
+        return urllib.parse.unquote(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(where, "not a decodable data URL", source) from None
+
+
+def from_file_entry(
+    entry: Mapping[str, Any], where: str, source: str, notes: list[str], warnings: list[Diagnostic] | None
+) -> Mapping[str, Any]:
+    """An Ignition / Machine Config Operator file entry ``{path, mode, contents}``."""
+    path = str(entry.get("path", ""))
+    if not path.endswith(("kubelet.conf", ".yaml", ".yml", ".json")):
+        raise InputError(f"{where}path", f"a file entry for {path}, not a kubelet configuration", source)
+    contents = entry.get("contents")
+    if not isinstance(contents, Mapping):
+        raise InputError(f"{where}contents", f"expected an object, got {json_type(contents)}", source)
+    if isinstance(contents.get("inline"), str):
+        text = contents["inline"]
+    elif isinstance(contents.get("source"), str):
+        text = _data_url(contents["source"], f"{where}contents.source", source)
+    else:
+        raise InputError(f"{where}contents", "expected inline or source", source)
+    if "{{" in text:
+        notes.append(f"{source}: {where}contents is a Go template: its {{{{ … }}}} actions were left out")
+        text = untemplate(text)
+    docs = parse_documents(text, f"{source}: {where}contents", warnings)
+    if len(docs) != 1 or not isinstance(docs[0], Mapping):
+        raise InputError(f"{where}contents", f"expected one {WHAT} document", source)
+    return docs[0]  # type: ignore[no-any-return]
+
+
+def from_machine_config(
+    doc: Mapping[str, Any], source: str, notes: list[str], warnings: list[Diagnostic] | None
+) -> Mapping[str, Any]:
+    spec = doc.get("spec")
+    config = spec.get("config") if isinstance(spec, Mapping) else None
+    storage = config.get("storage") if isinstance(config, Mapping) else None
+    files = storage.get("files") if isinstance(storage, Mapping) else None
+    for i, entry in enumerate(files if isinstance(files, list) else []):
+        if isinstance(entry, Mapping) and str(entry.get("path", "")).endswith("/kubelet.conf"):
+            return from_file_entry(entry, f"spec.config.storage.files[{i}].", source, notes, warnings)
+    raise InputError(
+        "spec.config.storage.files", "no /etc/kubernetes/kubelet.conf in this MachineConfig", source
+    )
+
+
+def from_openshift_template(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    objects = doc.get("objects")
+    found = next(
+        (
+            o
+            for o in (objects if isinstance(objects, list) else [])
+            if isinstance(o, Mapping) and is_kubelet_config(o)
+        ),
+        None,
+    )
+    if found is None:
+        raise InputError("objects", f"no {WHAT} or KubeletConfig in this Template", source)
+    text = json.dumps(found)
+    for p in doc.get("parameters") or []:
+        if isinstance(p, Mapping) and isinstance(p.get("name"), str):
+            value = str(p.get("value", ""))
+            try:  # ${{NAME}}: the value as JSON (an object, a number), not a string
+                raw = json.dumps(json.loads(value))
+            except ValueError:
+                raw = json.dumps(value)
+            text = text.replace('"${{' + p["name"] + '}}"', raw)
+            text = text.replace("${" + p["name"] + "}", json.dumps(value)[1:-1])
+    try:
+        return json.loads(text)  # type: ignore[no-any-return]
+    except ValueError:
+        raise InputError(
+            "parameters", "the Template's parameters do not make a valid object", source
+        ) from None
