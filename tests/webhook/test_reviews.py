@@ -111,7 +111,7 @@ def test_why_words_the_fractional_request(server: Server) -> None:
     with server.client() as c:
         resp = answer(c.post("/validate", json=review(manifest)))
     assert any(
-        "container log not pinned: its CPU request 500m is not a whole number of CPUs" in w
+        "container log not pinned: CPU request 500m not an integer (CPURequestNotInteger)" in w
         for w in resp["warnings"]
     )
     assert not any("container app " in w for w in resp["warnings"])

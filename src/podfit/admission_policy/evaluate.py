@@ -29,9 +29,8 @@ from podfit.admission_policy.values import (
     Evaluation,
     Finding,
 )
-from podfit.admission_policy.why import container_why
 from podfit.errors import EvaluationCut
-from podfit.kubelet.result import NODE_SHARED, POD_SHARED
+from podfit.kubelet.result import NODE_SHARED, POD_SHARED, ContainerAssignment
 from podfit.model.pod import Pod
 from podfit.model.qos import is_pod_level_resources_set
 
@@ -80,6 +79,15 @@ def _pinning_minded(pod: Pod) -> bool:
     return is_pod_level_resources_set(pod) or bool(rules.exclusive_wanted(pod))
 
 
+def _unpinned_why(c: ContainerAssignment) -> str | None:
+    """Where an unpinned container runs and why, in the kubelet's terms: the ``why`` of its
+    assignment (:func:`podfit.kubelet.why.container_why`), in its short form with its reason."""
+    if c.why is None:
+        return None
+    where = "runs in the pod shared pool" if c.assignment == POD_SHARED else "not pinned"
+    return f"{where}: {c.why.short} ({c.why.reason})"
+
+
 def _placements(
     policy: AdmissionPolicy,
     pod: Pod,
@@ -87,7 +95,6 @@ def _placements(
     sidecar_action: str,
     unpinned_action: str,
 ) -> list[Finding]:
-    configs = {s.name: s.config for s in policy.node_shapes}
     sidecars: dict[str, list[str]] = {}  # container -> shapes
     unpinned: dict[tuple[str, str], list[str]] = {}  # (container, why) -> shapes
     minded = unpinned_action != IGNORE and _pinning_minded(pod)
@@ -101,10 +108,7 @@ def _placements(
                 if sidecar_action != IGNORE:
                     sidecars.setdefault(c.name, []).append(a.shape)
             elif minded and c.assignment in (NODE_SHARED, POD_SHARED):
-                container = pod.container(c.name)
-                if container is None:
-                    continue
-                why = container_why(pod, container, c.assignment, configs[a.shape])
+                why = _unpinned_why(c)
                 if why is not None:
                     unpinned.setdefault((c.name, why), []).append(a.shape)
     out = [
