@@ -54,6 +54,7 @@ __all__ = [
     "PolicyOptionError",
     "QuantityError",
     "exit_code",
+    "field_under",
     "grpc_status",
     "http_status",
 ]
@@ -69,6 +70,16 @@ class PodfitError(Exception):
     exit_code: int = EXIT_BUG
     http_status: int = 500
     grpc_status: str = "INTERNAL"
+
+
+def field_under(prefix: str, field: str | None) -> str:
+    """The field path ``field`` inside ``prefix`` (``spec`` + ``containers[0]`` ->
+    ``spec.containers[0]``; ``pods`` + ``[2]`` -> ``pods[2]``)."""
+    if not field:
+        return prefix
+    if field.startswith("["):
+        return prefix + field
+    return f"{prefix}.{field}"
 
 
 class InputError(PodfitError):
@@ -97,13 +108,7 @@ class InputError(PodfitError):
         """The same error with ``prefix`` prepended to the field path."""
         if not prefix:
             return self
-        if not self.field:
-            field = prefix
-        elif self.field.startswith("["):
-            field = prefix + self.field
-        else:
-            field = f"{prefix}.{self.field}"
-        return InputError(field, self.message, self.source)
+        return InputError(field_under(prefix, self.field), self.message, self.source)
 
     def in_source(self, source: str) -> InputError:
         """The same error, attributed to ``source`` (a file name) unless it already names one."""

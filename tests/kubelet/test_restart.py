@@ -71,7 +71,7 @@ def _restart(result: SimulationResult, index: int = -1) -> RestartResult:
 
 
 # ----- issue #140989: the CPU manager's AllocatePod after a restart --------------------------------------
-def _issue_140989(cpus: int, to: str) -> RestartResult:
+def _issue_140989_run(cpus: int, to: str) -> SimulationResult:
     machine = {"sockets": 1, "numaNodesPerSocket": 1, "coresPerNUMANode": cpus, "threadsPerCore": 1}
     config = _config(
         featureGates=PLR_GATES,
@@ -84,7 +84,11 @@ def _issue_140989(cpus: int, to: str) -> RestartResult:
     result = _run(machine, config, [{"add": pod}, {"restart": {"kubeletVersion": to}}])
     assert result.steps[0].admitted  # type: ignore[union-attr]
     assert format_cpuset(result.steps[0].pod_cpus or 0) == "1-2"  # type: ignore[union-attr]
-    return _restart(result)
+    return result
+
+
+def _issue_140989(cpus: int, to: str) -> RestartResult:
+    return _restart(_issue_140989_run(cpus, to))
 
 
 def test_issue_140989_on_6_cpus_v1_36_moves_the_pod_and_leaks_its_cpus() -> None:
@@ -434,16 +438,7 @@ def test_restart_null_means_same_release_same_configuration() -> None:
     ("cpus", "to", "labelled"), [(6, "1.36", True), (4, "1.36", True), (6, "1.37", False)]
 )
 def test_a_restart_event_labels_the_known_defect_of_its_release(cpus: int, to: str, labelled: bool) -> None:
-    machine = {"sockets": 1, "numaNodesPerSocket": 1, "coresPerNUMANode": cpus, "threadsPerCore": 1}
-    config = _config(
-        featureGates=PLR_GATES,
-        cpuManagerPolicy="static",
-        reservedSystemCPUs="0",
-        topologyManagerPolicy="best-effort",
-        topologyManagerScope="pod",
-    )
-    pod = _pod("p", "2", "512Mi", pod_level=("2", "512Mi"))
-    result = _run(machine, config, [{"add": pod}, {"restart": {"kubeletVersion": to}}])
+    result = _issue_140989_run(cpus, to)
     (p,) = _restart(result).pods
     issue = p.step.known_issue
     assert (issue.id if issue is not None else None) == ("kubernetes#141041" if labelled else None)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from podfit.errors import field_under
+
 __all__ = [
     "ALREADY_EXISTS",
     "CODES",
@@ -86,10 +88,4 @@ class Diagnostic:
         """The same warning with ``prefix`` prepended to its field path."""
         if not prefix:
             return self
-        if not self.field:
-            field = prefix
-        elif self.field.startswith("["):
-            field = prefix + self.field
-        else:
-            field = f"{prefix}.{self.field}"
-        return Diagnostic(self.code, self.message, self.source, field, self.pod)
+        return Diagnostic(self.code, self.message, self.source, field_under(prefix, self.field), self.pod)
