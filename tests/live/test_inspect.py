@@ -242,6 +242,7 @@ def test_damaged_cpu_file_is_the_kubelet_refusal_and_the_rest_still_shows(
 def test_nothing_usable_is_exit_2_with_one_line(tmp_path: Path, damage: str, capsys: Any) -> None:
     directory, _ = node_dir(tmp_path, MEMORY, pods=False, podresources=False)
     (directory / "memory_manager_state").unlink()
+    (directory / "device-plugins" / "kubelet_internal_checkpoint").unlink()  # its allocations are usable
     cpu = directory / "cpu_manager_state"
     cpu.write_bytes(DAMAGE[damage](cpu.read_bytes()))
     assert main(["inspect", str(directory)]) == 2
@@ -383,7 +384,14 @@ def test_files_podfit_writes_for_each_release_read_back_exactly(
     write_checkpoints(state, sim.node)
     (state / "config.yaml").write_text(yaml.safe_dump(raw["kubeletConfig"]))
     ins = inspect_bundle(state)
-    assert [c.status for c in ins.loaded.checks] == ["ok", "ok"]
+    assert {c.status for c in ins.loaded.checks} == {"ok"}
+    device_file = state / "device-plugins" / "kubelet_internal_checkpoint"
+    assert len(ins.loaded.checks) == (3 if device_file.exists() else 2)
+    if ins.loaded.devices is not None:
+        from podfit.checkpoint.devices import encode_device_checkpoint
+
+        assert ins.loaded.devices.checkpoint is not None
+        assert encode_device_checkpoint(ins.loaded.devices.checkpoint) == device_file.read_bytes()
     cpu = ins.loaded.cpu_state
     again = tmp_path / "again"
     from podfit.checkpoint.memory import encode_memory_checkpoint

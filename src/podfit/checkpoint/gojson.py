@@ -13,21 +13,28 @@ non-nil map merges, type mismatches are remembered (first one wins) while decodi
 ``UnmarshalTypeError`` texts (``json: cannot unmarshal object into Go struct field
 CPUManagerCheckpointV1.entries of type string``), ``Marshal`` field order, ``omitempty``, sorted
 map keys (by their text, so NUMA ``"10"`` sorts before ``"2"``) and HTML-safe string escaping.
-Syntax errors: ``unexpected end of JSON input`` is exact; other syntax messages are close
-approximations of Go's scanner texts.
+Syntax errors (:mod:`~podfit.checkpoint.gojson_syntax`): the end of input, misspelt literals
+and stray bytes are worded exactly; other messages are close approximations of Go's scanner texts.
+The v1 decoder of Go 1.24 - 1.26 (which built the v1.33 - v1.36 kubelets) leaves map keys out of a
+type error's field path, Go 1.27's (json/v2 underneath) names them: ``map_keys_in_path``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from base64 import b64encode
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from podfit.checkpoint.gobase64 import go_base64
+from podfit.checkpoint.gojson_syntax import syntax_error
 from podfit.checkpoint.gospew import GoInt, GoMap, GoPtr, GoSlice, GoString, GoStruct, GoValue
 from podfit.errors import GoJSONError
 
 __all__ = [
+    "BytesT",
     "CustomT",
     "Field",
     "GoJSONError",
@@ -43,6 +50,7 @@ __all__ = [
     "decode_partial",
     "decode_value",
     "encode",
+    "go_base64",
     "go_quote",
     "parse_document",
     "to_spew",
@@ -73,6 +81,14 @@ class MapT:
 class SliceT:
     name: str
     elem: GoType
+
+
+@dataclass(frozen=True)
+class BytesT:
+    """``[]byte``: a base64 string in JSON (an array of numbers is also read), ``bytes`` (``None``
+    = nil) as a Go value, ``[]uint8`` of decimal numbers to go-spew."""
+
+    name: str = "[]uint8"
 
 
 @dataclass(frozen=True)
@@ -113,7 +129,7 @@ class CustomT:
     zero: Callable[[], Any]
 
 
-GoType = StrT | IntT | MapT | SliceT | StructT | PtrT | CustomT
+GoType = StrT | IntT | MapT | SliceT | StructT | PtrT | CustomT | BytesT
 
 
 # ----- parsing ---------------------------------------------------------------------------------
@@ -139,23 +155,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def _loads(text: str) -> Any:
+    return json.loads(
+        text,
+        object_pairs_hook=_object,
+        parse_int=JSONNumber,
+        parse_float=JSONNumber,
+        parse_constant=_reject_constant,
+    )
+
+
 def parse_document(data: bytes | str) -> Any:
     """Parse JSON text the way Go's scanner accepts it; raise GoJSONError with Go's message."""
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     try:
-        return json.loads(
-            text,
-            object_pairs_hook=_object,
-            parse_int=JSONNumber,
-            parse_float=JSONNumber,
-            parse_constant=_reject_constant,
-        )
+        return _loads(text)
     except (json.JSONDecodeError, ValueError) as exc:
-        pos = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
-        if pos >= len(text.rstrip()):
-            raise GoJSONError("unexpected end of JSON input") from None
-        where = "after top-level value" if "Extra data" in str(exc) else "looking for beginning of value"
-        raise GoJSONError(f"invalid character {text[pos]!r} {where}") from None
+        raise GoJSONError(syntax_error(data, text, exc, _loads)) from None
 
 
 def _kind(jv: Any) -> str:
@@ -189,6 +205,9 @@ class _Ctx:
     saved: list[str]
     stack: list[str]
     struct: str = ""
+    # Go 1.27's encoding/json (v2 underneath) names map keys in the field path; the v1 decoder of
+    # Go 1.24 - 1.26, which built the v1.33 - v1.36 kubelets, does not
+    map_keys: bool = True
 
     def type_error(self, value: str, t: GoType) -> None:
         if self.saved:
@@ -200,19 +219,43 @@ class _Ctx:
         self.saved.append(f"json: cannot unmarshal {value} into {where} of type {t.name}")
 
 
+_DECIMAL: Final = re.compile(r"[+-]?[0-9]+")
+
+
 def _int_value(t: IntT, text: str) -> int | None:
-    if not text.lstrip("-").isdigit():
+    """``text`` as an integer of ``t`` (``strconv.ParseInt`` / ``ParseUint``, base 10), or None."""
+    if _DECIMAL.fullmatch(text) is None or (t.unsigned and text.startswith("-")):
         return None
     v = int(text)
     lo, hi = (0, (1 << t.bits) - 1) if t.unsigned else (-(1 << (t.bits - 1)), (1 << (t.bits - 1)) - 1)
     return v if lo <= v <= hi else None
 
 
+_BYTE: Final = IntT("uint8", unsigned=True, bits=8)
+
+
+def _decode_bytes(t: BytesT, jv: Any, cur: Any, ctx: _Ctx) -> Any:
+    """Mirrors: encoding/json literalStore (a string into a []byte) and array (an array into it)"""
+    if isinstance(jv, str):
+        got = go_base64(jv)
+        if isinstance(got, str):
+            if not ctx.saved:
+                ctx.saved.append(got)
+            return cur
+        return got
+    if isinstance(jv, list):
+        return bytes(_decode(_BYTE, item, 0, ctx) for item in jv)
+    ctx.type_error(_kind(jv), t)
+    return cur
+
+
 def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
     if jv is None:
-        return None if isinstance(t, MapT | SliceT | PtrT) else cur
+        return None if isinstance(t, MapT | SliceT | PtrT | BytesT) else cur
     if isinstance(t, CustomT):
         return t.unmarshal(jv)
+    if isinstance(t, BytesT):
+        return _decode_bytes(t, jv, cur, ctx)
     if isinstance(t, StrT):
         if isinstance(jv, str):
             return jv
@@ -250,7 +293,8 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
                     ctx.type_error(f"number {key}", t.key)
                     continue
             depth = len(ctx.stack)
-            ctx.stack.append(key)  # Go names the map key in the field path (entries.pod-a)
+            if ctx.map_keys:
+                ctx.stack.append(key)  # entries.pod-a (see _Ctx.map_keys)
             out[k] = _decode(t.elem, val, zero(t.elem), ctx)
             del ctx.stack[depth:]
         return out
@@ -287,9 +331,9 @@ def decode_value(t: StructT, doc: Any, initial: dict[str, Any] | None = None) ->
 
 
 def _decode_document(
-    t: StructT, doc: Any, initial: dict[str, Any] | None
+    t: StructT, doc: Any, initial: dict[str, Any] | None, map_keys_in_path: bool = True
 ) -> tuple[dict[str, Any], str | None]:
-    ctx = _Ctx(saved=[], stack=[])
+    ctx = _Ctx(saved=[], stack=[], map_keys=map_keys_in_path)
     start = zero(t) if initial is None else initial
     if doc is None:
         return start, None
@@ -298,11 +342,14 @@ def _decode_document(
 
 
 def decode_partial(
-    t: StructT, data: bytes | str, initial: dict[str, Any] | None = None
+    t: StructT, data: bytes | str, initial: dict[str, Any] | None = None, *, map_keys_in_path: bool = True
 ) -> tuple[dict[str, Any] | None, str | None]:
     """``json.Unmarshal(data, &v)`` as Go leaves ``v`` *and* its error: a type mismatch is
     remembered while the rest of the document is still decoded into ``v``; a syntax error decodes
     nothing (``v`` is then returned as ``None``). Returns (v, error text or None).
+
+    ``map_keys_in_path`` False: type errors name the field path as the v1 decoder of Go 1.24 - 1.26
+    does (without map keys).
 
     Mirrors: encoding/json Unmarshal (Go 1.25): checkValid before decoding, saveError
     """
@@ -310,7 +357,7 @@ def decode_partial(
         doc = parse_document(data)
     except GoJSONError as exc:
         return None, str(exc)
-    return _decode_document(t, doc, initial)
+    return _decode_document(t, doc, initial, map_keys_in_path)
 
 
 # ----- encoding ----------------------------------------------------------------------------------
@@ -332,7 +379,7 @@ def go_quote(s: str) -> str:
 
 
 def _empty(t: GoType, v: Any) -> bool:
-    if isinstance(t, MapT | SliceT):
+    if isinstance(t, MapT | SliceT | BytesT):
         return not v
     if isinstance(t, PtrT):
         return v is None
@@ -351,6 +398,8 @@ def encode(t: GoType, v: Any) -> str:
         return str(v)
     if v is None:
         return "null"
+    if isinstance(t, BytesT):
+        return '"' + b64encode(v).decode("ascii") + '"'
     if isinstance(t, PtrT):
         return encode(t.elem, v)
     if isinstance(t, SliceT):
@@ -375,6 +424,8 @@ def to_spew(t: GoType, v: Any) -> GoValue:
         return GoString(t.name, v)
     if isinstance(t, IntT):
         return GoInt(t.name, v)
+    if isinstance(t, BytesT):
+        return GoSlice(t.name, None if v is None else tuple(GoInt("uint8", b) for b in v))
     if isinstance(t, PtrT):
         return GoPtr(t.elem.name, None if v is None else to_spew(t.elem, v))
     if isinstance(t, SliceT):

@@ -1,6 +1,7 @@
 """The kubelet's checkpoint files on disk around a simulation: restart from ``cpu_manager_state`` /
-``memory_manager_state`` as a given release reads them, and write them as a release writes them
-after the last event. The encoding is :mod:`podfit.checkpoint` (pure); this module only reads and
+``memory_manager_state`` as a given release reads them, and write them (and, on a node with
+devices, ``device-plugins/kubelet_internal_checkpoint``) as a release writes them after the last
+event. The encoding is :mod:`podfit.checkpoint` (pure); this module only reads and
 writes files (atomically).
 
 Mirrors: cpumanager/memorymanager ``NewCheckpointState`` at kubelet start (a missing file is a fresh
@@ -19,6 +20,12 @@ from podfit.checkpoint.cpu import (
     encode_cpu_checkpoint,
     restore_cpu_checkpoint,
 )
+from podfit.checkpoint.devices import (
+    DEVICE_CHECKPOINT_FILE,
+    DeviceCheckpoint,
+    device_checkpoint_of,
+    encode_device_checkpoint,
+)
 from podfit.checkpoint.memory import (
     MEMORY_CHECKPOINT_FILE,
     encode_memory_checkpoint,
@@ -35,13 +42,18 @@ from podfit.model.kubelet_config import KubeletConfig
 from podfit.release.profile import DEFAULT_RELEASE
 
 __all__ = [
+    "DEVICE_PLUGINS_DIR",
     "read_cpu_checkpoint",
     "read_memory_checkpoint",
     "restore_from",
     "write_checkpoints",
     "write_cpu_checkpoint",
+    "write_device_checkpoint",
     "write_memory_checkpoint",
 ]
+
+DEVICE_PLUGINS_DIR = "device-plugins"
+"""Where the device manager keeps its checkpoint, below the kubelet's root directory."""
 
 
 def _read(path: Path) -> bytes | None:
@@ -62,13 +74,15 @@ def restore_from(
     )
 
 
-def write_checkpoints(directory: Path, node: Node, version: str = DEFAULT_RELEASE) -> tuple[Path, Path]:
-    """Write both checkpoint files of ``node``'s current state into ``directory``, as a kubelet of
-    release ``version`` writes them."""
+def write_checkpoints(directory: Path, node: Node, version: str = DEFAULT_RELEASE) -> tuple[Path, ...]:
+    """Write the checkpoint files of ``node``'s current state into ``directory`` (a kubelet root
+    directory), as a kubelet of release ``version`` writes them: ``cpu_manager_state``,
+    ``memory_manager_state`` and, when the machine has devices, the device manager's
+    ``device-plugins/kubelet_internal_checkpoint``."""
     directory.mkdir(parents=True, exist_ok=True)
     gate = node.config.feature_gates.enabled(PLRM)
-    cpu, memory = node.managers.cpu, node.managers.memory
-    return (
+    cpu, memory, devices = node.managers.cpu, node.managers.memory, node.managers.devices
+    written = (
         write_cpu_checkpoint(
             directory, cpu.state, cpu.cpu_policy.name(), pod_level_gate=gate, version=version
         ),
@@ -76,6 +90,17 @@ def write_checkpoints(directory: Path, node: Node, version: str = DEFAULT_RELEAS
             directory, memory.state, memory.memory_policy.name(), pod_level_gate=gate, version=version
         ),
     )
+    if devices.devices:
+        written += (write_device_checkpoint(directory, device_checkpoint_of(devices), version=version),)
+    return written
+
+
+def write_device_checkpoint(
+    directory: str | os.PathLike[str], checkpoint: DeviceCheckpoint, *, version: str = DEFAULT_RELEASE
+) -> Path:
+    """Write ``<directory>/device-plugins/kubelet_internal_checkpoint`` atomically; return its path."""
+    target = Path(directory) / DEVICE_PLUGINS_DIR / DEVICE_CHECKPOINT_FILE
+    return write_atomic(target, encode_device_checkpoint(checkpoint, version=version))
 
 
 def write_cpu_checkpoint(

@@ -13,7 +13,10 @@ Pure (no I/O). What is looked for — the leaks a kubelet restart or a missed re
 * ``budget-does-not-cover``: a pod-level budget that does not contain its containers' CPUs, or
   memory blocks on NUMA nodes outside the pod's;
 * ``podresources-mismatch`` / ``not-in-podresources`` / ``not-in-pod-list``: PodResources reports
-  other CPUs than the checkpoint, misses a pod, or lists one the API server does not bind here.
+  other CPUs than the checkpoint, misses a pod, or lists one the API server does not bind here;
+* the device manager's checkpoint (:mod:`podfit.live.drift_devices`): ``deleted-pod`` and
+  ``unknown-container`` as above, ``device-owned-twice``, ``device-not-in-podresources``,
+  ``device-not-in-checkpoint``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ BUDGET: Final = "budget-does-not-cover"
 PR_MISMATCH: Final = "podresources-mismatch"
 NOT_IN_PR: Final = "not-in-podresources"
 NOT_IN_PODS: Final = "not-in-pod-list"
+DEVICE_OWNED_TWICE: Final = "device-owned-twice"
+DEVICE_NOT_IN_PR: Final = "device-not-in-podresources"
+DEVICE_NOT_IN_CHECKPOINT: Final = "device-not-in-checkpoint"
 KINDS: Final = (
     DELETED_POD,
     UNKNOWN_CONTAINER,
@@ -58,6 +64,9 @@ KINDS: Final = (
     PR_MISMATCH,
     NOT_IN_PR,
     NOT_IN_PODS,
+    DEVICE_OWNED_TWICE,
+    DEVICE_NOT_IN_PR,
+    DEVICE_NOT_IN_CHECKPOINT,
 )
 
 
@@ -67,6 +76,7 @@ class Finding:
     message: str
     pod: str | None = None  # a pod UID or namespace/name
     cpus: int = 0
+    devices: tuple[str, ...] = ()  # device ids (device findings)
 
 
 @dataclass(frozen=True)

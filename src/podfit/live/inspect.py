@@ -30,6 +30,7 @@ from podfit.kubelet.simulation import SimulationResult
 from podfit.kubelet.startup import kubelet_refusal
 from podfit.live import drift
 from podfit.live.bundle import read_bundle
+from podfit.live.drift_devices import device_findings
 from podfit.live.inspect_load import Loaded, load
 
 # podfit internals (kept together: podfit.kubelet is becoming podfit.kubelet, decoding podfit.api)
@@ -59,8 +60,12 @@ class Inspection:
 
     @property
     def usable(self) -> bool:
+        devices = self.loaded.devices
         return bool(
-            self.loaded.cpu_state is not None or self.loaded.memory_state is not None or self.loaded.listed
+            self.loaded.cpu_state is not None
+            or self.loaded.memory_state is not None
+            or self.loaded.listed
+            or (devices is not None and devices.checkpoint is not None and devices.checkpoint.entries)
         )
 
 
@@ -233,6 +238,9 @@ def _findings(loaded: Loaded, node: Node | None, machine: Machine | None) -> lis
         out += drift.memory_findings(mem, infos)
     if loaded.listed is not None:
         out += drift.podresources_findings(cp, loaded.listed, infos)
+    devices = loaded.devices.checkpoint if loaded.devices is not None else None
+    if devices is not None:
+        out += device_findings(devices.entries, infos, loaded.listed)
     return out
 
 
@@ -274,6 +282,8 @@ def inspect_bundle(
     inspection = inspect_loaded(load(bundle, machine=machine, config=config))
     if not inspection.usable:
         refused = [f"{c.name}: {c.detail}" for c in inspection.loaded.checks if c.status == "refused"]
-        why = "; ".join(refused) or "no cpu_manager_state, memory_manager_state or PodResources answer"
+        why = "; ".join(refused) or (
+            "no cpu_manager_state, memory_manager_state, device allocation or PodResources answer"
+        )
         raise InputError("", f"nothing usable: {why}", str(path))
     return inspection

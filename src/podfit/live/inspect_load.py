@@ -14,6 +14,7 @@ from typing import Any
 
 from podfit.api.kubelet_config import kubelet_config_from_dict
 from podfit.checkpoint.cpu import CheckpointError, decode_cpu_checkpoint
+from podfit.checkpoint.devices import DeviceRestore, read_device_checkpoint
 from podfit.checkpoint.memory import decode_memory_checkpoint
 from podfit.errors import InputError
 from podfit.io.sysfs import load_machine_path, machine_from_sysfs
@@ -31,6 +32,7 @@ __all__ = ["FileCheck", "Loaded", "load", "read_checkpoints"]
 
 CPU_FILE = "kubelet/cpu_manager_state"
 MEMORY_FILE = "kubelet/memory_manager_state"
+DEVICE_FILE = "kubelet/device-plugins/kubelet_internal_checkpoint"
 KUBELET_PATH = "/var/lib/kubelet/"
 PLRM = "PodLevelResourceManagers"
 _FLAGS = (
@@ -49,8 +51,9 @@ _FLAGS = (
 
 @dataclass(frozen=True)
 class FileCheck:
-    """A kubelet state file as the kubelet's start-up reads it: ``ok`` (``detail``: the format)
-    or ``refused`` (``detail``: the kubelet's own error text)."""
+    """A kubelet state file as the kubelet's start-up reads it: ``ok`` (``detail``: the format),
+    ``refused`` (``detail``: the kubelet's own error text) or, for the device manager's file, which
+    never stops the kubelet, ``unreadable`` (``detail``: the error and that it starts empty)."""
 
     name: str
     status: str
@@ -70,6 +73,7 @@ class Loaded:
     checks: list[FileCheck] = field(default_factory=list)
     cpu_state: Any = None  # CPUState
     memory_state: MemoryState | None = None
+    devices: DeviceRestore | None = None  # None: no device manager checkpoint in the bundle
     notes: list[str] = field(default_factory=list)
 
 
@@ -251,6 +255,18 @@ def read_checkpoints(
     return checks, states[0], states[1]
 
 
+def read_device_file(
+    bundle: Bundle, version: str = DEFAULT_RELEASE
+) -> tuple[FileCheck | None, DeviceRestore | None]:
+    """The device manager's checkpoint as its start-up reads it (``None``: not in the bundle)."""
+    data = bundle.get(DEVICE_FILE)
+    if data is None:
+        return None, None
+    restored = read_device_checkpoint(data, version=version)
+    status = "ok" if restored.error is None else "unreadable"
+    return FileCheck(DEVICE_FILE, status, restored.diagnosis()), restored
+
+
 def load(bundle: Bundle, *, machine: Machine | None = None, config: KubeletConfig | None = None) -> Loaded:
     """Everything ``inspect`` reads from ``bundle`` (``machine`` / ``config`` override the bundle's)."""
     node = bundle.manifest.get("node")
@@ -269,4 +285,7 @@ def load(bundle: Bundle, *, machine: Machine | None = None, config: KubeletConfi
     _pods(bundle, loaded)
     _podresources(bundle, loaded)
     loaded.checks, loaded.cpu_state, loaded.memory_state = read_checkpoints(bundle, loaded.config)
+    check, loaded.devices = read_device_file(bundle)
+    if check is not None:
+        loaded.checks.append(check)
     return loaded

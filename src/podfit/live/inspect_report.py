@@ -51,6 +51,45 @@ def _device_rows(ins: Inspection) -> list[tuple[str, str, int, int]]:
     return [(r, n, total.get((r, n), 0), used.get((r, n), 0)) for r, n in sorted(set(total) | set(used))]
 
 
+def _device_entries(ins: Inspection) -> list[dict[str, Any]] | None:
+    """The device manager checkpoint's entries, one per pod, container and resource, with their
+    devices per NUMA node (``-1``: no topology) and, when the kubelet would skip it, why."""
+    restored = ins.loaded.devices
+    if restored is None or restored.checkpoint is None:
+        return None
+    names = {p.pod.uid: p.pod.key for p in ins.loaded.pods or []}
+    skipped = {id(e): why for e, why in restored.skipped}
+    rows = [
+        {
+            "pod": names.get(e.pod_uid, f"uid/{e.pod_uid}"),
+            "podUID": e.pod_uid,
+            "container": e.container_name,
+            "resource": e.resource_name,
+            "numa": {str(n): list(ids) for n, ids in sorted(e.device_ids.items())},
+            "skipped": skipped.get(id(e)),
+        }
+        for e in restored.checkpoint.entries
+    ]
+    return sorted(rows, key=lambda r: (r["pod"], r["container"], r["resource"]))
+
+
+def _device_entry_table(rows: list[dict[str, Any]], console: Console) -> None:
+    table = Table(
+        title="devices per container and NUMA node (kubelet_internal_checkpoint)",
+        box=None,
+        header_style="bold",
+        title_justify="left",
+    )
+    for col in ("pod", "container", "resource", "NUMA", "devices"):
+        table.add_column(col)
+    for r in rows:
+        for numa, ids in r["numa"].items() or [("-", [])]:
+            note = f"  [skipped at restart: {r['skipped']}]" if r["skipped"] else ""
+            where = "no topology" if numa == "-1" else numa
+            table.add_row(r["pod"], r["container"], r["resource"], where, ", ".join(ids) + note)
+    console.print(table)
+
+
 def _pools(ins: Inspection) -> list[tuple[str, str, str, str]]:
     """Per pod with a budget: the budget, the pod shared pool, the exclusive slices."""
     rows = []
@@ -157,6 +196,9 @@ def render_inspection(ins: Inspection, console: Console) -> None:
         for resource, where, total, used in devices:
             table.add_row(resource, where, str(total), str(used))
         console.print(table)
+    entries = _device_entries(ins)
+    if entries:
+        _device_entry_table(entries, console)
     if not ins.findings:
         console.print(Text("no drift found", style="bold green"))
     for f in ins.findings:
@@ -179,8 +221,15 @@ def inspection_to_json(ins: Inspection) -> dict[str, Any]:
             "message": ins.refusal.message if ins.refusal else None,
         },
         "state": result_to_json(ins.result) if ins.result is not None else None,
+        "devices": _device_entries(ins),
         "findings": [
-            {"kind": f.kind, "message": f.message, "pod": f.pod, "cpus": format_cpuset(f.cpus) or None}
+            {
+                "kind": f.kind,
+                "message": f.message,
+                "pod": f.pod,
+                "cpus": format_cpuset(f.cpus) or None,
+                "devices": list(f.devices) or None,
+            }
             for f in ins.findings
         ],
     }

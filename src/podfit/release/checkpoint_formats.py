@@ -1,5 +1,6 @@
 """What each kubelet release writes to and reads from its resource-manager checkpoint files
-(``cpu_manager_state``, ``memory_manager_state``), and how it re-admits the pods of those files
+(``cpu_manager_state``, ``memory_manager_state``, the device manager's
+``kubelet_internal_checkpoint``), and how it re-admits the pods of those files
 after a restart. Pure data, keyed by minor release; the codec (:mod:`podfit.checkpoint`) and the
 restart (:mod:`podfit.kubelet.restart`) read it. The evidence for every cell is in
 ``docs/versions.md`` (section "Checkpoints and restarts").
@@ -13,6 +14,10 @@ Format names are the kubelet's own struct versions:
 * ``memory_manager_state`` — ``V1`` policy, machine state, entries; ``V2`` = V1 + ``podEntries``
   (1.36, gate on); ``V3`` = the V1 fields with their own checksum + ``data`` + ``dataChecksum``
   (1.37, kubernetes#139626).
+* ``kubelet_internal_checkpoint`` — one format in every modelled release (``V2``: devicemanager
+  checkpoint.go ``New`` is ``newV2``, entries with ``DeviceIDs`` per NUMA node); what differs is the
+  decoder of each entry's ``AllocResp`` (a serialized ``ContainerAllocateResponse``): the
+  gogo-generated ``Unmarshal`` in 1.33, protobuf-go ``proto.Unmarshal`` from 1.34.
 
 A read is a chain of attempts in order; the first that decodes and verifies wins (an older version
 is migrated to the newest in memory), and when all fail the error of the last one is the kubelet's.
@@ -31,6 +36,9 @@ __all__ = [
     "CPU_V2",
     "CPU_V3",
     "CPU_V4",
+    "DEVICE_ALLOC_GOGO",
+    "DEVICE_ALLOC_PROTOBUF_GO",
+    "DEVICE_V2",
     "MEMORY_V1",
     "MEMORY_V2",
     "MEMORY_V3",
@@ -47,6 +55,9 @@ CPU_V4: Final = "V4"
 MEMORY_V1: Final = "V1"
 MEMORY_V2: Final = "V2"
 MEMORY_V3: Final = "V3"
+DEVICE_V2: Final = "V2"
+DEVICE_ALLOC_GOGO: Final = "gogo"  # 1.33 pod_devices.go: allocResp.Unmarshal / .Marshal
+DEVICE_ALLOC_PROTOBUF_GO: Final = "protobuf-go"  # 1.34+: proto.Unmarshal / proto.Marshal
 
 # cpumanager/state/state_checkpoint.go: how a failed V1 -> V2 migration is worded
 MIGRATION_TEXT_1_33: Final = "error migrating v1 checkpoint state to v2 checkpoint state: "  # restoreState
@@ -81,6 +92,9 @@ class CheckpointFormats:
     memory_v1_own_name_when_gate_off: bool  # hash under MemoryManagerCheckpointV1 accepted, 1.36+
     memory_v2_accepts_zero: bool  # 1.37 (kubernetes#139626)
     memory_migrate_into_first_attempt: bool  # 1.36 loadAndMigrateCheckpointV2
+    # ----- device-plugins/kubelet_internal_checkpoint --------------------------------------------
+    device_write: str
+    device_alloc_resp_decoder: str
     # ----- restart -------------------------------------------------------------------------------
     # kubernetes PRs #141041 (CPU AllocatePod restores a checkpointed pod-level allocation and
     # GetPodTopologyHints regenerates the hint from it), #141077 (memory AllocatePod keeps a restored
@@ -90,7 +104,7 @@ class CheckpointFormats:
     source: str
 
 
-def _before_1_36(version: str, source: str) -> CheckpointFormats:
+def _before_1_36(version: str, source: str, alloc_decoder: str) -> CheckpointFormats:
     """1.33, 1.34, 1.35: no pod-level gate; CPU V1 tried before V2; memory V1 verified strictly."""
     return CheckpointFormats(
         version=version,
@@ -110,15 +124,17 @@ def _before_1_36(version: str, source: str) -> CheckpointFormats:
         memory_v1_own_name_when_gate_off=False,
         memory_v2_accepts_zero=False,
         memory_migrate_into_first_attempt=False,
+        device_write=DEVICE_V2,
+        device_alloc_resp_decoder=alloc_decoder,
         restart_readmission_fixes=False,
         source=source,
     )
 
 
 CHECKPOINT_FORMATS: Final[dict[str, CheckpointFormats]] = {
-    "1.33": _before_1_36("1.33", "v1.33.5 code (83d4040a)"),
-    "1.34": _before_1_36("1.34", "v1.34.2 code (c9e94e18)"),
-    "1.35": _before_1_36("1.35", "v1.35.3 code (d47c1ed9)"),
+    "1.33": _before_1_36("1.33", "v1.33.5 code (83d4040a)", DEVICE_ALLOC_GOGO),
+    "1.34": _before_1_36("1.34", "v1.34.2 code (c9e94e18)", DEVICE_ALLOC_PROTOBUF_GO),
+    "1.35": _before_1_36("1.35", "v1.35.3 code (d47c1ed9)", DEVICE_ALLOC_PROTOBUF_GO),
     "1.36": CheckpointFormats(
         version="1.36",
         plrm_gate=True,
@@ -137,6 +153,8 @@ CHECKPOINT_FORMATS: Final[dict[str, CheckpointFormats]] = {
         memory_v1_own_name_when_gate_off=True,
         memory_v2_accepts_zero=False,
         memory_migrate_into_first_attempt=True,
+        device_write=DEVICE_V2,
+        device_alloc_resp_decoder=DEVICE_ALLOC_PROTOBUF_GO,
         restart_readmission_fixes=False,
         source="v1.36.2 code (8e16b12f); v1.36.3 (ab25d114) has no cm/ change",
     ),
@@ -158,9 +176,11 @@ CHECKPOINT_FORMATS: Final[dict[str, CheckpointFormats]] = {
         memory_v1_own_name_when_gate_off=True,
         memory_v2_accepts_zero=True,
         memory_migrate_into_first_attempt=True,
+        device_write=DEVICE_V2,
+        device_alloc_resp_decoder=DEVICE_ALLOC_PROTOBUF_GO,
         restart_readmission_fixes=True,
         source="kubernetes PRs #139102, #139087, #139626, #141041, #141077, #141070, KEP-5526 "
-        "(no 1.37 code read)",
+        "(no 1.37 code read; no change to the device manager checkpoint found, so as 1.36)",
     ),
 }
 
