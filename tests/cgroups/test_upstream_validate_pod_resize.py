@@ -61,23 +61,10 @@ def _gates(release: str, case: Mapping[str, Any]) -> FeatureGates:
     return FeatureGates(overrides, profile)
 
 
-# podfit disagrees with upstream here (found by this table; fixed in the next commit): container
-# lists added / removed / renamed / reordered (podfit crashed or passed), a changed resize policy
-_DISAGREE = {
-    "pod container addition",
-    "pod container removal",
-    "pod container reorder",
-    "pod container rename",
-    "change sidecar container resize restart policy",
-}
-
-
 @pytest.mark.parametrize(("release", "case"), list(release_cases(D, FILE)))
 def test_validate_pod_resize(release: str, case: dict[str, Any]) -> None:
     if case.get("not_ported"):
         pytest.skip(case["not_ported"])
-    if case["name"] in _DISAGREE:
-        pytest.xfail("podfit disagrees (fixed next)")
     gates = _gates(release, case)
     refusal = validate_pod_resize(
         node_features(release),

@@ -119,6 +119,10 @@ class NodeFeatures:
     api_resize_validator_plugin: bool
     # 1.36: non-sidecar init containers resizable with InPlacePodVerticalScalingInitContainers
     api_init_container_resize: bool
+    # validation.go dropCPUMemoryResourcesFromContainer: 1.33/1.34 skip a requests / limits list the
+    # old container did not set, so any resource may be added to it (ephemeral-storage, ...); fixed
+    # in 1.35 (PR #135084, "Forbid adding resources other than CPU & memory on pod resize")
+    api_resize_unset_list_unchecked: bool
     # --- actuation -----------------------------------------------------------------------------
     # kuberuntime_manager.go validatePodResizeAction: container memory-limit check 1.34+ (pod only
     # in 1.33)
@@ -178,6 +182,7 @@ _V133: Final = NodeFeatures(
     api_memory_limit_decrease_needs_restart=True,
     api_resize_validator_plugin=False,
     api_init_container_resize=False,
+    api_resize_unset_list_unchecked=True,
     actuation_checks_container_memory=False,
     actuation_runtime_first=False,
     resize_events=(),  # no resize events in the 1.33 code read
@@ -207,6 +212,7 @@ _V135: Final = replace(
     managers_read_allocated_resources=False,  # IPPVS GA: the managers read the spec
     pending_sort_pod_level=True,
     api_pod_level_resize_forbidden=False,  # behind InPlacePodLevelResourcesVerticalScaling (alpha)
+    api_resize_unset_list_unchecked=False,  # PR #135084
     resize_events=_EVENTS_ALL,
 )
 _V136: Final = replace(
