@@ -229,7 +229,10 @@ def decode_restart(
         found: list[Diagnostic] = []
         try:
             config = kubelet_config_from_dict(
-                _mapping(obj["kubeletConfig"], field), strict=strict, warnings=found
+                _mapping(obj["kubeletConfig"], field),
+                _release(version) if version is not None else None,
+                strict=strict,
+                warnings=found,
             )
         except InputError as exc:
             raise exc.under(field) if not exc.source else exc from None
