@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from podfit.api.kubelet_config import kubelet_config_from_dict
 from podfit.api.pod_resize import apply_resize_patch, validate_pod_resize
+from podfit.api.scenario import scenario_from_dict
+from podfit.explain.resize import explain_resize
 from podfit.io.scenario import load_scenario
 from podfit.kubelet.simulation import simulate
 from podfit.model.features import FeatureGates
@@ -21,6 +24,7 @@ from podfit.release.node_features import node_features
 
 GI = 1 << 30
 KEP = Path(__file__).resolve().parents[2] / "examples" / "kep5526-tightly-coupled-database.yaml"
+RETRY = KEP.with_name("resize-deferred-and-retried.yaml")
 
 
 def _pod(requests: dict[str, int], limits: dict[str, int], policy: tuple[tuple[str, str], ...] = ()) -> Pod:
@@ -140,3 +144,90 @@ def test_plrm_pod_scope_best_effort_reallocates_and_does_not_roll_back() -> None
     assert d.exclusive["podCPUs"] != before
     assert any("#140989" in w for w in d.warnings)
     assert any("no rollback" in w for w in d.warnings)
+
+
+@pytest.mark.parametrize("release", ["1.33", "1.34", "1.35", "1.36"])
+def test_a_resize_cannot_change_the_resize_policy(release: str) -> None:
+    """The resize strategy keeps ``resizePolicy`` but ValidatePodResize compares the whole container:
+    a changed policy is refused in every release; the same entries (any order) are no change."""
+    old = _pod(
+        {"cpu": 1000, "memory": GI}, {"memory": 2 * GI}, (("memory", "NotRequired"), ("cpu", "NotRequired"))
+    )
+    grow = ResourcePatch(requests=(("cpu", 1500),))
+    changed = ResizePod(
+        key=old.key, containers=(("app", grow),), resize_policy=(("app", (("memory", "RestartContainer"),)),)
+    )
+    new = apply_resize_patch(old, changed)
+    assert new.containers[0].resize_policy == (("memory", "RestartContainer"),)  # an atomic list
+    refusal = validate_pod_resize(node_features(release), FeatureGates({}), old, new, plr_gate=True)
+    assert refusal is not None
+    assert (
+        refusal.message == 'Pod "web" is invalid: spec: Forbidden: only cpu and memory resources are mutable'
+    )
+    same = ResizePod(
+        key=old.key,
+        containers=(("app", grow),),
+        resize_policy=(("app", (("cpu", "NotRequired"), ("memory", "NotRequired"))),),
+    )
+    new = apply_resize_patch(old, same)
+    assert new.containers[0].resize_policy == old.containers[0].resize_policy
+    assert validate_pod_resize(node_features(release), FeatureGates({}), old, new, plr_gate=True) is None
+
+
+@pytest.mark.parametrize(
+    ("release", "refused"), [("1.33", False), ("1.34", False), ("1.35", True), ("1.36", True)]
+)
+def test_adding_another_resource_to_an_unset_list(release: str, refused: bool) -> None:
+    """v1.33.5 / v1.34.2 do not compare a requests (limits) list the old container did not set: any
+    resource may be added to it; PR #135084 (1.35) forbids it."""
+    old = _pod({}, {"cpu": 1000, "memory": GI})
+    patch = ResourcePatch(requests=(("ephemeral-storage", GI),))
+    got = _validate(release, old, patch)
+    if refused:
+        assert got == 'Pod "web" is invalid: spec: Forbidden: only cpu and memory resources are mutable'
+    else:
+        assert got is None
+    # a list that was set is compared in every release
+    assert _validate(release, BURSTABLE, patch) is not None
+
+
+def test_the_resize_strategy_drops_a_pod_level_patch_without_the_gate() -> None:
+    """1.33/1.34 (and 1.35+ with InPlacePodLevelResourcesVerticalScaling off): the resize strategy
+    keeps only the containers' resources, so a pod-level patch on a pod without pod-level resources
+    is dropped silently (no change), not refused."""
+    patch = ResourcePatch(requests=(("cpu", 2000),))
+    event = ResizePod(key=BURSTABLE.key, pod_resources=patch)
+    assert apply_resize_patch(BURSTABLE, event, pod_level=False) == BURSTABLE
+    assert apply_resize_patch(BURSTABLE, event).resources == ResourceRequirements({"cpu": 2000})
+    doc = yaml.safe_load(RETRY.read_text())
+    doc["node"]["kubeletVersion"] = "1.34"
+    doc["events"] = [
+        doc["events"][1],
+        {"resize": {"pod": "default/web", "resources": {"requests": {"cpu": "2"}}}},
+    ]
+    result = simulate(scenario_from_dict(doc))
+    d = result.steps[-1].decision
+    assert d is not None and d.outcome == "NoChange"
+    doc["node"]["kubeletVersion"] = "1.36"  # the gate is on: the pod-level stanza is added
+    d = simulate(scenario_from_dict(doc)).steps[-1].decision
+    assert d is not None and d.outcome == "InProgress"
+
+
+def test_explain_suggests_creating_the_pod_with_restart_container() -> None:
+    """1.33 refuses a memory-limit decrease without RestartContainer; a resize cannot set the
+    policy, so the suggestion recreates the pod with it (verified: then InProgress)."""
+    doc = yaml.safe_load(RETRY.read_text())
+    doc["node"]["kubeletVersion"] = "1.33"
+    doc["events"] = [
+        doc["events"][1],
+        {"resize": {"pod": "default/web", "containers": {"app": {"limits": {"memory": "1536Mi"}}}}},
+    ]
+    explained = explain_resize(scenario_from_dict(doc), "default/web")
+    assert explained.decision.outcome == "Rejected"
+    assert "memory limits cannot be decreased unless resizePolicy is RestartContainer" in (
+        explained.decision.message or ""
+    )
+    found = [s for s in explained.suggestions if "RestartContainer" in s.change]
+    assert [(s.change, s.outcome) for s in found] == [
+        ("create the pod with resizePolicy: {memory: RestartContainer}", "InProgress")
+    ]

@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 
+from podfit.api.kubelet_config import kubelet_config_from_dict
+from podfit.api.kubelet_config_validation import validate_kubelet_config
 from podfit.api.scenario import scenario_from_dict
 from podfit.cpu.policy_options import parse_cpu_manager_options
 from podfit.cpu.policy_static import StaticPolicy, new_static_policy
 from podfit.kubelet.node import start_node
 from podfit.kubelet.simulation import simulate
+from podfit.model.diagnostics import Diagnostic
 from podfit.model.features import FeatureGates
 from podfit.model.machine import CPUInfo, Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
@@ -81,6 +84,8 @@ PINNED_BY = {
     "memory_qos_reservation_policy": "test_switches_podfit_does_not_model_yet",
     "resize_infeasible_per_resource": "test_switches_podfit_does_not_model_yet",
     "api_pod_level_limits_defaulting": "test_api_pod_level_limits_defaulting",
+    "kubelet_config_fields_absent": "test_kubelet_config_fields_absent",
+    "memory_throttling_factor_needs_gate": "test_memory_throttling_factor_needs_gate",
 }
 
 
@@ -367,3 +372,30 @@ def test_switches_podfit_does_not_model_yet(release: str, switch: str) -> None:
     """Their values, for the code that will read them (Memory QoS, resize, hugepage cgroups)."""
     value = getattr(_profile(release).switches, switch)
     assert value is NOT_MODELLED[switch][RELEASES.index(release)]
+
+
+# ----- KubeletConfiguration fields and the Memory QoS factor (tests/cgroups/test_memory_qos_config.py) --
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_kubelet_config_fields_absent(release: str) -> None:
+    """1.36 added memoryReservationPolicy and tlsCurvePreferences to the v1beta1 type: an older
+    kubelet decodes them leniently (dropped, with a warning)."""
+    absent = dict(_profile(release).switches.kubelet_config_fields_absent)
+    older = release in ("1.33", "1.34", "1.35")
+    assert absent == ({"memoryReservationPolicy": "1.36", "tlsCurvePreferences": "1.36"} if older else {})
+    found: list[Diagnostic] = []
+    doc = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
+    doc["memoryReservationPolicy"] = "None"
+    kubelet_config_from_dict(doc, _profile(release), strict=False, warnings=found)
+    assert bool(found) is older
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_memory_throttling_factor_needs_gate(release: str) -> None:
+    """1.37 (PR #140007): a factor other than 0.9 with MemoryQoS off is refused."""
+    assert _profile(release).switches.memory_throttling_factor_needs_gate is (release == "1.37")
+    doc = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
+    doc.update({"featureGates": {"MemoryQoS": False}, "memoryThrottlingFactor": 0.5})
+    refused = validate_kubelet_config(kubelet_config_from_dict(doc, _profile(release))) is not None
+    assert refused is (release == "1.37")

@@ -27,23 +27,22 @@ from types import MappingProxyType
 from typing import Final
 
 from podfit.api.features import feature_gates_from_dict
+from podfit.api.kubelet_config_envelope import OPENSHIFT_KUBELET_CONFIG, Lenient, unwrap
 from podfit.api.kubelet_config_fields import FIELDS, check_kind
 from podfit.errors import InputError
 from podfit.model.cpuset import CPUSetParseError, parse_cpuset
-from podfit.model.diagnostics import LENIENT_DECODING, MISSING_API_VERSION, Diagnostic
-from podfit.model.gotext import go_quote, json_text, json_type
+from podfit.model.diagnostics import Diagnostic
+from podfit.model.gotext import json_text
 from podfit.model.kubelet_config import (
-    API_VERSION,
     DEFAULT_EVICTION_HARD,
     EVICTION_SIGNALS,
-    KIND,
     RESERVABLE,
     EvictionThreshold,
     KubeletConfig,
     ReservedMemory,
 )
 from podfit.model.quantity import Quantity, QuantityError, parse_quantity
-from podfit.release.profile import ReleaseProfile
+from podfit.release.profile import ReleaseProfile, default_profile
 
 __all__ = [
     "OPENSHIFT_KUBELET_CONFIG",
@@ -51,11 +50,6 @@ __all__ = [
     "kubelet_config_from_dict",
     "parse_go_duration",
 ]
-
-# An OpenShift KubeletConfig custom resource: the Machine Config Operator merges its
-# spec.kubeletConfig into the kubelet's configuration of the selected machine pools.
-OPENSHIFT_GROUP: Final = "machineconfiguration.openshift.io"
-OPENSHIFT_KUBELET_CONFIG: Final = "KubeletConfig"
 
 
 def _frozen(m: Mapping) -> Mapping:
@@ -165,7 +159,7 @@ def _pod_pids_limit(value: int | None) -> int:
     return -1 if value is None or value < 0 else value
 
 
-def _reserved_memory(raw: object, lenient: _Lenient) -> tuple[ReservedMemory, ...]:
+def _reserved_memory(raw: object, lenient: Lenient) -> tuple[ReservedMemory, ...]:
     entries = []
     items: Iterable[object] = raw or []  # type: ignore[assignment]  # a list: the schema checked it
     for i, item in enumerate(items):
@@ -195,104 +189,6 @@ def _reserved_memory(raw: object, lenient: _Lenient) -> tuple[ReservedMemory, ..
 # ----- the decoder --------------------------------------------------------------------------
 
 
-class _Lenient:
-    """What the decoder does with what strict decoding refuses: ``strict`` raises, otherwise the
-    thing is dropped and a warning appended to ``warnings`` (when given)."""
-
-    def __init__(self, strict: bool, warnings: list[Diagnostic] | None) -> None:
-        self.strict = strict
-        self.warnings = warnings
-        self.openshift = False  # an OpenShift KubeletConfig: its kubelet ignores unknown gates
-
-    def warn(self, code: str, field: str, message: str) -> None:
-        if self.warnings is not None:
-            self.warnings.append(Diagnostic(code, message, field=field or None))
-
-    def unknown_field(self, path: str, name: str, known: Iterable[str]) -> None:
-        """Mirrors: the kubelet's fallback in kubeletconfig/util/codec DecodeKubeletConfiguration
-        (strict decoding fails on the unknown field; lenient decoding ignores it)."""
-        hint = _did_you_mean(name, known)
-        if self.strict:
-            raise InputError(path, f"unknown field{hint} (strict decoding)")
-        self.warn(
-            LENIENT_DECODING,
-            path,
-            f"unknown field{hint}: the kubelet ignores it (its strict decoding fails, it falls back "
-            "to lenient decoding and logs the error); --strict refuses it",
-        )
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    folded = name.casefold().replace("-", "").replace("_", "")
-    for k in known:
-        if k.casefold() == folded:
-            return f" (did you mean {go_quote(k)}? field names are case-sensitive)"
-    return ""
-
-
-def _check_type_meta(obj: Mapping, lenient: _Lenient, inner: bool) -> None:
-    """apiVersion/kind of a KubeletConfiguration document (``inner``: inside an OpenShift
-    KubeletConfig, where the Machine Config Operator takes a bare fragment)."""
-    api = obj.get("apiVersion")
-    kind = obj.get("kind")
-    if kind is not None and kind != KIND:
-        got = go_quote(kind) if isinstance(kind, str) else json_text(kind)
-        raise InputError("kind", f"expected {go_quote(KIND)}, got {got}")
-    if api is not None and api != API_VERSION:
-        raise InputError(
-            "apiVersion",
-            f"no kind {go_quote(KIND)} is registered for version "
-            f"{go_quote(api) if isinstance(api, str) else json_text(api)} "
-            f"(the kubelet reads {go_quote(API_VERSION)})",
-        )
-    if inner or (api is not None and kind is not None):
-        return
-    missing = " and ".join(n for n, v in (("apiVersion", api), ("kind", kind)) if v is None)
-    if lenient.strict:
-        first = "apiVersion" if api is None else "kind"
-        raise InputError(first, f"Object '{first}' is missing (strict decoding)")
-    lenient.warn(
-        MISSING_API_VERSION,
-        "",
-        f"no {missing}: read as a {API_VERSION} {KIND} (a patch, as kind and kubeadm take it; the "
-        "kubelet itself needs both; --strict refuses it)",
-    )
-
-
-def _unwrap(obj: Mapping, lenient: _Lenient) -> tuple[Mapping, str]:
-    if not isinstance(obj, Mapping):
-        raise InputError("", f"expected a KubeletConfiguration object, got {json_type(obj)}")
-    if "kubeletconfig" in obj and set(obj) == {"kubeletconfig"}:
-        inner = obj["kubeletconfig"]
-        if not isinstance(inner, Mapping):
-            raise InputError("kubeletconfig", f"expected an object, got {json_text(inner)}")
-        return inner, "kubeletconfig"
-    api = obj.get("apiVersion")
-    if (
-        obj.get("kind") == OPENSHIFT_KUBELET_CONFIG
-        and isinstance(api, str)
-        and api.startswith(OPENSHIFT_GROUP)
-    ):
-        lenient.openshift = True
-        spec = obj.get("spec")
-        if spec is None:
-            return {}, "spec"
-        if not isinstance(spec, Mapping):
-            raise InputError("spec", f"expected an object, got {json_text(spec)}")
-        inner = spec.get("kubeletConfig")
-        if inner is None:
-            return {}, "spec.kubeletConfig"
-        if not isinstance(inner, Mapping):
-            raise InputError("spec.kubeletConfig", f"expected an object, got {json_text(inner)}")
-        try:
-            _check_type_meta(inner, lenient, inner=True)
-        except InputError as err:
-            raise err.under("spec.kubeletConfig") from None
-        return inner, "spec.kubeletConfig"
-    _check_type_meta(obj, lenient, inner=False)
-    return obj, ""
-
-
 def kubelet_config_from_dict(
     obj: Mapping,
     release: ReleaseProfile | None = None,
@@ -313,9 +209,9 @@ def kubelet_config_from_dict(
     pkg/kubelet/apis/config/v1beta1/defaults.go SetDefaults_KubeletConfiguration, for the fields
     podfit interprets.
     """
-    lenient = _Lenient(strict, warnings)
+    lenient = Lenient(strict, warnings)
     start = len(warnings) if warnings is not None else 0
-    doc, prefix = _unwrap(obj, lenient)
+    doc, prefix = unwrap(obj, lenient)
     try:
         return _decode(doc, release, lenient)
     except InputError as err:
@@ -325,7 +221,9 @@ def kubelet_config_from_dict(
             warnings[start:] = [w.under(prefix) if w.field else w for w in warnings[start:]]
 
 
-def _decode(doc: Mapping, release: ReleaseProfile | None, lenient: _Lenient) -> KubeletConfig:
+def _decode(doc: Mapping, release: ReleaseProfile | None, lenient: Lenient) -> KubeletConfig:
+    profile = release or default_profile()
+    absent = dict(profile.switches.kubelet_config_fields_absent)
     kept: dict = {}
     for key, value in doc.items():
         if key in ("apiVersion", "kind"):
@@ -333,7 +231,11 @@ def _decode(doc: Mapping, release: ReleaseProfile | None, lenient: _Lenient) -> 
             continue
         kind = FIELDS.get(key)
         if kind is None:
-            lenient.unknown_field(str(key), str(key), FIELDS)
+            lenient.unknown_field(str(key), str(key), (f for f in FIELDS if f not in absent))
+            continue
+        if key in absent:
+            why = f" to the {profile.version} kubelet (a field of {absent[key]} and later)"
+            lenient.unknown_field(str(key), str(key), (), why)
             continue
         check_kind(str(key), kind, value)
         kept[key] = value
@@ -420,7 +322,16 @@ def kubelet_config_for_release(config: KubeletConfig, release: ReleaseProfile) -
     """The same configuration read by the kubelet of ``release`` (its gate defaults and lock
     states under the same ``featureGates``): a restart as another release, each release of
     ``podfit upgrade``. A gate ``release`` does not know is its start-up refusal
-    (``FeatureGates.errors``), as on a real node."""
+    (``FeatureGates.errors``), as on a real node; a field it does not know is dropped (its lenient
+    decoding drops it: no warning here, the file was read for another release)."""
     if config.release is release:
         return config
-    return replace(config, feature_gates=config.feature_gates.for_release(release))
+    out = replace(config, feature_gates=config.feature_gates.for_release(release))
+    absent = {name for name, _ in release.switches.kubelet_config_fields_absent}
+    if absent & set(config.fields):
+        # a field that release's v1beta1 type does not have: its lenient decoding drops it
+        fields = {k: v for k, v in config.fields.items() if k not in absent}
+        out = replace(out, fields=_frozen(fields))
+        if "memoryReservationPolicy" in absent:
+            out = replace(out, memory_reservation_policy="None")
+    return out

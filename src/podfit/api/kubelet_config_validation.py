@@ -2,7 +2,8 @@
 
 Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration and
 validation_reserved_memory.go validateReservedMemoryConfiguration (v1.36; read at commit
-001332b0422071acf4860769f18e34b5e9b7c1bc, which already has memoryReservationPolicy). The kubelet
+001332b0422071acf4860769f18e34b5e9b7c1bc, which already has memoryReservationPolicy; the Memory QoS
+fields per release: v1.33.5, v1.34.2, v1.35.3, v1.36.2, and 1.37 from PR #140007). The kubelet
 collects every error and reports them as one aggregate: a single error alone, several as
 ``[e1, e2]`` (duplicates dropped).
 """
@@ -129,6 +130,55 @@ def _reserved_memory_errors(cfg: KubeletConfig) -> list[str]:
     return errs
 
 
+def _memory_qos_errors(cfg: KubeletConfig) -> list[str]:
+    """The Memory QoS fields, per release: memoryThrottlingFactor (1.33-1.36: required with the gate
+    — unreachable from a document, the default 0.9 fills it — and in (0, 1]; 1.37: default nil, no
+    longer required, and a factor other than 0.9 needs the gate) and memoryReservationPolicy (1.36+;
+    an older kubelet has no such field: its decoding dropped it).
+
+    Mirrors: pkg/kubelet/apis/config/validation/validation.go ValidateKubeletConfiguration
+    (v1.33.5 - v1.36.2; 1.37 from PR #140007)
+    """
+    errs: list[str] = []
+    release = cfg.release
+    memory_qos = cfg.feature_gates.enabled("MemoryQoS")
+    raw = cfg.fields.get("memoryThrottlingFactor")
+    factor = (
+        cfg.memory_throttling_factor
+        if raw is not None
+        else release.node_features.memory_throttling_factor_default
+    )
+    if release.switches.memory_throttling_factor_needs_gate:
+        if not memory_qos and factor is not None and factor != 0.9:
+            errs.append(
+                f"invalid configuration: memoryThrottlingFactor {go_float(factor)} requires MemoryQoS "
+                "feature gate to be enabled"
+            )
+    elif memory_qos and factor is None:
+        errs.append(
+            "invalid configuration: memoryThrottlingFactor is required when MemoryQoS feature flag is enabled"
+        )
+    if factor is not None and (factor <= 0 or factor > 1.0):
+        errs.append(
+            f"invalid configuration: memoryThrottlingFactor {go_float(factor)} must be greater than 0 "
+            "and less than or equal to 1.0"
+        )
+    if not release.switches.memory_qos_reservation_policy:
+        return errs
+    policy = cfg.memory_reservation_policy
+    if not memory_qos and policy == "TieredReservation":
+        errs.append(
+            f"invalid configuration: memoryReservationPolicy {go_quote(policy)} requires MemoryQoS "
+            "feature gate to be enabled"
+        )
+    if policy not in ("None", "TieredReservation"):
+        errs.append(
+            f"invalid configuration: option {go_quote(policy)} specified for memoryReservationPolicy. "
+            'Valid options are "None" or "TieredReservation"'
+        )
+    return errs
+
+
 def kubelet_config_errors(cfg: KubeletConfig) -> list[str]:
     """Every error ValidateKubeletConfiguration reports on the modelled fields, in its order.
 
@@ -179,28 +229,7 @@ def kubelet_config_errors(cfg: KubeletConfig) -> list[str]:
             "(--system-reserved-cgroup) or kubeReservedCgroup (--kube-reserved-cgroup)"
         )
     errs.extend(_reserved_memory_errors(cfg))
-    factor = cfg.memory_throttling_factor
-    memory_qos = gates.enabled("MemoryQoS")
-    if memory_qos and factor is None:
-        errs.append(
-            "invalid configuration: memoryThrottlingFactor is required when MemoryQoS feature flag is enabled"
-        )
-    if factor is not None and (factor <= 0 or factor > 1.0):
-        errs.append(
-            f"invalid configuration: memoryThrottlingFactor {go_float(factor)} must be greater than 0 "
-            "and less than or equal to 1.0"
-        )
-    policy = cfg.memory_reservation_policy
-    if not memory_qos and policy == "TieredReservation":
-        errs.append(
-            f"invalid configuration: memoryReservationPolicy {go_quote(policy)} requires MemoryQoS "
-            "feature gate to be enabled"
-        )
-    if policy not in ("None", "TieredReservation"):
-        errs.append(
-            f"invalid configuration: option {go_quote(policy)} specified for memoryReservationPolicy. "
-            'Valid options are "None" or "TieredReservation"'
-        )
+    errs.extend(_memory_qos_errors(cfg))
     return errs
 
 

@@ -197,11 +197,9 @@ def _decode_container(obj: Any, section: str, path: str) -> RawContainer:
     )
 
 
-RESIZE_POLICIES: Final = ("NotRequired", "RestartContainer")
-
-
 def decode_resize_policy(items: list[Any] | None, path: str) -> tuple[tuple[str, str], ...]:
-    """A container's ``resizePolicy`` list: ``[{resourceName, restartPolicy}]`` (cpu / memory)."""
+    """A container's ``resizePolicy`` list: ``[{resourceName, restartPolicy}]`` as given (its
+    values are validated with the pod: :mod:`podfit.api.pod_resize_policy`)."""
     out: list[tuple[str, str]] = []
     for i, item in enumerate(items or []):
         where = f"{path}[{i}]"
@@ -209,18 +207,7 @@ def decode_resize_policy(items: list[Any] | None, path: str) -> tuple[tuple[str,
         _check_fields(item, frozenset({"resourceName", "restartPolicy"}), where)
         name = _get(item, "resourceName", "str", where)
         policy = _get(item, "restartPolicy", "str", where)
-        if name not in (RESOURCE_CPU, RESOURCE_MEMORY):
-            raise InputError(
-                f"{where}.resourceName", f'Unsupported value: "{name}": supported values: "cpu", "memory"'
-            )
-        if policy not in RESIZE_POLICIES:
-            raise InputError(
-                f"{where}.restartPolicy",
-                f'Unsupported value: "{policy}": supported values: "NotRequired", "RestartContainer"',
-            )
-        if any(n == name for n, _ in out):
-            raise InputError(f"{where}.resourceName", f'Duplicate value: "{name}"')
-        out.append((name, policy))
+        out.append((name or "", policy or ""))
     return tuple(out)
 
 

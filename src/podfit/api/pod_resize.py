@@ -17,6 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
+from podfit.api.pod_resize_containers import (
+    MUTABLE,
+    container_ordering_errors,
+    container_resize_errors,
+    non_cpu_memory_changed,
+)
 from podfit.model.features import FeatureGates
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Container, Pod, ResourceList, ResourceRequirements
 from podfit.model.qos import aggregate_container_requests, compute_pod_qos, pod_requests
@@ -54,24 +60,30 @@ def _apply(res: ResourceRequirements, patch: ResourcePatch) -> ResourceRequireme
     return ResourceRequirements(_patched(res.requests, patch.requests), _patched(res.limits, patch.limits))
 
 
-def apply_resize_patch(pod: Pod, event: ResizePod) -> Pod:
-    """The pod's spec after the resize patch (strategic merge: named keys set, ``null`` deleted)."""
+def apply_resize_patch(pod: Pod, event: ResizePod, *, pod_level: bool = True) -> Pod:
+    """The pod's spec after the resize patch (strategic merge: named keys set, ``null`` deleted;
+    ``resizePolicy`` is an atomic list: a container's list is replaced by the one given — the same
+    entries in another order count as the old list, the event's form has no order) and the resize
+    strategy, which keeps only the containers' resources and resize policies, and the pod-level
+    stanza when ``pod_level`` (``InPlacePodLevelResourcesVerticalScaling`` on; 1.33/1.34: never):
+    otherwise a pod-level patch is dropped without a word.
+
+    Mirrors: pkg/registry/core/pod/strategy.go dropNonResizeUpdates (v1.33.5 - v1.36.2)
+    """
     by_name = dict(event.containers)
     policies = dict(event.resize_policy)
 
     def patched(c: Container) -> Container:
         resources = _apply(c.resources, by_name[c.name]) if c.name in by_name else c.resources
         policy = c.resize_policy
-        if c.name in policies:
-            merged = dict(policy)
-            merged.update(policies[c.name])
-            policy = tuple(sorted(merged.items()))
+        if c.name in policies and set(policies[c.name]) != set(policy):
+            policy = policies[c.name]
         if resources is c.resources and policy is c.resize_policy:
             return c
         return replace(c, resources=resources, resize_policy=policy)
 
     pod_res = pod.resources
-    if event.pod_resources is not None:
+    if event.pod_resources is not None and pod_level:
         pod_res = _apply(pod_res or ResourceRequirements(), event.pod_resources)
     return replace(
         pod,
@@ -123,77 +135,6 @@ def _spec_errors(pod: Pod) -> list[str]:
     return errors
 
 
-def _removed(new: Mapping[str, int], old: Mapping[str, int]) -> bool:
-    return any(name not in new for name in old)
-
-
-def _non_cpu_memory_changed(new: ResourceRequirements, old: ResourceRequirements) -> bool:
-    def strip(values: Mapping[str, int]) -> dict[str, int]:
-        return {k: v for k, v in values.items() if k not in _CPU_MEMORY}
-
-    return strip(new.requests) != strip(old.requests) or strip(new.limits) != strip(old.limits)
-
-
-def _container_errors(features: NodeFeatures, init_resizable: bool, old: Pod, new: Pod) -> list[str]:
-    errors: list[str] = []
-    pairs = [
-        ("initContainers", i, o, n)
-        for i, (o, n) in enumerate(zip(old.init_containers, new.init_containers, strict=True))
-    ]
-    pairs += [
-        ("containers", i, o, n) for i, (o, n) in enumerate(zip(old.containers, new.containers, strict=True))
-    ]
-    for section, i, o, n in pairs:
-        path = f"spec.{section}[{i}].resources"
-        sidecar = o.kind == "sidecar"
-        if section == "initContainers" and not sidecar and not init_resizable:
-            continue
-        if _removed(n.resources.requests, o.resources.requests):
-            errors.append(f"{path}.requests: Forbidden: resource requests cannot be removed")
-        if _removed(n.resources.limits, o.resources.limits):
-            errors.append(f"{path}.limits: Forbidden: resource limits cannot be removed")
-        if (
-            features.api_memory_limit_decrease_needs_restart
-            and n.resize_restart_policy("memory") != "RestartContainer"
-        ):
-            new_lim, old_lim = n.resources.limits.get("memory"), o.resources.limits.get("memory")
-            if new_lim is not None and old_lim is not None and new_lim < old_lim:
-                errors.append(
-                    f"{path}.limits[memory]: Forbidden: memory limits cannot be decreased unless "
-                    "resizePolicy is RestartContainer"
-                )
-            elif new_lim is not None and old_lim is None:
-                errors.append(
-                    f"{path}.limits[memory]: Forbidden: memory limits cannot be added unless resizePolicy is "
-                    "RestartContainer"
-                )
-    for o, n in zip(old.containers, new.containers, strict=True):
-        if _non_cpu_memory_changed(n.resources, o.resources):
-            errors.append("spec: Forbidden: only cpu and memory resources are mutable")
-    for i, (o, n) in enumerate(zip(old.init_containers, new.init_containers, strict=True)):
-        sidecar = o.kind == "sidecar"
-        modified = n.resources != o.resources
-        if sidecar or init_resizable:
-            if _non_cpu_memory_changed(n.resources, o.resources):
-                if features.api_init_container_resize:
-                    errors.append(
-                        f"spec.initContainers[{i}]: Forbidden: only cpu and memory resources for init or "
-                        "sidecar containers are mutable"
-                    )
-                else:
-                    errors.append(
-                        "spec: Forbidden: only cpu and memory resources for sidecar containers are mutable"
-                    )
-            if modified and not sidecar and any(p == "RestartContainer" for _, p in n.resize_policy):
-                errors.append(
-                    f"spec.initContainers[{i}]: Forbidden: non-sidecar init containers with a resize "
-                    "policy of RestartContainer cannot be resized"
-                )
-        elif modified:
-            errors.append("spec: Forbidden: resources for non-sidecar init containers are immutable")
-    return errors
-
-
 def _pod_level_set(pod: Pod) -> bool:
     return pod.resources is not None and bool(pod.resources.requests or pod.resources.limits)
 
@@ -206,12 +147,32 @@ def _invalid(pod: Pod, errors: list[str]) -> ResizeRefusal:
     return ResizeRefusal("api-validation", f'Pod "{pod.name}" is invalid: {text}', tuple(errors))
 
 
+def _pod_level_errors(old: Pod, new: Pod) -> list[str]:
+    """What may change in the pod-level stanza (1.35+, the gate on): nothing removed, only cpu and
+    memory changed. Mirrors: validation.go validatePodLevelResourcesResize (v1.35.3, v1.36.2)"""
+    if old.resources is not None and new.resources is None:
+        return ["spec.resources: Forbidden: pod-level resources cannot be removed"]
+    errors: list[str] = []
+    before = old.resources or ResourceRequirements()
+    if old.resources is not None and new.resources is not None:
+        if any(name not in new.resources.requests for name in before.requests):
+            errors.append("spec.resources.requests: Forbidden: pod-level resource requests cannot be removed")
+        if any(name not in new.resources.limits for name in before.limits):
+            errors.append("spec.resources.limits: Forbidden: pod-level resource limits cannot be removed")
+    if new.resources is not None and non_cpu_memory_changed(new.resources, before, False):
+        errors.append("spec: Forbidden: only cpu and memory resources are mutable at pod-level")
+    return errors
+
+
 def validate_pod_resize(
     features: NodeFeatures, gates: FeatureGates, old: Pod, new: Pod, *, plr_gate: bool
 ) -> ResizeRefusal | None:
     """``ValidatePodResize`` of the release (``None``: valid). ``plr_gate``: PodLevelResources.
+    Not modelled: a container status without ``resources`` (a kubelet without in-place resize: the
+    simulated kubelet always reports them) and 1.36's node-allocatable resource claims (DRA).
 
-    Mirrors: pkg/apis/core/validation/validation.go ValidatePodResize
+    Mirrors: pkg/apis/core/validation/validation.go ValidatePodResize (v1.33.5, v1.34.2, v1.35.3,
+    v1.36.2)
     """
     errors = _spec_errors(new)
     pod_level = _pod_level_set(old) or _pod_level_set(new)
@@ -221,8 +182,10 @@ def validate_pod_resize(
         return _invalid(new, [": Forbidden: static pods cannot be resized"])
     if old.os_name == "windows":
         return _invalid(new, [": Forbidden: windows pods cannot be resized"])
-    old_qos = old.qos_status or compute_pod_qos(old, pod_level_resources=plr_gate)
-    if old_qos != compute_pod_qos(new, pod_level_resources=plr_gate):
+    # the API's own QoS helper: any pod-level stanza decides, unless the 1.37 fix gate is on
+    fix = release_gate(gates, features, "PodLevelResourcesFixKubeletQOSClass")
+    old_qos = old.qos_status or compute_pod_qos(old, pod_level_resources=plr_gate, fix_kubelet_qos_class=fix)
+    if old_qos != compute_pod_qos(new, pod_level_resources=plr_gate, fix_kubelet_qos_class=fix):
         errors.append(
             f'spec: Invalid value: "{old_qos}": Pod QOS Class may not change as a result of resizing'
         )
@@ -233,22 +196,17 @@ def validate_pod_resize(
                 "InPlacePodLevelResourcesVerticalScalingEnabled feature gate is disabled"
             )
             return _invalid(new, errors)
-        if old.resources is not None and new.resources is None:
-            errors.append("spec.resources: Forbidden: pod-level resources cannot be removed")
-            return _invalid(new, errors)
-        if old.resources is not None and new.resources is not None:
-            if _removed(new.resources.requests, old.resources.requests):
-                errors.append(
-                    "spec.resources.requests: Forbidden: pod-level resource requests cannot be removed"
-                )
-            if _removed(new.resources.limits, old.resources.limits):
-                errors.append("spec.resources.limits: Forbidden: pod-level resource limits cannot be removed")
-            if _non_cpu_memory_changed(new.resources, old.resources):
-                errors.append("spec: Forbidden: only cpu and memory resources are mutable at pod-level")
+        errors.extend(_pod_level_errors(old, new))
+    ordering = container_ordering_errors(old, new)
+    if ordering:
+        return _invalid(new, errors + ordering)
     init_resizable = features.api_init_container_resize and release_gate(
         gates, features, "InPlacePodVerticalScalingInitContainers"
     )
-    errors.extend(_container_errors(features, init_resizable, old, new))
+    errors.extend(container_resize_errors(features, init_resizable, old, new))
+    if not errors and not pod_level and (old.resources is None) != (new.resources is None):
+        # a pod-level stanza without entries added or dropped: the final whole-spec comparison
+        errors.append(MUTABLE)
     return _invalid(new, errors) if errors else None
 
 

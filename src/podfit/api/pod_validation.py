@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Final, Protocol
 
 from podfit.api.pod_decode import QValue, RawContainer, RawPod, RawResources
+from podfit.api.pod_resize_policy import validate_resize_policies
 from podfit.errors import InputError
 from podfit.model.pod import (
     CONTAINER_RESTART_POLICY_ALWAYS,
@@ -32,6 +33,7 @@ from podfit.model.qos import (
     is_supported_pod_level_resource,
 )
 from podfit.model.quantity import BINARY_SI, DECIMAL_SI, Quantity, QuantityError, bytes_value, parse_quantity
+from podfit.release.node_features import NodeFeatures
 
 
 class GateReader(Protocol):
@@ -368,8 +370,9 @@ def validate_policies(pod: RawPod) -> None:
             raise InputError(f"{c.path}.resources", "Forbidden: cannot be set for an Ephemeral Container")
 
 
-def default_and_validate(pod: RawPod, gates: Mapping[str, bool]) -> None:
-    """Apply ``SetDefaults_Pod`` then the validations podfit models, in place; raises ``InputError``."""
+def default_and_validate(pod: RawPod, gates: Mapping[str, bool], features: NodeFeatures) -> None:
+    """Apply ``SetDefaults_Pod`` then the validations podfit models (``features``: the API server's
+    release), in place; raises ``InputError``."""
     if pod.restart_policy is None:
         pod.restart_policy = "Always"
     for c in pod.init_containers + pod.containers:
@@ -379,6 +382,7 @@ def default_and_validate(pod: RawPod, gates: Mapping[str, bool]) -> None:
     default_pod_level_resources(pod, gates)
     validate_names(pod)
     validate_policies(pod)
+    validate_resize_policies(pod, features)
     for c in pod.init_containers + pod.containers:
         validate_resource_requirements(c.resources, f"{c.path}.resources", pod_level=False)
     for name in sorted(pod.overhead):

@@ -12,6 +12,7 @@ from typing import Any
 from podfit.api import pod_validation
 from podfit.api.pod_decode import RawContainer, RawResources, decode_pod
 from podfit.model.pod import Container, Pod, ResourceRequirements
+from podfit.release.profile import ReleaseProfile, default_profile
 
 __all__ = ["pod_from_dict"]
 
@@ -23,15 +24,22 @@ def _freeze_resources(res: RawResources) -> ResourceRequirements:
     )
 
 
-def pod_from_dict(obj: Mapping[str, Any], *, feature_gates: Mapping[str, bool] | Any = None) -> Pod:
+def pod_from_dict(
+    obj: Mapping[str, Any],
+    *,
+    feature_gates: Mapping[str, bool] | Any = None,
+    release: ReleaseProfile | None = None,
+) -> Pod:
     """A Pod manifest dict → ``Pod``, after API-server defaulting and validation.
 
     Raises ``InputError`` (field path + message) for anything the API server would reject and for
     unknown fields / wrong types. ``feature_gates`` (a ``{name: bool}`` map or a ``FeatureGates``)
     overrides the v1.36 defaults of ``PodLevelResources`` and ``PodLevelResourcesFixUpdateDefaulting``.
+    ``release``: the API server's release where its validation differs (default 1.36).
     """
     raw = decode_pod(obj)
-    pod_validation.default_and_validate(raw, pod_validation.gates_with_defaults(feature_gates))
+    features = (release or default_profile()).node_features
+    pod_validation.default_and_validate(raw, pod_validation.gates_with_defaults(feature_gates), features)
 
     def freeze(c: RawContainer) -> Container:
         return Container(

@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from podfit.api.pod_decode import RESIZE_POLICIES, canonical_value
+from podfit.api.pod_decode import canonical_value
+from podfit.api.pod_resize_policy import RESIZE_POLICIES
 from podfit.errors import InputError
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Pod
 from podfit.model.scenario import ResizePod, ResourcePatch

@@ -191,18 +191,23 @@ def _dropped_pod_resources(
 
 
 def _decode_pod(
-    manifest: Any, where: str, gates: Mapping[str, bool], warnings: list[Diagnostic] | None = None
+    manifest: Any,
+    where: str,
+    gates: Mapping[str, bool],
+    warnings: list[Diagnostic] | None = None,
+    release: ReleaseProfile | None = None,
 ) -> Pod:
     if isinstance(manifest, SourcedPod):
         try:
-            pod = pod_from_dict(_mapping(manifest.manifest, manifest.where), feature_gates=gates)
+            body = _mapping(manifest.manifest, manifest.where)
+            pod = pod_from_dict(body, feature_gates=gates, release=release)
         except InputError as exc:
             raise exc.under(manifest.where).in_source(manifest.source) from None
         raw, source, at = manifest.manifest, manifest.source, manifest.where
     else:
         body = _mapping(manifest, where)
         try:
-            pod = pod_from_dict(body, feature_gates=gates)
+            pod = pod_from_dict(body, feature_gates=gates, release=release)
         except InputError as exc:
             raise (exc if exc.source else exc.under(where)) from None
         raw, source, at = manifest, None, where
@@ -229,7 +234,10 @@ def decode_restart(
         found: list[Diagnostic] = []
         try:
             config = kubelet_config_from_dict(
-                _mapping(obj["kubeletConfig"], field), strict=strict, warnings=found
+                _mapping(obj["kubeletConfig"], field),
+                _release(version) if version is not None else None,
+                strict=strict,
+                warnings=found,
             )
         except InputError as exc:
             raise exc.under(field) if not exc.source else exc from None
@@ -244,6 +252,7 @@ def decode_events(
     warnings: list[Diagnostic] | None = None,
     *,
     strict: bool = True,
+    release: ReleaseProfile | None = None,
 ) -> tuple[Event, ...]:
     """Events: ``{add: <Pod manifest>}``, ``{start: ns/name | {uid}}``,
     ``{remove: ns/name | {uid}}``, ``{resize: {...}}`` (:mod:`podfit.api.resize_event`),
@@ -259,7 +268,7 @@ def decode_events(
         if op == "restart":
             events.append(decode_restart(value, f"{where}.restart", strict=strict, warnings=warnings))
         elif op == "add":
-            pod = _decode_pod(value, f"{where}.add", gates, warnings)
+            pod = _decode_pod(value, f"{where}.add", gates, warnings, release)
             known[pod.key] = pod
             events.append(AddPod(pod))
         elif op == "resize":
@@ -278,10 +287,13 @@ def decode_events(
 
 
 def decode_pods(
-    raw: Sequence[Any], gates: Mapping[str, bool], warnings: list[Diagnostic] | None = None
+    raw: Sequence[Any],
+    gates: Mapping[str, bool],
+    warnings: list[Diagnostic] | None = None,
+    release: ReleaseProfile | None = None,
 ) -> tuple[Event, ...]:
     """The ``pods: [...]`` shorthand: every entry is added in order."""
-    return tuple(AddPod(_decode_pod(p, f"pods[{i}]", gates, warnings)) for i, p in enumerate(raw))
+    return tuple(AddPod(_decode_pod(p, f"pods[{i}]", gates, warnings, release)) for i, p in enumerate(raw))
 
 
 def api_server_gates(config: KubeletConfig) -> dict[str, bool]:
@@ -367,12 +379,12 @@ def scenario_from_dict(
         pods = doc["pods"]
         if not isinstance(pods, list):
             raise InputError("pods", "expected a list of Pod manifests")
-        events = decode_pods(pods, gates, collected)
+        events = decode_pods(pods, gates, collected, config.release)
     else:
         raw = doc.get("events", [])
         if not isinstance(raw, list):
             raise InputError("events", "expected a list")
-        events = decode_events(raw, gates, collected, strict=strict)
+        events = decode_events(raw, gates, collected, strict=strict, release=config.release)
     node_os = decode_node_os(node["os"]) if node.get("os") is not None else NodeOS()
     return Scenario(
         name=name,

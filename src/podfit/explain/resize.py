@@ -13,7 +13,8 @@ from podfit.kubelet.node import Node
 from podfit.kubelet.result import ResizeDecision
 from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.features import FeatureGates
-from podfit.model.scenario import RemovePod, ResizePod, Scenario
+from podfit.model.pod import Container
+from podfit.model.scenario import AddPod, RemovePod, ResizePod, Scenario
 
 __all__ = ["ResizeExplanation", "ResizeSuggestion", "explain_resize", "find_resize_event"]
 
@@ -99,6 +100,35 @@ _GATE_FOR_CHECK = {
 }
 
 
+def _with_restart_policy(scenario: Scenario, index: int, event: ResizePod) -> Scenario | None:
+    """The scenario with the resized containers created with a memory RestartContainer policy
+    (the last ``add`` of the pod before the resize), or ``None`` when the pod was not added there."""
+    names = {name for name, _ in event.containers}
+    for i in range(index - 1, -1, -1):
+        added = scenario.events[i]
+        if not isinstance(added, AddPod):
+            continue
+        pod = added.pod
+        if pod.key != event.key and pod.uid != event.uid:
+            continue
+
+        def with_policy(c: Container) -> Container:
+            if c.name not in names:
+                return c
+            kept = tuple(p for p in c.resize_policy if p[0] != "memory")
+            return replace(c, resize_policy=(*kept, ("memory", "RestartContainer")))
+
+        pod = replace(
+            pod,
+            init_containers=tuple(with_policy(c) for c in pod.init_containers),
+            containers=tuple(with_policy(c) for c in pod.containers),
+        )
+        events = list(scenario.events)
+        events[i] = replace(added, pod=pod)
+        return replace(scenario, events=tuple(events))
+    return None
+
+
 def _suggestions(
     scenario: Scenario, index: int, decision: ResizeDecision, decisive: str
 ) -> list[ResizeSuggestion]:
@@ -127,13 +157,19 @@ def _suggestions(
             if tried.outcome == "InProgress":
                 out.append(ResizeSuggestion(f"remove {other.key} first", tried.outcome))
     if decision.stage == "api-validation" and "RestartContainer" in (decision.message or ""):
+        # a resize may not change resizePolicy (the API refuses it): the pod must be created with it
         event = scenario.events[index]
         assert isinstance(event, ResizePod)
-        policies = tuple((name, (("memory", "RestartContainer"),)) for name, _ in event.containers)
-        events = list(scenario.events)
-        events[index] = replace(event, resize_policy=policies)
-        tried = _decide(replace(scenario, events=tuple(events)), index)
-        out.append(ResizeSuggestion("resizePolicy: {memory: RestartContainer}", tried.outcome))
+        recreated = _with_restart_policy(scenario, index, event)
+        if recreated is not None:
+            tried = _decide(recreated, index)
+            out.append(
+                ResizeSuggestion(
+                    "create the pod with resizePolicy: {memory: RestartContainer}",
+                    tried.outcome,
+                    "a resize cannot change resizePolicy",
+                )
+            )
     if decision.stage in ("api-validation", "PodResizeValidator") and not out:
         out.append(
             ResizeSuggestion(

@@ -300,7 +300,8 @@ def handle_resize(
     if allocated is None:
         return None, None, ()
     spec = t.spec(allocated)
-    desired = apply_resize_patch(spec, event)
+    pod_level = release_gate(host.config.feature_gates, f, "InPlacePodLevelResourcesVerticalScaling")
+    desired = apply_resize_patch(spec, event, pod_level=pod_level)
     generation = t.generation.get(allocated.uid, 1)
     refusal = validate_pod_resize(f, host.config.feature_gates, spec, desired, plr_gate=host.plr)
     if refusal is None:

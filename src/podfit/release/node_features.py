@@ -119,6 +119,16 @@ class NodeFeatures:
     api_resize_validator_plugin: bool
     # 1.36: non-sidecar init containers resizable with InPlacePodVerticalScalingInitContainers
     api_init_container_resize: bool
+    # validation.go dropCPUMemoryResourcesFromContainer: 1.33/1.34 skip a requests / limits list the
+    # old container did not set, so any resource may be added to it (ephemeral-storage, ...); fixed
+    # in 1.35 (PR #135084, "Forbid adding resources other than CPU & memory on pod resize")
+    api_resize_unset_list_unchecked: bool
+    # validation.go validateResizePolicy: "must be 'NotRequired' when `restartPolicy` is 'Never'"
+    # (1.33-1.35) became "... when pod `restartPolicy` is 'Never'" (1.36)
+    api_resize_policy_never_says_pod: bool
+    # validation.go validateInitContainers (1.36): a non-sidecar init container may not set a
+    # RestartContainer resize policy (on create; PR #137458)
+    api_init_restart_container_forbidden: bool
     # --- actuation -----------------------------------------------------------------------------
     # kuberuntime_manager.go validatePodResizeAction: container memory-limit check 1.34+ (pod only
     # in 1.33)
@@ -178,6 +188,9 @@ _V133: Final = NodeFeatures(
     api_memory_limit_decrease_needs_restart=True,
     api_resize_validator_plugin=False,
     api_init_container_resize=False,
+    api_resize_unset_list_unchecked=True,
+    api_resize_policy_never_says_pod=False,
+    api_init_restart_container_forbidden=False,
     actuation_checks_container_memory=False,
     actuation_runtime_first=False,
     resize_events=(),  # no resize events in the 1.33 code read
@@ -207,6 +220,7 @@ _V135: Final = replace(
     managers_read_allocated_resources=False,  # IPPVS GA: the managers read the spec
     pending_sort_pod_level=True,
     api_pod_level_resize_forbidden=False,  # behind InPlacePodLevelResourcesVerticalScaling (alpha)
+    api_resize_unset_list_unchecked=False,  # PR #135084
     resize_events=_EVENTS_ALL,
 )
 _V136: Final = replace(
@@ -223,6 +237,8 @@ _V136: Final = replace(
     resize_admit_handler_chain=True,  # allocation/handlers.go podResizesAdmitHandler
     api_resize_validator_plugin=True,
     api_init_container_resize=True,
+    api_resize_policy_never_says_pod=True,
+    api_init_restart_container_forbidden=True,
     actuation_runtime_first=True,
 )
 # 1.37: no code. Rests on k/k PRs #140007 (MemoryQoS beta, factor nil), #138903 (start-up reset),

@@ -68,7 +68,18 @@ class BehaviourSwitches:
     # kubernetes PR #140514 (1.37, API server, gate PodLevelResourcesFixDefaulting): unset pod-level
     # limits default to the containers' aggregate limits when every container sets one
     api_pod_level_limits_defaulting: bool
+    # staging/src/k8s.io/kubelet/config/v1beta1/types.go KubeletConfiguration: the fields this
+    # release does not have, each with the release that added it (strict decoding fails on them, the
+    # kubelet decodes leniently and ignores them). 1.36 added memoryReservationPolicy (KEP-2570,
+    # PR #137584) and tlsCurvePreferences; 1.33-1.35 have the same field set
+    kubelet_config_fields_absent: tuple[tuple[str, str], ...]
+    # kubernetes PR #140007 (1.37): memoryThrottlingFactor defaults to nil; ValidateKubeletConfiguration
+    # drops "memoryThrottlingFactor is required when MemoryQoS feature flag is enabled" and refuses a
+    # factor other than the old default 0.9 with MemoryQoS off (wording not verified: no code)
+    memory_throttling_factor_needs_gate: bool
 
+
+_FIELDS_NEW_IN_136: Final = (("memoryReservationPolicy", "1.36"), ("tlsCurvePreferences", "1.36"))
 
 SWITCHES: Final[dict[str, BehaviourSwitches]] = {
     "1.33": BehaviourSwitches(
@@ -83,6 +94,8 @@ SWITCHES: Final[dict[str, BehaviourSwitches]] = {
         memory_qos_reservation_policy=False,
         resize_infeasible_per_resource=False,
         api_pod_level_limits_defaulting=False,
+        kubelet_config_fields_absent=_FIELDS_NEW_IN_136,
+        memory_throttling_factor_needs_gate=False,
     ),
     "1.34": BehaviourSwitches(
         plr_pod_skip_in_static_managers=PLR_SKIP_WHEN_GATE_ENABLED,
@@ -96,6 +109,8 @@ SWITCHES: Final[dict[str, BehaviourSwitches]] = {
         memory_qos_reservation_policy=False,
         resize_infeasible_per_resource=True,
         api_pod_level_limits_defaulting=False,
+        kubelet_config_fields_absent=_FIELDS_NEW_IN_136,
+        memory_throttling_factor_needs_gate=False,
     ),
     "1.35": BehaviourSwitches(
         plr_pod_skip_in_static_managers=PLR_SKIP_WHEN_GATE_ENABLED,
@@ -110,6 +125,8 @@ SWITCHES: Final[dict[str, BehaviourSwitches]] = {
         memory_qos_reservation_policy=False,
         resize_infeasible_per_resource=True,
         api_pod_level_limits_defaulting=False,
+        kubelet_config_fields_absent=_FIELDS_NEW_IN_136,
+        memory_throttling_factor_needs_gate=False,
     ),
     "1.36": BehaviourSwitches(
         plr_pod_skip_in_static_managers=PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS,
@@ -123,6 +140,8 @@ SWITCHES: Final[dict[str, BehaviourSwitches]] = {
         memory_qos_reservation_policy=True,
         resize_infeasible_per_resource=True,
         api_pod_level_limits_defaulting=False,
+        kubelet_config_fields_absent=(),
+        memory_throttling_factor_needs_gate=False,
     ),
     "1.37": BehaviourSwitches(
         plr_pod_skip_in_static_managers=PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS,
@@ -136,5 +155,7 @@ SWITCHES: Final[dict[str, BehaviourSwitches]] = {
         memory_qos_reservation_policy=True,
         resize_infeasible_per_resource=True,
         api_pod_level_limits_defaulting=True,
+        kubelet_config_fields_absent=(),
+        memory_throttling_factor_needs_gate=True,
     ),
 }
