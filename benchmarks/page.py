@@ -62,6 +62,9 @@ def _cli(scenario: Path, out: Path) -> dict[str, Any]:
 
 
 def _phases(scenario: Path) -> dict[str, Any]:
+    import gc
+
+    from podfit.cli.main import GC_THRESHOLDS
     from podfit.io.scenario import load_scenario
     from podfit.kubelet.simulation import simulate
     from podfit.report.frames import build_timeline, topology_rows
@@ -70,6 +73,7 @@ def _phases(scenario: Path) -> dict[str, Any]:
     from podfit.report.rejections import rejection_shortfalls
     from podfit.report.render_html import render_html
 
+    gc.set_threshold(*GC_THRESHOLDS)  # as the command runs
     times: dict[str, float] = {}
 
     def timed(name: str, fn: Any) -> Any:

@@ -7,9 +7,12 @@ stderr naming the file and field); 1 an internal error (a bug), and only that.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -100,10 +103,28 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+#: Cycle-collector thresholds for a command's run: a scenario of thousands of pods builds hundreds
+#: of MB of long-lived objects (pods, per-step results, the page's data) and hardly any garbage
+#: cycles, and at CPython's defaults (700, 10, 10) the collector walked the whole heap ten times
+#: per 5,000-pod render (~30 % of its CPU time). Cycles are still collected, in larger batches.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    previous = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every error is one line on stderr."""
     try:
-        cli.main(args=argv, prog_name="podfit", standalone_mode=False)
+        with _fewer_collections():
+            cli.main(args=argv, prog_name="podfit", standalone_mode=False)
         sys.stdout.flush()  # a reader gone before the last write is a closed pipe, not a bug
     except PodfitError as exc:
         return _fail(" ".join(str(exc).split()), exit_code(exc))

@@ -47,6 +47,7 @@ from podfit.kubelet.result import (
 )
 from podfit.kubelet.startup import start_managers
 from podfit.memory.manager import add_container
+from podfit.memory.state import NUMANodeState
 from podfit.model.admission import ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
@@ -112,6 +113,7 @@ class Node:
         self.allocatable = node_allocatable(machine, config)
         self._pods: dict[str, Pod] = {}  # uid -> admitted pod, in admission order
         self._used: dict[str, int] = {}  # the admitted pods' effective requests, summed
+        self._memory_views: dict[int, tuple[NUMANodeState, dict[str, MemoryTableView]]] = {}
         # the gates never change while the kubelet runs: read them once
         self._plr = config.feature_gates.enabled(PLR)
         self._plrm = config.feature_gates.enabled(PLRM)
@@ -144,13 +146,18 @@ class Node:
         machine_state = self.managers.memory_machine_state()
         if not machine_state:
             return None
-        return {
-            numa: {
-                kind: MemoryTableView(t.allocatable, t.reserved, t.free)
-                for kind, t in sorted(numa_state.memory_map.items())
-            }
-            for numa, numa_state in sorted(machine_state.items())
-        }
+        out: dict[int, dict[str, MemoryTableView]] = {}
+        seen = self._memory_views  # a node's state is immutable: its views are reused while it lasts
+        for numa, numa_state in sorted(machine_state.items()):
+            last = seen.get(numa)
+            if last is None or last[0] is not numa_state:
+                views = {
+                    k: MemoryTableView(t.allocatable, t.reserved, t.free)
+                    for k, t in sorted(numa_state.memory_map.items())
+                }
+                last = seen[numa] = (numa_state, views)
+            out[numa] = last[1]
+        return out
 
     @property
     def pods(self) -> tuple[Pod, ...]:

@@ -36,18 +36,19 @@ def size(m: int) -> int:
 
 
 def format_cpuset(m: int) -> str:
-    """Linux list syntax: sorted, consecutive runs as ``a-b``, comma separated; ``""`` when empty."""
+    """Linux list syntax: sorted, consecutive runs as ``a-b``, comma separated; ``""`` when empty.
+
+    Mirrors: k8s.io/utils/cpuset CPUSet.String (one step per run of consecutive CPUs, not per CPU)
+    """
+    if m < 0:
+        raise ValueError("negative CPU set")
     parts: list[str] = []
-    start = prev = -2
-    for c in cpus(m):
-        if c == prev + 1:
-            prev = c
-            continue
-        if start >= 0:
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-        start = prev = c
-    if start >= 0:
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
+    while m:
+        start = (m & -m).bit_length() - 1
+        rest = m >> start
+        run = (~rest & (rest + 1)).bit_length() - 1  # consecutive CPUs from ``start``
+        parts.append(str(start) if run == 1 else f"{start}-{start + run - 1}")
+        m ^= ((1 << run) - 1) << start
     return ",".join(parts)
 
 
