@@ -358,6 +358,20 @@ def expand_workload(
         shown = f"{kind}/{_shown_name(manifest)}".rstrip("/")
         note = f"skipped {shown}: no pod template ({path})"
         return WorkloadPods(kind, _shown_name(manifest), notes=(note,), skipped=True)
+    pod_spec = template.get("spec")
+    if pod_spec is None or (isinstance(pod_spec, Mapping) and "containers" not in pod_spec):
+        # a kustomize patch: only the template's labels, annotations, tolerations, ...
+        spec = manifest.get("spec")
+        if isinstance(spec, Mapping) and kind in (
+            "Deployment",
+            "ReplicaSet",
+            "ReplicationController",
+            "StatefulSet",
+        ):
+            count_field(spec, "replicas", "spec.replicas", 1)  # still an error when invalid
+        shown = f"{kind}/{_shown_name(manifest)}".rstrip("/")
+        note = f"skipped {shown}: its pod template has no containers ({path}.spec.containers): a patch?"
+        return WorkloadPods(kind, _shown_name(manifest), notes=(note,), skipped=True)
     name, namespace, uid = _identity(manifest, kind, position)
     spec = manifest.get("spec")
     w = _Workload(

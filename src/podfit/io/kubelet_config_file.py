@@ -234,7 +234,7 @@ def load_kubelet_config(
     duplicate YAML keys, as ``--strict`` does). A Go-templated file that is no YAML as it is (a
     template of a node's kubelet configuration) is read with its template actions left out, with
     a note."""
-    text = read_text(path, WHAT)
+    text = read_text(path, WHAT, warnings)
     try:
         docs = parse_documents(text, str(path), warnings)
     except InputError:

@@ -11,6 +11,7 @@ Every failure is an :class:`~podfit.errors.InputError` naming the file (and the 
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from podfit.errors import InputError
-from podfit.model.diagnostics import DUPLICATE_KEY, Diagnostic
+from podfit.model.diagnostics import DUPLICATE_KEY, INVALID_UTF8, Diagnostic
 from podfit.model.gotext import go_quote, json_type
 
 __all__ = ["load_documents", "load_one", "read_text", "split_list"]
@@ -66,17 +67,43 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 _StrictLoader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
 
 
-def read_text(path: Path, what: str = "file") -> str:
+def read_text(path: Path, what: str = "file", warnings: list[Diagnostic] | None = None) -> str:
+    """The text of ``path`` as kubectl reads a file (cli-runtime FileVisitor): a UTF-16 file with
+    its byte-order mark (what Windows PowerShell 5 writes for ``kubectl get -o yaml > f``) is
+    decoded, a UTF-8 byte-order mark dropped. Bytes that are not UTF-8 are an error, unless
+    ``warnings`` is given: then each becomes U+FFFD, as kubectl's decoder makes it, with a
+    warning (a comment in another encoding goes in)."""
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError("", f"no such {what}", str(path)) from None
     except IsADirectoryError:
         raise InputError("", f"is a directory, expected a {what}", str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("", "not UTF-8 text", str(path)) from None
     except OSError as exc:
         raise InputError("", f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                "", "not UTF-8 text, nor UTF-16 as its byte-order mark says", str(path)
+            ) from None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if warnings is None:
+            raise InputError("", f"not UTF-8 text (byte {exc.start})", str(path)) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        warnings.append(
+            Diagnostic(
+                INVALID_UTF8,
+                f"line {line}: bytes that are not UTF-8 read as U+FFFD, as kubectl reads them "
+                "(--strict refuses them)",
+                str(path),
+            )
+        )
+        return data.decode("utf-8", errors="replace")
 
 
 def _yaml_error_text(exc: yaml.YAMLError) -> str:
@@ -98,7 +125,8 @@ def parse_documents(text: str, source: str, warnings: list[Diagnostic] | None = 
         while loader.check_data():  # type: ignore[no-untyped-call]
             docs.append(loader.get_data())  # type: ignore[no-untyped-call]
     except yaml.YAMLError as exc:
-        raise InputError("", _yaml_error_text(exc), source) from None
+        hint = " (a Helm or Go template? render it first: helm template …)" if "{{" in text else ""
+        raise InputError("", _yaml_error_text(exc) + hint, source) from None
     except RecursionError:
         raise InputError("", "invalid YAML: nesting too deep", source) from None
     finally:
@@ -138,7 +166,7 @@ def split_list(doc: Any, source: str, index: int | None = None) -> list[Mapping[
 def load_documents(path: Path, warnings: list[Diagnostic] | None = None) -> list[Mapping[str, Any]]:
     """Every object in ``path`` (multi-document YAML, JSON, ``kind: List``); ``warnings`` as in
     :func:`parse_documents`."""
-    docs = parse_documents(read_text(path), str(path), warnings)
+    docs = parse_documents(read_text(path, "file", warnings), str(path), warnings)
     out: list[Mapping[str, Any]] = []
     for i, doc in enumerate(docs):
         out.extend(split_list(doc, str(path), i if len(docs) > 1 else None))
@@ -147,7 +175,7 @@ def load_documents(path: Path, warnings: list[Diagnostic] | None = None) -> list
 
 def load_one(path: Path, what: str, warnings: list[Diagnostic] | None = None) -> Mapping[str, Any]:
     """Exactly one object from ``path``; ``warnings`` as in :func:`parse_documents`."""
-    docs = parse_documents(read_text(path, what), str(path), warnings)
+    docs = parse_documents(read_text(path, what, warnings), str(path), warnings)
     if not docs:
         raise InputError("", f"empty {what}", str(path))
     if len(docs) > 1:
