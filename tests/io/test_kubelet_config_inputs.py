@@ -60,6 +60,18 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
         [],
         "not read (not about the resource managers): --node-labels",
     ),
+    "capi-cluster-template.yaml": (
+        "0,40",
+        "1,41",
+        [],
+        "Cluster API KubeadmConfigTemplate/db-md-0: the kubelet of a worker (1 other",
+    ),
+    "capi-kubeadmcontrolplane-v1beta1.yaml": ("0-1", "2,42", [], "the first control-plane node"),
+    "kops-cluster.yaml": ("0,40", "1,41", [], "then InstanceGroup/nodes-db (role Node) spec.kubelet"),
+    "talos-worker.yaml": ("0,40", "1,41", [], "a Talos machine configuration (machine.type worker)"),
+    "talos-patch.yaml": ("0", "1,41", [], "Talos's systemReserved cpu=50m"),
+    "k3s-config.yaml": ("0", "1,41", [], "over k3s's own --eviction-hard"),
+    "performance-profile.yaml": ("0-1,40-41", "2,42", [], "an OpenShift PerformanceProfile"),
     "lenient.yaml": (
         "0",
         "1,41",

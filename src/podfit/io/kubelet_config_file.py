@@ -25,6 +25,11 @@
   ``{{ … }}`` are left out, with a note);
 * an OpenShift ``Template`` holding a ``KubeletConfig``: that object, its ``${PARAMETERS}`` given
   their default values.
+* the node definitions of provisioning tools, read as the configuration they write for the
+  kubelet: an OpenShift ``PerformanceProfile``
+  (:mod:`podfit.io.kubelet_config_performance_profile`), Cluster API kubeadm bootstrap objects
+  (:mod:`podfit.io.kubelet_config_capi`), kops, Talos and k3s / RKE2
+  (:mod:`podfit.io.kubelet_config_distros`).
 
 In a kubeadm file or a kind cluster, ``nodeRegistration.kubeletExtraArgs`` of the node's
 ``JoinConfiguration`` (a worker) or ``InitConfiguration`` (the first control-plane node) are kubelet
@@ -42,6 +47,8 @@ from typing import Any, Final
 
 from podfit.api.kubelet_config import OPENSHIFT_KUBELET_CONFIG
 from podfit.errors import InputError
+from podfit.io.kubelet_config_capi import from_cluster_api, is_cluster_api
+from podfit.io.kubelet_config_distros import from_k3s, from_kops, from_talos, is_k3s, is_kops, is_talos
 from podfit.io.kubelet_config_forms import (
     OPENSHIFT_GROUP,
     WHAT,
@@ -57,6 +64,8 @@ from podfit.io.kubelet_config_forms import (
     untemplate,
     with_flags,
 )
+from podfit.io.kubelet_config_performance_profile import GROUP as PERFORMANCE_GROUP
+from podfit.io.kubelet_config_performance_profile import from_performance_profile
 from podfit.io.yamlio import parse_documents, read_text
 from podfit.model.diagnostics import Diagnostic
 from podfit.model.gotext import json_type
@@ -164,6 +173,35 @@ def as_openshift(config: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
+def _is_performance_profile(doc: Any) -> bool:
+    api = doc.get("apiVersion") if isinstance(doc, Mapping) else None
+    return (
+        isinstance(api, str) and api.startswith(PERFORMANCE_GROUP) and doc.get("kind") == "PerformanceProfile"
+    )
+
+
+def _node_definition(
+    docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None
+) -> Mapping[str, Any] | None:
+    """The forms that describe a node (or a pool of them) to a provisioning tool, which writes
+    the kubelet's configuration from them: Cluster API, kops, Talos, k3s / RKE2, an OpenShift
+    PerformanceProfile. None: the file is none of these."""
+    if any(is_cluster_api(d) for d in docs):
+        return from_cluster_api(docs, source, notes, warnings)
+    if any(is_kops(d) for d in docs):
+        return from_kops(docs, source, notes)
+    if any(is_talos(d) for d in docs):
+        return from_talos(docs, source, notes)
+    profiles = [d for d in docs if _is_performance_profile(d)]
+    if profiles:
+        if len(profiles) > 1:
+            notes.append(f"{source}: {len(profiles)} PerformanceProfiles: the first read")
+        return from_performance_profile(profiles[0], source, notes)
+    if len(docs) == 1 and is_k3s(docs[0]):
+        return from_k3s(docs[0], source, notes)
+    return None
+
+
 def kubelet_config_document(
     docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None = None
 ) -> Mapping[str, Any]:
@@ -171,6 +209,9 @@ def kubelet_config_document(
     docstring); notes on what was skipped or merged go to ``notes``."""
     if not docs:
         raise InputError("", f"{WHAT} file was empty", source)
+    whole = _node_definition(docs, source, notes, warnings)
+    if whole is not None:
+        return whole
     if len(docs) == 1:
         doc = docs[0]
         if not isinstance(doc, Mapping):

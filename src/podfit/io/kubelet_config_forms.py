@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from podfit.api.kubelet_config_fields import FIELDS
-from podfit.api.kubelet_flags import config_from_flags
+from podfit.api.kubelet_flags import config_from_flags, flags_from_args
 from podfit.errors import InputError
 from podfit.io.yamlio import parse_documents
 from podfit.model.diagnostics import Diagnostic
@@ -153,10 +153,7 @@ def from_eks_node_config(doc: Mapping[str, Any], source: str, notes: list[str]) 
     if not isinstance(config, Mapping):
         raise InputError("spec.kubelet.config", f"expected an object, got {json_type(config)}", source)
     merged: Any = {"apiVersion": API_VERSION, "kind": KIND, **config}
-    flags: dict[str, str] = {}
-    for item in kubelet.get("flags") or []:
-        name, _, value = str(item).lstrip("-").partition("=")
-        flags[name] = value
+    flags = flags_from_args([str(item) for item in kubelet.get("flags") or []])
     return with_flags(merged, flags, "spec.kubelet.flags", source, notes)
 
 
