@@ -69,6 +69,21 @@ def test_realistic_manifest_decodes_with_defaults() -> None:
     assert pod.resources is None
 
 
+# Fields of the newest releases a `kubectl get pod -o yaml` dump carries (v1.36 types.go): known,
+# so they are no "unknown field" (the API server of that release accepts them).
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"spec__schedulingGroup": {"podGroupName": "g"}},
+        {"spec__workloadRef": {"name": "w", "podGroup": "g"}},
+        {"status": {"nodeAllocatableResourceClaimStatuses": [], "observedGeneration": 1}},
+        {"spec__containers__0__restartPolicyRules": []},
+    ],
+)
+def test_fields_of_recent_releases(patch: dict[str, Any]) -> None:
+    assert pod_from_dict(_pod(**patch)).key == "default/web"
+
+
 def test_uid_and_namespace_given() -> None:
     pod = pod_from_dict(_pod(metadata={"name": "a", "namespace": "team", "uid": "u-1"}))
     assert (pod.key, pod.uid) == ("team/a", "u-1")
