@@ -33,7 +33,14 @@ from podfit.api.workloads_names import (
     replica_set_name,
     unique_names,
 )
-from podfit.api.workloads_pods import count_field, mapping_field, new_pod, object_uid, owner_reference
+from podfit.api.workloads_pods import (
+    count_field,
+    has_pod_template,
+    mapping_field,
+    new_pod,
+    object_uid,
+    owner_reference,
+)
 from podfit.errors import InputError
 from podfit.model.gotext import go_quote, json_text
 
@@ -346,9 +353,10 @@ def expand_workload(
         # Not a kind with pods, or a custom resource that reuses a workload kind's name
         # (custom resource groups are dotted; apps, batch, extensions and core are not).
         shown = f"{kind}/{_shown_name(manifest)}".rstrip("/")
-        return WorkloadPods(
-            kind, _shown_name(manifest), notes=(f"skipped {shown}: not a workload",), skipped=True
-        )
+        why = "not a workload"
+        if "." in _group(api_version) and has_pod_template(manifest.get("spec")):
+            why = f"a custom resource ({api_version}): podfit does not make the pods its operator makes"
+        return WorkloadPods(kind, _shown_name(manifest), notes=(f"skipped {shown}: {why}",), skipped=True)
     if api_version and api_version not in versions:
         supported = ", ".join(f'"{v}"' for v in versions)
         raise InputError("apiVersion", f'Unsupported value: "{api_version}": supported values: {supported}')
