@@ -72,6 +72,7 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
     "talos-patch.yaml": ("0", "1,41", [], "Talos's systemReserved cpu=50m"),
     "k3s-config.yaml": ("0", "1,41", [], "over k3s's own --eviction-hard"),
     "performance-profile.yaml": ("0-1,40-41", "2,42", [], "an OpenShift PerformanceProfile"),
+    "aks-kubeletconfig.json": ("0", "1,41", [], "an AKS custom kubelet configuration"),
     "lenient.yaml": (
         "0",
         "1,41",

@@ -239,3 +239,19 @@ def test_a_flag_given_twice(args: list[str], expect: dict[str, str]) -> None:
     from podfit.api.kubelet_flags import flags_from_args
 
     assert flags_from_args(args) == expect
+
+
+def test_aks_names_and_a_plain_patch_is_not_aks() -> None:
+    from podfit.io.kubelet_config_distros import from_aks, is_aks
+
+    config = from_aks(
+        {"podMaxPids": 100, "containerLogMaxSizeMB": 20, "seccompDefault": "RuntimeDefault"}, "a", []
+    )
+    assert (config["podPidsLimit"], config["containerLogMaxSize"], config["seccompDefault"]) == (
+        100,
+        "20Mi",
+        True,
+    )
+    assert config["kubeReserved"] == {"cpu": "100m"}
+    assert not is_aks({"cpuManagerPolicy": "static"})  # a KubeletConfiguration patch without apiVersion
+    assert not is_aks({"podMaxPids": 1, "maxPods": 10})  # a KubeletConfiguration field AKS has not

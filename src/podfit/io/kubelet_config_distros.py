@@ -1,6 +1,7 @@
-"""The kubelet configuration of nodes that distributions and installers set up: kops (``Cluster``
-and ``InstanceGroup``, ``kops.k8s.io``), Talos Linux (a machine configuration, or a patch of
-one) and k3s / RKE2 (``/etc/rancher/k3s/config.yaml``, ``/etc/rancher/rke2/config.yaml``).
+"""The kubelet configuration of nodes that distributions, installers and clouds set up: kops
+(``Cluster`` and ``InstanceGroup``, ``kops.k8s.io``), Talos Linux (a machine configuration, or a
+patch of one), k3s / RKE2 (``/etc/rancher/k3s/config.yaml``, ``/etc/rancher/rke2/config.yaml``)
+and AKS (a node pool's custom kubelet configuration, ``az aks nodepool add --kubelet-config``).
 
 Each writes the kubelet's flags and/or configuration file from its own fields; each is read as
 its tool writes it, with the tool's defaults for the fields podfit interprets, and a note saying
@@ -18,7 +19,7 @@ from podfit.io.kubelet_config_forms import merge_patch, with_flags
 from podfit.model.gotext import json_type
 from podfit.model.kubelet_config import API_VERSION, KIND
 
-__all__ = ["from_k3s", "from_kops", "from_talos", "is_k3s", "is_kops", "is_talos"]
+__all__ = ["from_aks", "from_k3s", "from_kops", "from_talos", "is_aks", "is_k3s", "is_kops", "is_talos"]
 
 KOPS_GROUP: Final = "kops.k8s.io/"
 # kops KubeletConfigSpec fields (their json names) -> the kubelet flag kops writes for them
@@ -189,3 +190,57 @@ def from_k3s(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[s
         notes.append(f"{source}: --config {path}: that file is not in this one: not read")
     config = {"apiVersion": API_VERSION, "kind": KIND}
     return with_flags(config, flags, "kubelet-arg", source, notes)  # type: ignore[no-any-return]
+
+
+# AKS custom node configuration (the KubeletConfig of the ARM API, az aks --kubelet-config) ->
+# the KubeletConfiguration field and how its value is written
+AKS_FIELDS: Final[Mapping[str, str]] = {
+    "cpuManagerPolicy": "cpuManagerPolicy",
+    "cpuCfsQuota": "cpuCFSQuota",
+    "cpuCfsQuotaPeriod": "cpuCFSQuotaPeriod",
+    "imageGcHighThreshold": "imageGCHighThresholdPercent",
+    "imageGcLowThreshold": "imageGCLowThresholdPercent",
+    "topologyManagerPolicy": "topologyManagerPolicy",
+    "allowedUnsafeSysctls": "allowedUnsafeSysctls",
+    "failSwapOn": "failSwapOn",
+    "containerLogMaxSizeMB": "containerLogMaxSize",
+    "containerLogMaxFiles": "containerLogMaxFiles",
+    "podMaxPids": "podPidsLimit",
+    "seccompDefault": "seccompDefault",
+}
+AKS_ONLY: Final = frozenset(k for k, v in AKS_FIELDS.items() if k != v)
+AKS_KUBE_RESERVED_CPU: Final = "100m"
+
+
+def is_aks(doc: Any) -> bool:
+    """A flat AKS kubelet configuration: only AKS's field names, at least one of them spelled
+    the AKS way (``cpuCfsQuota``, ``podMaxPids``, ``containerLogMaxSizeMB``, ...)."""
+    return (
+        isinstance(doc, Mapping)
+        and bool(doc)
+        and set(doc) <= set(AKS_FIELDS)
+        and any(k in AKS_ONLY for k in doc)
+    )
+
+
+def from_aks(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    """An AKS node pool's kubelet configuration, with AKS's field names mapped to the kubelet's.
+    AKS also passes reservations that depend on the VM size and are not in the file: podfit
+    reserves kube-reserved cpu=100m, so that the static CPU manager reserves one CPU, as it does on
+    every AKS node up to 64 vCPUs (AKS reserves 60m for 1 vCPU ... 740m for 64)."""
+    config: dict[str, Any] = {"apiVersion": API_VERSION, "kind": KIND}
+    for key, value in doc.items():
+        field = AKS_FIELDS[key]
+        if key == "containerLogMaxSizeMB" and isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value}Mi"
+        elif key == "seccompDefault" and isinstance(value, str):
+            value = value == "RuntimeDefault"
+        config[field] = value
+    config["kubeReserved"] = {"cpu": AKS_KUBE_RESERVED_CPU}
+    notes.append(
+        f"{source}: an AKS custom kubelet configuration, AKS's field names read as the kubelet's; "
+        "AKS's own kube-reserved (CPU by VM size, 60m-740m up to 64 vCPUs; memory by max pods) is "
+        f"not in the file: podfit reserves cpu={AKS_KUBE_RESERVED_CPU} (the static CPU manager "
+        "reserves one CPU, as on AKS) and no memory"
+    )
+    return config

@@ -48,7 +48,16 @@ from typing import Any, Final
 from podfit.api.kubelet_config import OPENSHIFT_KUBELET_CONFIG
 from podfit.errors import InputError
 from podfit.io.kubelet_config_capi import from_cluster_api, is_cluster_api
-from podfit.io.kubelet_config_distros import from_k3s, from_kops, from_talos, is_k3s, is_kops, is_talos
+from podfit.io.kubelet_config_distros import (
+    from_aks,
+    from_k3s,
+    from_kops,
+    from_talos,
+    is_aks,
+    is_k3s,
+    is_kops,
+    is_talos,
+)
 from podfit.io.kubelet_config_forms import (
     OPENSHIFT_GROUP,
     WHAT,
@@ -185,7 +194,7 @@ def _node_definition(
 ) -> Mapping[str, Any] | None:
     """The forms that describe a node (or a pool of them) to a provisioning tool, which writes
     the kubelet's configuration from them: Cluster API, kops, Talos, k3s / RKE2, an OpenShift
-    PerformanceProfile. None: the file is none of these."""
+    PerformanceProfile, AKS. None: the file is none of these."""
     if any(is_cluster_api(d) for d in docs):
         return from_cluster_api(docs, source, notes, warnings)
     if any(is_kops(d) for d in docs):
@@ -199,6 +208,8 @@ def _node_definition(
         return from_performance_profile(profiles[0], source, notes)
     if len(docs) == 1 and is_k3s(docs[0]):
         return from_k3s(docs[0], source, notes)
+    if len(docs) == 1 and is_aks(docs[0]):
+        return from_aks(docs[0], source, notes)
     return None
 
 
