@@ -73,6 +73,7 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
     "k3s-config.yaml": ("0", "1,41", [], "over k3s's own --eviction-hard"),
     "performance-profile.yaml": ("0-1,40-41", "2,42", [], "an OpenShift PerformanceProfile"),
     "aks-kubeletconfig.json": ("0", "1,41", [], "an AKS custom kubelet configuration"),
+    "eks-userdata-mime.txt": ("0,40", "1,41", [], "2 NodeConfigs merged in order, as nodeadm merges them"),
     "lenient.yaml": (
         "0",
         "1,41",
@@ -136,7 +137,7 @@ def test_feature_gates_the_release_refuses(
 
 
 def test_every_data_file_has_a_case() -> None:
-    files = {p.name for p in DATA.iterdir() if p.suffix in (".yaml", ".json")}
+    files = {p.name for p in DATA.iterdir() if p.suffix in (".yaml", ".json", ".txt")}
     assert files == set(CASES)
 
 

@@ -64,12 +64,15 @@ from podfit.io.kubelet_config_forms import (
     describe,
     extra_args,
     from_eks_node_config,
+    from_eks_node_configs,
     from_file_entry,
     from_gke,
     from_machine_config,
     from_openshift_template,
+    is_eks_node_config,
     is_kubelet_config,
     merge_patch,
+    mime_parts,
     untemplate,
     with_flags,
 )
@@ -199,6 +202,8 @@ def _node_definition(
         return from_cluster_api(docs, source, notes, warnings)
     if any(is_kops(d) for d in docs):
         return from_kops(docs, source, notes)
+    if len(docs) > 1 and all(is_eks_node_config(d) for d in docs):
+        return from_eks_node_configs(docs, source, notes)
     if any(is_talos(d) for d in docs):
         return from_talos(docs, source, notes)
     profiles = [d for d in docs if _is_performance_profile(d)]
@@ -287,6 +292,7 @@ def load_kubelet_config(
     template of a node's kubelet configuration) is read with its template actions left out, with
     a note."""
     text = read_text(path, WHAT, warnings)
+    text = mime_parts(text, str(path), notes) or text
     try:
         docs = parse_documents(text, str(path), warnings)
     except InputError:

@@ -7,10 +7,11 @@ Go-templated texts (see :mod:`podfit.io.kubelet_config_file`, which finds a form
 from __future__ import annotations
 
 import base64
+import email
 import json
 import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from podfit.api.kubelet_config_fields import FIELDS
@@ -27,12 +28,15 @@ __all__ = [
     "describe",
     "extra_args",
     "from_eks_node_config",
+    "from_eks_node_configs",
     "from_file_entry",
     "from_gke",
     "from_machine_config",
     "from_openshift_template",
+    "is_eks_node_config",
     "is_kubelet_config",
     "merge_patch",
+    "mime_parts",
     "untemplate",
     "with_flags",
 ]
@@ -143,18 +147,69 @@ def from_gke(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[s
     return out
 
 
+def is_eks_node_config(doc: Any) -> bool:
+    api = doc.get("apiVersion") if isinstance(doc, Mapping) else None
+    return isinstance(api, str) and api.startswith("node.eks.aws/") and doc.get("kind") == "NodeConfig"
+
+
 def from_eks_node_config(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
-    spec = doc.get("spec")
-    kubelet = spec.get("kubelet") if isinstance(spec, Mapping) else None
-    if not isinstance(kubelet, Mapping):
+    return from_eks_node_configs([doc], source, notes)
+
+
+def from_eks_node_configs(docs: Sequence[Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    """The kubelet of an EKS node from its NodeConfigs (nodeadm user data: several documents, or
+    parts of a MIME multi-part), merged in order as nodeadm merges them: ``spec.kubelet.config``
+    objects key by key (later values win), ``spec.kubelet.flags`` appended."""
+    config: Any = {}
+    args: list[str] = []
+    found = False
+    for i, doc in enumerate(d for d in docs if is_eks_node_config(d)):
+        spec = doc.get("spec")
+        kubelet = spec.get("kubelet") if isinstance(spec, Mapping) else None
+        if not isinstance(kubelet, Mapping):
+            continue
+        found = True
+        part = kubelet.get("config") or {}
+        where = f"[{i}].spec.kubelet.config" if len(docs) > 1 else "spec.kubelet.config"
+        if not isinstance(part, Mapping):
+            raise InputError(where, f"expected an object, got {json_type(part)}", source)
+        config = merge_patch(config, part)
+        args.extend(str(item) for item in kubelet.get("flags") or [])
+    if not found:
         notes.append(f"{source}: a NodeConfig without spec.kubelet: every field at its default")
-        return {"apiVersion": API_VERSION, "kind": KIND}
-    config = kubelet.get("config") or {}
-    if not isinstance(config, Mapping):
-        raise InputError("spec.kubelet.config", f"expected an object, got {json_type(config)}", source)
-    merged: Any = {"apiVersion": API_VERSION, "kind": KIND, **config}
-    flags = flags_from_args([str(item) for item in kubelet.get("flags") or []])
-    return with_flags(merged, flags, "spec.kubelet.flags", source, notes)
+    elif len(docs) > 1:
+        notes.append(f"{source}: {len(docs)} NodeConfigs merged in order, as nodeadm merges them")
+    merged = {"apiVersion": API_VERSION, "kind": KIND, **config}
+    return with_flags(merged, flags_from_args(args), "spec.kubelet.flags", source, notes)  # type: ignore[no-any-return]
+
+
+def mime_parts(text: str, source: str, notes: list[str]) -> str | None:
+    """The NodeConfig documents of a MIME multi-part user data (EC2 user data, as nodeadm reads
+    it: the ``application/node.eks.aws`` parts), as one YAML text; None: not MIME."""
+    head = text.lstrip()[:200].lower()
+    if not (head.startswith("mime-version:") or head.startswith("content-type: multipart")):
+        return None
+    message = email.message_from_string(text.lstrip())
+    if not message.is_multipart():
+        return None
+    texts: list[str] = []
+    skipped: list[str] = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        if kind == "application/node.eks.aws":
+            payload = part.get_payload(decode=True)
+            texts.append(
+                payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
+            )
+        else:
+            skipped.append(kind)
+    if skipped:
+        notes.append(f"{source}: MIME user data: its {', '.join(skipped)} part(s) not read")
+    if not texts:
+        raise InputError("", "MIME user data without an application/node.eks.aws part", source)
+    return "\n---\n".join(texts)
 
 
 _TEMPLATE_LINE: Final = re.compile(
