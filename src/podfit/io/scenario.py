@@ -147,7 +147,11 @@ def _resolve(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs
                 resolved.extend({"add": p} for p in inputs.from_file(base / item["add"]))
             elif key == "events" and isinstance(item, Mapping) and _restart_config_path(item):
                 restart = dict(item["restart"])
-                restart["kubeletConfig"] = load_one(base / restart["kubeletConfig"], "KubeletConfiguration")
+                path = base / restart["kubeletConfig"]
+                try:
+                    restart["kubeletConfig"] = load_kubelet_config(path, inputs.notes, inputs.yaml_warnings)
+                except InputError as exc:
+                    raise exc.in_source(str(path)) from None
                 resolved.append({"restart": restart})
             elif (
                 key == "events"
