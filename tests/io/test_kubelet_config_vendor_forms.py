@@ -255,3 +255,31 @@ def test_aks_names_and_a_plain_patch_is_not_aks() -> None:
     assert config["kubeReserved"] == {"cpu": "100m"}
     assert not is_aks({"cpuManagerPolicy": "static"})  # a KubeletConfiguration patch without apiVersion
     assert not is_aks({"podMaxPids": 1, "maxPods": 10})  # a KubeletConfiguration field AKS has not
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        (
+            {"apiVersion": "node.eks.aws/v1alpha1", "kind": "NodeConfig", "spec": {"kubelet": {"flags": 3}}},
+            "spec.kubelet.flags",
+        ),
+        (
+            {
+                "apiVersion": "template.openshift.io/v1",
+                "kind": "Template",
+                "parameters": -1,
+                "objects": [{"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "KubeletConfig"}],
+            },
+            "parameters",
+        ),
+    ],
+)
+def test_wrong_types_are_input_errors(doc: dict[str, Any], field: str) -> None:
+    """Found by replacing each value of tests/data/kubelet-config/* by values of other JSON types
+    (an internal error before)."""
+    from podfit.io.kubelet_config_file import kubelet_config_document
+
+    with pytest.raises(InputError) as info:
+        kubelet_config_document([doc], "f.yaml", [], [])
+    assert info.value.field == field

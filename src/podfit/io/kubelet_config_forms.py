@@ -174,7 +174,12 @@ def from_eks_node_configs(docs: Sequence[Any], source: str, notes: list[str]) ->
         if not isinstance(part, Mapping):
             raise InputError(where, f"expected an object, got {json_type(part)}", source)
         config = merge_patch(config, part)
-        args.extend(str(item) for item in kubelet.get("flags") or [])
+        flags = kubelet.get("flags") or []
+        if not isinstance(flags, list):
+            raise InputError(
+                where.replace(".config", ".flags"), f"expected a list, got {json_type(flags)}", source
+            )
+        args.extend(str(item) for item in flags)
     if not found:
         notes.append(f"{source}: a NodeConfig without spec.kubelet: every field at its default")
     elif len(docs) > 1:
@@ -295,7 +300,10 @@ def from_openshift_template(doc: Mapping[str, Any], source: str) -> Mapping[str,
     if found is None:
         raise InputError("objects", f"no {WHAT} or KubeletConfig in this Template", source)
     text = json.dumps(found)
-    for p in doc.get("parameters") or []:
+    parameters = doc.get("parameters") or []
+    if not isinstance(parameters, list):
+        raise InputError("parameters", f"expected a list, got {json_type(parameters)}", source)
+    for p in parameters:
         if isinstance(p, Mapping) and isinstance(p.get("name"), str):
             value = str(p.get("value", ""))
             try:  # ${{NAME}}: the value as JSON (an object, a number), not a string
