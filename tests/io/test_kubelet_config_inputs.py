@@ -200,6 +200,10 @@ def test_lenient_api_warns_where_strict_refuses(doc: dict[str, Any], field: str,
         ({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration", "maxPods": "32"},
          "maxPods", 'expected an integer, got string "32"'),
         ({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
+          "maxPods": 99999999999}, "maxPods", "number 99999999999 does not fit an int32 field"),
+        ({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
+          "podPidsLimit": 99999999999}, "", ""),
+        ({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
           "kubeReserved": {"memory": None}}, "kubeReserved.memory",
          "unexpected value null for a map of strings"),
         ({"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "KubeletConfig",
@@ -208,7 +212,11 @@ def test_lenient_api_warns_where_strict_refuses(doc: dict[str, Any], field: str,
 )  # fmt: skip
 def test_errors_speak_kubernetes(doc: dict[str, Any], field: str, message: str) -> None:
     """Wrong types stay errors in lenient mode too (the kubelet's lenient decoding fails on them),
-    worded with JSON's names for values: no Python ``None``, ``list`` or quotes."""
+    worded with JSON's names for values: no Python ``None``, ``list`` or quotes. (No field: the
+    document is valid, e.g. an int64 field holding what an int32 field could not.)"""
+    if not field:
+        kubelet_config_from_dict(doc, strict=False, warnings=[])
+        return
     with pytest.raises(InputError) as err:
         kubelet_config_from_dict(doc, strict=False, warnings=[])
     assert err.value.field == field
@@ -254,6 +262,7 @@ def test_kubelet_flags_of_a_kubeadm_file(capsys: pytest.CaptureFixture[str], tmp
     ("flag", "value", "expect"),
     [
         ("max-pods", "many", 'strconv.Atoi: parsing "many": invalid syntax'),
+        ("max-pods", "99999999999", 'strconv.ParseInt: parsing "99999999999": value out of range'),
         ("kube-reserved", "cpu", 'malformed pair "cpu"'),
         ("feature-gates", "A=yes", 'strconv.ParseBool: parsing "yes": invalid syntax'),
         ("reserved-memory", "memory=1Gi", '"memory=1Gi": expected <NUMA node>:<resource>=<quantity>'),

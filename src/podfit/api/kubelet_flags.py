@@ -37,8 +37,8 @@ FLAG_FIELDS: Final[Mapping[str, tuple[str, str]]] = {
     "system-reserved-cgroup": ("systemReservedCgroup", "str"),
     "enforce-node-allocatable": ("enforceNodeAllocatable", "list"),
     "eviction-hard": ("evictionHard", "eviction"),
-    "max-pods": ("maxPods", "int"),
-    "pods-per-core": ("podsPerCore", "int"),
+    "max-pods": ("maxPods", "int32"),
+    "pods-per-core": ("podsPerCore", "int32"),
     "pod-max-pids": ("podPidsLimit", "int"),
     "cpu-cfs-quota": ("cpuCFSQuota", "bool"),
     "cpu-cfs-quota-period": ("cpuCFSQuotaPeriod", "str"),
@@ -90,6 +90,11 @@ def _value(flag: str, kind: str, text: str) -> Any:
     try:
         if kind == "int":
             return parse_go_int(text)
+        if kind == "int32":  # pflag Int32Var: strconv.ParseInt(s, 0, 32)
+            n = parse_go_int(text)
+            if not -(2**31) <= n < 2**31:
+                raise ValueError(f'strconv.ParseInt: parsing "{text}": value out of range')
+            return n
         if kind == "bool":
             return parse_go_bool(text)
         if kind == "gates":
