@@ -75,6 +75,22 @@ metadata:
 {{- end }}
 """
 
+EMPTY_NAMESPACE = """apiVersion: v1
+items: []
+kind: List
+metadata:
+  resourceVersion: ""
+"""
+
+# what the API server itself returns (kubectl get --raw /apis/apps/v1/deployments): a typed list
+# whose items carry no apiVersion or kind
+DEPLOYMENT_LIST = """{"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {},
+ "items": [{"metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}},
+                                  "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}}]}
+"""
+
 # id -> (file bytes, exit code, pods, a line stderr must hold, JSON warning codes)
 CASES: dict[str, tuple[bytes, int, int, str, list[str]]] = {
     # kubectl get pod -o yaml > pod.yaml in Windows PowerShell 5 (kubernetes#39007)
@@ -99,6 +115,10 @@ CASES: dict[str, tuple[bytes, int, int, str, list[str]]] = {
         "skipped Deployment/controller-manager: its pod template has no containers",
         [],
     ),
+    # kubectl get pods -o yaml in an empty namespace; a nil slice written by encoding/json
+    "empty-list": (EMPTY_NAMESPACE.encode(), 0, 0, "an empty List (no items): nothing to add", []),
+    "null-items": (b"apiVersion: v1\nkind: PodList\nitems: null\n", 0, 0, "an empty PodList", []),
+    "typed-list-items-without-kind": (DEPLOYMENT_LIST.encode(), 0, 2, "", []),
     # a chart's templates/deployment.yaml given as it is
     "unrendered-helm-chart": (HELM_TEMPLATE.encode(), 2, 0, "render it first: helm template", []),
 }

@@ -84,7 +84,11 @@ class _PodInputs:
     def from_file(self, path: Path) -> list[SourcedPod]:
         """The pods of every object in a manifest file (an empty file is an error; a file of
         Services, ConfigMaps, … gives no pod and a note)."""
-        docs = load_documents(path, self.yaml_warnings)
+        empty: list[str] = []
+        docs = load_documents(path, self.yaml_warnings, empty)
+        if not docs and empty:  # kubectl get pods -o yaml of an empty namespace
+            self.notes.append(f"{path}: an empty {empty[0]} (no items): nothing to add")
+            return []
         if not docs:
             raise InputError("", "no Pod manifest in file", str(path))
         where = [f"[{i}]" if len(docs) > 1 else "" for i in range(len(docs))]

@@ -152,21 +152,40 @@ def split_list(doc: Any, source: str, index: int | None = None) -> list[Mapping[
     kind = doc.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
         items = doc.get("items")
+        if items is None:  # encoding/json writes a nil slice as null
+            items = []
         if not isinstance(items, list):
             raise InputError(f"{where}items".lstrip("."), "expected a list", source)
         out: list[Mapping[str, Any]] = []
+        # a typed list as the API server returns it (DeploymentList): its items carry no kind
+        item_kind = kind[: -len("List")] if kind != "List" else None
         for i, item in enumerate(items):
             if not isinstance(item, Mapping):
                 raise InputError(f"items[{i}]", f"expected an object, got {json_type(item)}", source)
+            if item_kind and "kind" not in item:
+                item = {"kind": item_kind, **item}
+                if "apiVersion" not in item and isinstance(doc.get("apiVersion"), str):
+                    item["apiVersion"] = doc["apiVersion"]
             out.append(item)
         return out
     return [doc]
 
 
-def load_documents(path: Path, warnings: list[Diagnostic] | None = None) -> list[Mapping[str, Any]]:
+def load_documents(
+    path: Path, warnings: list[Diagnostic] | None = None, empty_lists: list[str] | None = None
+) -> list[Mapping[str, Any]]:
     """Every object in ``path`` (multi-document YAML, JSON, ``kind: List``); ``warnings`` as in
-    :func:`parse_documents`."""
+    :func:`parse_documents`; the kinds of the lists with no items go to ``empty_lists``."""
     docs = parse_documents(read_text(path, "file", warnings), str(path), warnings)
+    if empty_lists is not None:
+        empty_lists.extend(
+            str(d["kind"])
+            for d in docs
+            if isinstance(d, Mapping)
+            and str(d.get("kind", "")).endswith("List")
+            and d.get("items") in ([], None)
+            and "items" in d
+        )
     out: list[Mapping[str, Any]] = []
     for i, doc in enumerate(docs):
         out.extend(split_list(doc, str(path), i if len(docs) > 1 else None))
