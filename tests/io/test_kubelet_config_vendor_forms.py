@@ -283,3 +283,27 @@ def test_wrong_types_are_input_errors(doc: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError) as info:
         kubelet_config_document([doc], "f.yaml", [], [])
     assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        (
+            "capi-kubeadmcontrolplane-v1beta1.yaml",
+            "KubeadmControlPlane spec.version v1.33.4: give --kubelet-version 1.33",
+        ),
+        ("kops-cluster.yaml", "spec.kubernetesVersion v1.35.2: give --kubelet-version 1.35"),
+        (
+            "talos-worker.yaml",
+            "machine.kubelet.image ghcr.io/siderolabs/kubelet:v1.36.0: give --kubelet-version 1.36",
+        ),
+    ],
+)
+def test_the_release_a_node_definition_names(name: str, note: str) -> None:
+    from pathlib import Path
+
+    from podfit.io.kubelet_config_file import load_kubelet_config
+
+    notes: list[str] = []
+    load_kubelet_config(Path(__file__).resolve().parents[1] / "data" / "kubelet-config" / name, notes, [])
+    assert any(note in n for n in notes), notes

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from podfit.errors import InputError
-from podfit.io.kubelet_config_forms import extra_args, merge_patch, with_flags
+from podfit.io.kubelet_config_forms import extra_args, merge_patch, release_note, with_flags
 from podfit.io.yamlio import parse_documents
 from podfit.model.diagnostics import Diagnostic
 from podfit.model.gotext import json_type
@@ -194,6 +194,25 @@ def _spec_config(
     return with_flags(config, flags, f"{name}.nodeRegistration", source, notes)
 
 
+def _release(
+    docs: Sequence[Any], doc: Mapping[str, Any], worker: bool, source: str, notes: list[str]
+) -> None:
+    """The version of the machines this bootstrap object makes: a KubeadmControlPlane's
+    ``spec.version``, a MachineDeployment's / MachinePool's ``spec.template.spec.version``."""
+    if not worker:
+        release_note(source, f"{doc['kind']} spec.version", _at(doc, ("spec",), source).get("version"), notes)
+        return
+    for other in docs:
+        if isinstance(other, Mapping) and other.get("kind") in (
+            "MachineDeployment",
+            "MachinePool",
+            "Machine",
+        ):
+            path = ("spec",) if other.get("kind") == "Machine" else ("spec", "template", "spec")
+            release_note(source, f"{other['kind']} version", _at(other, path, source).get("version"), notes)
+            return
+
+
 def from_cluster_api(
     docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None
 ) -> Mapping[str, Any]:
@@ -212,6 +231,7 @@ def from_cluster_api(
     except InputError as exc:
         field = ".".join(path) + (f".{exc.field}" if exc.field else "")
         raise InputError(f"[{i}].{field}" if len(docs) > 1 else field, exc.message, source) from None
+    _release(docs, doc, worker, source, notes)
     node = "a worker" if worker else "the first control-plane node"
     others = len(candidates) - 1
     notes.append(

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from podfit.api.kubelet_flags import flags_from_args
 from podfit.errors import InputError
-from podfit.io.kubelet_config_forms import merge_patch, with_flags
+from podfit.io.kubelet_config_forms import merge_patch, release_note, with_flags
 from podfit.model.gotext import json_type
 from podfit.model.kubelet_config import API_VERSION, KIND
 
@@ -102,6 +102,7 @@ def from_kops(docs: Sequence[Any], source: str, notes: list[str]) -> Mapping[str
     read = []
     if clusters:
         cspec = _object(clusters[0].get("spec"), "spec", source)
+        release_note(source, "spec.kubernetesVersion", cspec.get("kubernetesVersion"), notes)
         spec = dict(_object(cspec.get("kubelet"), "spec.kubelet", source))
         read.append(f"{_name(clusters[0])} spec.kubelet")
         if role in ("Master", "ControlPlane", "APIServer"):
@@ -141,6 +142,7 @@ def from_talos(docs: Sequence[Any], source: str, notes: list[str]) -> Mapping[st
     doc = next(d for d in docs if is_talos(d))
     machine = _object(doc.get("machine"), "machine", source)
     kubelet = _object(machine.get("kubelet"), "machine.kubelet", source)
+    release_note(source, "machine.kubelet.image", kubelet.get("image"), notes)
     extra = dict(_object(kubelet.get("extraConfig"), "machine.kubelet.extraConfig", source))
     machine_type = str(machine.get("type") or "worker")
     config: dict[str, Any] = {"apiVersion": API_VERSION, "kind": KIND, **extra}

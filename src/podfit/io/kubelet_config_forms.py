@@ -21,6 +21,7 @@ from podfit.io.yamlio import parse_documents
 from podfit.model.diagnostics import Diagnostic
 from podfit.model.gotext import json_type
 from podfit.model.kubelet_config import API_VERSION, KIND
+from podfit.release.profile import parse_kubelet_version
 
 __all__ = [
     "OPENSHIFT_GROUP",
@@ -37,6 +38,7 @@ __all__ = [
     "is_kubelet_config",
     "merge_patch",
     "mime_parts",
+    "release_note",
     "untemplate",
     "with_flags",
 ]
@@ -96,6 +98,19 @@ def extra_args(doc: Mapping[str, Any], where: str, source: str) -> dict[str, str
             out[str(item["name"])] = str(item.get("value", ""))
         return out
     return {}
+
+
+def release_note(source: str, what: str, version: Any, notes: list[str]) -> None:
+    """A note naming the kubelet release a node definition gives (``v1.33.4``, an image tag): the
+    answer is the release of ``--kubelet-version`` / ``node.kubeletVersion`` (default 1.36)."""
+    if not isinstance(version, str) or not version or "$" in version or "{" in version:
+        return
+    tag = version.rsplit(":", 1)[-1]
+    minor = parse_kubelet_version(tag)
+    if minor is not None:
+        notes.append(f"{source}: {what} {version}: give --kubelet-version {minor} to answer as that kubelet")
+    elif tag.lstrip("v")[:1].isdigit():
+        notes.append(f"{source}: {what} {version}: a release podfit does not model (1.33 to 1.37)")
 
 
 def with_flags(config: Any, flags: Mapping[str, str], origin: str, source: str, notes: list[str]) -> Any:
