@@ -43,7 +43,13 @@ def _simulate(
 # file -> (reserved CPUs, the db container's CPUs, warning codes, a note that must be printed)
 CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
     "openshift-kubeletconfig.yaml": ("0,40", "1,41", [], None),
-    "openshift-kubeletconfig-autosizing.yaml": ("", None, [], None),
+    "openshift-kubeletconfig-autosizing.yaml": ("", None, [], "autoSizingReserved: the node computes"),
+    "openshift-kubeletconfig-static-only.yaml": (
+        "0",
+        "1,41",
+        [],
+        "OpenShift's node sizing drop-in sets systemReserved cpu=500m, memory=1Gi",
+    ),
     "kind-cluster.yaml": ("0,40", "1,41", [], "the kubelet of nodes[1] (role worker)"),
     "kind-patch.yaml": ("0", "1,41", ["MissingAPIVersion"], None),
     "configz.json": ("0,40", "1,41", [], None),

@@ -73,6 +73,7 @@ from podfit.io.kubelet_config_forms import (
     is_kubelet_config,
     merge_patch,
     mime_parts,
+    openshift_node_sizing,
     untemplate,
     with_flags,
 )
@@ -186,10 +187,11 @@ def as_openshift(config: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _is_performance_profile(doc: Any) -> bool:
-    api = doc.get("apiVersion") if isinstance(doc, Mapping) else None
-    return (
-        isinstance(api, str) and api.startswith(PERFORMANCE_GROUP) and doc.get("kind") == "PerformanceProfile"
-    )
+    """A PerformanceProfile, or a kustomize patch of one (no apiVersion)."""
+    if not isinstance(doc, Mapping) or doc.get("kind") != "PerformanceProfile":
+        return False
+    api = doc.get("apiVersion")
+    return api is None or (isinstance(api, str) and api.startswith(PERFORMANCE_GROUP))
 
 
 def _node_definition(
@@ -219,6 +221,22 @@ def _node_definition(
 
 
 def kubelet_config_document(
+    docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None = None
+) -> Mapping[str, Any]:
+    """The one KubeletConfiguration mapping among the parsed documents of a file (see the module
+    docstring); an OpenShift one with the system reservation of OpenShift's node sizing."""
+    found = _document(docs, source, notes, warnings)
+    api = found.get("apiVersion")
+    if (
+        found.get("kind") == OPENSHIFT_KUBELET_CONFIG
+        and isinstance(api, str)
+        and api.startswith(OPENSHIFT_GROUP)
+    ):
+        return openshift_node_sizing(found, source, notes)
+    return found
+
+
+def _document(
     docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None = None
 ) -> Mapping[str, Any]:
     """The one KubeletConfiguration mapping among the parsed documents of a file (see the module

@@ -38,6 +38,7 @@ __all__ = [
     "is_kubelet_config",
     "merge_patch",
     "mime_parts",
+    "openshift_node_sizing",
     "release_note",
     "untemplate",
     "with_flags",
@@ -300,6 +301,39 @@ def from_machine_config(
     raise InputError(
         "spec.config.storage.files", "no /etc/kubernetes/kubelet.conf in this MachineConfig", source
     )
+
+
+OPENSHIFT_SYSTEM_RESERVED: Final = (("cpu", "500m"), ("memory", "1Gi"), ("ephemeral-storage", "1Gi"))
+
+
+def openshift_node_sizing(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    """An OpenShift ``KubeletConfig`` with the system reservation its nodes run with: the Machine
+    Config Operator writes ``/etc/node-sizing-enabled.env`` and the node a kubelet drop-in
+    (``/etc/openshift/kubelet.conf.d/20-auto-sizing.conf``) whose ``systemReserved`` holds the
+    KubeletConfig's own values, else cpu 500m, memory 1Gi, ephemeral-storage 1Gi (with
+    ``autoSizingReserved`` the node computes larger ones from its size: a note says so).
+
+    Mirrors: openshift/machine-config-operator pkg/controller/kubelet-config/helpers.go
+    createNewKubeletDynamicSystemReservedIgnition and templates/common/_base/files/
+    kubelet-auto-sizing.yaml (read at the snapshot of 2026-08)."""
+    spec = doc.get("spec")
+    if not isinstance(spec, Mapping):
+        spec = {}
+    config = spec.get("kubeletConfig")
+    if config is not None and not isinstance(config, Mapping):
+        return doc  # the decoder names the error
+    config = dict(config or {})
+    own = config.get("systemReserved")
+    own = own if isinstance(own, Mapping) else {}
+    reserved = {k: own.get(k) or default for k, default in OPENSHIFT_SYSTEM_RESERVED}
+    config["systemReserved"] = {**own, **reserved}
+    shown = ", ".join(f"{k}={v}" for k, v in reserved.items())
+    auto = spec.get("autoSizingReserved") is True and not own
+    notes.append(
+        f"{source}: OpenShift's node sizing drop-in sets systemReserved {shown}"
+        + (" (autoSizingReserved: the node computes larger values from its CPUs and memory)" if auto else "")
+    )
+    return {**doc, "spec": {**spec, "kubeletConfig": config}}
 
 
 def from_openshift_template(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:

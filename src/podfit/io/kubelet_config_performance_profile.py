@@ -158,6 +158,8 @@ def from_performance_profile(doc: Mapping[str, Any], source: str, notes: list[st
                 config[key] = dict(config[key])
     config["apiVersion"], config["kind"] = API_VERSION, KIND
     spec = _mapping(doc.get("spec"), "spec", source)
+    if doc.get("apiVersion") is None:
+        notes.append(f"{source}: a PerformanceProfile without apiVersion (a patch?): read as {GROUP}v2")
     dra = False
     if DRA in annotations:
         try:
