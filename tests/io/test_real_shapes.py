@@ -148,3 +148,17 @@ def test_strict_refuses_bytes_that_are_not_utf8(tmp_path: Path, capsys: pytest.C
     path.write_bytes(CASES["latin1-comment"][0])
     assert main(["simulate", "--preset", "xeon-gold-6230-2s", "-f", str(path), "--strict"]) == 2
     assert "not UTF-8 text (byte " in capsys.readouterr().err
+
+
+def test_a_node_object_is_no_machine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``kubectl get node -o yaml`` given as --machine: one line saying what to use instead."""
+    node = tmp_path / "node.yaml"
+    node.write_text(
+        "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n"
+        "status:\n  capacity: {cpu: '16', memory: 64Gi, hugepages-1Gi: '0', pods: '110'}\n"
+    )
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(POD)
+    assert main(["simulate", "--machine", str(node), "-f", str(pod)]) == 2
+    (err,) = capsys.readouterr().err.splitlines()
+    assert "holds no CPU/NUMA topology: run `podfit capture-machine`" in err

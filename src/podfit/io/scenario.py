@@ -222,6 +222,13 @@ def _machine_section(path: Path, warnings: list[Diagnostic] | None = None) -> Ma
     ``podfit capture-machine`` (``node: {cpus: …}``), a node section itself, or a synthetic
     ``machine`` description."""
     doc = load_one(path, "machine description", warnings)
+    if doc.get("kind") in ("Node", "NodeList") and doc.get("apiVersion") == "v1":
+        raise InputError(
+            "kind",
+            "a Kubernetes Node object (kubectl get node -o yaml) holds no CPU/NUMA topology: run "
+            "`podfit capture-machine` (or `podfit capture-node`) on the node, or use --preset",
+            str(path),
+        )
     if doc.get("kind") == "Scenario" or (set(doc) == {"node"}):
         node = doc.get("node")
         if isinstance(node, str):
