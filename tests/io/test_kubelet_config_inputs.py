@@ -80,6 +80,13 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
     "performance-profile.yaml": ("0-1,40-41", "2,42", [], "an OpenShift PerformanceProfile"),
     "aks-kubeletconfig.json": ("0", "1,41", [], "an AKS custom kubelet configuration"),
     "eks-userdata-mime.txt": ("0,40", "1,41", [], "2 NodeConfigs merged in order, as nodeadm merges them"),
+    "kubeadm-flags.env": ("0,40", "1,41", [], "kubelet command-line flags: every other field at its default"),
+    "kubelet-dropin.conf": (
+        "0",
+        "1,41",
+        [],
+        "--config /var/lib/kubelet/config.yaml: that file is not in this one",
+    ),
     "lenient.yaml": (
         "0",
         "1,41",
@@ -143,7 +150,7 @@ def test_feature_gates_the_release_refuses(
 
 
 def test_every_data_file_has_a_case() -> None:
-    files = {p.name for p in DATA.iterdir() if p.suffix in (".yaml", ".json", ".txt")}
+    files = {p.name for p in DATA.iterdir() if p.suffix != ".md"}
     assert files == set(CASES)
 
 

@@ -307,3 +307,40 @@ def test_the_release_a_node_definition_names(name: str, note: str) -> None:
     notes: list[str] = []
     load_kubelet_config(Path(__file__).resolve().parents[1] / "data" / "kubelet-config" / name, notes, [])
     assert any(note in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        # ps -ef: a flag and its value as two words
+        (
+            "root 1 0 /usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --cpu-manager-policy static "
+            "--reserved-cpus=0-1\n",
+            {"cpuManagerPolicy": "static", "reservedSystemCPUs": "0-1"},
+        ),
+        # AKS /etc/default/kubelet: every flag in KUBELET_FLAGS, other variables beside it
+        (
+            "KUBELET_OPTS=\nKUBELET_FLAGS=--kube-reserved=cpu=180m,memory=2662Mi --max-pods=110 "
+            "--eviction-hard=memory.available<750Mi,nodefs.available<10%\nKUBELET_NODE_LABELS=agentpool=np1\n",
+            {"kubeReserved": {"cpu": "180m", "memory": "2662Mi"}, "maxPods": 110},
+        ),
+        # a variable this file does not set is no value
+        ("ExecStart=/usr/bin/kubelet --max-pods $MAX_PODS --pods-per-core=10\n", {"podsPerCore": 10}),
+    ],
+)
+def test_command_lines(text: str, expect: dict[str, Any]) -> None:
+    from podfit.io.kubelet_config_cmdline import from_command_line, looks_like_flags
+
+    assert looks_like_flags(text)
+    config = from_command_line(text, "f", [])
+    assert {k: config.get(k) for k in expect} == expect
+
+
+def test_a_document_with_no_kubelet_field_is_refused() -> None:
+    """An Ignition/MCO systemd unit entry is no kubelet configuration (was: read as a patch of
+    unknown fields, every field at its default)."""
+    from podfit.io.kubelet_config_file import kubelet_config_document
+
+    unit = {"name": "kubelet.service", "enabled": True, "contents": "[Unit]\n"}
+    with pytest.raises(InputError, match="no KubeletConfiguration field in this file"):
+        kubelet_config_document([unit], "u.yaml", [], [])

@@ -29,7 +29,9 @@
   kubelet: an OpenShift ``PerformanceProfile``
   (:mod:`podfit.io.kubelet_config_performance_profile`), Cluster API kubeadm bootstrap objects
   (:mod:`podfit.io.kubelet_config_capi`), kops, Talos and k3s / RKE2
-  (:mod:`podfit.io.kubelet_config_distros`).
+  (:mod:`podfit.io.kubelet_config_distros`);
+* the kubelet's flags in a command line, an environment file (``kubeadm-flags.env``,
+  ``/etc/default/kubelet``) or a systemd unit (:mod:`podfit.io.kubelet_config_cmdline`).
 
 In a kubeadm file or a kind cluster, ``nodeRegistration.kubeletExtraArgs`` of the node's
 ``JoinConfiguration`` (a worker) or ``InitConfiguration`` (the first control-plane node) are kubelet
@@ -46,8 +48,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from podfit.api.kubelet_config import OPENSHIFT_KUBELET_CONFIG
+from podfit.api.kubelet_config_fields import FIELDS
 from podfit.errors import InputError
 from podfit.io.kubelet_config_capi import from_cluster_api, is_cluster_api
+from podfit.io.kubelet_config_cmdline import from_command_line, looks_like_flags
 from podfit.io.kubelet_config_distros import (
     from_aks,
     from_k3s,
@@ -186,6 +190,18 @@ def as_openshift(config: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
+def _some_field(doc: Mapping[str, Any], source: str) -> None:
+    """A document with neither apiVersion nor kind is read as a KubeletConfiguration patch, unless
+    none of its keys is a KubeletConfiguration field in any spelling (a systemd unit entry, some
+    other tool's settings): then it is no kubelet configuration at all."""
+    if "apiVersion" in doc or "kind" in doc or not doc or is_kubelet_config(doc):  # /configz
+        return
+    folded = {name.casefold() for name in FIELDS}
+    if not any(str(k).casefold() in folded for k in doc):
+        keys = ", ".join(str(k) for k in list(doc)[:6])
+        raise InputError("", f"no {WHAT} field in this file (its keys: {keys})", source)
+
+
 def _is_performance_profile(doc: Any) -> bool:
     """A PerformanceProfile, or a kustomize patch of one (no apiVersion)."""
     if not isinstance(doc, Mapping) or doc.get("kind") != "PerformanceProfile":
@@ -274,6 +290,7 @@ def _document(
         if "kubeletConfig" in doc and set(doc) <= {"kubeletConfig", "linuxConfig"}:
             return from_gke(doc, source, notes)
         if doc.get("kind") not in ("InitConfiguration", "JoinConfiguration"):
+            _some_field(doc, source)
             return doc  # type: ignore[no-any-return]
     found = [d for d in docs if isinstance(d, Mapping) and is_kubelet_config(d)]
     registrations = {
@@ -314,8 +331,12 @@ def load_kubelet_config(
     try:
         docs = parse_documents(text, str(path), warnings)
     except InputError:
+        if "{{" not in text and looks_like_flags(text):  # a systemd unit, an environment file
+            return from_command_line(text, str(path), notes)
         if "{{" not in text or warnings is None:  # --strict: a template is no configuration
             raise
         docs = parse_documents(untemplate(text), str(path), warnings)
         notes.append(f"{path}: a Go template, not YAML as it is: its {{{{ … }}}} actions were left out")
+    if docs and not any(isinstance(d, Mapping) for d in docs) and looks_like_flags(text):
+        return from_command_line(text, str(path), notes)  # KUBELET_KUBEADM_ARGS="--…", a command line
     return kubelet_config_document(docs, str(path), notes, warnings)
