@@ -87,6 +87,7 @@ CASES: dict[str, tuple[str, str | None, list[str], str | None]] = {
         [],
         "--config /var/lib/kubelet/config.yaml: that file is not in this one",
     ),
+    "kubespray-k8s-cluster.yml": ("0,40", "1,41", [], "Kubespray inventory variables"),
     "lenient.yaml": (
         "0",
         "1,41",

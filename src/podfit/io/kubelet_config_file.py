@@ -28,8 +28,9 @@
 * the node definitions of provisioning tools, read as the configuration they write for the
   kubelet: an OpenShift ``PerformanceProfile``
   (:mod:`podfit.io.kubelet_config_performance_profile`), Cluster API kubeadm bootstrap objects
-  (:mod:`podfit.io.kubelet_config_capi`), kops, Talos and k3s / RKE2
-  (:mod:`podfit.io.kubelet_config_distros`);
+  (:mod:`podfit.io.kubelet_config_capi`), kops, Talos, k3s / RKE2 and AKS
+  (:mod:`podfit.io.kubelet_config_distros`), a Kubespray inventory's variables
+  (:mod:`podfit.io.kubelet_config_kubespray`);
 * the kubelet's flags in a command line, an environment file (``kubeadm-flags.env``,
   ``/etc/default/kubelet``) or a systemd unit (:mod:`podfit.io.kubelet_config_cmdline`).
 
@@ -81,6 +82,7 @@ from podfit.io.kubelet_config_forms import (
     untemplate,
     with_flags,
 )
+from podfit.io.kubelet_config_kubespray import from_kubespray, is_kubespray
 from podfit.io.kubelet_config_performance_profile import GROUP as PERFORMANCE_GROUP
 from podfit.io.kubelet_config_performance_profile import from_performance_profile
 from podfit.io.yamlio import parse_documents, read_text
@@ -215,7 +217,7 @@ def _node_definition(
 ) -> Mapping[str, Any] | None:
     """The forms that describe a node (or a pool of them) to a provisioning tool, which writes
     the kubelet's configuration from them: Cluster API, kops, Talos, k3s / RKE2, an OpenShift
-    PerformanceProfile, AKS. None: the file is none of these."""
+    PerformanceProfile, AKS, Kubespray. None: the file is none of these."""
     if any(is_cluster_api(d) for d in docs):
         return from_cluster_api(docs, source, notes, warnings)
     if any(is_kops(d) for d in docs):
@@ -229,6 +231,8 @@ def _node_definition(
         if len(profiles) > 1:
             notes.append(f"{source}: {len(profiles)} PerformanceProfiles: the first read")
         return from_performance_profile(profiles[0], source, notes)
+    if len(docs) == 1 and is_kubespray(docs[0]):
+        return from_kubespray(docs[0], source, notes)
     if len(docs) == 1 and is_k3s(docs[0]):
         return from_k3s(docs[0], source, notes)
     if len(docs) == 1 and is_aks(docs[0]):
