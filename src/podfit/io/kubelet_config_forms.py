@@ -144,9 +144,9 @@ def from_gke(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[s
         name = str(key)
         if name in ("topologyManager", "memoryManager") and isinstance(value, Mapping):
             prefix = name
-            for sub, field in (("policy", f"{prefix}Policy"), ("scope", f"{prefix}Scope")):
-                if sub in value and field in FIELDS:
-                    out[field] = value[sub]
+            for sub, target in (("policy", f"{prefix}Policy"), ("scope", f"{prefix}Scope")):
+                if sub in value and target in FIELDS:
+                    out[target] = value[sub]
             continue
         field = name if name in FIELDS else folded.get(name.casefold())
         if field is None:
