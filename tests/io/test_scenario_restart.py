@@ -47,3 +47,15 @@ def test_a_bad_restart_names_the_file_and_field(tmp_path: Path) -> None:
         load_scenario(path)
     assert str(path) in str(info.value)
     assert "events[0].restart.kubeletVersion" in str(info.value)
+
+
+def test_restart_config_path_takes_every_form(tmp_path: Path) -> None:
+    """The restarted kubelet's configuration is read as ``kubeletConfig:`` is: here a k3s
+    config.yaml (kubelet-arg flags), which is no KubeletConfiguration document."""
+    (tmp_path / "k3s.yaml").write_text(
+        'kubelet-arg:\n  - "cpu-manager-policy=static"\n  - "reserved-cpus=0"\n'
+    )
+    scenario = load_scenario(_scenario(tmp_path, {"kubeletConfig": "k3s.yaml"}))
+    (event,) = scenario.events
+    assert isinstance(event, RestartKubelet)
+    assert event.kubelet_config is not None and event.kubelet_config.cpu_manager_policy == "static"

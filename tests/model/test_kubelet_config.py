@@ -79,13 +79,14 @@ def test_every_v1beta1_field_is_accepted() -> None:
         "str": "x",
         "duration": "1s",
         "int": 1,
+        "int32": 1,
         "float": 0.5,
         "object": {},
         "map_str": {},
         "map_bool": {},
         "map_list": {},
         "list_str": [],
-        "list_int": [],
+        "list_int32": [],
         "list_object": [],
     }
     safe = {k: sample[v] for k, v in FIELDS.items()}

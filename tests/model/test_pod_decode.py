@@ -69,6 +69,21 @@ def test_realistic_manifest_decodes_with_defaults() -> None:
     assert pod.resources is None
 
 
+# Fields of the newest releases a `kubectl get pod -o yaml` dump carries (v1.36 types.go): known,
+# so they are no "unknown field" (the API server of that release accepts them).
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"spec__schedulingGroup": {"podGroupName": "g"}},
+        {"spec__workloadRef": {"name": "w", "podGroup": "g"}},
+        {"status": {"nodeAllocatableResourceClaimStatuses": [], "observedGeneration": 1}},
+        {"spec__containers__0__restartPolicyRules": []},
+    ],
+)
+def test_fields_of_recent_releases(patch: dict[str, Any]) -> None:
+    assert pod_from_dict(_pod(**patch)).key == "default/web"
+
+
 def test_uid_and_namespace_given() -> None:
     pod = pod_from_dict(_pod(metadata={"name": "a", "namespace": "team", "uid": "u-1"}))
     assert (pod.key, pod.uid) == ("team/a", "u-1")
@@ -122,7 +137,7 @@ def test_limits_default_requests_and_fraction_of_a_byte_rounds_up() -> None:
         (
             {"spec__containers__0__resources__limits": {"cpu": True}},
             "spec.containers[0].resources.limits.cpu",
-            "must be a quantity (string or number)",
+            "must be a quantity (string or number), not boolean true",
         ),
     ],
 )
@@ -156,6 +171,40 @@ def test_bad_quantities(resources: dict[str, Any], field: str, message: str) -> 
     with pytest.raises(InputError) as info:
         pod_from_dict(_pod(spec__containers__0__resources=resources))
     assert (info.value.field, info.value.message) == (field, message)
+
+
+# A quantity as YAML hands it over (real manifests: Helm output with an empty value, a padded
+# string, bare numbers) -> the container's limits as the API server stores them. kubectl turns
+# YAML into JSON (a number beyond uint64 becomes a float64, 1e+23) and Quantity.UnmarshalJSON
+# reads null as zero and trims white space.
+@pytest.mark.parametrize(
+    ("cpu", "memory", "expect"),
+    [
+        (None, "1Gi", {"cpu": 0, "memory": 1 << 30}),  # helm: `cpu: {{ .Values.cpu }}` left empty
+        (" 2 ", "1Gi ", {"cpu": 2000, "memory": 1 << 30}),
+        (0.5, 1.5e9, {"cpu": 500, "memory": 1_500_000_000}),
+        ("1e3", 1073741824, {"cpu": 1_000_000, "memory": 1 << 30}),
+        # 10**20 > uint64: a float64, written 100000000000000000000 (inf.Dec: Value() wraps)
+        (2, 10**20, {"cpu": 2000, "memory": 10**20 % (1 << 64)}),
+        (2, 1e21, {"cpu": 2000, "memory": 0}),  # written 1e+21: the int64 fast path overflows to 0
+        # 99999999999999999999999 reaches the API server as 1e+23 (int64 fast path, Value() 0)
+        (2, 99999999999999999999999, {"cpu": 2000, "memory": 0}),
+    ],
+)
+def test_quantities_as_kubectl_sends_them(cpu: Any, memory: Any, expect: dict[str, int]) -> None:
+    obj = _pod(spec__containers__0__resources={"limits": {"cpu": cpu, "memory": memory}})
+    (c,) = pod_from_dict(obj).containers
+    assert dict(c.resources.limits) == expect
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(float("inf"), "json: unsupported value: +Inf"), (float("nan"), "json: unsupported value: NaN")],
+)
+def test_quantities_json_cannot_carry(value: float, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        pod_from_dict(_pod(spec__containers__0__resources={"limits": {"cpu": value}}))
+    assert (info.value.field, info.value.message) == ("spec.containers[0].resources.limits.cpu", message)
 
 
 @pytest.mark.parametrize(

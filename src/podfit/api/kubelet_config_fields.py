@@ -27,38 +27,38 @@ FIELDS: Final[Mapping[str, str]] = MappingProxyType(
         "staticPodURL": "str",
         "staticPodURLHeader": "map_list",
         "address": "str",
-        "port": "int",
-        "readOnlyPort": "int",
+        "port": "int32",
+        "readOnlyPort": "int32",
         "tlsCertFile": "str",
         "tlsPrivateKeyFile": "str",
         "tlsCipherSuites": "list_str",
-        "tlsCurvePreferences": "list_int",
+        "tlsCurvePreferences": "list_int32",
         "tlsMinVersion": "str",
         "rotateCertificates": "bool",
         "serverTLSBootstrap": "bool",
         "authentication": "object",
         "authorization": "object",
-        "registryPullQPS": "int",
-        "registryBurst": "int",
+        "registryPullQPS": "int32",
+        "registryBurst": "int32",
         "imagePullCredentialsVerificationPolicy": "str",
         "preloadedImagesVerificationAllowlist": "list_str",
-        "eventRecordQPS": "int",
-        "eventBurst": "int",
+        "eventRecordQPS": "int32",
+        "eventBurst": "int32",
         "enableDebuggingHandlers": "bool",
         "enableContentionProfiling": "bool",
-        "healthzPort": "int",
+        "healthzPort": "int32",
         "healthzBindAddress": "str",
-        "oomScoreAdj": "int",
+        "oomScoreAdj": "int32",
         "clusterDomain": "str",
         "clusterDNS": "list_str",
         "streamingConnectionIdleTimeout": "duration",
         "nodeStatusUpdateFrequency": "duration",
         "nodeStatusReportFrequency": "duration",
-        "nodeLeaseDurationSeconds": "int",
+        "nodeLeaseDurationSeconds": "int32",
         "imageMinimumGCAge": "duration",
         "imageMaximumGCAge": "duration",
-        "imageGCHighThresholdPercent": "int",
-        "imageGCLowThresholdPercent": "int",
+        "imageGCHighThresholdPercent": "int32",
+        "imageGCLowThresholdPercent": "int32",
         "volumeStatsAggPeriod": "duration",
         "kubeletCgroups": "str",
         "systemCgroups": "str",
@@ -76,39 +76,39 @@ FIELDS: Final[Mapping[str, str]] = MappingProxyType(
         "qosReserved": "map_str",
         "runtimeRequestTimeout": "duration",
         "hairpinMode": "str",
-        "maxPods": "int",
+        "maxPods": "int32",
         "podCIDR": "str",
         "podPidsLimit": "int",
         "resolvConf": "str",
         "runOnce": "bool",
         "cpuCFSQuota": "bool",
         "cpuCFSQuotaPeriod": "duration",
-        "nodeStatusMaxImages": "int",
+        "nodeStatusMaxImages": "int32",
         "maxOpenFiles": "int",
         "contentType": "str",
-        "kubeAPIQPS": "int",
-        "kubeAPIBurst": "int",
+        "kubeAPIQPS": "int32",
+        "kubeAPIBurst": "int32",
         "serializeImagePulls": "bool",
-        "maxParallelImagePulls": "int",
+        "maxParallelImagePulls": "int32",
         "evictionHard": "map_str",
         "evictionSoft": "map_str",
         "evictionSoftGracePeriod": "map_str",
         "evictionPressureTransitionPeriod": "duration",
-        "evictionMaxPodGracePeriod": "int",
+        "evictionMaxPodGracePeriod": "int32",
         "evictionMinimumReclaim": "map_str",
         "mergeDefaultEvictionSettings": "bool",
-        "podsPerCore": "int",
+        "podsPerCore": "int32",
         "enableControllerAttachDetach": "bool",
         "protectKernelDefaults": "bool",
         "makeIPTablesUtilChains": "bool",
-        "iptablesMasqueradeBit": "int",
-        "iptablesDropBit": "int",
+        "iptablesMasqueradeBit": "int32",
+        "iptablesDropBit": "int32",
         "featureGates": "map_bool",
         "failSwapOn": "bool",
         "memorySwap": "object",
         "containerLogMaxSize": "str",
-        "containerLogMaxFiles": "int",
-        "containerLogMaxWorkers": "int",
+        "containerLogMaxFiles": "int32",
+        "containerLogMaxWorkers": "int32",
         "containerLogMonitorInterval": "duration",
         "configMapAndSecretChangeDetectionStrategy": "str",
         "systemReserved": "map_str",
@@ -147,10 +147,13 @@ FIELDS: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 _INT_RANGE: Final = (-(2**63), 2**63)
+_INT32_RANGE: Final = (-(2**31), 2**31)
 
 
-def _is_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and _INT_RANGE[0] <= v < _INT_RANGE[1]
+def _is_int(v: object, bounds: tuple[int, int] = _INT_RANGE) -> bool:
+    """An integer the Go field holds (int64, or int32: a larger number is the JSON decoder's
+    "cannot unmarshal number ... of type int32", which the kubelet's lenient decoding fails on too)."""
+    return isinstance(v, int) and not isinstance(v, bool) and bounds[0] <= v < bounds[1]
 
 
 def check_kind(path: str, kind: str, value: object) -> None:
@@ -164,6 +167,12 @@ def check_kind(path: str, kind: str, value: object) -> None:
         ok = isinstance(value, str)
     elif kind == "int":
         ok = _is_int(value)
+    elif kind == "int32":
+        ok = _is_int(value, _INT32_RANGE)
+        if not ok and _is_int(value):
+            raise InputError(
+                path, f"number {value} does not fit an int32 field (the kubelet cannot decode it)"
+            )
     elif kind == "float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     elif kind == "object":
@@ -183,8 +192,8 @@ def check_kind(path: str, kind: str, value: object) -> None:
         return
     elif kind == "list_str":
         ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
-    elif kind == "list_int":
-        ok = isinstance(value, list) and all(_is_int(x) for x in value)
+    elif kind == "list_int32":
+        ok = isinstance(value, list) and all(_is_int(x, _INT32_RANGE) for x in value)
     elif kind == "list_object":
         ok = isinstance(value, list) and all(isinstance(x, Mapping) for x in value)
     else:  # pragma: no cover - the table only holds the kinds above
@@ -198,12 +207,13 @@ _WORDS: Final = {
     "str": "a string",
     "duration": 'a duration string such as "10s"',
     "int": "an integer",
+    "int32": "an integer",
     "float": "a number",
     "object": "an object",
     "map_str": "a map of strings",
     "map_bool": "a map of booleans",
     "map_list": "a map of string lists",
     "list_str": "a list of strings",
-    "list_int": "a list of integers",
+    "list_int32": "a list of integers",
     "list_object": "a list of objects",
 }

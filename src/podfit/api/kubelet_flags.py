@@ -18,7 +18,7 @@ from typing import Any, Final
 from podfit.errors import InputError
 from podfit.model.gotext import parse_go_bool, parse_go_int
 
-__all__ = ["FLAG_FIELDS", "config_from_flags"]
+__all__ = ["FLAG_FIELDS", "config_from_flags", "flags_from_args"]
 
 # flag -> (field, kind)
 FLAG_FIELDS: Final[Mapping[str, tuple[str, str]]] = {
@@ -37,8 +37,8 @@ FLAG_FIELDS: Final[Mapping[str, tuple[str, str]]] = {
     "system-reserved-cgroup": ("systemReservedCgroup", "str"),
     "enforce-node-allocatable": ("enforceNodeAllocatable", "list"),
     "eviction-hard": ("evictionHard", "eviction"),
-    "max-pods": ("maxPods", "int"),
-    "pods-per-core": ("podsPerCore", "int"),
+    "max-pods": ("maxPods", "int32"),
+    "pods-per-core": ("podsPerCore", "int32"),
     "pod-max-pids": ("podPidsLimit", "int"),
     "cpu-cfs-quota": ("cpuCFSQuota", "bool"),
     "cpu-cfs-quota-period": ("cpuCFSQuotaPeriod", "str"),
@@ -90,6 +90,11 @@ def _value(flag: str, kind: str, text: str) -> Any:
     try:
         if kind == "int":
             return parse_go_int(text)
+        if kind == "int32":  # pflag Int32Var: strconv.ParseInt(s, 0, 32)
+            n = parse_go_int(text)
+            if not -(2**31) <= n < 2**31:
+                raise ValueError(f'strconv.ParseInt: parsing "{text}": value out of range')
+            return n
         if kind == "bool":
             return parse_go_bool(text)
         if kind == "gates":
@@ -114,3 +119,22 @@ def config_from_flags(flags: Mapping[str, str]) -> tuple[dict[str, Any], list[st
         field, kind = known
         fields[field] = _value(f"--{name}", kind, str(text))
     return fields, ignored
+
+
+def flags_from_args(args: list[str]) -> dict[str, str]:
+    """Command-line arguments (``--name=value`` or ``name=value``, as k3s's ``kubelet-arg`` and
+    nodeadm's ``flags`` list them) as one value per flag, as the kubelet's flag set reads a flag
+    given twice: a map or list flag (``--kube-reserved``, ``--feature-gates``) adds to the
+    earlier value, ``--reserved-memory`` adds a NUMA node (``;``), any other flag takes the
+    last value."""
+    out: dict[str, str] = {}
+    for arg in args:
+        name, _, value = str(arg).strip().lstrip("-").partition("=")
+        known = FLAG_FIELDS.get(name)
+        kind = known[1] if known is not None else "str"
+        if name in out and kind in ("map", "eviction", "list", "gates", "reserved-memory"):
+            sep = ";" if kind == "reserved-memory" else ","
+            out[name] = f"{out[name]}{sep}{value}"
+        else:
+            out[name] = value
+    return out

@@ -24,14 +24,14 @@ from podfit.api.pod_schema import (
     RESOURCE_REQUIREMENTS_FIELDS,
 )
 from podfit.errors import InputError
-from podfit.model.gotext import json_text
+from podfit.model.gotext import go_json_number, json_text
 from podfit.model.pod import (
     RESOURCE_CPU,
     RESOURCE_EPHEMERAL_STORAGE,
     RESOURCE_HUGEPAGES_PREFIX,
     RESOURCE_MEMORY,
 )
-from podfit.model.quantity import QuantityError, bytes_value, cpu_millis, parse_quantity
+from podfit.model.quantity import GO_SPACE, QuantityError, bytes_value, cpu_millis, parse_quantity
 
 _KIND_NAMES: Final = {
     "str": "a string",
@@ -150,16 +150,33 @@ def canonical_value(resource: str, text: str, path: str) -> QValue:
     return QValue(q.value(), q.milli_value(), binary, shown, negative)
 
 
+def quantity_text(raw: Any, where: str) -> str:
+    """The text a ``Quantity`` field's JSON value is parsed from: a string without its surrounding
+    white space, a number as kubectl's YAML-to-JSON conversion writes it (``1e+23`` for an
+    integer beyond uint64), ``null`` as zero.
+
+    Mirrors: apimachinery/pkg/api/resource/quantity.go Quantity.UnmarshalJSON (1.33-1.36)
+    """
+    if raw is None:
+        return "0"
+    if isinstance(raw, str):
+        return raw.strip(GO_SPACE)
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise InputError(where, f"must be a quantity (string or number), not {json_text(raw)}")
+    try:
+        return go_json_number(raw)
+    except ValueError as exc:
+        raise InputError(where, str(exc)) from None
+
+
 def decode_resource_list(obj: Mapping[str, Any], path: str) -> dict[str, QValue]:
-    """A ``ResourceList`` map: name → quantity (string or number)."""
+    """A ``ResourceList`` map: name → quantity (string or number; ``null`` is zero)."""
     out: dict[str, QValue] = {}
     for name, raw in obj.items():
         if not isinstance(name, str):
             raise InputError(path, f"resource name {name!r} must be a string")
         where = f"{path}.{name}"
-        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-            raise InputError(where, "must be a quantity (string or number)")
-        out[name] = canonical_value(name, str(raw), where)
+        out[name] = canonical_value(name, quantity_text(raw, where), where)
     return out
 
 

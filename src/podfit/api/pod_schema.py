@@ -77,6 +77,7 @@ POD_SPEC_FIELDS: Final[frozenset[str]] = frozenset(
         "resources",
         "hostnameOverride",
         "workloadRef",
+        "schedulingGroup",  # 1.36 (replaces workloadRef)
     }
 )
 
@@ -137,6 +138,7 @@ POD_STATUS_FIELDS: Final[frozenset[str]] = frozenset(
         "resize",
         "resourceClaimStatuses",
         "extendedResourceClaimStatus",
+        "nodeAllocatableResourceClaimStatuses",  # 1.36
         "allocatedResources",
         "resources",
     }

@@ -155,7 +155,7 @@ def _page_size(name: str) -> int | None:
 def validate_quantity(name: str, q: QValue, path: str) -> None:
     """Mirrors: validation.go ValidateResourceQuantityValue + validateResourceQuantityHugePageValue"""
     shown = shown_quantity(name, q)
-    if q.negative or q.milli < 0 or q.value < 0:
+    if q.negative:  # Quantity.Cmp(zero) < 0: a huge value whose int64 wraps is not negative
         raise _invalid(path, shown, "must be greater than or equal to 0")
     if _is_integer_resource(name) and q.milli % 1000 != 0:
         raise _invalid(path, shown, "must be an integer")

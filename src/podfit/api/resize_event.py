@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from podfit.api.pod_decode import canonical_value
+from podfit.api.pod_decode import canonical_value, quantity_text
 from podfit.api.pod_resize_policy import RESIZE_POLICIES
 from podfit.errors import InputError
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Pod
@@ -50,7 +50,7 @@ def _resource_list(raw: Any, field: str) -> tuple[tuple[str, int | None], ...]:
             continue
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise InputError(where, "must be a quantity (string or number) or null")
-        q = canonical_value(name, str(value), where)
+        q = canonical_value(name, quantity_text(value, where), where)
         if q.negative:
             raise InputError(where, "must be greater than or equal to 0")
         out.append((name, q.value))

@@ -33,7 +33,14 @@ from podfit.api.workloads_names import (
     replica_set_name,
     unique_names,
 )
-from podfit.api.workloads_pods import count_field, mapping_field, new_pod, object_uid, owner_reference
+from podfit.api.workloads_pods import (
+    count_field,
+    has_pod_template,
+    mapping_field,
+    new_pod,
+    object_uid,
+    owner_reference,
+)
 from podfit.errors import InputError
 from podfit.model.gotext import go_quote, json_text
 
@@ -49,6 +56,7 @@ WORKLOAD_API_VERSIONS: Final[dict[str, tuple[str, ...]]] = {
     "CronJob": ("batch/v1", "batch/v1beta1", "batch/v2alpha1"),
     "ReplicationController": ("v1",),
     "PodTemplate": ("v1",),
+    "DeploymentConfig": ("apps.openshift.io/v1", "v1"),  # OpenShift's (v1: its legacy API)
 }
 # Where each kind holds its pod template.
 TEMPLATE_PATHS: Final[dict[str, str]] = {
@@ -56,6 +64,7 @@ TEMPLATE_PATHS: Final[dict[str, str]] = {
     "CronJob": "spec.jobTemplate.spec.template",
 }
 _DEFAULT_TEMPLATE_PATH: Final = "spec.template"
+_SCALED: Final = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DeploymentConfig")
 
 # Name limits beyond DNS-1123: a CronJob's Job name adds 11 characters and must stay a label value;
 # a Job's name becomes its pods' job-name label (pkg/apis/batch/validation/validation.go, v1.36).
@@ -143,6 +152,17 @@ def _deployment(w: _Workload, override: int | None) -> WorkloadPods:
     return w.result(
         _generated_pods(w, f"{rs}-", count, {"pod-template-hash": template_hash}, owner), "replicas is 0"
     )
+
+
+def _deployment_config(w: _Workload, override: int | None) -> WorkloadPods:
+    """An OpenShift DeploymentConfig: the pods of its first deployment, the ReplicationController
+    ``<name>-1``, named ``<name>-1-<suffix>`` as OpenShift's deployer makes them."""
+    rc = f"{w.name}-1"
+    owner = owner_reference(
+        "v1", "ReplicationController", rc, object_uid("ReplicationController", w.namespace, rc)
+    )
+    labels = {"deployment": rc, "deploymentconfig": w.name}
+    return w.result(_generated_pods(w, f"{rc}-", _replicas(w, override), labels, owner), "replicas is 0")
 
 
 def _replica_set(w: _Workload, override: int | None) -> WorkloadPods:
@@ -346,9 +366,10 @@ def expand_workload(
         # Not a kind with pods, or a custom resource that reuses a workload kind's name
         # (custom resource groups are dotted; apps, batch, extensions and core are not).
         shown = f"{kind}/{_shown_name(manifest)}".rstrip("/")
-        return WorkloadPods(
-            kind, _shown_name(manifest), notes=(f"skipped {shown}: not a workload",), skipped=True
-        )
+        why = "not a workload"
+        if "." in _group(api_version) and has_pod_template(manifest.get("spec")):
+            why = f"a custom resource ({api_version}): podfit does not make the pods its operator makes"
+        return WorkloadPods(kind, _shown_name(manifest), notes=(f"skipped {shown}: {why}",), skipped=True)
     if api_version and api_version not in versions:
         supported = ", ".join(f'"{v}"' for v in versions)
         raise InputError("apiVersion", f'Unsupported value: "{api_version}": supported values: {supported}')
@@ -357,6 +378,15 @@ def expand_workload(
     if template is None:
         shown = f"{kind}/{_shown_name(manifest)}".rstrip("/")
         note = f"skipped {shown}: no pod template ({path})"
+        return WorkloadPods(kind, _shown_name(manifest), notes=(note,), skipped=True)
+    pod_spec = template.get("spec")
+    if pod_spec is None or (isinstance(pod_spec, Mapping) and "containers" not in pod_spec):
+        # a kustomize patch: only the template's labels, annotations, tolerations, ...
+        spec = manifest.get("spec")
+        if isinstance(spec, Mapping) and kind in _SCALED:
+            count_field(spec, "replicas", "spec.replicas", 1)  # still an error when invalid
+        shown = f"{kind}/{_shown_name(manifest)}".rstrip("/")
+        note = f"skipped {shown}: its pod template has no containers ({path}.spec.containers): a patch?"
         return WorkloadPods(kind, _shown_name(manifest), notes=(note,), skipped=True)
     name, namespace, uid = _identity(manifest, kind, position)
     spec = manifest.get("spec")
@@ -367,6 +397,8 @@ def expand_workload(
         return _deployment(w, replicas)
     if kind in ("ReplicaSet", "ReplicationController"):
         return _replica_set(w, replicas)
+    if kind == "DeploymentConfig":
+        return _deployment_config(w, replicas)
     if kind == "StatefulSet":
         return _stateful_set(w, replicas)
     if kind == "DaemonSet":

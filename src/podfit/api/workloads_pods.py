@@ -13,6 +13,7 @@ from podfit.model.gotext import json_text
 __all__ = [
     "MAX_PODS_PER_WORKLOAD",
     "count_field",
+    "has_pod_template",
     "mapping_field",
     "new_pod",
     "object_uid",
@@ -111,3 +112,17 @@ def new_pod(
             spec = {**spec, **spec_fields}
         pod["spec"] = spec
     return pod
+
+
+def has_pod_template(obj: Any, depth: int = 0) -> bool:
+    """Whether a custom resource holds a pod spec (``containers``) somewhere: a training job, a
+    Volcano job, a JobSet, an operator's database, ..."""
+    if depth > 8:
+        return False
+    if isinstance(obj, Mapping):
+        if isinstance(obj.get("containers"), list):
+            return True
+        return any(has_pod_template(v, depth + 1) for v in obj.values())
+    if isinstance(obj, list):
+        return any(has_pod_template(v, depth + 1) for v in obj)
+    return False

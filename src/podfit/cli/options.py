@@ -84,7 +84,13 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.argument("scenario", required=False, type=_FILE)
     @click.option("--machine", type=_FILE, help="Machine description file.")
     @click.option("--preset", help="A named machine preset instead of --machine (see `podfit presets`).")
-    @click.option("--kubelet-config", type=_FILE, help="KubeletConfiguration file (or /configz JSON).")
+    @click.option(
+        "--kubelet-config",
+        type=_FILE,
+        help="The kubelet's configuration: a KubeletConfiguration, /configz JSON, or the vendor and "
+        "provisioning forms (kubeadm, kind, OpenShift, PerformanceProfile, GKE, EKS, AKS, Cluster API, "
+        "kops, Talos, k3s; docs/scenario-format.md).",
+    )
     @click.option(
         "-f",
         "--filename",

@@ -25,6 +25,14 @@
   ``{{ … }}`` are left out, with a note);
 * an OpenShift ``Template`` holding a ``KubeletConfig``: that object, its ``${PARAMETERS}`` given
   their default values.
+* the node definitions of provisioning tools, read as the configuration they write for the
+  kubelet: an OpenShift ``PerformanceProfile``
+  (:mod:`podfit.io.kubelet_config_performance_profile`), Cluster API kubeadm bootstrap objects
+  (:mod:`podfit.io.kubelet_config_capi`), kops, Talos, k3s / RKE2 and AKS
+  (:mod:`podfit.io.kubelet_config_distros`), a Kubespray inventory's variables
+  (:mod:`podfit.io.kubelet_config_kubespray`);
+* the kubelet's flags in a command line, an environment file (``kubeadm-flags.env``,
+  ``/etc/default/kubelet``) or a systemd unit (:mod:`podfit.io.kubelet_config_cmdline`).
 
 In a kubeadm file or a kind cluster, ``nodeRegistration.kubeletExtraArgs`` of the node's
 ``JoinConfiguration`` (a worker) or ``InitConfiguration`` (the first control-plane node) are kubelet
@@ -41,22 +49,42 @@ from pathlib import Path
 from typing import Any, Final
 
 from podfit.api.kubelet_config import OPENSHIFT_KUBELET_CONFIG
+from podfit.api.kubelet_config_fields import FIELDS
 from podfit.errors import InputError
+from podfit.io.kubelet_config_capi import from_cluster_api, is_cluster_api
+from podfit.io.kubelet_config_cmdline import from_command_line, looks_like_flags
+from podfit.io.kubelet_config_distros import (
+    from_aks,
+    from_k3s,
+    from_kops,
+    from_talos,
+    is_aks,
+    is_k3s,
+    is_kops,
+    is_talos,
+)
 from podfit.io.kubelet_config_forms import (
     OPENSHIFT_GROUP,
     WHAT,
     describe,
     extra_args,
     from_eks_node_config,
+    from_eks_node_configs,
     from_file_entry,
     from_gke,
     from_machine_config,
     from_openshift_template,
+    is_eks_node_config,
     is_kubelet_config,
     merge_patch,
+    mime_parts,
+    openshift_node_sizing,
     untemplate,
     with_flags,
 )
+from podfit.io.kubelet_config_kubespray import from_kubespray, is_kubespray
+from podfit.io.kubelet_config_performance_profile import GROUP as PERFORMANCE_GROUP
+from podfit.io.kubelet_config_performance_profile import from_performance_profile
 from podfit.io.yamlio import parse_documents, read_text
 from podfit.model.diagnostics import Diagnostic
 from podfit.model.gotext import json_type
@@ -164,13 +192,80 @@ def as_openshift(config: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
+def _some_field(doc: Mapping[str, Any], source: str) -> None:
+    """A document with neither apiVersion nor kind is read as a KubeletConfiguration patch, unless
+    none of its keys is a KubeletConfiguration field in any spelling (a systemd unit entry, some
+    other tool's settings): then it is no kubelet configuration at all."""
+    if "apiVersion" in doc or "kind" in doc or not doc or is_kubelet_config(doc):  # /configz
+        return
+    folded = {name.casefold() for name in FIELDS}
+    if not any(str(k).casefold() in folded for k in doc):
+        keys = ", ".join(str(k) for k in list(doc)[:6])
+        raise InputError("", f"no {WHAT} field in this file (its keys: {keys})", source)
+
+
+def _is_performance_profile(doc: Any) -> bool:
+    """A PerformanceProfile, or a kustomize patch of one (no apiVersion)."""
+    if not isinstance(doc, Mapping) or doc.get("kind") != "PerformanceProfile":
+        return False
+    api = doc.get("apiVersion")
+    return api is None or (isinstance(api, str) and api.startswith(PERFORMANCE_GROUP))
+
+
+def _node_definition(
+    docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None
+) -> Mapping[str, Any] | None:
+    """The forms that describe a node (or a pool of them) to a provisioning tool, which writes
+    the kubelet's configuration from them: Cluster API, kops, Talos, k3s / RKE2, an OpenShift
+    PerformanceProfile, AKS, Kubespray. None: the file is none of these."""
+    if any(is_cluster_api(d) for d in docs):
+        return from_cluster_api(docs, source, notes, warnings)
+    if any(is_kops(d) for d in docs):
+        return from_kops(docs, source, notes)
+    if len(docs) > 1 and all(is_eks_node_config(d) for d in docs):
+        return from_eks_node_configs(docs, source, notes)
+    if any(is_talos(d) for d in docs):
+        return from_talos(docs, source, notes)
+    profiles = [d for d in docs if _is_performance_profile(d)]
+    if profiles:
+        if len(profiles) > 1:
+            notes.append(f"{source}: {len(profiles)} PerformanceProfiles: the first read")
+        return from_performance_profile(profiles[0], source, notes)
+    if len(docs) == 1 and is_kubespray(docs[0]):
+        return from_kubespray(docs[0], source, notes)
+    if len(docs) == 1 and is_k3s(docs[0]):
+        return from_k3s(docs[0], source, notes)
+    if len(docs) == 1 and is_aks(docs[0]):
+        return from_aks(docs[0], source, notes)
+    return None
+
+
 def kubelet_config_document(
+    docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None = None
+) -> Mapping[str, Any]:
+    """The one KubeletConfiguration mapping among the parsed documents of a file (see the module
+    docstring); an OpenShift one with the system reservation of OpenShift's node sizing."""
+    found = _document(docs, source, notes, warnings)
+    api = found.get("apiVersion")
+    if (
+        found.get("kind") == OPENSHIFT_KUBELET_CONFIG
+        and isinstance(api, str)
+        and api.startswith(OPENSHIFT_GROUP)
+    ):
+        return openshift_node_sizing(found, source, notes)
+    return found
+
+
+def _document(
     docs: Sequence[Any], source: str, notes: list[str], warnings: list[Diagnostic] | None = None
 ) -> Mapping[str, Any]:
     """The one KubeletConfiguration mapping among the parsed documents of a file (see the module
     docstring); notes on what was skipped or merged go to ``notes``."""
     if not docs:
         raise InputError("", f"{WHAT} file was empty", source)
+    whole = _node_definition(docs, source, notes, warnings)
+    if whole is not None:
+        return whole
     if len(docs) == 1:
         doc = docs[0]
         if not isinstance(doc, Mapping):
@@ -199,6 +294,7 @@ def kubelet_config_document(
         if "kubeletConfig" in doc and set(doc) <= {"kubeletConfig", "linuxConfig"}:
             return from_gke(doc, source, notes)
         if doc.get("kind") not in ("InitConfiguration", "JoinConfiguration"):
+            _some_field(doc, source)
             return doc  # type: ignore[no-any-return]
     found = [d for d in docs if isinstance(d, Mapping) and is_kubelet_config(d)]
     registrations = {
@@ -234,12 +330,17 @@ def load_kubelet_config(
     duplicate YAML keys, as ``--strict`` does). A Go-templated file that is no YAML as it is (a
     template of a node's kubelet configuration) is read with its template actions left out, with
     a note."""
-    text = read_text(path, WHAT)
+    text = read_text(path, WHAT, warnings)
+    text = mime_parts(text, str(path), notes) or text
     try:
         docs = parse_documents(text, str(path), warnings)
     except InputError:
+        if "{{" not in text and looks_like_flags(text):  # a systemd unit, an environment file
+            return from_command_line(text, str(path), notes)
         if "{{" not in text or warnings is None:  # --strict: a template is no configuration
             raise
         docs = parse_documents(untemplate(text), str(path), warnings)
         notes.append(f"{path}: a Go template, not YAML as it is: its {{{{ … }}}} actions were left out")
+    if docs and not any(isinstance(d, Mapping) for d in docs) and looks_like_flags(text):
+        return from_command_line(text, str(path), notes)  # KUBELET_KUBEADM_ARGS="--…", a command line
     return kubelet_config_document(docs, str(path), notes, warnings)

@@ -7,19 +7,21 @@ Go-templated texts (see :mod:`podfit.io.kubelet_config_file`, which finds a form
 from __future__ import annotations
 
 import base64
+import email
 import json
 import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from podfit.api.kubelet_config_fields import FIELDS
-from podfit.api.kubelet_flags import config_from_flags
+from podfit.api.kubelet_flags import config_from_flags, flags_from_args
 from podfit.errors import InputError
 from podfit.io.yamlio import parse_documents
 from podfit.model.diagnostics import Diagnostic
 from podfit.model.gotext import json_type
 from podfit.model.kubelet_config import API_VERSION, KIND
+from podfit.release.profile import parse_kubelet_version
 
 __all__ = [
     "OPENSHIFT_GROUP",
@@ -27,12 +29,17 @@ __all__ = [
     "describe",
     "extra_args",
     "from_eks_node_config",
+    "from_eks_node_configs",
     "from_file_entry",
     "from_gke",
     "from_machine_config",
     "from_openshift_template",
+    "is_eks_node_config",
     "is_kubelet_config",
     "merge_patch",
+    "mime_parts",
+    "openshift_node_sizing",
+    "release_note",
     "untemplate",
     "with_flags",
 ]
@@ -94,6 +101,19 @@ def extra_args(doc: Mapping[str, Any], where: str, source: str) -> dict[str, str
     return {}
 
 
+def release_note(source: str, what: str, version: Any, notes: list[str]) -> None:
+    """A note naming the kubelet release a node definition gives (``v1.33.4``, an image tag): the
+    answer is the release of ``--kubelet-version`` / ``node.kubeletVersion`` (default 1.36)."""
+    if not isinstance(version, str) or not version or "$" in version or "{" in version:
+        return
+    tag = version.rsplit(":", 1)[-1]
+    minor = parse_kubelet_version(tag)
+    if minor is not None:
+        notes.append(f"{source}: {what} {version}: give --kubelet-version {minor} to answer as that kubelet")
+    elif tag.lstrip("v")[:1].isdigit():
+        notes.append(f"{source}: {what} {version}: a release podfit does not model (1.33 to 1.37)")
+
+
 def with_flags(config: Any, flags: Mapping[str, str], origin: str, source: str, notes: list[str]) -> Any:
     """``config`` with the kubelet flags applied (flags win over the file, as on a node)."""
     if not flags:
@@ -124,9 +144,9 @@ def from_gke(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[s
         name = str(key)
         if name in ("topologyManager", "memoryManager") and isinstance(value, Mapping):
             prefix = name
-            for sub, field in (("policy", f"{prefix}Policy"), ("scope", f"{prefix}Scope")):
-                if sub in value and field in FIELDS:
-                    out[field] = value[sub]
+            for sub, target in (("policy", f"{prefix}Policy"), ("scope", f"{prefix}Scope")):
+                if sub in value and target in FIELDS:
+                    out[target] = value[sub]
             continue
         field = name if name in FIELDS else folded.get(name.casefold())
         if field is None:
@@ -143,21 +163,74 @@ def from_gke(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[s
     return out
 
 
+def is_eks_node_config(doc: Any) -> bool:
+    api = doc.get("apiVersion") if isinstance(doc, Mapping) else None
+    return isinstance(api, str) and api.startswith("node.eks.aws/") and doc.get("kind") == "NodeConfig"
+
+
 def from_eks_node_config(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
-    spec = doc.get("spec")
-    kubelet = spec.get("kubelet") if isinstance(spec, Mapping) else None
-    if not isinstance(kubelet, Mapping):
+    return from_eks_node_configs([doc], source, notes)
+
+
+def from_eks_node_configs(docs: Sequence[Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    """The kubelet of an EKS node from its NodeConfigs (nodeadm user data: several documents, or
+    parts of a MIME multi-part), merged in order as nodeadm merges them: ``spec.kubelet.config``
+    objects key by key (later values win), ``spec.kubelet.flags`` appended."""
+    config: Any = {}
+    args: list[str] = []
+    found = False
+    for i, doc in enumerate(d for d in docs if is_eks_node_config(d)):
+        spec = doc.get("spec")
+        kubelet = spec.get("kubelet") if isinstance(spec, Mapping) else None
+        if not isinstance(kubelet, Mapping):
+            continue
+        found = True
+        part = kubelet.get("config") or {}
+        where = f"[{i}].spec.kubelet.config" if len(docs) > 1 else "spec.kubelet.config"
+        if not isinstance(part, Mapping):
+            raise InputError(where, f"expected an object, got {json_type(part)}", source)
+        config = merge_patch(config, part)
+        flags = kubelet.get("flags") or []
+        if not isinstance(flags, list):
+            raise InputError(
+                where.replace(".config", ".flags"), f"expected a list, got {json_type(flags)}", source
+            )
+        args.extend(str(item) for item in flags)
+    if not found:
         notes.append(f"{source}: a NodeConfig without spec.kubelet: every field at its default")
-        return {"apiVersion": API_VERSION, "kind": KIND}
-    config = kubelet.get("config") or {}
-    if not isinstance(config, Mapping):
-        raise InputError("spec.kubelet.config", f"expected an object, got {json_type(config)}", source)
-    merged: Any = {"apiVersion": API_VERSION, "kind": KIND, **config}
-    flags: dict[str, str] = {}
-    for item in kubelet.get("flags") or []:
-        name, _, value = str(item).lstrip("-").partition("=")
-        flags[name] = value
-    return with_flags(merged, flags, "spec.kubelet.flags", source, notes)
+    elif len(docs) > 1:
+        notes.append(f"{source}: {len(docs)} NodeConfigs merged in order, as nodeadm merges them")
+    merged = {"apiVersion": API_VERSION, "kind": KIND, **config}
+    return with_flags(merged, flags_from_args(args), "spec.kubelet.flags", source, notes)  # type: ignore[no-any-return]
+
+
+def mime_parts(text: str, source: str, notes: list[str]) -> str | None:
+    """The NodeConfig documents of a MIME multi-part user data (EC2 user data, as nodeadm reads
+    it: the ``application/node.eks.aws`` parts), as one YAML text; None: not MIME."""
+    head = text.lstrip()[:200].lower()
+    if not (head.startswith("mime-version:") or head.startswith("content-type: multipart")):
+        return None
+    message = email.message_from_string(text.lstrip())
+    if not message.is_multipart():
+        return None
+    texts: list[str] = []
+    skipped: list[str] = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        if kind == "application/node.eks.aws":
+            payload = part.get_payload(decode=True)
+            texts.append(
+                payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
+            )
+        else:
+            skipped.append(kind)
+    if skipped:
+        notes.append(f"{source}: MIME user data: its {', '.join(skipped)} part(s) not read")
+    if not texts:
+        raise InputError("", "MIME user data without an application/node.eks.aws part", source)
+    return "\n---\n".join(texts)
 
 
 _TEMPLATE_LINE: Final = re.compile(
@@ -230,6 +303,39 @@ def from_machine_config(
     )
 
 
+OPENSHIFT_SYSTEM_RESERVED: Final = (("cpu", "500m"), ("memory", "1Gi"), ("ephemeral-storage", "1Gi"))
+
+
+def openshift_node_sizing(doc: Mapping[str, Any], source: str, notes: list[str]) -> Mapping[str, Any]:
+    """An OpenShift ``KubeletConfig`` with the system reservation its nodes run with: the Machine
+    Config Operator writes ``/etc/node-sizing-enabled.env`` and the node a kubelet drop-in
+    (``/etc/openshift/kubelet.conf.d/20-auto-sizing.conf``) whose ``systemReserved`` holds the
+    KubeletConfig's own values, else cpu 500m, memory 1Gi, ephemeral-storage 1Gi (with
+    ``autoSizingReserved`` the node computes larger ones from its size: a note says so).
+
+    Mirrors: openshift/machine-config-operator pkg/controller/kubelet-config/helpers.go
+    createNewKubeletDynamicSystemReservedIgnition and templates/common/_base/files/
+    kubelet-auto-sizing.yaml (read at the snapshot of 2026-08)."""
+    spec = doc.get("spec")
+    if not isinstance(spec, Mapping):
+        spec = {}
+    config = spec.get("kubeletConfig")
+    if config is not None and not isinstance(config, Mapping):
+        return doc  # the decoder names the error
+    config = dict(config or {})
+    own = config.get("systemReserved")
+    own = own if isinstance(own, Mapping) else {}
+    reserved = {k: own.get(k) or default for k, default in OPENSHIFT_SYSTEM_RESERVED}
+    config["systemReserved"] = {**own, **reserved}
+    shown = ", ".join(f"{k}={v}" for k, v in reserved.items())
+    auto = spec.get("autoSizingReserved") is True and not own
+    notes.append(
+        f"{source}: OpenShift's node sizing drop-in sets systemReserved {shown}"
+        + (" (autoSizingReserved: the node computes larger values from its CPUs and memory)" if auto else "")
+    )
+    return {**doc, "spec": {**spec, "kubeletConfig": config}}
+
+
 def from_openshift_template(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
     objects = doc.get("objects")
     found = next(
@@ -243,7 +349,10 @@ def from_openshift_template(doc: Mapping[str, Any], source: str) -> Mapping[str,
     if found is None:
         raise InputError("objects", f"no {WHAT} or KubeletConfig in this Template", source)
     text = json.dumps(found)
-    for p in doc.get("parameters") or []:
+    parameters = doc.get("parameters") or []
+    if not isinstance(parameters, list):
+        raise InputError("parameters", f"expected a list, got {json_type(parameters)}", source)
+    for p in parameters:
         if isinstance(p, Mapping) and isinstance(p.get("name"), str):
             value = str(p.get("value", ""))
             try:  # ${{NAME}}: the value as JSON (an object, a number), not a string

@@ -13,6 +13,7 @@ from typing import Any
 from podfit.admission_policy.decode import policy_from_dict
 from podfit.admission_policy.values import AdmissionPolicy
 from podfit.errors import InputError
+from podfit.io.kubelet_config_file import load_kubelet_config
 from podfit.io.sysfs import machine_from_sysfs, machine_to_dict
 from podfit.io.yamlio import load_one
 
@@ -25,7 +26,7 @@ def _resolve_shape(shape: Any, base: Path, field: str, source: str) -> Any:
     out = dict(shape)
     kc = out.get("kubeletConfig")
     if isinstance(kc, str):
-        out["kubeletConfig"] = load_one(base / kc, "KubeletConfiguration")
+        out["kubeletConfig"] = load_kubelet_config(base / kc, [], None)  # every form a scenario takes
     ref = out.get("sysfs")
     if ref is not None:
         if not isinstance(ref, str) or not ref:

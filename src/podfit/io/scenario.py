@@ -84,7 +84,11 @@ class _PodInputs:
     def from_file(self, path: Path) -> list[SourcedPod]:
         """The pods of every object in a manifest file (an empty file is an error; a file of
         Services, ConfigMaps, … gives no pod and a note)."""
-        docs = load_documents(path, self.yaml_warnings)
+        empty: list[str] = []
+        docs = load_documents(path, self.yaml_warnings, empty)
+        if not docs and empty:  # kubectl get pods -o yaml of an empty namespace
+            self.notes.append(f"{path}: an empty {empty[0]} (no items): nothing to add")
+            return []
         if not docs:
             raise InputError("", "no Pod manifest in file", str(path))
         where = [f"[{i}]" if len(docs) > 1 else "" for i in range(len(docs))]
@@ -147,7 +151,11 @@ def _resolve(doc: Mapping[str, Any], base: Path, source: str, inputs: _PodInputs
                 resolved.extend({"add": p} for p in inputs.from_file(base / item["add"]))
             elif key == "events" and isinstance(item, Mapping) and _restart_config_path(item):
                 restart = dict(item["restart"])
-                restart["kubeletConfig"] = load_one(base / restart["kubeletConfig"], "KubeletConfiguration")
+                path = base / restart["kubeletConfig"]
+                try:
+                    restart["kubeletConfig"] = load_kubelet_config(path, inputs.notes, inputs.yaml_warnings)
+                except InputError as exc:
+                    raise exc.in_source(str(path)) from None
                 resolved.append({"restart": restart})
             elif (
                 key == "events"
@@ -214,6 +222,13 @@ def _machine_section(path: Path, warnings: list[Diagnostic] | None = None) -> Ma
     ``podfit capture-machine`` (``node: {cpus: …}``), a node section itself, or a synthetic
     ``machine`` description."""
     doc = load_one(path, "machine description", warnings)
+    if doc.get("kind") in ("Node", "NodeList") and doc.get("apiVersion") == "v1":
+        raise InputError(
+            "kind",
+            "a Kubernetes Node object (kubectl get node -o yaml) holds no CPU/NUMA topology: run "
+            "`podfit capture-machine` (or `podfit capture-node`) on the node, or use --preset",
+            str(path),
+        )
     if doc.get("kind") == "Scenario" or (set(doc) == {"node"}):
         node = doc.get("node")
         if isinstance(node, str):

@@ -17,6 +17,7 @@ Every failure is an :class:`~podfit.errors.InputError` naming the file (and the 
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import yaml
 
 from podfit.errors import InputError
 from podfit.io.json_as_yaml import json_documents
-from podfit.model.diagnostics import DUPLICATE_KEY, Diagnostic
+from podfit.model.diagnostics import DUPLICATE_KEY, INVALID_UTF8, Diagnostic
 from podfit.model.gotext import go_quote, json_type
 
 __all__ = ["LOADERS", "load_documents", "load_one", "parse_documents", "read_text", "read_yaml", "split_list"]
@@ -104,17 +105,43 @@ if _LIBYAML is not None:
 LOADERS: tuple[type[Any], ...] = (_StrictLoader,) if _LIBYAML is None else (_LIBYAML, _StrictLoader)
 
 
-def read_text(path: Path, what: str = "file") -> str:
+def read_text(path: Path, what: str = "file", warnings: list[Diagnostic] | None = None) -> str:
+    """The text of ``path`` as kubectl reads a file (cli-runtime FileVisitor): a UTF-16 file with
+    its byte-order mark (what Windows PowerShell 5 writes for ``kubectl get -o yaml > f``) is
+    decoded, a UTF-8 byte-order mark dropped. Bytes that are not UTF-8 are an error, unless
+    ``warnings`` is given: then each becomes U+FFFD, as kubectl's decoder makes it, with a
+    warning (a comment in another encoding goes in)."""
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError("", f"no such {what}", str(path)) from None
     except IsADirectoryError:
         raise InputError("", f"is a directory, expected a {what}", str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("", "not UTF-8 text", str(path)) from None
     except OSError as exc:
         raise InputError("", f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                "", "not UTF-8 text, nor UTF-16 as its byte-order mark says", str(path)
+            ) from None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if warnings is None:
+            raise InputError("", f"not UTF-8 text (byte {exc.start})", str(path)) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        warnings.append(
+            Diagnostic(
+                INVALID_UTF8,
+                f"line {line}: bytes that are not UTF-8 read as U+FFFD, as kubectl reads them "
+                "(--strict refuses them)",
+                str(path),
+            )
+        )
+        return data.decode("utf-8", errors="replace")
 
 
 def _yaml_error_text(exc: yaml.YAMLError) -> str:
@@ -150,7 +177,8 @@ def read_yaml(
             docs = _read_all(loader_class, text, found)
         except yaml.YAMLError as exc:
             if last:
-                raise InputError("", _yaml_error_text(exc), source) from None
+                hint = " (a Helm or Go template? render it first: helm template …)" if "{{" in text else ""
+                raise InputError("", _yaml_error_text(exc) + hint, source) from None
             continue
         except RecursionError:
             if last:
@@ -191,21 +219,40 @@ def split_list(doc: Any, source: str, index: int | None = None) -> list[Mapping[
     kind = doc.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
         items = doc.get("items")
+        if items is None:  # encoding/json writes a nil slice as null
+            items = []
         if not isinstance(items, list):
             raise InputError(f"{where}items".lstrip("."), "expected a list", source)
         out: list[Mapping[str, Any]] = []
+        # a typed list as the API server returns it (DeploymentList): its items carry no kind
+        item_kind = kind[: -len("List")] if kind != "List" else None
         for i, item in enumerate(items):
             if not isinstance(item, Mapping):
                 raise InputError(f"items[{i}]", f"expected an object, got {json_type(item)}", source)
+            if item_kind and "kind" not in item:
+                item = {"kind": item_kind, **item}
+                if "apiVersion" not in item and isinstance(doc.get("apiVersion"), str):
+                    item["apiVersion"] = doc["apiVersion"]
             out.append(item)
         return out
     return [doc]
 
 
-def load_documents(path: Path, warnings: list[Diagnostic] | None = None) -> list[Mapping[str, Any]]:
+def load_documents(
+    path: Path, warnings: list[Diagnostic] | None = None, empty_lists: list[str] | None = None
+) -> list[Mapping[str, Any]]:
     """Every object in ``path`` (multi-document YAML, JSON, ``kind: List``); ``warnings`` as in
-    :func:`parse_documents`."""
-    docs = parse_documents(read_text(path), str(path), warnings)
+    :func:`parse_documents`; the kinds of the lists with no items go to ``empty_lists``."""
+    docs = parse_documents(read_text(path, "file", warnings), str(path), warnings)
+    if empty_lists is not None:
+        empty_lists.extend(
+            str(d["kind"])
+            for d in docs
+            if isinstance(d, Mapping)
+            and str(d.get("kind", "")).endswith("List")
+            and d.get("items") in ([], None)
+            and "items" in d
+        )
     out: list[Mapping[str, Any]] = []
     for i, doc in enumerate(docs):
         out.extend(split_list(doc, str(path), i if len(docs) > 1 else None))
@@ -214,7 +261,7 @@ def load_documents(path: Path, warnings: list[Diagnostic] | None = None) -> list
 
 def load_one(path: Path, what: str, warnings: list[Diagnostic] | None = None) -> Mapping[str, Any]:
     """Exactly one object from ``path``; ``warnings`` as in :func:`parse_documents`."""
-    docs = parse_documents(read_text(path, what), str(path), warnings)
+    docs = parse_documents(read_text(path, what, warnings), str(path), warnings)
     if not docs:
         raise InputError("", f"empty {what}", str(path))
     if len(docs) > 1:

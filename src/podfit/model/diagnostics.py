@@ -21,6 +21,7 @@ __all__ = [
     "DUPLICATE_KEY",
     "DUPLICATE_POD",
     "FEATURE_GATE_IGNORED",
+    "INVALID_UTF8",
     "KNOWN_ISSUE",
     "LENIENT_DECODING",
     "MEMORY_QOS_START_UP",
@@ -36,6 +37,7 @@ LENIENT_DECODING: Final = "LenientDecoding"  # a KubeletConfiguration field the 
 DUPLICATE_KEY: Final = "DuplicateKey"  # a YAML mapping key given twice: the last value is used
 MISSING_API_VERSION: Final = "MissingAPIVersion"  # read as kubelet.config.k8s.io/v1beta1
 FEATURE_GATE_IGNORED: Final = "FeatureGateIgnored"  # unknown or locked gate: ignored
+INVALID_UTF8: Final = "InvalidUTF8"  # bytes that are not UTF-8, read as U+FFFD (as kubectl does)
 # the simulation
 DUPLICATE_POD: Final = "DuplicatePod"  # a second pod with the same namespace/name
 RESOURCE_NOT_ON_NODE: Final = "ResourceNotOnNode"  # an extended resource the node does not have
@@ -49,6 +51,7 @@ CODES: Final = (
     DUPLICATE_KEY,
     MISSING_API_VERSION,
     FEATURE_GATE_IGNORED,
+    INVALID_UTF8,
     DUPLICATE_POD,
     RESOURCE_NOT_ON_NODE,
     POD_LEVEL_RESOURCES_GATE_OFF,

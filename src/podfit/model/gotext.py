@@ -7,12 +7,15 @@ Kubernetes names it in an error (``null``, ``string "8"``, never Python's ``None
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 __all__ = [
     "aggregate_message",
     "go_duration",
     "go_float",
+    "go_json_number",
     "go_map",
     "go_quote",
     "go_quote_list",
@@ -63,6 +66,39 @@ def go_float(x: float) -> str:
     if text.endswith(".0"):
         text = text[:-2]
     return text
+
+
+MAX_UINT64 = (1 << 64) - 1
+
+
+def go_json_number(value: int | float) -> str:
+    """The JSON text Kubernetes' tools write for a number read from YAML (sigs.k8s.io/yaml, then
+    encoding/json): an integer within int64 or uint64 as it is; a larger one, as Go's YAML reads
+    it, as a float64; a float64 in ``'f'`` notation, or ``'e'`` below 1e-6 and from 1e21 (Go's
+    shortest digits either way, ``1e+21``, ``1e-7``). Infinities and NaN are encoding/json's
+    error (a ValueError)."""
+    if isinstance(value, int) and -(1 << 63) <= value <= MAX_UINT64:
+        return str(value)
+    x = float(value)
+    if math.isinf(x) or math.isnan(x):
+        shown = "NaN" if math.isnan(x) else "+Inf" if x > 0 else "-Inf"
+        raise ValueError(f"json: unsupported value: {shown}")
+    if x == 0:
+        return "-0" if repr(x).startswith("-") else "0"
+    # repr: the shortest digits that read back as x, as Go's strconv with precision -1
+    sign, digit_tuple, exp = Decimal(repr(x)).as_tuple()
+    digits = "".join(map(str, digit_tuple)).rstrip("0")
+    exponent = int(exp) + len(digit_tuple) - 1  # of the first digit
+    minus = "-" if sign else ""
+    if 1e-6 <= abs(x) < 1e21:
+        point = exponent + 1
+        if point <= 0:
+            return f"{minus}0.{'0' * -point}{digits}"
+        if point >= len(digits):
+            return minus + digits + "0" * (point - len(digits))
+        return f"{minus}{digits[:point]}.{digits[point:]}"
+    body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{minus}{body}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}".replace("e-0", "e-")
 
 
 def go_duration(ns: int) -> str:

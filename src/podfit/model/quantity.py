@@ -74,8 +74,8 @@ _BIN_SUFFIXES: Final = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 
 _DEC_SUFFIX_OF: Final = {e: s for s, e in _DEC_SUFFIXES.items()}
 _BIN_SUFFIX_OF: Final = {e: s for s, e in _BIN_SUFFIXES.items()}
 # Go's strings.TrimSpace set (unicode.IsSpace); Python's str.strip() would also drop \x1c-\x1f.
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-_GO_SPACE += "\u2028\u2029\u202f\u205f\u3000"
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+GO_SPACE += "\u2028\u2029\u202f\u205f\u3000"
 
 
 def _split(text: str) -> tuple[bool, str, str, str, str]:
@@ -229,7 +229,7 @@ def parse_quantity_json(raw: str) -> Quantity:
     """
     if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
         raw = raw[1:-1]
-    return parse_quantity(raw.strip(_GO_SPACE))
+    return parse_quantity(raw.strip(GO_SPACE))
 
 
 @dataclass(frozen=True, eq=False)
