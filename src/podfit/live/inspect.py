@@ -39,7 +39,7 @@ from podfit.model.admission import ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Pod
-from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set
+from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, qos_gates
 from podfit.topology.scope import POD_SCOPE, scope_for
 
 __all__ = ["Inspection", "inspect_bundle", "inspect_loaded"]
@@ -159,7 +159,7 @@ def _steps(loaded: Loaded, node: Node | None) -> tuple[AdmitResult, ...]:
         if node is not None and pod is not None and config is not None:
             assigned = pod_assignments(node.managers, node.config, pod, _pod_level(config, node, pod))
             containers = assigned.containers
-            qos = compute_pod_qos(pod, pod_level_resources=config.feature_gates.enabled("PodLevelResources"))
+            qos = compute_pod_qos(pod, qos_gates(config.feature_gates))
         else:
             containers = _raw_containers(entries.get(uid, {}), memory, uid, budget is not None, pod)
         if pod is not None:
