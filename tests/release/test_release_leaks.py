@@ -72,3 +72,55 @@ def test_explain_resize_suggests_a_gate_the_release_has(release: str) -> None:
         else "InPlacePodVerticalScalingExclusiveMemory"
     )
     assert (tried.change, tried.outcome) == (f"featureGates: {{{gate}: true}}", "InProgress")
+
+
+# ----- admission policy: a node shape's kubeletConfig is read by the shape's release -------------
+
+
+def test_admission_policy_shape_config_is_read_by_its_release() -> None:
+    """memoryReservationPolicy is a 1.36 field: a 1.35 shape's strict decoding refuses it (it was
+    read as a 1.36 configuration, then silently dropped)."""
+    from podfit.admission_policy.decode import policy_from_dict
+    from podfit.errors import InputError
+    from podfit.io.policy import resolved_policy_document
+
+    doc = copy.deepcopy(resolved_policy_document(EXAMPLES / "webhook" / "policy.yaml"))
+    shape = doc["spec"]["nodeShapes"][1]
+    assert shape["kubeletVersion"].startswith("1.35")
+    shape.setdefault("kubeletConfig", dict(KC))["memoryReservationPolicy"] = "None"
+    with pytest.raises(InputError) as err:
+        policy_from_dict(doc)
+    assert "memoryReservationPolicy: unknown field to the 1.35 kubelet (a field of 1.36 and later)" in str(
+        err.value
+    )
+    shape["kubeletVersion"] = "1.36"
+    assert policy_from_dict(doc).node_shapes[1].config.release.version == "1.36"
+
+
+# ----- inspect: --kubelet-version is the release that reads the captured files ------------------
+
+
+def test_inspect_reads_the_bundle_as_the_given_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 1.37 node's files (pod-level resource managers on): a 1.36 kubelet refuses to restart on
+    them (it charges the pod-level pods twice, #140906), 1.37 restarts. ``--kubelet-version`` was
+    read by ``--restart`` / ``--add`` only; plain ``inspect`` always read the files as 1.36."""
+    import json
+
+    from tests.live.test_inspect import node_dir
+
+    from podfit.cli.main import main
+
+    doc = yaml.safe_load((EXAMPLES / "kep5526-tightly-coupled-database.yaml").read_text())
+    doc["node"]["kubeletVersion"] = "1.37"
+    source = tmp_path / "s.yaml"
+    source.write_text(yaml.safe_dump(doc))
+    node, _ = node_dir(tmp_path / "node", source)
+    restart: dict[str, Any] = {}
+    for release in ("1.36", "1.37"):
+        capsys.readouterr()
+        assert main(["inspect", str(node), "--kubelet-version", release, "-o", "json"]) == 0
+        restart[release] = json.loads(capsys.readouterr().out)["restart"]
+    assert restart["1.37"] == {"ok": True, "reason": None, "message": None}
+    assert (restart["1.36"]["ok"], restart["1.36"]["reason"]) == (False, "MemoryManagerError")
