@@ -124,3 +124,21 @@ def test_inspect_reads_the_bundle_as_the_given_release(
         restart[release] = json.loads(capsys.readouterr().out)["restart"]
     assert restart["1.37"] == {"ok": True, "reason": None, "message": None}
     assert (restart["1.36"]["ok"], restart["1.36"]["reason"]) == (False, "MemoryManagerError")
+
+
+# ----- upgrade: each variant runs its own release's configuration --------------------------------
+
+
+@pytest.mark.parametrize("policy", ["single-numa-node", "best-effort"])
+def test_upgrade_variants_run_their_release(policy: str) -> None:
+    """A pod-level pod with a container without exclusive memory (PR #138770): the 1.36 kubelet
+    rejects it, 1.37 admits it. Every variant ran with the scenario's (1.36) configuration."""
+    from tests.release.test_switches import _b5_scenario
+
+    from podfit.compare.upgrade import upgrade
+
+    compared = upgrade(scenario_from_dict(_b5_scenario("1.36", policy)), ["1.36", "1.37"], gates="on")
+    assert [r.variant.version for r in compared.runs] == ["1.36", "1.37"]
+    assert [r.result.node.release for r in compared.runs if r.result.node is not None] == ["1.36", "1.37"]
+    (pod,) = compared.pods
+    assert [o.admitted if o is not None else None for o in pod.outcomes] == [False, True]
