@@ -125,16 +125,21 @@ def _manifest(raw: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("case", _params("pod_level_validation.yaml"))
 def test_pod_level_validation(case: dict[str, Any]) -> None:
     gates = case.get("gates")
+    release = release_profile(case.get("release", "1.36"))
+    assert release is not None
     if "error" in case:
         with pytest.raises(InputError) as info:
-            pod_from_dict(_manifest(case["pod"]), feature_gates=gates)
+            pod_from_dict(_manifest(case["pod"]), feature_gates=gates, release=release)
         assert (info.value.field, info.value.message) == (case["error"]["field"], case["error"]["message"])
         return
-    pod = pod_from_dict(_manifest(case["pod"]), feature_gates=gates)
+    pod = pod_from_dict(_manifest(case["pod"]), feature_gates=gates, release=release)
     expect = case["expect"]
     plr = (gates or {}).get("PodLevelResources", True)
     if "qos" in expect:
-        assert compute_pod_qos(pod, QOSGates(plr, False)) == expect["qos"]  # a 1.36 API server
+        assert (
+            compute_pod_qos(pod, qos_gates(FeatureGates({"PodLevelResources": plr}, release)))
+            == expect["qos"]
+        )
     stanza = pod.resources or ResourceRequirements()
     if "podRequests" in expect:  # spec.resources.requests after defaulting
         assert dict(stanza.requests) == _values(expect["podRequests"])

@@ -142,3 +142,33 @@ def test_upgrade_variants_run_their_release(policy: str) -> None:
     assert [r.result.node.release for r in compared.runs if r.result.node is not None] == ["1.36", "1.37"]
     (pod,) = compared.pods
     assert [o.admitted if o is not None else None for o in pod.outcomes] == [False, True]
+
+
+# ----- pod_from_dict: the API server's gate defaults are its release's -----------------------------
+
+
+@pytest.mark.parametrize("release", ["1.33", "1.34", "1.35", "1.36", "1.37"])
+def test_pod_decoding_defaults_follow_the_release(release: str) -> None:
+    """Without explicit gates, a pod is decoded by the API server of ``release``: 1.33 drops
+    ``spec.resources`` (PodLevelResources alpha, off), only 1.37 defaults pod-level limits from the
+    containers' (PR #140514). The defaults were 1.37's for every release (limits defaulted)."""
+    from podfit.api.pods import pod_from_dict
+    from podfit.release import release_profile
+
+    limits = {"cpu": "2", "memory": "4Gi"}
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {
+            "resources": {"requests": {"cpu": "4", "memory": "8Gi"}},
+            "containers": [{"name": f"c{i}", "resources": {"limits": limits}} for i in range(2)],
+        },
+    }
+    pod = pod_from_dict(manifest, release=release_profile(release))
+    if release == "1.33":
+        assert pod.resources is None
+        return
+    assert pod.resources is not None
+    want = {"cpu": 4000, "memory": 8 << 30} if release == "1.37" else {}
+    assert dict(pod.resources.limits) == want
