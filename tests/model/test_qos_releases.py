@@ -93,6 +93,31 @@ def test_an_empty_pod_level_stanza_per_release(release: str, stanza: str) -> Non
 
 
 @pytest.mark.parametrize("release", SUPPORTED_RELEASES)
+def test_other_pod_level_stanzas_per_release(release: str) -> None:
+    """A stanza that names cpu or memory decides in every release. Requests only (containers with
+    limits): Burstable up to 1.36; the 1.37 API server defaults the pod limits from the containers'
+    (PR #140514), so Guaranteed. cpu only, requests = limits: Burstable (no memory limit). The
+    cluster runs the kubelet's release, PodLevelResources on (set for 1.33's alpha gate)."""
+    profile = release_profile(release)
+    gates = _gates(release, PodLevelResources=True)
+    api = {"PodLevelResources": True, "PodLevelResourcesFixUpdateDefaulting": release == "1.37"}
+    requests_only = pod_from_dict(
+        _manifest({"requests": {"cpu": "2", "memory": "1Gi"}}), feature_gates=api, release=profile
+    )
+    assert compute_pod_qos(requests_only, qos_gates(gates)) == (
+        "Guaranteed" if release == "1.37" else "Burstable"
+    )
+    cpu_only = pod_from_dict(_manifest({"requests": {"cpu": "2"}, "limits": {"cpu": "2"}}), feature_gates=api)
+    assert compute_pod_qos(cpu_only, qos_gates(gates)) == "Burstable"
+    # an ephemeral-storage-only stanza is refused by the API server of every release; a kubelet
+    # given one computes BestEffort up to 1.36 and lets the containers decide from 1.37
+    res = ResourceRequirements({"cpu": 2000, "memory": GI}, {"cpu": 2000, "memory": GI})
+    storage = ResourceRequirements({"ephemeral-storage": GI}, {})
+    pod = Pod("ns", "p", "u", containers=(Container("c", "app", res),), resources=storage)
+    assert compute_pod_qos(pod, qos_gates(gates)) == ("Guaranteed" if release == "1.37" else "BestEffort")
+
+
+@pytest.mark.parametrize("release", SUPPORTED_RELEASES)
 def test_status_qos_class_still_wins(release: str) -> None:
     """The kubelet reads ``status.qosClass`` first (GetPodQOS): the API server's class."""
     doc = _manifest({})
