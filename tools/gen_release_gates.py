@@ -30,17 +30,23 @@ RELEASES = ("1.33", "1.34", "1.35", "1.36", "1.37")
 UNCHANGED = "unchanged from 1.36.2"
 
 # 1.37 gates podfit reads that the 1.37 gate file does not list (it knows only the 1.36.2 gates
-# and the scheduler-shared feature file): (spec, evidence).
-ADDITIONS_137: tuple[tuple[dict[str, Any], str], ...] = (
+# and the scheduler-shared feature file): (spec, evidence, the gates it depends on).
+ADDITIONS_137: tuple[tuple[dict[str, Any], str, tuple[str, ...]], ...] = (
     (
         {"name": "PodLevelResourcesFixKubeletQOSClass", "default": True, "prerelease": "BETA"},
-        "kubernetes.io docs 'PodLevelResourcesFixKubeletQOSClass' (beta, on since 1.37) and "
-        "KEP-2837 text; not verified in code",
+        "PR #137150 (issue #135082, closed 2026-07-22): the QoS helpers read it (kubernetes "
+        "14d6b56d pkg/apis/core/helper/qos/qos_generated.go ComputePodQOS); kubernetes.io docs "
+        "(beta, on since 1.37); its dependency on PodLevelResources: PR #140631 (a kubelet with "
+        "PodLevelResources off refuses to start: 'PodLevelResourcesFixKubeletQOSClass is enabled, "
+        "but depends on features that are disabled: [PodLevelResources]')",
+        ("PodLevelResources",),
     ),
     (
         {"name": "PodLevelResourcesFixDefaulting", "default": True, "prerelease": "BETA"},
-        "PR #140514 (API defaulting of pod-level limits) and issue #140848 (kubelet start-up panic "
-        "with PodLevelResources off, 2026-07-22, on master before the 1.37 branch); not verified in code",
+        "PR #140514 (API defaulting of pod-level limits); its dependency on PodLevelResources: "
+        "issue #140848 / PR #140853 (kubelet start-up panic with PodLevelResources off, 2026-07-22, "
+        "on master before the 1.37 branch); not verified in code",
+        ("PodLevelResources",),
     ),
 )
 
@@ -80,13 +86,15 @@ def render(release: str) -> str:
     doc = _load(release)
     gates = list(doc["gates"])
     evidence: dict[str, str] = {}
+    deps: dict[str, list[str]] = {k: list(v) for k, v in (doc.get("dependencies") or {}).items()}
     if release == "1.37":
-        for spec, why in ADDITIONS_137:
+        for spec, why, needs in ADDITIONS_137:
             gates.append({**spec, "lockToDefault": False, "source137": why})
             tables["1.37"][spec["name"]] = spec
+            if needs:
+                deps[spec["name"]] = list(needs)
         gates.sort(key=lambda g: g["name"])
         evidence = {g["name"]: g["source137"] for g in gates if not g["source137"].startswith(UNCHANGED)}
-    deps: dict[str, list[str]] = {k: list(v) for k, v in (doc.get("dependencies") or {}).items()}
     has_deps = release >= "1.35"
     lines = [
         f'"""Feature gates of the kubelet {doc["kubeletVersion"]}: every gate it registers, with its',

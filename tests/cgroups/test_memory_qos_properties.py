@@ -17,6 +17,7 @@ from podfit.kubelet.memory_qos import MemoryQoSConfig, container_memory_qos, mem
 from podfit.kubelet.simulation import simulate
 from podfit.model.node_os import NodeOS, parse_kernel_version
 from podfit.model.pod import Container, Pod, ResourceRequirements
+from podfit.model.qos import QOSGates
 from podfit.model.scenario import ResizePod, ResourcePatch
 from podfit.release.node_features import NODE_FEATURES, node_features
 from podfit.release.profile import release_profile
@@ -50,7 +51,7 @@ def test_container_memory_high_exceeds_the_request(
     request: int, limit: int, release: str, tiered: bool
 ) -> None:
     f = node_features(release)
-    cfg = MemoryQoSConfig(f, True, True, True, 0.9, tiered, 4096, 32 * GI, True)
+    cfg = MemoryQoSConfig(f, True, True, True, 0.9, tiered, 4096, 32 * GI, QOSGates(True, False))
     reqs = {"memory": request} if request else {}
     lims = {"memory": limit} if limit else {}
     c = Container("c", "app", ResourceRequirements(reqs, lims))
@@ -93,7 +94,15 @@ def test_release_table_shape() -> None:
 )
 def test_start_up_warnings(release: str, os_: NodeOS, want: str | None) -> None:
     cfg = MemoryQoSConfig(
-        node_features(release), True, os_.cgroup_v2, os_.cgroup_v2, 0.9, False, 4096, GI, True
+        node_features(release),
+        True,
+        os_.cgroup_v2,
+        os_.cgroup_v2,
+        0.9,
+        False,
+        4096,
+        GI,
+        QOSGates(True, False),
     )
     got = memory_qos_warnings(cfg, os_)
     assert (want in got[0]) if want else got == ()

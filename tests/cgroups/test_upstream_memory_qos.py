@@ -23,6 +23,7 @@ from podfit.kubelet.memory_qos import (
     qos_memory_protection,
 )
 from podfit.model.pod import Container, Pod, ResourceRequirements
+from podfit.model.qos import QOS_FIX_GATE, QOSGates
 from podfit.release.node_features import node_features
 from podfit.release.profile import release_profile
 
@@ -32,7 +33,13 @@ MI, GI = 1 << 20, 1 << 30
 
 def _config(release: str, policy: str | None, *, factor: float = 0.9, page: int = 4096, alloc: int = 32 * GI):
     f = node_features(release)
-    return MemoryQoSConfig(f, True, True, True, factor, policy == TIERED_RESERVATION, page, alloc, True)
+    tiered = policy == TIERED_RESERVATION
+    return MemoryQoSConfig(f, True, True, True, factor, tiered, page, alloc, _qos(release, True))
+
+
+def _qos(release: str, plr: bool) -> QOSGates:
+    """The QoS gates of a kubelet of ``release`` (its default fix gate) with ``PodLevelResources``."""
+    return QOSGates(plr, release_profile(release).gates.value(QOS_FIX_GATE, {}))
 
 
 @pytest.mark.parametrize(("release", "case"), list(release_cases(D, "memory_qos_container.yaml")))
@@ -70,7 +77,7 @@ def test_pod_memory_qos(release: str, case: dict[str, Any]) -> None:
 def test_qos_class_cgroups(release: str, case: dict[str, Any]) -> None:
     pods = [pod(p, name=p.get("name", f"p{i}"), uid=p.get("uid", str(i))) for i, p in enumerate(case["pods"])]
     if case["test"] == "TestQOSCPUConfigUpdate":
-        burstable, besteffort = qos_cpu_shares(pods, True)
+        burstable, besteffort = qos_cpu_shares(pods, _qos(release, True))
         want = case["expected"]
         assert burstable == want["kubepods/burstable"]["cpu.shares"]
         assert besteffort == want["kubepods/besteffort"]["cpu.shares"]
@@ -97,7 +104,7 @@ def test_resource_config_for_pod(release: str, case: dict[str, Any]) -> None:
         pod(case["pod"]),
         enforce_cpu_limits=case["enforceCPULimits"],
         cpu_period=case["cpuPeriod"],
-        pod_level_resources=case["podLevelResourcesEnabled"],
+        gates=_qos(release, case["podLevelResourcesEnabled"]),
         custom_period=custom,
     )
     want = case["expected"]

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from podfit.api.scenario import scenario_from_dict
 from podfit.compare.run import run_model
-from podfit.compare.variants import Model, per_container_cpus
+from podfit.compare.variants import Model, model_qos_gates, per_container_cpus
 
 KC = {
     "apiVersion": "kubelet.config.k8s.io/v1beta1",
@@ -58,7 +58,8 @@ def test_pinned_cpus_add_up(pod: dict, scope: str) -> None:
     for r in (run, base):
         assert r.node_shared_pool == 16 - r.held
     if base.footprints:
-        assert base.held == per_container_cpus(scenario.events[0].pod) == base.per_container_cpus
+        qos = model_qos_gates(scenario.kubelet_config)
+        assert base.held == per_container_cpus(scenario.events[0].pod, qos) == base.per_container_cpus
         assert base.cpus_saved == 0
     if not run.footprints:
         return

@@ -133,12 +133,9 @@ def test_ml_workload_single_numa_node_v1_36_rejects_and_the_upgrade_rejects_the_
     assert [p.outcome for p in chain.restarts[0].pods] == [REJECTED]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="1.37 admits it once the release profile carries mm_skip_zero_exclusive_memory_containers "
-    "(kubernetes PR #138770, the releases branch); until then 1.37 answers as 1.36",
-)
 def test_ml_workload_single_numa_node_v1_37_admits() -> None:
+    """1.37 skips the container without exclusive memory (mm_skip_zero_exclusive_memory_containers,
+    kubernetes PR #138770): admitted."""
     u = upgrade(load_scenario(EXAMPLES / "kep5526-ml-workload-single-numa-node.yaml"), VERSIONS, "on")
     v137 = u.pods[0].outcomes[2]
     assert v137 is not None and v137.admitted

@@ -22,11 +22,13 @@ from podfit.compare.variants import (
 )
 from podfit.errors import InputError
 from podfit.model.pod import Pod
-from podfit.model.qos import compute_pod_qos
+from podfit.model.qos import QOSGates, compute_pod_qos
 
 KC = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
 GI = 1 << 30
 MI = 1 << 20
+
+QOS = QOSGates(pod_level_resources=True, fix_kubelet_qos_class=False)  # the 1.36 default
 
 
 def _res(cpu: str | None, memory: str | None) -> dict[str, Any]:
@@ -105,8 +107,8 @@ def test_per_container_rewrite(multiple: int, cpus: dict[str, int]) -> None:
     assert got == {name: (v, v) for name, v in cpus.items()}
     memory = {c.name: c.resources.limits["memory"] for c in pod.all_containers()}
     assert memory == {"side0": 256 * MI, "side1": 256 * MI, "main": 12 * GI}
-    assert compute_pod_qos(pod, pod_level_resources=True) == "Guaranteed"
-    assert per_container_cpus(_decoded(_pod()), multiple=multiple) == sum(cpus.values()) // 1000
+    assert compute_pod_qos(pod, QOS) == "Guaranteed"
+    assert per_container_cpus(_decoded(_pod()), QOS, multiple=multiple) == sum(cpus.values()) // 1000
 
 
 def test_per_container_shares_the_leftover_pod_memory() -> None:
@@ -217,8 +219,8 @@ def test_pods_that_are_not_guaranteed_run_as_written() -> None:
     batch = {"metadata": {"name": "batch"}, "spec": {"containers": [{"name": "job", "image": "x"}]}}
     pod = _decoded(batch)
     for model in (Model("per-container", "pod", "none"), Model("pod-level", "pod", "none")):
-        assert transform_pod(pod, model, 2) is pod
-    assert per_container_cpus(pod) == 0
+        assert transform_pod(pod, model, 2, QOS) is pod
+    assert per_container_cpus(pod, QOS) == 0
     c = compare(_scenario([_pod(), batch]))
     for run in c.runs:
         assert run.admitted == 2, run.model.key

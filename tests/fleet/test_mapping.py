@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from podfit.fleet.kubelet_port import MI, kubelet_config, pod_qos
+from podfit.fleet.kubelet_port import MI, fleet_qos_gates, kubelet_config, pod_qos
 from podfit.fleet.mapping import (
     has_sidecars,
     kubelet_config_doc,
@@ -19,6 +19,8 @@ from podfit.fleet.mapping import (
 from podfit.fleet.values import MappingPolicy, NodeRow, NumaZone, PodRow
 
 P = MappingPolicy()
+
+Q = fleet_qos_gates("1.36")
 
 
 def _row(cpu: int, mem: int = 65536, gpus: int = 0, **kw: object) -> NodeRow:
@@ -114,7 +116,7 @@ def test_unknown_release_is_an_input_error() -> None:
 def test_qos_from_the_trace(trace: str, policy: MappingPolicy, expected: str) -> None:
     assert trace_qos(trace, policy) == expected
     pod = written_pod(PodRow("p", 0, None, trace, 1500, 1024), policy, sidecars=False)
-    assert pod_qos(pod) == expected
+    assert pod_qos(pod, Q) == expected
 
 
 @pytest.mark.parametrize(
@@ -154,7 +156,7 @@ def test_sidecars_and_pod_level_budget() -> None:
     # app rounded up to 4 CPUs + 2 x 100m -> 4.2 -> 5 whole CPUs; memory summed
     assert pod.resources.request("cpu") == pod.resources.limit("cpu") == 5000
     assert pod.resources.request("memory") == (2048 + 256) * MI
-    assert pod_qos(pod) == "Guaranteed"
+    assert pod_qos(pod, Q) == "Guaranteed"
 
 
 def test_max_pods_and_full_pcpus_only() -> None:
@@ -168,10 +170,10 @@ def test_per_container_model_with_full_pcpus_only_rounds_to_whole_cores() -> Non
     from podfit.fleet.kubelet_port import model_pod, per_container_cpu_count
 
     pod = written_pod(PodRow("p", 0, None, "LS", 3000, 2048), P, sidecars=True)
-    per_container = model_pod(pod, "per-container", "container", "single-numa-node", multiple=2)
+    per_container = model_pod(pod, "per-container", "container", "single-numa-node", multiple=2, qos=Q)
     assert [c.resources.limit("cpu") for c in per_container.all_containers()] == [2000, 2000, 4000]
     assert per_container.resources is None
-    assert per_container_cpu_count(pod, multiple=2) == 8
-    assert per_container_cpu_count(pod, multiple=1) == 5
-    pod_level = model_pod(pod, "pod-level-pod", "pod", "single-numa-node", multiple=2)
+    assert per_container_cpu_count(pod, multiple=2, qos=Q) == 8
+    assert per_container_cpu_count(pod, multiple=1, qos=Q) == 5
+    pod_level = model_pod(pod, "pod-level-pod", "pod", "single-numa-node", multiple=2, qos=Q)
     assert pod_level is pod  # the written pod-level budget is kept

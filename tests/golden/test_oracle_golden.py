@@ -12,8 +12,10 @@ memory machine state step by step (``tools.oracle.compare``). v1.36.2: the three
 reproductions (``repro``), the uncore families (``uncore``, ``uncore-fpo-strict-3numa``,
 ``uncore-pod-8numa-closest``), the other CPU paths (``cpu``) and the Memory Manager with pod-level
 resources (``memory``); v1.34.2 and v1.35.3: the same families, ``memory-wide`` and ``plr-gates``
-(pods with ``spec.resources`` under every gate combination). Every scenario an older podfit got
-wrong is among them. Tests never build or run the oracle.
+(pods with ``spec.resources`` under every gate combination); on the three releases
+``qos-empty-stanza`` (Guaranteed containers under an empty ``spec.resources``: BestEffort with
+``PodLevelResources`` on, so no exclusive CPUs). Every scenario an older podfit got wrong is among
+them. Tests never build or run the oracle.
 """
 
 from __future__ import annotations
@@ -62,11 +64,11 @@ def _podfit(line: dict[str, Any], release: str = "1.36") -> dict[str, Any]:
 def test_golden_set_is_there() -> None:
     families = {p.id.split(":")[0] for p in LINES}  # type: ignore[union-attr]
     uncore = {"uncore", "uncore-fpo-strict-3numa", "uncore-pod-8numa-closest"}
-    assert families == {"cpu", "memory", "plr-gates", "repro", *uncore}
+    assert families == {"cpu", "memory", "plr-gates", "qos-empty-stanza", "repro", *uncore}
     assert len(LINES) >= 300
     for lines in (LINES_134, LINES_135):
         families = {p.id.split(":")[0] for p in lines}  # type: ignore[union-attr]
-        assert families == {"cpu", "memory", "memory-wide", "plr-gates", *uncore}
+        assert families == {"cpu", "memory", "memory-wide", "plr-gates", "qos-empty-stanza", *uncore}
         assert len(lines) >= 300
 
 

@@ -31,7 +31,7 @@ from podfit.memory.state import MemoryState
 from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
-from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
+from podfit.model.qos import get_pod_qos, is_pod_level_resources_set, qos_gates
 from podfit.topology.hint import TopologyHint
 from podfit.topology.policy import is_alignment_guaranteed
 from podfit.topology.scope import CONTAINER_SCOPE, NONE_SCOPE, ScopeAdmitResult
@@ -177,7 +177,7 @@ def plain_memory_allocate(
 ) -> Rejection | None:
     gates = policy.gates
     skips = not (gates.enabled(PLRM) and gates.enabled(PLR)) and is_pod_level_resources_set(pod)
-    if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed" or skips:
+    if get_pod_qos(pod, qos_gates(gates)) != "Guaranteed" or skips:
         return policy.allocate(state, pod, c, hint)
     m.inc(M.MEMORY_MANAGER_PINNING_REQUESTS_TOTAL)
     existing = state.get_memory_blocks(pod.uid, c.name)

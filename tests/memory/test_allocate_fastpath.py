@@ -44,7 +44,7 @@ from podfit.model.admission import Rejection
 from podfit.model.features import FeatureGates
 from podfit.model.machine import Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
-from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
+from podfit.model.qos import QOSGates, get_pod_qos, is_pod_level_resources_set, qos_gates
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
 
@@ -60,7 +60,7 @@ def _plain_allocate(
     p: StaticPolicy, state: MemoryState, pod: Pod, container: Container, hint: TopologyHint | None
 ) -> str | None:
     plr, plrm = p.gates.enabled(PLR), p.gates.enabled(PLRM)
-    if get_pod_qos(pod, pod_level_resources=plr) != "Guaranteed":
+    if get_pod_qos(pod, qos_gates(p.gates)) != "Guaranteed":
         return None
     if is_pod_level_resources_set(pod) and not (plrm and plr):
         return None
@@ -107,7 +107,7 @@ def _plain_remove(p: StaticPolicy, state: MemoryState, pod_uid: str, name: str) 
 def _plain_hints(p: StaticPolicy, state: MemoryState, pod: Pod, container: Container | None) -> Any:
     """GetTopologyHints (``container``) or GetPodTopologyHints (``None``), literally."""
     plr, plrm = p.gates.enabled(PLR), p.gates.enabled(PLRM)
-    if get_pod_qos(pod, pod_level_resources=plr) != "Guaranteed":
+    if get_pod_qos(pod, qos_gates(p.gates)) != "Guaranteed":
         return None
     if container is None:
         requested = get_pod_requested_resources(pod, plrm)
@@ -316,11 +316,11 @@ def test_given_hint_check_equals_satisfy_and_violate(data: st.DataObject) -> Non
 def test_container_plan_equals_the_functions(data: st.DataObject) -> None:
     pod = data.draw(pods("p"))
     plr, plrm = data.draw(st.booleans()), data.draw(st.booleans())
-    guaranteed = get_pod_qos(pod, pod_level_resources=plr) == "Guaranteed"
+    guaranteed = get_pod_qos(pod, QOSGates(plr, False)) == "Guaranteed"
     pinned = guaranteed and not (is_pod_level_resources_set(pod) and not (plrm and plr))
     for c in pod.all_containers():
-        plan = container_memory_plan(pod, c, plr, plrm)
-        assert plan is container_memory_plan(pod, c, plr, plrm)
+        plan = container_memory_plan(pod, c, QOSGates(plr, False), plrm)
+        assert plan is container_memory_plan(pod, c, QOSGates(plr, False), plrm)
         assert plan.pinned == pinned
         if pinned:
             assert dict(plan.requested) == get_container_requested_resources(pod, c, plrm)
@@ -337,9 +337,9 @@ def test_container_plan_equals_the_functions(data: st.DataObject) -> None:
 def test_pod_plan_equals_the_functions(data: st.DataObject) -> None:
     pod = data.draw(pods("p"))
     plr, plrm = data.draw(st.booleans()), data.draw(st.booleans())
-    plan = pod_memory_plan(pod, plr, plrm)
-    assert plan is pod_memory_plan(pod, plr, plrm)
-    pinned = get_pod_qos(pod, pod_level_resources=plr) == "Guaranteed"
+    plan = pod_memory_plan(pod, QOSGates(plr, False), plrm)
+    assert plan is pod_memory_plan(pod, QOSGates(plr, False), plrm)
+    pinned = get_pod_qos(pod, QOSGates(plr, False)) == "Guaranteed"
     pinned = pinned and not (is_pod_level_resources_set(pod) and not (plrm and plr))
     assert plan.pinned == pinned
     if pinned:

@@ -11,14 +11,19 @@ import yaml
 from podfit.api.pod_decode import canonical_value
 from podfit.api.pods import pod_from_dict
 from podfit.errors import InputError
+from podfit.model.features import FeatureGates
 from podfit.model.pod import Container, Pod, ResourceRequirements
 from podfit.model.qos import (
+    QOS_FIX_GATE,
+    QOSGates,
     compute_pod_qos,
     is_pod_level_limits_set,
     is_pod_level_resources_set,
     pod_limits,
     pod_requests,
+    qos_gates,
 )
+from podfit.release.profile import release_profile
 
 DATA = Path(__file__).resolve().parents[1] / "upstream" / "pod"
 
@@ -60,13 +65,37 @@ def compact_pod(raw: dict[str, Any]) -> Pod:
     )
 
 
-@pytest.mark.parametrize("case", _params("qos_test_generated.yaml") + _params("qos_test_explicit.yaml"))
-def test_compute_pod_qos(case: dict[str, Any]) -> None:
+def _release_params(name: str) -> list[Any]:
+    """``(release, case)`` for every case of a table and each release the table belongs to."""
+    doc = yaml.safe_load((DATA / name).read_text())
+    return [
+        pytest.param(release, case, id=f"{release}-{case['name']}")
+        for case in doc["cases"]
+        for release in doc["releases"]
+    ]
+
+
+def _kubelet_gates(release: str, overrides: dict[str, bool]) -> FeatureGates:
+    profile = release_profile(release)
+    assert profile is not None
+    return FeatureGates(overrides, profile)
+
+
+@pytest.mark.parametrize(
+    ("release", "case"),
+    _release_params("qos_test_explicit.yaml") + _release_params("qos_test_generated.yaml"),
+)
+def test_compute_pod_qos(release: str, case: dict[str, Any]) -> None:
+    """Each release's own TestComputePodQOS table, under that release's gates (the test sets only
+    ``PodLevelResources``; ``PodLevelResourcesFixKubeletQOSClass`` keeps the release's default)."""
     pod = compact_pod(case["pod"])
-    plr = case.get("podLevelResources", False)
-    assert compute_pod_qos(pod, pod_level_resources=plr, fix_kubelet_qos_class=False) == case["expected"]
-    fixed = case.get("expectedWithQOSClassFix", case["expected"])
-    assert compute_pod_qos(pod, pod_level_resources=plr) == fixed
+    gates = _kubelet_gates(release, {"PodLevelResources": case.get("podLevelResources", False)})
+    fixed = gates.enabled(QOS_FIX_GATE)
+    want = case.get("expectedWithQOSClassFix", case["expected"]) if fixed else case["expected"]
+    assert compute_pod_qos(pod, qos_gates(gates)) == want
+    # the table as written upstream (before the fix gate existed): the gate off
+    off = QOSGates(gates.enabled("PodLevelResources"), False)
+    assert compute_pod_qos(pod, off) == case["expected"]
 
 
 @pytest.mark.parametrize("case", _params("resource_helpers_test.yaml"))
@@ -96,16 +125,21 @@ def _manifest(raw: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("case", _params("pod_level_validation.yaml"))
 def test_pod_level_validation(case: dict[str, Any]) -> None:
     gates = case.get("gates")
+    release = release_profile(case.get("release", "1.36"))
+    assert release is not None
     if "error" in case:
         with pytest.raises(InputError) as info:
-            pod_from_dict(_manifest(case["pod"]), feature_gates=gates)
+            pod_from_dict(_manifest(case["pod"]), feature_gates=gates, release=release)
         assert (info.value.field, info.value.message) == (case["error"]["field"], case["error"]["message"])
         return
-    pod = pod_from_dict(_manifest(case["pod"]), feature_gates=gates)
+    pod = pod_from_dict(_manifest(case["pod"]), feature_gates=gates, release=release)
     expect = case["expect"]
     plr = (gates or {}).get("PodLevelResources", True)
     if "qos" in expect:
-        assert compute_pod_qos(pod, pod_level_resources=plr) == expect["qos"]
+        assert (
+            compute_pod_qos(pod, qos_gates(FeatureGates({"PodLevelResources": plr}, release)))
+            == expect["qos"]
+        )
     stanza = pod.resources or ResourceRequirements()
     if "podRequests" in expect:  # spec.resources.requests after defaulting
         assert dict(stanza.requests) == _values(expect["podRequests"])

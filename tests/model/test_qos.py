@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from podfit.model.pod import Container, Pod, ResourceRequirements
 from podfit.model.qos import (
+    QOSGates,
     compute_pod_qos,
     get_pod_qos,
     is_container_equivalent_qos_guaranteed,
@@ -15,6 +16,8 @@ from podfit.model.qos import (
     pod_limits,
     pod_requests,
 )
+
+ON = QOSGates(pod_level_resources=True, fix_kubelet_qos_class=False)
 
 
 def _c(
@@ -46,15 +49,15 @@ def test_is_container_equivalent_qos_guaranteed(
 
 def test_get_pod_qos_prefers_status() -> None:
     pod = Pod("ns", "p", "u", containers=(_c("c"),), qos_status="Guaranteed")
-    assert compute_pod_qos(pod) == "BestEffort"
-    assert get_pod_qos(pod) == "Guaranteed"
+    assert compute_pod_qos(pod, ON) == "BestEffort"
+    assert get_pod_qos(pod, ON) == "Guaranteed"
 
 
 def test_pod_level_overrides_containers_and_overhead_is_added() -> None:
     res = ResourceRequirements({"cpu": 4000, "memory": 4 << 30}, {"cpu": 4000, "memory": 4 << 30})
     pod = Pod("ns", "p", "u", containers=(_c("c", req={"cpu": 1000}),), resources=res, overhead={"cpu": 250})
-    assert compute_pod_qos(pod) == "Guaranteed"
-    assert compute_pod_qos(pod, pod_level_resources=False) == "Burstable"
+    assert compute_pod_qos(pod, ON) == "Guaranteed"
+    assert compute_pod_qos(pod, QOSGates(False, False)) == "Burstable"
     assert dict(pod_requests(pod)) == {"cpu": 4250, "memory": 4 << 30}
     assert dict(pod_limits(pod)) == {"cpu": 4250, "memory": 4 << 30}
     assert dict(pod_requests(pod, pod_level_resources=False, exclude_overhead=True)) == {"cpu": 1000}
@@ -116,7 +119,7 @@ def test_pod_requests_cover_every_container_and_the_running_set(pod: Pod) -> Non
 @settings(max_examples=200, deadline=None)
 @given(pods())
 def test_qos_guaranteed_iff_every_container_guaranteed_shaped(pod: Pod) -> None:
-    qos = compute_pod_qos(pod)
+    qos = compute_pod_qos(pod, ON)
     shapes = {
         "G"
         if is_container_equivalent_qos_guaranteed(c)

@@ -28,7 +28,7 @@ from podfit.admission_policy.values import (
     PodLevelResourcesMutation,
     SidecarRestartPolicyMutation,
 )
-from podfit.api.kubelet_config import kubelet_config_for_release, kubelet_config_from_dict
+from podfit.api.kubelet_config import kubelet_config_from_dict
 from podfit.api.machines import build_machine
 from podfit.api.scenario import decode_kubelet_version
 from podfit.errors import InputError
@@ -132,9 +132,6 @@ def _with_release_gates(
                 f"{field}.kubeletConfig.featureGates.{gate}",
                 f"unrecognized feature gate: {gate} (the kubelet {release} refuses to start)",
             )
-    profile = release_profile(release)
-    assert profile is not None  # decode_kubelet_version admits only releases podfit models
-    config = kubelet_config_for_release(config, profile)
     return config, release_gates.release_gates(release, explicit)
 
 
@@ -160,8 +157,10 @@ def _node_shape(value: Any, field: str, seen: set[str]) -> NodeShape:
     raw_config = shape.get(
         "kubeletConfig", {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
     )
-    try:
-        config = kubelet_config_from_dict(_mapping(raw_config, "kubeletConfig"))
+    profile = release_profile(release)
+    assert profile is not None  # decode_kubelet_version admits only releases podfit models
+    try:  # read by the shape's own kubelet release (its fields, gates and defaults)
+        config = kubelet_config_from_dict(_mapping(raw_config, "kubeletConfig"), profile)
     except InputError as exc:
         raise exc.under(f"{field}.kubeletConfig") if not exc.source else exc from None
     config, effective = _with_release_gates(config, release, field)

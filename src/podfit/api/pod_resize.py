@@ -25,7 +25,13 @@ from podfit.api.pod_resize_containers import (
 )
 from podfit.model.features import FeatureGates
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Container, Pod, ResourceList, ResourceRequirements
-from podfit.model.qos import aggregate_container_requests, compute_pod_qos, pod_requests
+from podfit.model.qos import (
+    QOS_FIX_GATE,
+    QOSGates,
+    aggregate_container_requests,
+    compute_pod_qos,
+    pod_requests,
+)
 from podfit.model.quantity import BINARY_SI, DECIMAL_SI, Quantity
 from podfit.model.release_gates import release_gate
 from podfit.model.scenario import ResizePod, ResourcePatch
@@ -183,9 +189,9 @@ def validate_pod_resize(
     if old.os_name == "windows":
         return _invalid(new, [": Forbidden: windows pods cannot be resized"])
     # the API's own QoS helper: any pod-level stanza decides, unless the 1.37 fix gate is on
-    fix = release_gate(gates, features, "PodLevelResourcesFixKubeletQOSClass")
-    old_qos = old.qos_status or compute_pod_qos(old, pod_level_resources=plr_gate, fix_kubelet_qos_class=fix)
-    if old_qos != compute_pod_qos(new, pod_level_resources=plr_gate, fix_kubelet_qos_class=fix):
+    qos = QOSGates(plr_gate, release_gate(gates, features, QOS_FIX_GATE))
+    old_qos = old.qos_status or compute_pod_qos(old, qos)
+    if old_qos != compute_pod_qos(new, qos):
         errors.append(
             f'spec: Invalid value: "{old_qos}": Pod QOS Class may not change as a result of resizing'
         )

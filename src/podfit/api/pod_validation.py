@@ -34,6 +34,7 @@ from podfit.model.qos import (
 )
 from podfit.model.quantity import BINARY_SI, DECIMAL_SI, Quantity, QuantityError, bytes_value, parse_quantity
 from podfit.release.node_features import NodeFeatures
+from podfit.release.profile import ReleaseProfile
 
 
 class GateReader(Protocol):
@@ -42,10 +43,10 @@ class GateReader(Protocol):
     def enabled(self, name: str) -> bool: ...
 
 
-GATE_DEFAULTS: Final[Mapping[str, bool]] = {
-    "PodLevelResources": True,
-    "PodLevelResourcesFixUpdateDefaulting": True,
-}
+PLR_GATE: Final = "PodLevelResources"
+# the API server's defaulting of pod-level limits (kubernetes PR #140514, 1.37 gate
+# PodLevelResourcesFixDefaulting; the release switch api_pod_level_limits_defaulting)
+LIMITS_DEFAULTING: Final = "PodLevelResourcesFixUpdateDefaulting"
 
 STANDARD_CONTAINER_RESOURCES: Final = frozenset({"cpu", "memory", "ephemeral-storage"})
 STANDARD_RESOURCES: Final = STANDARD_CONTAINER_RESOURCES | {
@@ -73,16 +74,24 @@ _SUBDOMAIN_MSG: Final = (
 )
 
 
-def gates_with_defaults(feature_gates: Mapping[str, bool] | GateReader | None) -> dict[str, bool]:
-    """The gates this module reads, with v1.36 defaults under the given overrides.
-
-    Accepts a plain ``{name: bool}`` map or an object with ``enabled(name)`` (``FeatureGates``).
-    """
+def gates_with_defaults(
+    feature_gates: Mapping[str, bool] | GateReader | None, release: ReleaseProfile
+) -> dict[str, bool]:
+    """The gates this module reads: the API server of ``release`` (its ``PodLevelResources``
+    default; pod-level limits defaulted where the release does it and that gate is on) under the
+    given overrides, a plain ``{name: bool}`` map or an object with ``enabled(name)``
+    (``FeatureGates``)."""
     if feature_gates is None:
-        return dict(GATE_DEFAULTS)
-    if isinstance(feature_gates, Mapping):
-        return {**GATE_DEFAULTS, **feature_gates}
-    return {name: feature_gates.enabled(name) for name in GATE_DEFAULTS}
+        plr = release.gates.value(PLR_GATE, {})
+        explicit: dict[str, bool] = {}
+    elif isinstance(feature_gates, Mapping):
+        plr = feature_gates.get(PLR_GATE, release.gates.value(PLR_GATE, {}))
+        explicit = dict(feature_gates)
+    else:
+        plr = feature_gates.enabled(PLR_GATE)
+        explicit = {}
+    defaulting = plr and release.switches.api_pod_level_limits_defaulting
+    return {PLR_GATE: plr, LIMITS_DEFAULTING: defaulting, **explicit}
 
 
 def format_quantity(resource: str, value: int, binary: bool = False) -> str:
@@ -245,13 +254,14 @@ def default_pod_level_resources(pod: RawPod, gates: Mapping[str, bool]) -> None:
     Unset pod-level requests default to the pod limit, except hugepages, which default to the
     containers' aggregate requests (decision A-1 in docs/decisions.md, the v1.36 behaviour; a newer
     upstream defaults.go, commit 023f88a32c95, also takes cpu/memory from the aggregate — see
-    docs/decisions.md). With ``PodLevelResourcesFixUpdateDefaulting`` (beta, on in v1.36) unset
-    pod limits default to the containers' aggregate limits when every container sets one.
+    docs/decisions.md). With ``LIMITS_DEFAULTING`` (an API server of 1.37, kubernetes PR #140514,
+    gate PodLevelResourcesFixDefaulting; v1.36.2 has no ``defaultPodLimits``) unset pod limits
+    default to the containers' aggregate limits when every container sets one.
     """
     res = pod.resources
     if res is None:
         return
-    fixed = gates.get("PodLevelResourcesFixUpdateDefaulting", True)
+    fixed = gates.get(LIMITS_DEFAULTING, False)
     if res.limits or res.requests:  # defaultHugePagePodLimits
         for name, agg in _aggregate(pod, "limits").items():
             if is_hugepage_resource(name) and name not in res.requests and name not in res.limits:
@@ -377,7 +387,7 @@ def default_and_validate(pod: RawPod, gates: Mapping[str, bool], features: NodeF
         pod.restart_policy = "Always"
     for c in pod.init_containers + pod.containers:
         default_container_requests(c.resources)
-    if not gates.get("PodLevelResources", True):
+    if not gates.get(PLR_GATE, True):
         pod.resources = None  # the API server drops the disabled field
     default_pod_level_resources(pod, gates)
     validate_names(pod)

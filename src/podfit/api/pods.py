@@ -33,13 +33,14 @@ def pod_from_dict(
     """A Pod manifest dict → ``Pod``, after API-server defaulting and validation.
 
     Raises ``InputError`` (field path + message) for anything the API server would reject and for
-    unknown fields / wrong types. ``feature_gates`` (a ``{name: bool}`` map or a ``FeatureGates``)
-    overrides the v1.36 defaults of ``PodLevelResources`` and ``PodLevelResourcesFixUpdateDefaulting``.
-    ``release``: the API server's release where its validation differs (default 1.36).
+    unknown fields / wrong types. ``release``: the API server's release (default 1.36): its
+    validation, its ``PodLevelResources`` default and whether it defaults pod-level limits (1.37).
+    ``feature_gates`` (a ``{name: bool}`` map or a ``FeatureGates``) overrides those gates.
     """
     raw = decode_pod(obj)
-    features = (release or default_profile()).node_features
-    pod_validation.default_and_validate(raw, pod_validation.gates_with_defaults(feature_gates), features)
+    profile = release or default_profile()
+    gates = pod_validation.gates_with_defaults(feature_gates, profile)
+    pod_validation.default_and_validate(raw, gates, profile.node_features)
 
     def freeze(c: RawContainer) -> Container:
         return Container(

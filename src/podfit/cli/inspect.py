@@ -63,7 +63,8 @@ Examples:
     type=click.Choice(["1.33", "1.34", "1.35", "1.36", "1.37"]),
     default="1.36",
     show_default=True,
-    help="With --restart: the release that restarts.",
+    help="The kubelet release that reads the captured files (the bundle does not record it); "
+    "with --restart: the release that restarts.",
 )
 def command(
     bundle: Path,
@@ -86,12 +87,12 @@ def command(
     from podfit.live.inspect_report import dumps_inspection, render_inspection, render_inspection_html
 
     m = _machine(machine, preset)
-    config = _config(kubelet_config)
+    config = _config(kubelet_config, kubelet_version)
     pods = _pods(pods_file)
     if add_files or restart:
         _ask(bundle, m, config, pods, add_files, explain, kubelet_version, output)
         return
-    ins = inspect_bundle(bundle, machine=m, config=config, pods=pods)
+    ins = inspect_bundle(bundle, machine=m, config=config, pods=pods, version=kubelet_version)
     if output == "json":
         click.echo(dumps_inspection(ins))
     else:
@@ -122,19 +123,20 @@ def _machine(machine: Path | None, preset: str | None):  # type: ignore[no-untyp
         raise exc.in_source(str(machine) if machine else "--preset") from None
 
 
-def _config(path: Path | None):  # type: ignore[no-untyped-def]
+def _config(path: Path | None, version: str):  # type: ignore[no-untyped-def]
     if path is None:
         return None
     from podfit.api.kubelet_config import kubelet_config_from_dict
     from podfit.cli.options import echo_warnings
     from podfit.io.kubelet_config_file import load_kubelet_config
     from podfit.model.diagnostics import Diagnostic
+    from podfit.release.profile import release_profile
 
     notes: list[str] = []
     found: list[Diagnostic] = []
     try:
         config = kubelet_config_from_dict(
-            load_kubelet_config(path, notes, found), strict=False, warnings=found
+            load_kubelet_config(path, notes, found), release_profile(version), strict=False, warnings=found
         )
         for note in notes:
             click.echo(f"podfit: note: {note}", err=True)
@@ -181,14 +183,15 @@ def _ask(
     read = read_bundle(bundle)
     if pods is not None:
         read.files["pods.json"] = pods
-    loaded = load(read, machine=machine)  # type: ignore[arg-type]
+    loaded = load(read, machine=machine, version=version)  # type: ignore[arg-type]
     from podfit.api.pods import pod_from_dict
+    from podfit.release.profile import release_profile
 
     new = []
     for path in add_files:
         for k, doc in enumerate(load_documents(path)):
             try:
-                new.append(pod_from_dict(doc))
+                new.append(pod_from_dict(doc, release=release_profile(version)))
             except InputError as exc:
                 raise exc.under(f"[document {k}]" if k else "").in_source(str(path)) from None
     answer = ask(loaded, add=new, config=config, version=version, explain=explain)  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from podfit.compare.variants import (
     Model,
     full_pcpus_only,
     model_config,
+    model_qos_gates,
     models_for,
     per_container_cpus,
     renamed,
@@ -38,6 +39,7 @@ from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.admission import ConfigRefusal
 from podfit.model.cpuset import size
 from podfit.model.pod import Pod
+from podfit.model.qos import QOSGates
 from podfit.model.scenario import AddPod, RemovePod, ResizePod, RetryResizes, Scenario, StartPod
 
 __all__ = ["Comparison", "FillResult", "ModelRun", "compare", "run_model"]
@@ -126,10 +128,12 @@ class Comparison:
         return None if base is None or fit is None else fit - base
 
 
-def _fill(node: Node, templates: list[Pod], model: Model, multiple: int, limit: int) -> list[FillResult]:
+def _fill(
+    node: Node, templates: list[Pod], model: Model, multiple: int, limit: int, qos: QOSGates
+) -> list[FillResult]:
     out: list[FillResult] = []
     for template in templates:
-        pod = transform_pod(template, model, multiple)
+        pod = transform_pod(template, model, multiple, qos)
         added, stop, message = 0, "limit", ""
         while added < limit:
             result = node.admit(renamed(pod, f"-fill-{added + 1}"))
@@ -149,6 +153,7 @@ def run_model(
     tpc = machine.cpus_per_core
     config = model_config(scenario.kubelet_config, model)
     multiple = tpc if full_pcpus_only(config) else 1
+    qos = model_qos_gates(scenario.kubelet_config)
     refusal = kubelet_refusal(config, machine)
     if refusal is not None:
         return ModelRun(model, refusal, 0, {}, (), 0, 0, tpc, () if fill else None)
@@ -161,7 +166,7 @@ def run_model(
     for event in scenario.events:
         if isinstance(event, AddPod):
             templates.setdefault(shape(event.pod), event.pod)
-            result = node.admit(transform_pod(event.pod, model, multiple))
+            result = node.admit(transform_pod(event.pod, model, multiple, qos))
             if result.admitted:
                 admitted += 1
                 results[event.pod.uid] = (event.pod, result)
@@ -178,9 +183,9 @@ def run_model(
             if removed.removed and removed.uid is not None:
                 results.pop(removed.uid, None)
     prints = tuple(pod_footprint(r, machine) for _, r in results.values())
-    base_cpus = sum(per_container_cpus(p, multiple=multiple) for p, _ in results.values())
+    base_cpus = sum(per_container_cpus(p, qos, multiple=multiple) for p, _ in results.values())
     pool = size(node.default_cpuset)
-    filled = tuple(_fill(node, list(templates.values()), model, multiple, fill_limit)) if fill else None
+    filled = tuple(_fill(node, list(templates.values()), model, multiple, fill_limit, qos)) if fill else None
     return ModelRun(model, None, admitted, dict(rejected), prints, base_cpus, pool, tpc, filled, messages)
 
 

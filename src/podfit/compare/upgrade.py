@@ -81,7 +81,7 @@ def variants_for(versions: Sequence[str], gates: str = "both") -> tuple[Variant,
 
 def variant_config(config: KubeletConfig, variant: Variant) -> KubeletConfig:
     """The configuration the variant's kubelet runs with: the gate set as the variant says, and
-    left out for a release that does not know it."""
+    left out for a release that does not know it (on the configuration's own release)."""
     overrides = dict(config.feature_gates.overrides)
     if not checkpoint_formats(variant.version).plrm_gate:
         overrides.pop(PLRM, None)
@@ -89,12 +89,12 @@ def variant_config(config: KubeletConfig, variant: Variant) -> KubeletConfig:
         overrides[PLRM] = variant.plrm
     if overrides == dict(config.feature_gates.overrides):
         return config
-    return replace(config, feature_gates=feature_gates_from_dict(overrides))
+    return replace(config, feature_gates=feature_gates_from_dict(overrides, config.release))
 
 
 def _variant_scenario(scenario: Scenario, variant: Variant) -> Scenario:
-    config = variant_config(scenario.kubelet_config, variant)
-    return replace(scenario_for_release(scenario, variant.version), kubelet_config=config)
+    moved = scenario_for_release(scenario, variant.version)
+    return replace(moved, kubelet_config=variant_config(moved.kubelet_config, variant))
 
 
 # ----- per pod -----------------------------------------------------------------------------------------

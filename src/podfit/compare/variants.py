@@ -34,7 +34,7 @@ from podfit.model.pod import (
     Pod,
     ResourceRequirements,
 )
-from podfit.model.qos import compute_pod_qos, pod_requests
+from podfit.model.qos import QOS_FIX_GATE, QOSGates, compute_pod_qos, pod_requests
 
 __all__ = [
     "PER_CONTAINER",
@@ -44,6 +44,7 @@ __all__ = [
     "Model",
     "full_pcpus_only",
     "model_config",
+    "model_qos_gates",
     "models_for",
     "per_container_cpus",
     "per_container_pod",
@@ -168,11 +169,18 @@ def per_container_pod(pod: Pod, *, multiple: int = 1) -> Pod:
     )
 
 
-def per_container_cpus(pod: Pod, *, multiple: int = 1) -> int:
+def model_qos_gates(config: KubeletConfig) -> QOSGates:
+    """The QoS class the models are chosen by: the pod-level class (``PodLevelResources`` on), as
+    the kubelet of the configuration's release computes it (``PodLevelResourcesFixKubeletQOSClass``
+    from 1.37: an empty ``spec.resources`` does not decide)."""
+    return QOSGates(True, config.feature_gates.enabled(QOS_FIX_GATE))
+
+
+def per_container_cpus(pod: Pod, qos: QOSGates, *, multiple: int = 1) -> int:
     """The CPUs ``pod`` pins when written per container: the kubelet's effective (init/sidecar/app
     aggregate) CPU request of the per-container rewrite, in whole CPUs (0 for a pod that is not
-    Guaranteed: it is not rewritten and pins nothing)."""
-    if compute_pod_qos(pod, pod_level_resources=True) != "Guaranteed":
+    Guaranteed: it is not rewritten and pins nothing). ``qos``: :func:`model_qos_gates`."""
+    if compute_pod_qos(pod, qos) != "Guaranteed":
         return 0
 
     def cpu_only(c: Container) -> Container:
@@ -206,10 +214,11 @@ def pod_level_pod(pod: Pod, *, multiple: int = 1) -> Pod:
     return dataclasses.replace(pod, resources=ResourceRequirements(requests=budget, limits=budget))
 
 
-def transform_pod(pod: Pod, model: Model, multiple: int) -> Pod:
-    """``pod`` rewritten for ``model``. Only Guaranteed pods (pod-level QoS) are rewritten: a
-    Burstable or BestEffort pod gets no exclusive resources in any model and runs as written."""
-    if compute_pod_qos(pod, pod_level_resources=True) != "Guaranteed":
+def transform_pod(pod: Pod, model: Model, multiple: int, qos: QOSGates) -> Pod:
+    """``pod`` rewritten for ``model``. Only Guaranteed pods (pod-level QoS, ``qos``:
+    :func:`model_qos_gates`) are rewritten: a Burstable or BestEffort pod gets no exclusive
+    resources in any model and runs as written."""
+    if compute_pod_qos(pod, qos) != "Guaranteed":
         return pod
     if model.kind == PER_CONTAINER:
         return per_container_pod(pod, multiple=multiple)

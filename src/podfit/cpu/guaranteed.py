@@ -13,9 +13,11 @@ from typing import Final, Protocol
 
 from podfit.model.pod import RESOURCE_CPU, Container, Pod
 from podfit.model.qos import (
+    QOS_FIX_GATE,
     get_pod_qos,
     is_container_equivalent_qos_guaranteed,
     is_pod_level_resources_set,
+    qos_gates,
     skipped_by_static_managers,
 )
 from podfit.release.profile import ReleaseProfile
@@ -75,13 +77,13 @@ def guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) ->
 
     Mirrors: cpumanager/policy_static.go guaranteedCPUs
     """
-    key = ("guaranteed-cpus", gates.enabled(PLR), gates.enabled(PLRM))
+    key = ("guaranteed-cpus", gates.enabled(PLR), gates.enabled(PLRM), gates.enabled(QOS_FIX_GATE))
     found: int = pod.memo(key, _guaranteed_cpus, pod, container, gates, anchor=container)
     return found
 
 
 def _guaranteed_cpus(pod: Pod, container: Container, gates: FeatureGateReader) -> int:
-    if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed":
+    if get_pod_qos(pod, qos_gates(gates)) != "Guaranteed":
         return 0
     if _plrm_pod(pod, gates) and not is_container_equivalent_qos_guaranteed(container):
         return 0
@@ -98,7 +100,7 @@ def pod_guaranteed_cpus(pod: Pod, gates: FeatureGateReader) -> int:
     Mirrors: cpumanager/policy_static.go podGuaranteedCPUs
     """
     if _plrm_pod(pod, gates):
-        if get_pod_qos(pod, pod_level_resources=gates.enabled(PLR)) != "Guaranteed":
+        if get_pod_qos(pod, qos_gates(gates)) != "Guaranteed":
             return 0
         assert pod.resources is not None
         if RESOURCE_CPU in pod.resources.requests:

@@ -79,21 +79,25 @@ def _decide(scenario: Scenario, index: int) -> ResizeDecision:
 
 
 def _with_gate(scenario: Scenario, name: str, value: bool) -> Scenario:
+    """The scenario with ``featureGates: {name: value}`` on its own kubelet release."""
     gates = scenario.kubelet_config.feature_gates
     overrides = dict(gates.overrides)
     overrides[name] = value
-    config = replace(scenario.kubelet_config, feature_gates=FeatureGates(MappingProxyType(overrides)))
+    changed = FeatureGates(MappingProxyType(overrides), gates.release)
+    config = replace(scenario.kubelet_config, feature_gates=changed)
     return replace(scenario, kubelet_config=config)
 
 
+_EXCLUSIVE_CPUS = "InPlacePodVerticalScalingExclusiveCPUs"
+_EXCLUSIVE_MEMORY = "InPlacePodVerticalScalingExclusiveMemory"
 _GATE_FOR_CHECK = {
     "Guaranteed pod, CPU Manager static": (
-        "InPlacePodVerticalScalingExclusiveCPUs",
+        _EXCLUSIVE_CPUS,
         "the exclusive cpuset is kept (no release resizes it); under restricted/single-numa-node the "
         "Topology Manager may then defer the resize",
     ),
     "Guaranteed pod, Memory Manager Static": (
-        "InPlacePodVerticalScalingExclusiveMemory",
+        _EXCLUSIVE_MEMORY,
         "the Memory Manager keeps the container's blocks and NUMA nodes; only memory.max changes",
     ),
     "InPlacePodLevelResourcesVerticalScaling": ("InPlacePodLevelResourcesVerticalScaling", ""),
@@ -129,6 +133,27 @@ def _with_restart_policy(scenario: Scenario, index: int, event: ResizePod) -> Sc
     return None
 
 
+def _gate_suggestion(scenario: Scenario, index: int, name: str, note: str) -> ResizeSuggestion:
+    """Turning gate ``name`` on, verified on the scenario's own kubelet release. 1.33 has no
+    ExclusiveMemory gate: its Memory Manager check sits behind ExclusiveCPUs; a gate the release
+    does not have at all is not tried (the kubelet would refuse to start)."""
+    release = scenario.kubelet_config.release
+    if (
+        name == _EXCLUSIVE_MEMORY
+        and release.gates.spec(name) is None
+        and release.node_features.resize_guaranteed_rule == "any"
+    ):
+        name, note = (
+            _EXCLUSIVE_CPUS,
+            f"kubelet {release.version}: this gate also lifts the Memory Manager check",
+        )
+    if release.gates.spec(name) is None:
+        why = f"kubelet {release.version} does not have this gate (it refuses to start with it)"
+        return ResizeSuggestion(f"featureGates: {{{name}: true}}", "not verified", why)
+    tried = _decide(_with_gate(scenario, name, True), index)
+    return ResizeSuggestion(f"featureGates: {{{name}: true}}", tried.outcome, note)
+
+
 def _suggestions(
     scenario: Scenario, index: int, decision: ResizeDecision, decisive: str
 ) -> list[ResizeSuggestion]:
@@ -139,9 +164,7 @@ def _suggestions(
     if gate is None and "feature gate is disabled" in (decision.message or ""):
         gate = ("InPlacePodLevelResourcesVerticalScaling", "")
     if gate is not None:
-        name, note = gate
-        tried = _decide(_with_gate(scenario, name, True), index)
-        out.append(ResizeSuggestion(f"featureGates: {{{name}: true}}", tried.outcome, note))
+        out.append(_gate_suggestion(scenario, index, *gate))
     if decision.outcome == "Deferred":
         event = scenario.events[index]
         assert isinstance(event, ResizePod)

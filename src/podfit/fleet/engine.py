@@ -31,6 +31,7 @@ from podfit.fleet.kubelet_port import (
     Machine,
     Node,
     Pod,
+    fleet_qos_gates,
     footprint,
     instantiate,
     kubelet_refusal_text,
@@ -95,6 +96,7 @@ class _Replay:
     def __init__(self, cell: CellInputs, config: FleetConfig) -> None:
         check_config(config)
         self.config = config
+        self.qos = fleet_qos_gates(config.version)
         self.mapping = config.mapping
         self.tally = Tally()
         self.log: list[str] = []
@@ -164,14 +166,14 @@ class _Replay:
             return found
         written = row.manifest if row.manifest is not None else written_pod(row, mapping, sidecars)
         multiple = mapping.threads_per_core if mapping.full_pcpus_only else 1
-        pod = model_pod(written, config.model, config.scope, config.policy, multiple)
-        guaranteed = pod_qos(pod) == "Guaranteed"
+        pod = model_pod(written, config.model, config.scope, config.policy, multiple, self.qos)
+        guaranteed = pod_qos(pod, self.qos) == "Guaranteed"
         tpl = _Template(
             pod,
             scheduler_requests(pod, mapping.gpu_resource),
             guaranteed,
-            per_container_cpu_count(written, multiple) if guaranteed else 0,
-            numa_demands(pod, config.scope, mapping.gpu_resource),
+            per_container_cpu_count(written, multiple, self.qos) if guaranteed else 0,
+            numa_demands(pod, config.scope, mapping.gpu_resource, guaranteed),
             row.manifest,
         )
         self.templates[key] = tpl

@@ -24,7 +24,7 @@ from podfit.kubelet.startup import kubelet_refusal
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import DeviceGroup, Machine
 from podfit.model.pod import Container, Pod, ResourceRequirements
-from podfit.model.qos import compute_pod_qos, pod_requests
+from podfit.model.qos import QOS_FIX_GATE, QOSGates, compute_pod_qos, pod_requests
 from podfit.model.quantity import QuantityError, parse_quantity
 from podfit.release.profile import SUPPORTED_RELEASES, parse_kubelet_version, release_profile
 
@@ -41,6 +41,7 @@ __all__ = [
     "Node",
     "Pod",
     "ResourceRequirements",
+    "fleet_qos_gates",
     "footprint",
     "instantiate",
     "kubelet_config",
@@ -85,19 +86,29 @@ def kubelet_refusal_text(config: KubeletConfig, machine: Machine) -> str | None:
     return None if refusal is None else f"{refusal.reason}: {refusal.message}"
 
 
-def model_pod(written: Pod, model: str, scope: str, policy: str, multiple: int) -> Pod:
+def fleet_qos_gates(version: str) -> QOSGates:
+    """The QoS class a fleet replay of kubelet release ``version`` chooses and filters pods by:
+    the pod-level class (``PodLevelResources`` on) with the release's default of
+    ``PodLevelResourcesFixKubeletQOSClass`` (on from 1.37)."""
+    profile = release_profile(parse_kubelet_version(version) or version)
+    if profile is None:
+        raise InputError("versions", f"unknown kubelet release {version!r} (known: {', '.join(RELEASES)})")
+    return QOSGates(True, profile.gates.value(QOS_FIX_GATE, {}))
+
+
+def model_pod(written: Pod, model: str, scope: str, policy: str, multiple: int, qos: QOSGates) -> Pod:
     """``written`` rewritten for a fleet model (``podfit compare``'s transforms)."""
     kind = "per-container" if model == "per-container" else "pod-level"
-    return transform_pod(written, Model(kind, scope, policy), multiple)
+    return transform_pod(written, Model(kind, scope, policy), multiple, qos)
 
 
-def per_container_cpu_count(written: Pod, multiple: int) -> int:
+def per_container_cpu_count(written: Pod, multiple: int, qos: QOSGates) -> int:
     """The CPUs ``written`` pins when written per container (0 when not Guaranteed)."""
-    return per_container_cpus(written, multiple=multiple)
+    return per_container_cpus(written, qos, multiple=multiple)
 
 
-def pod_qos(pod: Pod) -> str:
-    return compute_pod_qos(pod, pod_level_resources=True)
+def pod_qos(pod: Pod, qos: QOSGates) -> str:
+    return compute_pod_qos(pod, qos)
 
 
 def scheduler_requests(pod: Pod, gpu_resource: str) -> tuple[int, int, int]:

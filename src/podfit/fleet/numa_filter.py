@@ -11,7 +11,7 @@ those). Pure.
 
 from __future__ import annotations
 
-from podfit.fleet.kubelet_port import Pod, pod_qos
+from podfit.fleet.kubelet_port import Pod
 
 __all__ = ["Demand", "fits_numa", "numa_demands"]
 
@@ -23,9 +23,9 @@ def _container_demand(cpu_req: int, cpu_lim: int, mem: int, gpus: int, guarantee
     return (cpus, mem if guaranteed else 0, gpus)
 
 
-def numa_demands(pod: Pod, scope: str, gpu_resource: str) -> tuple[Demand, ...]:
-    """What the filter asks of one NUMA node for ``pod`` (empty: the pod is not filtered)."""
-    guaranteed = pod_qos(pod) == "Guaranteed"
+def numa_demands(pod: Pod, scope: str, gpu_resource: str, guaranteed: bool) -> tuple[Demand, ...]:
+    """What the filter asks of one NUMA node for ``pod`` (empty: the pod is not filtered);
+    ``guaranteed``: its QoS class is Guaranteed (as the replay's release computes it)."""
     gpus = sum(c.resources.limits.get(gpu_resource, 0) for c in pod.all_containers())
     if not guaranteed and not gpus:
         return ()

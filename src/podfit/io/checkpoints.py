@@ -61,24 +61,25 @@ def _read(path: Path) -> bytes | None:
 
 
 def restore_from(
-    directory: Path, config: KubeletConfig, version: str = DEFAULT_RELEASE
+    directory: Path, config: KubeletConfig, version: str | None = None
 ) -> tuple[RestoredState | ConfigRefusal, tuple[FileRead, ...]]:
-    """The managers' state in ``directory`` as a kubelet of release ``version`` with ``config``
-    reads it (or its refusal), and how each file was read."""
+    """The managers' state in ``directory`` as a kubelet of release ``version`` (default: the
+    configuration's) with ``config`` reads it (or its refusal), and how each file was read."""
     return restored_from_files(
         _read(directory / CPU_CHECKPOINT_FILE),
         _read(directory / MEMORY_CHECKPOINT_FILE),
         config,
-        version,
+        version or config.release.version,
         directory=str(directory),
     )
 
 
-def write_checkpoints(directory: Path, node: Node, version: str = DEFAULT_RELEASE) -> tuple[Path, ...]:
+def write_checkpoints(directory: Path, node: Node, version: str | None = None) -> tuple[Path, ...]:
     """Write the checkpoint files of ``node``'s current state into ``directory`` (a kubelet root
-    directory), as a kubelet of release ``version`` writes them: ``cpu_manager_state``,
-    ``memory_manager_state`` and, when the machine has devices, the device manager's
-    ``device-plugins/kubelet_internal_checkpoint``."""
+    directory), as a kubelet of release ``version`` (default: the node's) writes them:
+    ``cpu_manager_state``, ``memory_manager_state`` and, when the machine has devices, the device
+    manager's ``device-plugins/kubelet_internal_checkpoint``."""
+    version = version or node.release
     directory.mkdir(parents=True, exist_ok=True)
     gate = node.config.feature_gates.enabled(PLRM)
     cpu, memory, devices = node.managers.cpu, node.managers.memory, node.managers.devices

@@ -15,6 +15,7 @@ from typing import Final
 
 from podfit.model.pod import RESOURCE_HUGEPAGES_PREFIX, Container, Pod
 from podfit.model.qos import (
+    QOSGates,
     compute_pod_qos,
     get_pod_qos,
     is_pod_level_resources_set,
@@ -144,7 +145,7 @@ def resource_config_for_pod(
     *,
     enforce_cpu_limits: bool,
     cpu_period: int,
-    pod_level_resources: bool,
+    gates: QOSGates,
     custom_period: bool,
     memory_qos: Unified = (),
     pids_limit: int | None = None,
@@ -155,6 +156,7 @@ def resource_config_for_pod(
     Mirrors: cm/helpers_linux.go ResourceConfigForPod (and pod_container_manager_linux.go's
     PodPidsLimit)
     """
+    pod_level_resources = gates.pod_level_resources
     reqs = pod_requests(pod, pod_level_resources=pod_level_resources)
     limits = pod_limits(pod, pod_level_resources=pod_level_resources)
     everyone = pod.all_containers()
@@ -168,7 +170,7 @@ def resource_config_for_pod(
     if not enforce_cpu_limits:
         quota = -1
     memory = limits.get("memory", 0)
-    qos = get_pod_qos(pod, pod_level_resources=pod_level_resources)
+    qos = get_pod_qos(pod, gates)
     pages = hugepage_limits(reqs)
     pids = pids_limit if pids_limit is not None and pids_limit > 0 else None
     if qos == "Guaranteed":
@@ -265,7 +267,7 @@ def linux_container_resources(
     return ContainerResources(shares, quota, period, mem_limit, pages, tuple(sorted(unified.items())))
 
 
-def qos_cpu_shares(pods: Iterable[Pod], pod_level_resources: bool) -> tuple[int, int]:
+def qos_cpu_shares(pods: Iterable[Pod], gates: QOSGates) -> tuple[int, int]:
     """``kubepods/burstable`` and ``kubepods/besteffort`` cpu shares (the root Guaranteed tier
     gets none from this path).
 
@@ -273,8 +275,8 @@ def qos_cpu_shares(pods: Iterable[Pod], pod_level_resources: bool) -> tuple[int,
     """
     burstable = 0
     for pod in pods:
-        if compute_pod_qos(pod, pod_level_resources=pod_level_resources) == "Burstable":
-            burstable += pod_requests(pod, pod_level_resources=pod_level_resources).get("cpu", 0)
+        if compute_pod_qos(pod, gates) == "Burstable":
+            burstable += pod_requests(pod, pod_level_resources=gates.pod_level_resources).get("cpu", 0)
     return milli_cpu_to_shares(burstable), MIN_SHARES
 
 

@@ -48,7 +48,7 @@ from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.node_os import NodeOS
 from podfit.model.pod import Pod
-from podfit.model.qos import get_pod_qos
+from podfit.model.qos import QOSGates, get_pod_qos
 from podfit.model.release_gates import release_gate
 from podfit.release.node_features import NodeFeatures
 
@@ -76,6 +76,9 @@ class CgroupSource(Protocol):
     @property
     def plr(self) -> bool: ...
 
+    @property
+    def qos_gates(self) -> QOSGates: ...
+
     def assignments(self, pod: Pod) -> PodAssignments: ...
 
     def pod_memory_qos(self, uid: str) -> tuple[tuple[str, str], ...]: ...
@@ -94,7 +97,7 @@ def _pod_config(node: CgroupSource, pod: Pod, assigned: PodAssignments) -> Resou
         pod,
         enforce_cpu_limits=config.cpu_cfs_quota and not exclusive,
         cpu_period=config.cpu_cfs_quota_period_us,
-        pod_level_resources=node.plr,
+        gates=node.qos_gates,
         custom_period=release_gate(config.feature_gates, f, "CustomCPUCFSQuotaPeriod"),
         memory_qos=node.pod_memory_qos(pod.uid),
         pids_limit=config.pod_pids_limit,
@@ -214,7 +217,7 @@ def node_cgroup_tree(
     )
     nodes.append(CgroupNode(root, NODE, None, tuple(sorted(root_files.items()))))
     spec = node.spec_pods()
-    burstable_shares, besteffort_shares = qos_cpu_shares(spec, node.plr)
+    burstable_shares, besteffort_shares = qos_cpu_shares(spec, node.qos_gates)
     if config.cgroups_per_qos:
         nodes.append(
             CgroupNode(
@@ -235,7 +238,7 @@ def node_cgroup_tree(
             )
         )
     for pod in node.pods:
-        qos = get_pod_qos(pod, pod_level_resources=node.plr)
+        qos = get_pod_qos(pod, node.qos_gates)
         parts = pod_parts(root, qos, pod.uid)
         pod_files, per_container, _ = pod_cgroup_files(node, pod, weight_formula=weight_formula)
         nodes.append(CgroupNode(parts, POD, pod.key, tuple(sorted(pod_files.items()))))

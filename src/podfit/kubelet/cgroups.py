@@ -14,7 +14,7 @@ from typing import Final
 from podfit.kubelet.result import CgroupValues
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import Container, Pod
-from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_limits, pod_requests
+from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_limits, pod_requests, qos_gates
 
 __all__ = [
     "CgroupValues",
@@ -114,7 +114,7 @@ def _pod_cgroup(config: KubeletConfig, pod: Pod, has_exclusive_cpus: bool) -> Cg
     )
     if not enforce:
         quota = -1
-    qos = compute_pod_qos(pod, pod_level_resources=plr)
+    qos = compute_pod_qos(pod, qos_gates(config.feature_gates))
     memory = limits.get("memory", 0)
     if qos == "Guaranteed":
         return CgroupValues(shares, quota, period, memory)

@@ -19,7 +19,7 @@ from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.node_os import NodeOS, parse_kernel_version
 from podfit.model.pod import Container, Pod
-from podfit.model.qos import get_pod_qos, is_pod_level_resources_set, pod_requests
+from podfit.model.qos import QOSGates, get_pod_qos, is_pod_level_resources_set, pod_requests, qos_gates
 from podfit.model.release_gates import release_gate
 from podfit.release.node_features import NodeFeatures
 
@@ -63,7 +63,12 @@ class MemoryQoSConfig:
     tiered: bool  # memoryReservationPolicy == TieredReservation
     page_size: int
     allocatable_memory: int
-    pod_level_resources: bool  # the PodLevelResources gate
+    qos_gates: QOSGates  # the gates the QoS helper reads (PodLevelResources among them)
+
+    @property
+    def pod_level_resources(self) -> bool:
+        """The PodLevelResources gate."""
+        return self.qos_gates.pod_level_resources
 
 
 def memory_qos_config(
@@ -85,7 +90,7 @@ def memory_qos_config(
         tiered=policy == TIERED_RESERVATION,
         page_size=node_os.page_size,
         allocatable_memory=node_allocatable_absolute(machine, config)["memory"],
-        pod_level_resources=config.feature_gates.enabled("PodLevelResources"),
+        qos_gates=qos_gates(config.feature_gates),
     )
 
 
@@ -125,7 +130,7 @@ def container_memory_qos(cfg: MemoryQoSConfig, pod: Pod, container: Container) -
     unified: dict[str, str] = {}
     if f.tiered_memory_protection:
         if request != 0 and cfg.tiered:
-            guaranteed = get_pod_qos(pod, pod_level_resources=cfg.pod_level_resources) == "Guaranteed"
+            guaranteed = get_pod_qos(pod, cfg.qos_gates) == "Guaranteed"
             unified[MEMORY_MIN if guaranteed else MEMORY_LOW] = str(request)
         else:
             unified[MEMORY_MIN] = "0"
@@ -160,7 +165,7 @@ def pod_memory_qos(cfg: MemoryQoSConfig, pod: Pod, *, at_creation: bool = True) 
         return ((MEMORY_MIN, str(request)),)
     if not cfg.tiered:
         return ()
-    guaranteed = get_pod_qos(pod, pod_level_resources=cfg.pod_level_resources) == "Guaranteed"
+    guaranteed = get_pod_qos(pod, cfg.qos_gates) == "Guaranteed"
     return ((MEMORY_MIN if guaranteed else MEMORY_LOW, str(request)),)
 
 
@@ -199,7 +204,7 @@ def _qos_requests(cfg: MemoryQoSConfig, pods: Iterable[Pod]) -> tuple[int, int]:
     counted: PodRequests without SkipPodLevelResources)."""
     guaranteed = burstable = 0
     for pod in pods:
-        qos = get_pod_qos(pod, pod_level_resources=cfg.pod_level_resources)
+        qos = get_pod_qos(pod, cfg.qos_gates)
         if qos == "BestEffort":
             continue
         request = pod_requests(pod, pod_level_resources=True).get("memory", 0)

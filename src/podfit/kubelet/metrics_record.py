@@ -44,7 +44,7 @@ from podfit.memory.state import MemoryState
 from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
-from podfit.model.qos import get_pod_qos
+from podfit.model.qos import QOSGates, get_pod_qos, qos_gates
 from podfit.topology.hint import TopologyHint
 from podfit.topology.policy import POLICY_NONE, Policy, is_alignment_guaranteed
 from podfit.topology.scope import CONTAINER_SCOPE, NONE_SCOPE, ScopeAdmitResult
@@ -65,7 +65,6 @@ __all__ = [
     "update_cpu_metrics_on_release",
 ]
 
-PLR: Final = "PodLevelResources"
 PLRM: Final = "PodLevelResourceManagers"
 GUARANTEED: Final = "Guaranteed"
 
@@ -154,7 +153,7 @@ class _CPURecorder:
         self.policy, self.tables = policy, cpu_tables(policy.machine)
         self.plrm = policy.gates.enabled(PLRM)
         skip = policy.gates.release.switches.plr_pod_skip_in_static_managers
-        self.pinned_key = ("node.metrics_record.cpu-pinned", policy.gates.enabled(PLR), self.plrm, skip)
+        self.pinned_key = ("node.metrics_record.cpu-pinned", qos_gates(policy.gates), self.plrm, skip)
         self.full_pcpus = policy.options.full_physical_cpus_only
 
 
@@ -274,11 +273,11 @@ def cpu_remove_container(
 
 # ----- memory manager --------------------------------------------------------------------------
 def _guaranteed(policy: MemoryStaticPolicy, pod: Pod) -> bool:
-    return get_pod_qos(pod, pod_level_resources=policy.gates.enabled(PLR)) == GUARANTEED
+    return get_pod_qos(pod, qos_gates(policy.gates)) == GUARANTEED
 
 
 def _memory_plan(
-    pod: Pod, container: Container, plr: bool, plrm: bool, skip: str, skip_empty: bool
+    pod: Pod, container: Container, plr: QOSGates, plrm: bool, skip: str, skip_empty: bool
 ) -> tuple[bool, int]:
     """Whether ``Allocate`` gets past its early returns to its metric statements (a Guaranteed
     pod the release does not leave alone for its pod-level resources; from 1.37 not a container
@@ -306,7 +305,7 @@ def memory_allocate(
         switches = gates.release.switches
         key = (
             "node.metrics_record.memory",
-            gates.enabled(PLR),
+            qos_gates(gates),
             gates.enabled(PLRM),
             switches.plr_pod_skip_in_static_managers,
             switches.mm_skip_zero_exclusive_memory_containers,

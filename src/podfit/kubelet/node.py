@@ -53,7 +53,7 @@ from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.node_os import NodeOS
 from podfit.model.pod import Container, Pod
-from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, pod_requests
+from podfit.model.qos import QOSGates, compute_pod_qos, is_pod_level_resources_set, pod_requests, qos_gates
 from podfit.model.scenario import AddPod, Event, RemovePod, ResizePod, RetryResizes, StartPod
 from podfit.topology.bitmask import get_bits
 from podfit.topology.hint import TopologyHint
@@ -117,6 +117,7 @@ class Node:
         # the gates never change while the kubelet runs: read them once
         self._plr = config.feature_gates.enabled(PLR)
         self._plrm = config.feature_gates.enabled(PLRM)
+        self._qos_gates = qos_gates(config.feature_gates)
         self._release = config.release
         self._update_qos_cgroups()  # UpdateCgroups at the QoS container manager's Start
 
@@ -124,6 +125,11 @@ class Node:
     def plr(self) -> bool:
         """The PodLevelResources gate."""
         return self._plr
+
+    @property
+    def qos_gates(self) -> QOSGates:
+        """The gates the kubelet's QoS helper reads."""
+        return self._qos_gates
 
     # ----- views -------------------------------------------------------------------------
     @property
@@ -187,7 +193,7 @@ class Node:
     def admit(self, pod: Pod) -> AdmitResult:
         """The kubelet's admission decision for ``pod`` (and its allocations when admitted)."""
         plr = self._plr
-        qos = compute_pod_qos(pod, pod_level_resources=plr)
+        qos = compute_pod_qos(pod, self._qos_gates)
         pod_level = plr and self._plrm and is_pod_level_resources_set(pod)
         snap = self.managers.snapshot(pod.uid)
         managers = self.managers

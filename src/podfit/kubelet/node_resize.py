@@ -38,7 +38,7 @@ from podfit.kubelet.resize_events import allocation_view, event_summary
 from podfit.kubelet.result import ResizeDecision, ResizeResult, RetryResult
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import Pod
-from podfit.model.qos import get_pod_qos
+from podfit.model.qos import QOSGates, get_pod_qos
 from podfit.model.release_gates import release_gate
 from podfit.model.scenario import ResizePod
 from podfit.release.node_features import NodeFeatures
@@ -94,6 +94,9 @@ class ResizeHost(Protocol):
     @property
     def plr(self) -> bool: ...
 
+    @property
+    def qos_gates(self) -> QOSGates: ...
+
 
 @dataclass
 class ResizeTracker:
@@ -128,7 +131,7 @@ def sort_queue(host: ResizeHost) -> None:
         if allocated is None or desired is None:
             continue
         increasing = is_resize_increasing_requests(host.features, desired, allocated, plr_gate=host.plr)
-        guaranteed = get_pod_qos(desired, pod_level_resources=host.plr) == "Guaranteed"
+        guaranteed = get_pod_qos(desired, host.qos_gates) == "Guaranteed"
         since = t.pending_since.get(uid)
         items.append(PendingResize(uid, increasing, desired.priority or 0, guaranteed, since))
     t.queue = [p.uid for p in sort_pending_resizes(items)]

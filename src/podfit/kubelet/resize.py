@@ -21,6 +21,8 @@ from typing import Final
 from podfit.model.features import FeatureGates
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Container, Pod
 from podfit.model.qos import (
+    QOS_FIX_GATE,
+    QOSGates,
     aggregate_container_resources,
     get_pod_qos,
     is_pod_level_resources_set,
@@ -179,7 +181,7 @@ def kubelet_resize_decision(
         checks.append(
             ResizeCheck("InPlacePodLevelResourcesVerticalScaling", True, "pod-level resize enabled")
         )
-    qos = get_pod_qos(desired, pod_level_resources=plr_gate)
+    qos = get_pod_qos(desired, QOSGates(plr_gate, release_gate(gates, features, QOS_FIX_GATE)))
     if qos == "Guaranteed":
         exclusive_cpus = release_gate(gates, features, "InPlacePodVerticalScalingExclusiveCPUs")
         if (

@@ -52,7 +52,13 @@ def resize_admit_handlers(
         containers = [(c.name, c) for c in view.all_containers()]
         pod_level = plr and plrm and is_pod_level_resources_set(view)
         scoped = admit(
-            config.topology_manager_scope, policy, managers.providers, view, containers, pod_level=pod_level
+            config.topology_manager_scope,
+            policy,
+            managers.providers,
+            view,
+            containers,
+            pod_level=pod_level,
+            messages=config.release.messages,
         )
         scope = scope_for(config.topology_manager_scope, policy)
         record_topology_admission(metrics, scope, policy, scoped)

@@ -15,7 +15,7 @@ from podfit.kubelet.node import Node
 from podfit.kubelet.result import AdmitResult, RemoveResult, ResizeResult, RetryResult, StartResult
 from podfit.model.diagnostics import ALREADY_EXISTS, Diagnostic
 from podfit.model.pod import Pod
-from podfit.model.qos import compute_pod_qos
+from podfit.model.qos import compute_pod_qos, qos_gates
 from podfit.model.scenario import AddPod, RemovePod, ResizePod, RetryResizes, StartPod
 
 __all__ = ["EventRun"]
@@ -74,7 +74,7 @@ class EventRun:
         first = self.present.get(pod.key)
         if first is not None:
             self.found.append(warn.duplicate_pod(pod, i, first))
-            qos = compute_pod_qos(pod, pod_level_resources=config.feature_gates.enabled("PodLevelResources"))
+            qos = compute_pod_qos(pod, qos_gates(config.feature_gates))
             return AdmitResult(
                 pod.key,
                 pod.uid,

@@ -22,7 +22,12 @@ from typing import Final
 from podfit.kubelet.result import NODE_EXCLUSIVE, POD_EXCLUSIVE, POD_SHARED, Why
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import RESOURCE_CPU, RESOURCE_MEMORY, Container, Pod
-from podfit.model.qos import get_pod_qos, is_container_equivalent_qos_guaranteed, is_pod_level_resources_set
+from podfit.model.qos import (
+    get_pod_qos,
+    is_container_equivalent_qos_guaranteed,
+    is_pod_level_resources_set,
+    qos_gates,
+)
 from podfit.model.units import format_bytes
 
 __all__ = [
@@ -158,7 +163,7 @@ def _node_shared(
             f'cpuManagerPolicy is "{config.cpu_manager_policy}": every container runs in the node\'s '
             "shared pool (only the static policy gives exclusive CPUs)",
         )
-    qos = get_pod_qos(pod, pod_level_resources=config.feature_gates.enabled(PLR))
+    qos = get_pod_qos(pod, qos_gates(config.feature_gates))
     if qos != "Guaranteed":
         level = "pod-level " if plr_pod else ""
         return Why(

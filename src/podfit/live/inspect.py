@@ -39,7 +39,8 @@ from podfit.model.admission import ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
 from podfit.model.pod import Pod
-from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set
+from podfit.model.qos import compute_pod_qos, is_pod_level_resources_set, qos_gates
+from podfit.release.profile import DEFAULT_RELEASE
 from podfit.topology.scope import POD_SCOPE, scope_for
 
 __all__ = ["Inspection", "inspect_bundle", "inspect_loaded"]
@@ -84,7 +85,7 @@ def _restore(loaded: Loaded) -> tuple[Node | None, ConfigRefusal | None]:
     from podfit.live.inspect_load import read_checkpoints
 
     # fresh state objects: the managers' Start may change what it validates
-    _, cpu, memory = read_checkpoints(loaded.bundle, config)
+    _, cpu, memory = read_checkpoints(loaded.bundle, config, config.release.version)
     node = start_node(machine, config, RestoredState(cpu=cpu, memory=memory))
     if isinstance(node, ConfigRefusal):
         return None, node
@@ -159,7 +160,7 @@ def _steps(loaded: Loaded, node: Node | None) -> tuple[AdmitResult, ...]:
         if node is not None and pod is not None and config is not None:
             assigned = pod_assignments(node.managers, node.config, pod, _pod_level(config, node, pod))
             containers = assigned.containers
-            qos = compute_pod_qos(pod, pod_level_resources=config.feature_gates.enabled("PodLevelResources"))
+            qos = compute_pod_qos(pod, qos_gates(config.feature_gates))
         else:
             containers = _raw_containers(entries.get(uid, {}), memory, uid, budget is not None, pod)
         if pod is not None:
@@ -272,14 +273,16 @@ def inspect_bundle(
     machine: Machine | None = None,
     config: KubeletConfig | None = None,
     pods: bytes | None = None,
+    version: str = DEFAULT_RELEASE,
 ) -> Inspection:
     """Inspect the bundle or directory at ``path`` (``machine``, ``config``, ``pods`` — a pod list
-    file's bytes — replace the bundle's). ``InputError`` (exit 2) when nothing usable is left: no
+    file's bytes — replace the bundle's) as the kubelet of release ``version`` reads it (the bundle
+    does not say which release wrote it). ``InputError`` (exit 2) when nothing usable is left: no
     checkpoint the kubelet could read and no PodResources answer."""
     bundle = read_bundle(path)
     if pods is not None:
         bundle.files["pods.json"] = pods
-    inspection = inspect_loaded(load(bundle, machine=machine, config=config))
+    inspection = inspect_loaded(load(bundle, machine=machine, config=config, version=version))
     if not inspection.usable:
         refused = [f"{c.name}: {c.detail}" for c in inspection.loaded.checks if c.status == "refused"]
         why = "; ".join(refused) or (

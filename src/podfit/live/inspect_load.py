@@ -26,7 +26,7 @@ from podfit.memory.state import MemoryState
 from podfit.model.diagnostics import Diagnostic
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.machine import Machine
-from podfit.release.profile import DEFAULT_RELEASE
+from podfit.release.profile import DEFAULT_RELEASE, release_profile
 
 __all__ = ["FileCheck", "Loaded", "load", "read_checkpoints"]
 
@@ -102,7 +102,7 @@ def _machine(bundle: Bundle, loaded: Loaded) -> None:
             loaded.notes.append(f"{bundle.source}: machine.yaml: {exc.message}")
 
 
-def _config(bundle: Bundle, loaded: Loaded) -> None:
+def _config(bundle: Bundle, loaded: Loaded, version: str) -> None:
     for name in ("kubelet/config.yaml", "kubelet/configz.json"):
         data = bundle.get(name)
         if data is None:
@@ -114,7 +114,9 @@ def _config(bundle: Bundle, loaded: Loaded) -> None:
             if len(docs) != 1:
                 raise InputError("", f"expected one document, found {len(docs)}")
             # read as the kubelet reads its file: what it ignores is a note, not a failure
-            loaded.config = kubelet_config_from_dict(docs[0], strict=False, warnings=found)
+            loaded.config = kubelet_config_from_dict(
+                docs[0], release_profile(version), strict=False, warnings=found
+            )
             loaded.notes.extend(f"{source}: {w.line()}" for w in found)
             loaded.config_source = name
             break
@@ -228,10 +230,13 @@ def _other_gate(decode: Any, data: bytes, policy: str, gate: bool, path: str, ve
 
 
 def read_checkpoints(
-    bundle: Bundle, config: KubeletConfig | None, version: str = DEFAULT_RELEASE
+    bundle: Bundle, config: KubeletConfig | None, version: str | None = None
 ) -> tuple[list[FileCheck], Any, MemoryState | None]:
-    """Both managers' files read as the kubelet of release ``version`` with ``config`` reads them at
-    start-up (without a configuration: with the file's own policy name, the pod-level gate on)."""
+    """Both managers' files read as the kubelet of release ``version`` (default: the
+    configuration's release) with ``config`` reads them at start-up (without a configuration: with
+    the file's own policy name, the pod-level gate on)."""
+    if version is None:
+        version = config.release.version if config is not None else DEFAULT_RELEASE
     checks: list[FileCheck] = []
     gate = config.feature_gates.enabled(PLRM) if config is not None else True
     states: list[Any] = [None, None]
@@ -267,8 +272,16 @@ def read_device_file(
     return FileCheck(DEVICE_FILE, status, restored.diagnosis()), restored
 
 
-def load(bundle: Bundle, *, machine: Machine | None = None, config: KubeletConfig | None = None) -> Loaded:
-    """Everything ``inspect`` reads from ``bundle`` (``machine`` / ``config`` override the bundle's)."""
+def load(
+    bundle: Bundle,
+    *,
+    machine: Machine | None = None,
+    config: KubeletConfig | None = None,
+    version: str = DEFAULT_RELEASE,
+) -> Loaded:
+    """Everything ``inspect`` reads from ``bundle`` (``machine`` / ``config`` override the bundle's)
+    as the kubelet of release ``version`` reads it (its configuration fields and gates, its
+    checkpoint formats)."""
     node = bundle.manifest.get("node")
     loaded = Loaded(bundle, node if isinstance(node, str) else "")
     loaded.notes.extend(bundle.notes)
@@ -281,11 +294,11 @@ def load(bundle: Bundle, *, machine: Machine | None = None, config: KubeletConfi
     if config is not None:
         loaded.config, loaded.config_source = config, "--kubelet-config"
     else:
-        _config(bundle, loaded)
+        _config(bundle, loaded, version)
     _pods(bundle, loaded)
     _podresources(bundle, loaded)
-    loaded.checks, loaded.cpu_state, loaded.memory_state = read_checkpoints(bundle, loaded.config)
-    check, loaded.devices = read_device_file(bundle)
+    loaded.checks, loaded.cpu_state, loaded.memory_state = read_checkpoints(bundle, loaded.config, version)
+    check, loaded.devices = read_device_file(bundle, version)
     if check is not None:
         loaded.checks.append(check)
     return loaded

@@ -42,7 +42,7 @@ from podfit.memory.state import Block, MemoryState, NUMANodeMap
 from podfit.model.admission import Rejection
 from podfit.model.machine import Machine
 from podfit.model.pod import RESOURCE_MEMORY, Container, Pod
-from podfit.model.qos import get_pod_qos, is_pod_level_resources_set
+from podfit.model.qos import get_pod_qos, is_pod_level_resources_set, qos_gates
 from podfit.release.profile import ReleaseProfile
 from podfit.topology.hint import TopologyHint
 
@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 POLICY_TYPE_STATIC: Final = "Static"
-GATE_POD_LEVEL_RESOURCES: Final = "PodLevelResources"
 GATE_POD_LEVEL_RESOURCE_MANAGERS: Final = "PodLevelResourceManagers"
 
 
@@ -115,7 +114,7 @@ class StaticPolicy:
         self.gates = gates
         # the gates never change while the kubelet runs: read them once
         self._pod_level_managers = gates.enabled(GATE_POD_LEVEL_RESOURCE_MANAGERS)
-        self._pod_level_resources = gates.enabled(GATE_POD_LEVEL_RESOURCES)
+        self._qos_gates = qos_gates(gates)
         switches = gates.release.switches
         self._skip = switches.plr_pod_skip_in_static_managers
         self._skip_empty = switches.mm_skip_zero_exclusive_memory_containers
@@ -131,11 +130,11 @@ class StaticPolicy:
     # ----- gates ---------------------------------------------------------------------------
     def _plan(self, pod: Pod, container: Container) -> ContainerMemoryPlan:
         return container_memory_plan(
-            pod, container, self._pod_level_resources, self._pod_level_managers, self._skip, self._skip_empty
+            pod, container, self._qos_gates, self._pod_level_managers, self._skip, self._skip_empty
         )
 
     def _is_guaranteed(self, pod: Pod) -> bool:
-        return get_pod_qos(pod, pod_level_resources=self._pod_level_resources) == "Guaranteed"
+        return get_pod_qos(pod, self._qos_gates) == "Guaranteed"
 
     # ----- policy interface ----------------------------------------------------------------
     def name(self) -> str:
@@ -245,7 +244,7 @@ class StaticPolicy:
 
     def get_pod_topology_hints(self, state: MemoryState, pod: Pod) -> Hints | None:
         """Mirrors: memorymanager/policy_static.go GetPodTopologyHints"""
-        plan = pod_memory_plan(pod, self._pod_level_resources, self._pod_level_managers, self._skip)
+        plan = pod_memory_plan(pod, self._qos_gates, self._pod_level_managers, self._skip)
         if not plan.pinned:  # not Guaranteed, or pod-level resources without the pod-level managers
             return None
         requested = plan.requested

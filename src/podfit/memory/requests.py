@@ -15,6 +15,7 @@ from podfit.memory.reusable import is_regular_init_container
 from podfit.memory.state import Block
 from podfit.model.pod import RESOURCE_HUGEPAGES_PREFIX, RESOURCE_MEMORY, Container, Pod
 from podfit.model.qos import (
+    QOSGates,
     get_pod_qos,
     is_container_equivalent_qos_guaranteed,
     is_pod_level_resources_set,
@@ -95,21 +96,22 @@ class ContainerMemoryPlan:
 def container_memory_plan(
     pod: Pod,
     container: Container,
-    pod_level_resources: bool,
+    gates: QOSGates,
     pod_level_managers: bool,
     skip: str = PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS,
     skip_empty: bool = False,
 ) -> ContainerMemoryPlan:
     """The container's :class:`ContainerMemoryPlan` (memoised on the pod per container, gates and
-    release switches: ``skip`` = ``plr_pod_skip_in_static_managers``, ``skip_empty`` =
+    release switches: ``gates`` = the kubelet's QoS gates (``PodLevelResources`` among them),
+    ``skip`` = ``plr_pod_skip_in_static_managers``, ``skip_empty`` =
     ``mm_skip_zero_exclusive_memory_containers``)."""
-    key = ("memory-plan", pod_level_resources, pod_level_managers, skip, skip_empty)
+    key = ("memory-plan", gates, pod_level_managers, skip, skip_empty)
     plan: ContainerMemoryPlan = pod.memo(
         key,
         _container_plan,
         pod,
         container,
-        pod_level_resources,
+        gates,
         pod_level_managers,
         skip,
         skip_empty,
@@ -118,23 +120,23 @@ def container_memory_plan(
     return plan
 
 
-def _pinned(pod: Pod, pod_level_resources: bool, pod_level_managers: bool, skip: str) -> bool:
+def _pinned(pod: Pod, gates: QOSGates, pod_level_managers: bool, skip: str) -> bool:
     """The Static policy's first checks: a Guaranteed pod the release does not leave alone for its
     pod-level resources (:func:`podfit.model.qos.skipped_by_static_managers`)."""
-    if get_pod_qos(pod, pod_level_resources=pod_level_resources) != "Guaranteed":
+    if get_pod_qos(pod, gates) != "Guaranteed":
         return False
-    return not skipped_by_static_managers(pod, pod_level_resources, pod_level_managers, skip)
+    return not skipped_by_static_managers(pod, gates.pod_level_resources, pod_level_managers, skip)
 
 
 def _container_plan(
     pod: Pod,
     container: Container,
-    pod_level_resources: bool,
+    gates: QOSGates,
     pod_level_managers: bool,
     skip: str,
     skip_empty: bool,
 ) -> ContainerMemoryPlan:
-    pinned = _pinned(pod, pod_level_resources, pod_level_managers, skip)
+    pinned = _pinned(pod, gates, pod_level_managers, skip)
     requested = get_container_requested_resources(pod, container, pod_level_managers) if pinned else {}
     if skip_empty and not requested:
         # PR #138770 (1.37): a container that requests no exclusive memory is neither hinted nor
@@ -167,19 +169,19 @@ class PodMemoryPlan:
 
 def pod_memory_plan(
     pod: Pod,
-    pod_level_resources: bool,
+    gates: QOSGates,
     pod_level_managers: bool,
     skip: str = PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS,
 ) -> PodMemoryPlan:
     """The pod's :class:`PodMemoryPlan` (memoised on the pod per gates and ``skip``, the release's
     ``plr_pod_skip_in_static_managers``)."""
-    key = ("memory-pod-plan", pod_level_resources, pod_level_managers, skip)
-    plan: PodMemoryPlan = pod.memo(key, _pod_plan, pod, pod_level_resources, pod_level_managers, skip)
+    key = ("memory-pod-plan", gates, pod_level_managers, skip)
+    plan: PodMemoryPlan = pod.memo(key, _pod_plan, pod, gates, pod_level_managers, skip)
     return plan
 
 
-def _pod_plan(pod: Pod, pod_level_resources: bool, pod_level_managers: bool, skip: str) -> PodMemoryPlan:
-    pinned = _pinned(pod, pod_level_resources, pod_level_managers, skip)
+def _pod_plan(pod: Pod, gates: QOSGates, pod_level_managers: bool, skip: str) -> PodMemoryPlan:
+    pinned = _pinned(pod, gates, pod_level_managers, skip)
     pod_level = pinned and pod_level_managers and is_pod_level_resources_set(pod)
     return PodMemoryPlan(
         pinned=pinned,

@@ -1,9 +1,17 @@
 """QoS class, pod-level resource predicates and effective pod requests/limits.
 
 Versions read (see tests/upstream/pod/*.yaml headers):
-* ``pkg/apis/core/helper/qos/qos.go`` (index id 53857814859, ``requirementsQOS`` form) plus the
-  ``PodLevelResourcesFixKubeletQOSClass`` fix (beta, on in 1.36: pod-level resources decide the
-  class only when ``IsPodLevelResourcesSet``);
+* ``pkg/apis/core/v1/helper/qos/qos.go`` and ``pkg/apis/core/helper/qos/qos.go`` ``ComputePodQOS``
+  of v1.33.5, v1.34.2, v1.35.3 and v1.36.2 (one algorithm in the four: sums of the cpu/memory
+  requests and limits), the 1.37 development form (``requirementsQOS`` / ``resourceQOS``, index id
+  53857814859) and the form after kubernetes PR #137150 (1.37, gate
+  ``PodLevelResourcesFixKubeletQOSClass``; kubernetes/kubernetes 14d6b56d
+  ``pkg/apis/core/helper/qos/qos_generated.go``). The summing and the per-requirements forms give
+  the same class for every valid pod (requests never above limits), see
+  tests/model/test_qos_releases.py. What differs between releases is which pod-level stanza decides:
+  up to 1.36 any non-nil ``spec.resources`` (``{}`` included) when ``PodLevelResources`` is on; from
+  1.37, with the fix gate on, only one naming a supported resource (``IsPodLevelResourcesSet``).
+  The gate is in the release's gate table (absent, so off, before 1.37): :class:`QOSGates`;
 * ``staging/src/k8s.io/component-helpers/resource/helpers.go`` at commit 0085214e5634;
 * ``pkg/kubelet/cm/qos`` ``IsContainerEquivalentQOSGuaranteed`` (index id 4366408140).
 """
@@ -11,7 +19,8 @@ Versions read (see tests/upstream/pod/*.yaml headers):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Final
+from dataclasses import dataclass
+from typing import Final, Protocol
 
 from podfit.model.pod import (
     RESOURCE_CPU,
@@ -25,6 +34,8 @@ from podfit.model.pod import (
 )
 from podfit.release.switches import PLR_SKIP_UNLESS_POD_LEVEL_MANAGERS, PLR_SKIP_WHEN_GATE_ENABLED
 
+PLR_GATE: Final = "PodLevelResources"
+QOS_FIX_GATE: Final = "PodLevelResourcesFixKubeletQOSClass"
 SUPPORTED_QOS_COMPUTE_RESOURCES: Final[tuple[str, ...]] = (RESOURCE_CPU, RESOURCE_MEMORY)
 SUPPORTED_POD_LEVEL_RESOURCES: Final[tuple[str, ...]] = (RESOURCE_CPU, RESOURCE_MEMORY)
 
@@ -121,18 +132,40 @@ def requirements_qos(res: ResourceRequirements) -> QOSClass:
     return qos
 
 
-def compute_pod_qos(
-    pod: Pod, *, pod_level_resources: bool = True, fix_kubelet_qos_class: bool = True
-) -> QOSClass:
-    """Mirrors: pkg/apis/core/helper/qos/qos.go ComputePodQOS
+class GateReader(Protocol):
+    """Anything that answers ``enabled(gate)`` (``podfit.model.features.FeatureGates``)."""
 
-    ``pod_level_resources`` is the ``PodLevelResources`` gate. ``fix_kubelet_qos_class`` is
-    ``PodLevelResourcesFixKubeletQOSClass`` (on in 1.36): with it the pod-level stanza decides only
-    when it names a supported resource; without it any non-nil stanza decides (the old bug).
-    The class is computed once per pod and flags (``Pod.derived``).
+    def enabled(self, name: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QOSGates:
+    """The gates the QoS helper reads, as one component (kubelet or API server) has them:
+    ``PodLevelResources`` and ``PodLevelResourcesFixKubeletQOSClass`` (1.37, PR #137150; a release
+    without it reads it as off)."""
+
+    pod_level_resources: bool
+    fix_kubelet_qos_class: bool
+
+
+def qos_gates(gates: GateReader) -> QOSGates:
+    """The QoS gates of a component's feature gates (of its release)."""
+    return QOSGates(gates.enabled(PLR_GATE), gates.enabled(QOS_FIX_GATE))
+
+
+def compute_pod_qos(pod: Pod, gates: QOSGates) -> QOSClass:
+    """The pod's QoS class from its spec. With ``PodLevelResources`` on, a pod-level stanza decides
+    (its own requests and limits alone): any non-nil one without the fix gate (v1.33.5 to v1.36.2,
+    where ``resources: {}`` makes a BestEffort pod), only one naming a supported resource with it.
+    The class is computed once per pod and gates (``Pod.derived``).
+
+    Mirrors: pkg/apis/core/v1/helper/qos/qos.go ComputePodQOS (v1.33.5, v1.34.2, v1.35.3, v1.36.2;
+    the 1.37 form of PR #137150)
     """
-    key = ("qos", pod_level_resources, fix_kubelet_qos_class)
-    qos: QOSClass = pod.memo(key, _compute_pod_qos, pod, pod_level_resources, fix_kubelet_qos_class)
+    key = ("qos", gates.pod_level_resources, gates.fix_kubelet_qos_class)
+    qos: QOSClass = pod.memo(
+        key, _compute_pod_qos, pod, gates.pod_level_resources, gates.fix_kubelet_qos_class
+    )
     return qos
 
 
@@ -152,11 +185,14 @@ def _compute_pod_qos(pod: Pod, pod_level_resources: bool, fix_kubelet_qos_class:
     return pod_qos or "BestEffort"
 
 
-def get_pod_qos(pod: Pod, *, pod_level_resources: bool = True) -> str:
-    """Mirrors: pkg/apis/core/v1/helper/qos/qos.go GetPodQOS: ``status.qosClass`` wins."""
+def get_pod_qos(pod: Pod, gates: QOSGates) -> str:
+    """``status.qosClass`` (the API server's class, set at creation) wins over the computed one.
+
+    Mirrors: pkg/apis/core/v1/helper/qos/qos.go GetPodQOS (v1.33.5 to v1.36.2)
+    """
     if pod.qos_status:
         return pod.qos_status
-    return compute_pod_qos(pod, pod_level_resources=pod_level_resources)
+    return compute_pod_qos(pod, gates)
 
 
 def is_container_equivalent_qos_guaranteed(c: Container) -> bool:

@@ -300,12 +300,16 @@ GATES: Final[tuple[GateSpec, ...]] = (
     #   enhancements#5526
     GateSpec("PodLevelResourceManagers", False, BETA, depends_on=("PodLevelResources",)),
     GateSpec("PodLevelResources", True, BETA),
-    # 1.37: PR #140514 (API defaulting of pod-level limits) and issue #140848 (kubelet start-up panic
-    #   with PodLevelResources off, 2026-07-22, on master before the 1.37 branch); not verified in code
-    GateSpec("PodLevelResourcesFixDefaulting", True, BETA),
-    # 1.37: kubernetes.io docs 'PodLevelResourcesFixKubeletQOSClass' (beta, on since 1.37) and KEP-2837
-    #   text; not verified in code
-    GateSpec("PodLevelResourcesFixKubeletQOSClass", True, BETA),
+    # 1.37: PR #140514 (API defaulting of pod-level limits); its dependency on PodLevelResources: issue
+    #   #140848 / PR #140853 (kubelet start-up panic with PodLevelResources off, 2026-07-22, on master
+    #   before the 1.37 branch); not verified in code
+    GateSpec("PodLevelResourcesFixDefaulting", True, BETA, depends_on=("PodLevelResources",)),
+    # 1.37: PR #137150 (issue #135082, closed 2026-07-22): the QoS helpers read it (kubernetes 14d6b56d
+    #   pkg/apis/core/helper/qos/qos_generated.go ComputePodQOS); kubernetes.io docs (beta, on since
+    #   1.37); its dependency on PodLevelResources: PR #140631 (a kubelet with PodLevelResources off
+    #   refuses to start: 'PodLevelResourcesFixKubeletQOSClass is enabled, but depends on features that
+    #   are disabled: [PodLevelResources]')
+    GateSpec("PodLevelResourcesFixKubeletQOSClass", True, BETA, depends_on=("PodLevelResources",)),
     GateSpec("PodLogsQuerySplitStreams", False, ALPHA),
     GateSpec("PodObservedGenerationTracking", True, GA, locked=True),
     # 1.37: third-party: skyhook-io/radar pkg/upgradereadiness/checks_137.go (commit 06e3f39d)
