@@ -268,14 +268,15 @@ def _new() -> dict[str, Any]:
     return {"Data": {"PodDeviceEntries": [], "RegisteredDevices": {}}, "Checksum": 0}
 
 
-def _get_checkpoint(data: bytes | str) -> tuple[dict[str, Any] | None, str | None, tuple[int, int] | None]:
+def _get_checkpoint(
+    data: bytes | str, map_keys_in_path: bool
+) -> tuple[dict[str, Any] | None, str | None, tuple[int, int] | None]:
     """(the decoded value, the error, (file checksum, computed checksum) on a mismatch).
 
     Mirrors: checkpointmanager/checkpoint_manager.go GetCheckpoint (unmarshal, then verify);
     devicemanager/checkpoint/checkpoint.go Data.VerifyChecksum; checksum/checksum.go Verify
     """
-    # the kubelets of v1.33 - v1.36 were built with Go 1.24 - 1.26: no map keys in error paths
-    value, err = decode_partial(CHECKPOINT, data, _new(), map_keys_in_path=False)
+    value, err = decode_partial(CHECKPOINT, data, _new(), map_keys_in_path=map_keys_in_path)
     if value is None or err is not None:
         return value, err, None
     computed = data_checksum(value["Data"])
@@ -292,7 +293,7 @@ def read_device_checkpoint(data: bytes | str | None, *, version: str = DEFAULT_R
     formats = checkpoint_formats(version)
     if data is None:
         return DeviceRestore(DeviceCheckpoint(), None, found=False)
-    value, err, checksums = _get_checkpoint(data)
+    value, err, checksums = _get_checkpoint(data, formats.json_map_keys_in_path)
     if value is None or err is not None:
         return DeviceRestore(None, err, checksums=checksums)
     cp = _checkpoint(value["Data"])
