@@ -159,6 +159,11 @@ class _Ctx:
         self.saved.append(self._text(value, self.stack, t.name))
         self.parts = (value, ".".join(self.stack), t.name)
 
+    def stopped(self) -> bool:
+        """Whether a custom ``UnmarshalJSON`` stopped the decode. (A method, not an attribute test:
+        mypy keeps an attribute narrowed across the calls that set it, and mypyc trusts it.)"""
+        return self.aborted is not None
+
     def abort(self, exc: GoJSONError) -> None:
         """A custom ``UnmarshalJSON`` returned ``exc``: decoding stops, and a type error gets this
         decoder's struct and field path in front of its own field (``addErrorContext``)."""
@@ -201,7 +206,7 @@ def _decode_bytes(t: BytesT, jv: Any, cur: Any, ctx: _Ctx) -> Any:
 
 def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
     """Mirrors: encoding/json decodeState.value / object / array / literalStore (v1)"""
-    if ctx.aborted is not None:
+    if ctx.stopped():
         return cur
     if jv is None:
         return None if isinstance(t, MapT | SliceT | PtrT | BytesT) else cur
@@ -239,7 +244,7 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
         items = []
         for item in jv:
             items.append(_decode(t.elem, item, zero(t.elem), ctx))
-            if ctx.aborted is not None:  # the slice has grown to hold the failed element
+            if ctx.stopped():  # the slice has grown to hold the failed element
                 break
         return items
     if not isinstance(jv, JSONObject):
@@ -258,7 +263,7 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
             if ctx.map_keys:
                 ctx.stack.append(key)  # entries.pod-a (see _Ctx.map_keys)
             elem = _decode(t.elem, val, zero(t.elem), ctx)
-            if ctx.aborted is not None:  # not stored: Go stores a map element after decoding it
+            if ctx.stopped():  # not stored: Go stores a map element after decoding it
                 return out
             out[k] = elem
             del ctx.stack[depth:]
@@ -274,7 +279,7 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
         ctx.struct = t.short
         ctx.stack.append(f.json_name)
         out[f.go_name] = _decode(f.type, val, out[f.go_name], ctx)
-        if ctx.aborted is not None:  # the error keeps the context it was raised in
+        if ctx.stopped():  # the error keeps the context it was raised in
             return out
         ctx.struct = saved_struct
         del ctx.stack[depth:]
@@ -316,7 +321,7 @@ def _decode_in(
     if doc is None:
         return start, None
     value: dict[str, Any] = _decode(t, doc, start, ctx)
-    if ctx.aborted is not None:
+    if ctx.stopped():
         return value, ctx.aborted
     return value, (ctx.saved[0] if ctx.saved else None)
 
