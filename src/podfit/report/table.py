@@ -143,11 +143,10 @@ def _pods_table(pods: tuple[PodRestart, ...]) -> Table:
         if p.after is None:
             detail = f"{p.step.reason}: {p.step.message}"
         else:
-            detail = "; ".join(p.changes) or (
-                "same CPUs, NUMA nodes, assignments and devices"
-                if p.before.devices
-                else "same CPUs, NUMA nodes and assignments"
-            )
+            detail = "; ".join(p.changes) or "same CPUs, NUMA nodes and assignments"
+            if p.after.devices:  # containers that hold or ask for devices
+                without = [name for name, keys in p.after.devices if not keys]
+                detail += f"; no device held by {', '.join(without)}" if without else "; same devices"
         table.add_row(
             Text(p.pod), Text(p.outcome, style=_OUTCOME_STYLE.get(p.outcome, "bold red")), Text(detail)
         )
