@@ -218,3 +218,25 @@ def test_a_damaged_device_file_allocates_afresh_unless_the_container_runs(runnin
         assert got == {"b": None, "a": None}
     else:
         assert got == {"b": {"trainer": frozenset({G00, G01})}, "a": {"trainer": frozenset({G10})}}
+
+
+@pytest.mark.parametrize("scope", ["container", "pod"])
+def test_an_init_container_and_the_app_container_reusing_its_gpu_keep_them(scope: str) -> None:
+    """Pod ``m``: an init container with 1 GPU, two app containers with 1 GPU each (``x`` reuses the
+    init container's). Pod scope: the pod's hint is regenerated from the 2 GPUs the pod holds
+    (``podDevices``), which its request (max(1, 1 + 1) = 2) matches."""
+    r = {"cpu": "1", "memory": "1Gi", GPU: "1"}
+    m = _pod("m", 1)
+    m["spec"] = {
+        "initContainers": [{"name": "prep", "resources": {"requests": r, "limits": r}}],
+        "containers": [{"name": n, "resources": {"requests": r, "limits": r}} for n in ("x", "y")],
+    }
+    doc = _doc([{"add": _pod("a", 1)}, {"add": m}, {"start": "default/m"}, {"restart": {}}])
+    doc["kubeletConfig"] = {**CONFIG, "topologyManagerScope": scope}
+    result = simulate(scenario_from_dict(doc))
+    (restart,) = [s for s in result.steps if isinstance(s, RestartResult)]
+    pod_m = restart.pods[1]
+    assert (pod_m.outcome, pod_m.changes) == (KEPT, ())
+    assert pod_m.after is not None and pod_m.after.devices == pod_m.before.devices
+    held = dict(pod_m.before.devices)
+    assert held["prep"] == held["x"] and len({*held["x"], *held["y"]}) == 2
