@@ -172,7 +172,13 @@ class CPUSetParseError(ParseError):
 
 
 class GoJSONError(ParseError):
-    """An error ``json.Unmarshal`` (or a custom ``UnmarshalJSON``) would return; ``str`` is Go's text."""
+    """An error ``json.Unmarshal`` (or a custom ``UnmarshalJSON``) would return; ``str`` is Go's text.
+    ``type_error``: when it is an ``UnmarshalTypeError``, its (value, field path, type) parts, which
+    an enclosing ``Unmarshal`` rewrites with its own field path."""
+
+    def __init__(self, message: str, type_error: tuple[str, str, str] | None = None) -> None:
+        super().__init__(message)
+        self.type_error = type_error
 
 
 class DiscoverError(ParseError):

@@ -150,9 +150,9 @@ def test_cpu_flipped_value_byte_is_refused(gate: bool) -> None:
     with pytest.raises(CheckpointError) as info:
         decode_cpu_checkpoint(tampered, policy_name="static", pod_level_gate=gate)
     # every reader refuses it; the kubelet reports the last one's error (V1 cannot parse entries;
-    # Go names the map key in the field path, as the real v1.36.2 code does: checkpoints-oracle)
+    # Go 1.26's v1 encoding/json leaves the map key out of the path, as v1.36.2 does: checkpoints-oracle)
     assert info.value.reason == (
-        "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries.pod of type string"
+        "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries of type string"
     )
     plain = encode_cpu_checkpoint(CPUState(0b1110), "static", pod_level_gate=gate)
     with pytest.raises(CheckpointError) as info:
@@ -186,7 +186,7 @@ def test_cpu_gate_off_cannot_read_a_v3_file() -> None:
         decode_cpu_checkpoint(with_entries, policy_name="static", pod_level_gate=False)
     # V2 cannot verify the V3 checksum, then the V1 reader fails on the nested entries
     assert info.value.reason == (
-        "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries.p of type string"
+        "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries of type string"
     )
     no_entries = encode_cpu_checkpoint(CPUState(1), "static", pod_level_gate=True)
     with pytest.raises(CheckpointError) as info:

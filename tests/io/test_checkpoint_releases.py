@@ -140,6 +140,44 @@ def test_each_release_reads_each_file_as_the_kubelet_does(row: dict[str, Any]) -
     } == machine
 
 
+def _damaged_reads() -> list[Any]:
+    rows = [json.loads(line) for line in (ORACLE / "damaged-read.jsonl").read_text().splitlines()]
+    return [pytest.param(r, id=f"{r['case']}/{r['reader']}/PLRM={r['readerPLRM']}") for r in rows]
+
+
+@pytest.mark.parametrize("row", _damaged_reads())
+def test_each_release_words_a_damaged_file_as_the_kubelet_does(row: dict[str, Any]) -> None:
+    """Type errors at nested places, as the real state packages built with Go's v1 encoding/json
+    (GOEXPERIMENT=nojsonv2, as the v1.33 - v1.36 toolchains) word them: no map keys in the path."""
+    reader, gate, want = row["reader"], row["readerPLRM"], row["result"]
+    path = f"{STATE_DIR}/{row['file']}"
+    restore = restore_cpu_checkpoint if row["file"] == "cpu_manager_state" else restore_memory_checkpoint
+    policy = "static" if row["file"] == "cpu_manager_state" else "Static"
+    err = want.get("cpuErr", want.get("memErr"))
+    assert err is not None  # every case is refused by every release
+    with pytest.raises(CheckpointError) as info:
+        restore(row["content"], policy_name=policy, pod_level_gate=gate, version=reader, path=path)
+    assert info.value.message == err
+
+
+def test_go_1_27_wording_names_the_map_key() -> None:
+    # the json/v2-based decoder of Go 1.27 (what the earlier probe was built with) names the key
+    from podfit.checkpoint.cpu import CHECKPOINT_V1
+    from podfit.checkpoint.gojson import decode_partial
+
+    data = (ORACLE / "w-1.36-plrmtrue" / "cpu_manager_state").read_bytes()
+    _, v1 = decode_partial(CHECKPOINT_V1, data)
+    _, v2 = decode_partial(CHECKPOINT_V1, data, map_keys_in_path=True)
+    where = "json: cannot unmarshal object into Go struct field CPUManagerCheckpointV1.entries"
+    assert (v1, v2) == (f"{where} of type string", f"{where}.pod-a of type string")
+
+
+@pytest.mark.parametrize("version", SUPPORTED_RELEASES)
+def test_switch_json_wording_is_go_v1_in_every_release(version: str) -> None:
+    # .go-version: 1.24.6 (1.33), 1.24.9 (1.34), 1.25.7 (1.35), 1.26.4 (1.36); 1.37 unknown, kept v1
+    assert checkpoint_formats(version).json_map_keys_in_path is False
+
+
 # ----- round trips: every release, every gate ---------------------------------------------------------
 @pytest.mark.parametrize("version", SUPPORTED_RELEASES)
 @pytest.mark.parametrize("gate", [False, True])
@@ -283,7 +321,7 @@ V3_READ = {
     ("1.34", False): "checkpoint is corrupted",
     ("1.35", False): "checkpoint is corrupted",
     ("1.36", False): "json: cannot unmarshal object into Go struct field "
-    "CPUManagerCheckpointV1.entries.pod-a of type string",
+    "CPUManagerCheckpointV1.entries of type string",
     ("1.36", True): "V3",
     ("1.37", False): "V3",
     ("1.37", True): "V3",

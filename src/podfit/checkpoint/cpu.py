@@ -199,6 +199,13 @@ def new_checkpoint(t: StructT) -> dict[str, Any]:
 
 
 # ----- reading -------------------------------------------------------------------------------------
+def _go_named(t: StructT, fmt: str, formats: CheckpointFormats) -> StructT:
+    """``t`` under the Go type name the release decodes version ``fmt`` into (a type error names it)."""
+    if fmt == CPU_V2 and t.short != formats.cpu_v2_go_name:
+        return StructT("state." + formats.cpu_v2_go_name, t.fields)
+    return t
+
+
 @dataclass(frozen=True, slots=True)
 class _Attempt:
     value: dict[str, Any] | None  # what the decode left (None: a syntax error, nothing decoded)
@@ -211,11 +218,14 @@ def _attempt(fmt: str, data: bytes | str, formats: CheckpointFormats, gate: bool
     Mirrors: checkpointmanager/checkpoint_manager.go GetCheckpoint
     """
     t = _TYPES[fmt]
-    value, err = decode_partial(t, data, new_checkpoint(t))
+    keys = formats.json_map_keys_in_path
+    value, err = decode_partial(_go_named(t, fmt, formats), data, new_checkpoint(t), map_keys_in_path=keys)
     if value is None or err is not None:
         return _Attempt(value, err)
     if fmt == CPU_V4:
-        inner, err = decode_partial(CHECKPOINT_DATA, value["Data"], new_checkpoint(CHECKPOINT_DATA))
+        inner, err = decode_partial(
+            CHECKPOINT_DATA, value["Data"], new_checkpoint(CHECKPOINT_DATA), map_keys_in_path=keys
+        )
         if inner is None or err is not None:
             return _Attempt(None, f"failed to deserialize cpu manager checkpoint data: {err}")
         if data_checksum(value["Data"]) != value["DataChecksum"]:

@@ -43,6 +43,7 @@ from podfit.checkpoint.gojson import (
 )
 from podfit.checkpoint.gospew import fnv1a_32, for_hash, go_q
 from podfit.devices.manager import DeviceManager
+from podfit.devices.state import RestoredDevices, resource_of
 from podfit.release.checkpoint_formats import DEVICE_V2, checkpoint_formats
 from podfit.release.profile import DEFAULT_RELEASE
 
@@ -60,6 +61,7 @@ __all__ = [
     "device_checkpoint_of",
     "encode_device_checkpoint",
     "read_device_checkpoint",
+    "restored_devices",
 ]
 
 DEVICE_CHECKPOINT_FILE: Final = "kubelet_internal_checkpoint"
@@ -250,16 +252,38 @@ def device_checkpoint_of(manager: DeviceManager) -> DeviceCheckpoint:
         containers = manager.state.assigned[uid]
         for name in sorted(containers):
             per_resource: dict[str, dict[int, list[str]]] = {}
-            for device_id in sorted(containers[name]):
-                resource = device_id.split("#", 1)[0]
-                numa = manager.devices[resource][device_id].numa
-                node = NO_TOPOLOGY if numa is None else numa
-                per_resource.setdefault(resource, {}).setdefault(node, []).append(device_id)
+            for key in sorted(containers[name]):
+                resource = resource_of(key)
+                for node in _numa_ids(manager, resource, key):
+                    per_resource.setdefault(resource, {}).setdefault(node, []).append(manager.kubelet_id(key))
             for resource in sorted(per_resource):
                 ids = {n: tuple(d) for n, d in sorted(per_resource[resource].items())}
                 entries.append(PodDevicesEntry(uid, name, resource, ids, b""))
-    registered = {r: tuple(sorted(devices)) for r, devices in sorted(manager.devices.items())}
+    registered = {
+        r: tuple(sorted(manager.kubelet_id(k) for k in manager.devices.get(r, {})))
+        for r in sorted({*manager.devices, *manager.registered_empty})
+    }
     return DeviceCheckpoint(tuple(entries), registered)
+
+
+def _numa_ids(manager: DeviceManager, resource: str, key: str) -> tuple[int, ...]:
+    """The NUMA ids a device is listed under: its NUMA node (a device no plugin reports: those its
+    restored entry gave), ``-1`` without topology."""
+    dev = manager.devices.get(resource, {}).get(key)
+    if dev is not None:
+        return (NO_TOPOLOGY if dev.numa is None else dev.numa,)
+    return manager.unreported.get(key) or (NO_TOPOLOGY,)
+
+
+def restored_devices(restored: DeviceRestore) -> RestoredDevices | None:
+    """What the device manager starts with after reading the file: its allocations and registered
+    resources, or ``None`` (nothing: the read failed, or there was no file).
+
+    Mirrors: devicemanager/manager.go Start (readCheckpoint; a failure is logged, not returned)
+    """
+    if restored.error is not None or not restored.found:
+        return None
+    return RestoredDevices(restored.pods, restored.registered)
 
 
 # ----- reading --------------------------------------------------------------------------------------
@@ -268,14 +292,15 @@ def _new() -> dict[str, Any]:
     return {"Data": {"PodDeviceEntries": [], "RegisteredDevices": {}}, "Checksum": 0}
 
 
-def _get_checkpoint(data: bytes | str) -> tuple[dict[str, Any] | None, str | None, tuple[int, int] | None]:
+def _get_checkpoint(
+    data: bytes | str, map_keys_in_path: bool
+) -> tuple[dict[str, Any] | None, str | None, tuple[int, int] | None]:
     """(the decoded value, the error, (file checksum, computed checksum) on a mismatch).
 
     Mirrors: checkpointmanager/checkpoint_manager.go GetCheckpoint (unmarshal, then verify);
     devicemanager/checkpoint/checkpoint.go Data.VerifyChecksum; checksum/checksum.go Verify
     """
-    # the kubelets of v1.33 - v1.36 were built with Go 1.24 - 1.26: no map keys in error paths
-    value, err = decode_partial(CHECKPOINT, data, _new(), map_keys_in_path=False)
+    value, err = decode_partial(CHECKPOINT, data, _new(), map_keys_in_path=map_keys_in_path)
     if value is None or err is not None:
         return value, err, None
     computed = data_checksum(value["Data"])
@@ -292,7 +317,7 @@ def read_device_checkpoint(data: bytes | str | None, *, version: str = DEFAULT_R
     formats = checkpoint_formats(version)
     if data is None:
         return DeviceRestore(DeviceCheckpoint(), None, found=False)
-    value, err, checksums = _get_checkpoint(data)
+    value, err, checksums = _get_checkpoint(data, formats.json_map_keys_in_path)
     if value is None or err is not None:
         return DeviceRestore(None, err, checksums=checksums)
     cp = _checkpoint(value["Data"])

@@ -16,7 +16,8 @@ map keys (by their text, so NUMA ``"10"`` sorts before ``"2"``) and HTML-safe st
 Syntax errors (:mod:`~podfit.checkpoint.gojson_syntax`): the end of input, misspelt literals
 and stray bytes are worded exactly; other messages are close approximations of Go's scanner texts.
 The v1 decoder of Go 1.24 - 1.26 (which built the v1.33 - v1.36 kubelets) leaves map keys out of a
-type error's field path, Go 1.27's (json/v2 underneath) names them: ``map_keys_in_path``.
+type error's field path (the default, checked against the real state packages built with
+``GOEXPERIMENT=nojsonv2``); Go 1.27's (json/v2 underneath) names them: ``map_keys_in_path=True``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,23 @@ from __future__ import annotations
 import json
 import re
 from base64 import b64encode
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from podfit.checkpoint.gobase64 import go_base64
 from podfit.checkpoint.gojson_syntax import syntax_error
+from podfit.checkpoint.gojson_types import (
+    BytesT,
+    CustomT,
+    Field,
+    GoType,
+    IntT,
+    MapT,
+    PtrT,
+    SliceT,
+    StrT,
+    StructT,
+)
 from podfit.checkpoint.gospew import GoInt, GoMap, GoPtr, GoSlice, GoString, GoStruct, GoValue
 from podfit.errors import GoJSONError
 
@@ -56,80 +68,6 @@ __all__ = [
     "to_spew",
     "zero",
 ]
-
-
-@dataclass(frozen=True)
-class StrT:
-    name: str = "string"
-
-
-@dataclass(frozen=True)
-class IntT:
-    name: str = "int"
-    unsigned: bool = False
-    bits: int = 64
-
-
-@dataclass(frozen=True)
-class MapT:
-    name: str
-    key: StrT | IntT
-    elem: GoType
-
-
-@dataclass(frozen=True)
-class SliceT:
-    name: str
-    elem: GoType
-
-
-@dataclass(frozen=True)
-class BytesT:
-    """``[]byte``: a base64 string in JSON (an array of numbers is also read), ``bytes`` (``None``
-    = nil) as a Go value, ``[]uint8`` of decimal numbers to go-spew."""
-
-    name: str = "[]uint8"
-
-
-@dataclass(frozen=True)
-class Field:
-    go_name: str
-    json_name: str
-    type: GoType
-    omitempty: bool = False
-
-
-@dataclass(frozen=True)
-class StructT:
-    name: str  # package-qualified, as reflect prints it ("state.CPUManagerCheckpointV2")
-    fields: tuple[Field, ...]
-
-    @property
-    def short(self) -> str:
-        return self.name.rsplit(".", 1)[-1]
-
-
-@dataclass(frozen=True)
-class PtrT:
-    elem: StructT
-
-    @property
-    def name(self) -> str:
-        return "*" + self.elem.name
-
-
-@dataclass(frozen=True)
-class CustomT:
-    """A type with its own MarshalJSON / UnmarshalJSON (and a hand-written spew form)."""
-
-    name: str
-    unmarshal: Callable[[Any], Any]  # parsed JSON value -> Go value; raises GoJSONError
-    marshal: Callable[[Any], str]
-    spew: Callable[[Any], GoValue]
-    zero: Callable[[], Any]
-
-
-GoType = StrT | IntT | MapT | SliceT | StructT | PtrT | CustomT | BytesT
 
 
 # ----- parsing ---------------------------------------------------------------------------------
@@ -207,16 +145,33 @@ class _Ctx:
     struct: str = ""
     # Go 1.27's encoding/json (v2 underneath) names map keys in the field path; the v1 decoder of
     # Go 1.24 - 1.26, which built the v1.33 - v1.36 kubelets, does not
-    map_keys: bool = True
+    map_keys: bool = False
+    parts: tuple[str, str, str] | None = None  # the saved type error's (value, field path, type)
+    aborted: str | None = None  # a custom UnmarshalJSON failed: decoding stopped with this error
+
+    def _text(self, value: str, stack: list[str], type_name: str) -> str:
+        where = f"Go struct field {self.struct}.{'.'.join(stack)}" if self.struct or stack else "Go value"
+        return f"json: cannot unmarshal {value} into {where} of type {type_name}"
 
     def type_error(self, value: str, t: GoType) -> None:
         if self.saved:
             return
-        if self.struct or self.stack:
-            where = f"Go struct field {self.struct}.{'.'.join(self.stack)}"
-        else:
-            where = "Go value"
-        self.saved.append(f"json: cannot unmarshal {value} into {where} of type {t.name}")
+        self.saved.append(self._text(value, self.stack, t.name))
+        self.parts = (value, ".".join(self.stack), t.name)
+
+    def stopped(self) -> bool:
+        """Whether a custom ``UnmarshalJSON`` stopped the decode. (A method, not an attribute test:
+        mypy keeps an attribute narrowed across the calls that set it, and mypyc trusts it.)"""
+        return self.aborted is not None
+
+    def abort(self, exc: GoJSONError) -> None:
+        """A custom ``UnmarshalJSON`` returned ``exc``: decoding stops, and a type error gets this
+        decoder's struct and field path in front of its own field (``addErrorContext``)."""
+        if exc.type_error is None:
+            self.aborted = str(exc)
+            return
+        value, field, type_name = exc.type_error
+        self.aborted = self._text(value, self.stack + ([field] if field else []), type_name)
 
 
 _DECIMAL: Final = re.compile(r"[+-]?[0-9]+")
@@ -250,10 +205,17 @@ def _decode_bytes(t: BytesT, jv: Any, cur: Any, ctx: _Ctx) -> Any:
 
 
 def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
+    """Mirrors: encoding/json decodeState.value / object / array / literalStore (v1)"""
+    if ctx.stopped():
+        return cur
     if jv is None:
         return None if isinstance(t, MapT | SliceT | PtrT | BytesT) else cur
     if isinstance(t, CustomT):
-        return t.unmarshal(jv)
+        try:
+            return t.unmarshal(jv)
+        except GoJSONError as exc:
+            ctx.abort(exc)
+            return cur
     if isinstance(t, BytesT):
         return _decode_bytes(t, jv, cur, ctx)
     if isinstance(t, StrT):
@@ -279,7 +241,12 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
         if not isinstance(jv, list):
             ctx.type_error(_kind(jv), t)
             return cur
-        return [_decode(t.elem, item, zero(t.elem), ctx) for item in jv]
+        items = []
+        for item in jv:
+            items.append(_decode(t.elem, item, zero(t.elem), ctx))
+            if ctx.stopped():  # the slice has grown to hold the failed element
+                break
+        return items
     if not isinstance(jv, JSONObject):
         ctx.type_error(_kind(jv), t)
         return cur
@@ -295,7 +262,10 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
             depth = len(ctx.stack)
             if ctx.map_keys:
                 ctx.stack.append(key)  # entries.pod-a (see _Ctx.map_keys)
-            out[k] = _decode(t.elem, val, zero(t.elem), ctx)
+            elem = _decode(t.elem, val, zero(t.elem), ctx)
+            if ctx.stopped():  # not stored: Go stores a map element after decoding it
+                return out
+            out[k] = elem
             del ctx.stack[depth:]
         return out
     out = dict(cur)
@@ -309,47 +279,62 @@ def _decode(t: GoType, jv: Any, cur: Any, ctx: _Ctx) -> Any:
         ctx.struct = t.short
         ctx.stack.append(f.json_name)
         out[f.go_name] = _decode(f.type, val, out[f.go_name], ctx)
+        if ctx.stopped():  # the error keeps the context it was raised in
+            return out
         ctx.struct = saved_struct
         del ctx.stack[depth:]
     return out
 
 
-def decode(t: StructT, data: bytes | str, initial: dict[str, Any] | None = None) -> dict[str, Any]:
+def decode(
+    t: StructT, data: bytes | str, initial: dict[str, Any] | None = None, *, map_keys_in_path: bool = False
+) -> dict[str, Any]:
     """``json.Unmarshal(data, &v)`` with ``v`` starting as ``initial`` (default: zero value).
 
     Mirrors: encoding/json Unmarshal (Go 1.25) for the subset of kinds checkpoints use.
     """
-    return decode_value(t, parse_document(data), initial)
+    return decode_value(t, parse_document(data), initial, map_keys_in_path=map_keys_in_path)
 
 
-def decode_value(t: StructT, doc: Any, initial: dict[str, Any] | None = None) -> dict[str, Any]:
+def decode_value(
+    t: StructT, doc: Any, initial: dict[str, Any] | None = None, *, map_keys_in_path: bool = False
+) -> dict[str, Any]:
     """Like :func:`decode` for an already parsed document (a custom ``UnmarshalJSON`` body)."""
-    value, err = _decode_document(t, doc, initial)
+    ctx = _Ctx(saved=[], stack=[], map_keys=map_keys_in_path)
+    value, err = _decode_in(t, doc, initial, ctx)
     if err is not None:
-        raise GoJSONError(err)
+        raise GoJSONError(err, ctx.parts if ctx.aborted is None else None)
     return value
 
 
 def _decode_document(
-    t: StructT, doc: Any, initial: dict[str, Any] | None, map_keys_in_path: bool = True
+    t: StructT, doc: Any, initial: dict[str, Any] | None, map_keys_in_path: bool = False
 ) -> tuple[dict[str, Any], str | None]:
-    ctx = _Ctx(saved=[], stack=[], map_keys=map_keys_in_path)
+    return _decode_in(t, doc, initial, _Ctx(saved=[], stack=[], map_keys=map_keys_in_path))
+
+
+def _decode_in(
+    t: StructT, doc: Any, initial: dict[str, Any] | None, ctx: _Ctx
+) -> tuple[dict[str, Any], str | None]:
+    """Mirrors: encoding/json decodeState.unmarshal (an aborting error, else the saved one)"""
     start = zero(t) if initial is None else initial
     if doc is None:
         return start, None
     value: dict[str, Any] = _decode(t, doc, start, ctx)
+    if ctx.stopped():
+        return value, ctx.aborted
     return value, (ctx.saved[0] if ctx.saved else None)
 
 
 def decode_partial(
-    t: StructT, data: bytes | str, initial: dict[str, Any] | None = None, *, map_keys_in_path: bool = True
+    t: StructT, data: bytes | str, initial: dict[str, Any] | None = None, *, map_keys_in_path: bool = False
 ) -> tuple[dict[str, Any] | None, str | None]:
     """``json.Unmarshal(data, &v)`` as Go leaves ``v`` *and* its error: a type mismatch is
     remembered while the rest of the document is still decoded into ``v``; a syntax error decodes
     nothing (``v`` is then returned as ``None``). Returns (v, error text or None).
 
-    ``map_keys_in_path`` False: type errors name the field path as the v1 decoder of Go 1.24 - 1.26
-    does (without map keys).
+    ``map_keys_in_path``: type errors name map keys in the field path, as Go 1.27's json/v2-based
+    decoder does (default: as the v1 decoder of Go 1.24 - 1.26, without them).
 
     Mirrors: encoding/json Unmarshal (Go 1.25): checkValid before decoding, saveError
     """

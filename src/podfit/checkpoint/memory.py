@@ -152,11 +152,17 @@ class _Attempt:
 def _attempt(fmt: str, data: bytes | str, formats: CheckpointFormats, gate: bool) -> _Attempt:
     """Mirrors: checkpointmanager/checkpoint_manager.go GetCheckpoint (unmarshal, verify)"""
     t = _TYPES[fmt]
-    value, err = decode_partial(t, data, new_checkpoint(t))
+    keys = formats.json_map_keys_in_path
+    named = t
+    if fmt == MEMORY_V1 and t.short != formats.memory_v1_go_name:  # the type a type error names
+        named = StructT("state." + formats.memory_v1_go_name, t.fields)
+    value, err = decode_partial(named, data, new_checkpoint(t), map_keys_in_path=keys)
     if value is None or err is not None:
         return _Attempt(value, err)
     if fmt == MEMORY_V3:
-        inner, err = decode_partial(CHECKPOINT_DATA, value["Data"], new_checkpoint(CHECKPOINT_DATA))
+        inner, err = decode_partial(
+            CHECKPOINT_DATA, value["Data"], new_checkpoint(CHECKPOINT_DATA), map_keys_in_path=keys
+        )
         if inner is None or err is not None:
             return _Attempt(None, f"failed to deserialize memory manager checkpoint data: {err}")
         if data_checksum(value["Data"]) != value["DataChecksum"]:

@@ -135,7 +135,7 @@ def _run(loaded: Scenario, restore_from: Path | None) -> SimulationResult:
             kubelet_version=version,
             warnings=loaded.warnings,
         )
-    restored, files = restore(restore_from, config, version)
+    restored, files = restore(restore_from, config, version, devices_listed=bool(loaded.machine.devices))
     if isinstance(restored, ConfigRefusal):
         return SimulationResult(
             loaded.name,

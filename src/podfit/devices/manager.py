@@ -8,109 +8,153 @@ full list compactly); from 1.36 (kubernetes PR #138244, the release switch
 ``device_hints_device_numa_nodes_only``) only over the NUMA nodes that hold the resource's devices.
 
 Devices are named ``<resource>#<numa>#<index>`` (``#-`` for no NUMA affinity) so that the kubelet's
-"sorted device id" picking order is "lowest NUMA node first".
+"sorted device id" picking order is "lowest NUMA node first" (other names: :mod:`podfit.devices.state`).
+
+A restart (``readCheckpoint``) restores every container's devices (:meth:`restore_checkpoint`); the
+plugins have registered again and report the machine's devices healthy (or the ``reported`` ones).
+Re-admitting a container reuses what it holds (``devicesToAllocate``): a container that was running
+when the kubelet started, admitted before the pod sources are ready, is left alone whatever it holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
+from podfit.devices.hints import (
+    LIST_UP_TO,
+    device_numa_nodes,
+    generate_hints,
+    generate_hints_reference,
+    numa_bit,
+    zero_request_hints,
+)
+from podfit.devices.state import (
+    Device,
+    DevicePodSnapshot,
+    DeviceState,
+    DeviceStateSnapshot,
+    RestoredDevices,
+    device_key,
+    resource_of,
+)
 from podfit.model.admission import Rejection
+from podfit.model.gotext import go_quote
 from podfit.model.machine import Machine
 from podfit.model.pod import Container, Pod
 from podfit.model.qos import pod_limits
-from podfit.topology.bitmask import count, iterate_bit_masks
-from podfit.topology.fastmerge import HintSpace
 from podfit.topology.hint import ProviderHints, TopologyHint
 
-__all__ = ["LIST_UP_TO", "Device", "DeviceManager", "DeviceState", "zero_request_hints"]
-
-LIST_UP_TO: Final = 12
-"""Up to this many NUMA nodes a zero-device request's hints are listed (at most 4,095)."""
-
-
-def zero_request_hints(numa_ids: Sequence[int], reuse_mask: int) -> HintSpace:
-    """The hints of a request of 0 devices over ``numa_ids`` as a :class:`HintSpace`: every mask
-    containing ``reuse_mask`` (the NUMA nodes of the reusable devices), preferred when it is one
-    node (the narrowest mask that holds 0 devices has one node)."""
-    everything = 0
-    for n in numa_ids:
-        everything |= 1 << n
-    if not reuse_mask:
-        return HintSpace(numa_ids, [], everything, free_alone=True)
-    base = [TopologyHint(reuse_mask, reuse_mask.bit_count() == 1)]
-    return HintSpace(numa_ids, base, everything & ~reuse_mask, extendable=[reuse_mask])
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Device:
-    id: str
-    resource: str
-    numa: int | None
-
-
-# what an admission of one pod can change: its uid, its entry, the reuse pod and its reusable devices
-DevicePodSnapshot = tuple[str, dict[str, frozenset[str]] | None, str | None, dict[str, set[str]]]
-# the whole state: (uid, ((container, ids), ...)) pairs, the reuse pod, (resource, ids) pairs
-DeviceStateSnapshot = tuple[
-    tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...],
-    str | None,
-    tuple[tuple[str, tuple[str, ...]], ...],
+__all__ = [
+    "LIST_UP_TO",
+    "NO_TOPOLOGY",
+    "Device",
+    "DeviceManager",
+    "DevicePodSnapshot",
+    "DeviceState",
+    "DeviceStateSnapshot",
+    "zero_request_hints",
 ]
 
-
-@dataclass
-class DeviceState:
-    """Which container holds which devices, and the devices reusable by the pod being admitted."""
-
-    assigned: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)  # uid -> container -> ids
-    reuse_pod: str | None = None
-    reusable: dict[str, set[str]] = field(default_factory=dict)  # resource -> ids (of reuse_pod)
-
-    def in_use(self) -> set[str]:
-        return {d for ctrs in self.assigned.values() for ids in ctrs.values() for d in ids}
-
-    def snapshot(self) -> DeviceStateSnapshot:
-        assigned = tuple(
-            sorted(
-                (u, tuple(sorted((c, tuple(sorted(i))) for c, i in cs.items())))
-                for u, cs in self.assigned.items()
-            )
-        )
-        return (
-            assigned,
-            self.reuse_pod,
-            tuple(sorted((r, tuple(sorted(i))) for r, i in self.reusable.items())),
-        )
+NO_TOPOLOGY: Final = -1
+"""The NUMA id of devices without topology (devicemanager/manager.go nodeWithoutTopology)."""
 
 
 class DeviceManager:
     """The kubelet's device manager, reduced to what admission needs (no plugin RPCs)."""
 
     def __init__(
-        self, machine: Machine, state: DeviceState | None = None, device_numa_nodes_only: bool = True
+        self,
+        machine: Machine,
+        state: DeviceState | None = None,
+        device_numa_nodes_only: bool = True,
+        reported: Iterable[tuple[str, str, int | None]] | None = None,
     ) -> None:
-        """``device_numa_nodes_only``: the release switch of PR #138244 (on from 1.36)."""
+        """``device_numa_nodes_only``: the release switch of PR #138244 (on from 1.36).
+        ``reported``: the devices the plugins report, as (resource, kubelet id, NUMA node);
+        ``None``: the machine's device groups, named by podfit."""
         self.device_numa_nodes_only = device_numa_nodes_only
         self.numa_ids = machine.numa_ids
         devices: dict[str, dict[str, Device]] = {}
-        for group in machine.devices:
-            per = devices.setdefault(group.resource, {})
-            tag = "-" if group.numa is None else f"{group.numa:03d}"
-            start = sum(1 for d in per.values() if d.numa == group.numa)
-            for i in range(start, start + group.count):
-                dev = Device(f"{group.resource}#{tag}#{i:05d}", group.resource, group.numa)
-                per[dev.id] = dev
-        self.devices = devices
+        self.kubelet_ids: dict[str, str] = {}  # key -> the kubelet's id, where they differ
+        if reported is None:
+            for group in machine.devices:
+                per = devices.setdefault(group.resource, {})
+                tag = "-" if group.numa is None else f"{group.numa:03d}"
+                start = sum(1 for d in per.values() if d.numa == group.numa)
+                for i in range(start, start + group.count):
+                    dev = Device(f"{group.resource}#{tag}#{i:05d}", group.resource, group.numa)
+                    per[dev.id] = dev
+        else:
+            for resource, device_id, numa in reported:
+                key = device_key(resource, device_id)
+                devices.setdefault(resource, {})[key] = Device(key, resource, numa)
+                if key != device_id:
+                    self.kubelet_ids[key] = device_id
+        self.devices = devices  # every device is healthy (registered, reported Healthy)
         self.state = state if state is not None else DeviceState()
+        # restored from a checkpoint: resources registered without a device, and the devices held
+        # that no plugin reports (key -> NUMA ids the file gave them)
+        self.registered_empty: set[str] = set()
+        self.unreported: dict[str, tuple[int, ...]] = {}
+        # the containers running when the kubelet started ((pod UID, name)), and whether every pod
+        # source has been seen since (false while a restarted kubelet re-admits its pods)
+        self.running: set[tuple[str, str]] = set()
+        self.sources_ready = True
         # hints from the full v1.36 enumeration (generate_hints_reference): the benchmarks' reference
         self.exact_reference = False
 
+    # ----- restart -----------------------------------------------------------------------
+    def restore_checkpoint(self, restored: RestoredDevices) -> None:
+        """Every container's devices as the file has them, and its registered resources.
+
+        Mirrors: devicemanager/manager.go readCheckpoint, pod_devices.go fromCheckpointData
+        """
+        known = {r: {self.kubelet_id(k): k for k in per} for r, per in self.devices.items()}
+        for uid, containers in restored.pods.items():
+            for name, resources in containers.items():
+                keys: set[str] = set()
+                for resource, per_numa in resources.items():
+                    for numa, ids in per_numa.items():
+                        for device_id in ids:
+                            key = known.get(resource, {}).get(device_id)
+                            if key is None:
+                                key = self._unreported(resource, device_id, numa)
+                            keys.add(key)
+                self.state.assigned.setdefault(uid, {})[name] = frozenset(keys)
+        self.registered_empty = {r for r in restored.registered if r not in self.devices}
+
+    def _unreported(self, resource: str, device_id: str, numa: int) -> str:
+        key = device_key(resource, device_id)
+        if key != device_id:
+            self.kubelet_ids[key] = device_id
+        nodes = self.unreported.get(key, ())
+        if numa != NO_TOPOLOGY and numa not in nodes:
+            nodes = tuple(sorted((*nodes, numa)))
+        self.unreported[key] = nodes
+        return key
+
+    def kubelet_id(self, key: str) -> str:
+        """The id the kubelet (and its checkpoint) knows the device ``key`` by."""
+        return self.kubelet_ids.get(key, key)
+
+    def device_numa(self, resource: str, key: str) -> int | None:
+        """The device's NUMA node (a device no plugin reports: the first its checkpoint entry gave)."""
+        dev = self.devices.get(resource, {}).get(key)
+        if dev is not None:
+            return dev.numa
+        nodes = self.unreported.get(key, ())
+        return nodes[0] if nodes else None
+
     # ----- requests ----------------------------------------------------------------------
     def is_device_resource(self, name: str) -> bool:
-        return name in self.devices
+        """Registered, or held by a container.
+
+        Mirrors: devicemanager/manager.go isDevicePluginResource
+        """
+        if name in self.devices or name in self.registered_empty:
+            return True
+        return bool(self.unreported) and any(resource_of(d) == name for d in self.state.in_use())
 
     def container_requests(self, container: Container) -> dict[str, int]:
         """Device requests of a container: its limits of device-plugin resources. A zero limit
@@ -123,115 +167,33 @@ class DeviceManager:
 
     # ----- hints -------------------------------------------------------------------------
     def _has_topology(self, resource: str) -> bool:
-        return any(d.numa is not None for d in self.devices[resource].values())
+        return any(d.numa is not None for d in self.devices.get(resource, {}).values())
 
     def _available(self, resource: str) -> set[str]:
-        return set(self.devices[resource]) - self.state.in_use()
+        return set(self.devices.get(resource, {})) - self.state.in_use()
 
     def _numa_bit(self, device_id: str, resource: str) -> int:
-        numa = self.devices[resource][device_id].numa
-        return 0 if numa is None else 1 << numa
+        return numa_bit(self.devices.get(resource, {}), device_id)
 
     def generate_hints(
         self, resource: str, available: set[str], reusable: set[str], request: int
     ) -> Sequence[TopologyHint]:
-        """The hints of :meth:`generate_hints_reference` without enumerating every NUMA mask.
-
-        Whether a mask qualifies depends only on its part on the NUMA nodes D that hold devices of
-        ``resource``, and the smallest mask holding ``request`` devices lies inside D. So the full
-        list is: the masks over D that qualify (preferred as in the full enumeration), each also
-        extended by every subset of the other NUMA nodes, not preferred. When D is every NUMA node
-        that is a plain list (identical, same order); otherwise a :class:`HintSpace` (same hints,
-        same iteration order) that the Topology Manager merges without listing it.
-
-        Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints
-        """
-        if request <= 0:
-            return self._zero_request_hints(resource, available, reusable, request)
-        devs = self.devices[resource]
-        holding = {d.numa for d in devs.values() if d.numa is not None}
-        nodes = [n for n in self.numa_ids if n in holding]
-        all_bits = [self._numa_bit(d, resource) for d in devs]
-        avail_bits = [self._numa_bit(d, resource) for d in available]
-        reuse_bits = [self._numa_bit(d, resource) for d in reusable if devs[d].numa is not None]
-        min_size = len(nodes)
-        masks: list[int] = []
-        for mask in iterate_bit_masks(nodes):
-            if sum(1 for b in all_bits if b & mask) >= request and count(mask) < min_size:
-                min_size = count(mask)
-            if any(not (b & mask) for b in reuse_bits):
-                continue
-            if len(reuse_bits) + sum(1 for b in avail_bits if b & mask) >= request:
-                masks.append(mask)
-        base = [TopologyHint(m, count(m) == min_size) for m in masks]
-        if self.device_numa_nodes_only:  # PR #138244: the masks over D are the whole list
-            return base
-        free = 0
-        for n in self.numa_ids:
-            if n not in holding:
-                free |= 1 << n
-        if not free or not base:
-            return base
-        return HintSpace(self.numa_ids, base, free).hints
-
-    def _zero_request_hints(
-        self, resource: str, available: set[str], reusable: set[str], request: int
-    ) -> Sequence[TopologyHint]:
-        """A request of 0 devices (a zero limit): every NUMA mask holding the NUMA nodes R of the
-        reusable devices qualifies, and the narrowest mask able to hold 0 devices is one node. On
-        up to :data:`LIST_UP_TO` NUMA nodes the list is written out; beyond, the same hints as a
-        :class:`HintSpace`: R itself (preferred when one node) and R extended by any other nodes,
-        or -- without reusable devices -- every mask, preferred when it is one node.
-        """
-        numa_ids: Sequence[int] = self.numa_ids
-        if self.device_numa_nodes_only:
-            numa_ids = self.device_numa_nodes(resource) or self.numa_ids
-        if len(numa_ids) <= LIST_UP_TO:
-            return self.generate_hints_reference(resource, available, reusable, request)
-        return zero_request_hints(numa_ids, self._reuse_mask(resource, reusable)).hints
-
-    def _reuse_mask(self, resource: str, reusable: set[str]) -> int:
-        mask = 0
-        for d in reusable:
-            mask |= self._numa_bit(d, resource)
-        return mask
+        """Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (see hints.py)"""
+        devs = self.devices.get(resource, {})
+        return generate_hints(devs, self.numa_ids, self.device_numa_nodes_only, available, reusable, request)
 
     def device_numa_nodes(self, resource: str) -> list[int]:
-        """The machine's NUMA nodes that hold devices of ``resource``, sorted.
-
-        Mirrors: devicemanager/topology_hints.go deviceNUMANodes (v1.36.2)
-        """
-        holding = {d.numa for d in self.devices[resource].values() if d.numa is not None}
-        return sorted(n for n in self.numa_ids if n in holding)
+        """Mirrors: devicemanager/topology_hints.go deviceNUMANodes (v1.36.2)"""
+        return device_numa_nodes(self.devices.get(resource, {}), self.numa_ids)
 
     def generate_hints_reference(
         self, resource: str, available: set[str], reusable: set[str], request: int
     ) -> list[TopologyHint]:
-        """The literal enumeration over every NUMA mask of the machine (2^n masks), or from 1.36
-        of the NUMA nodes that hold the resource's devices (all of the machine's when none does).
-
-        Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints
-        """
-        numa_ids: Sequence[int] = self.numa_ids
-        if self.device_numa_nodes_only:
-            numa_ids = self.device_numa_nodes(resource) or self.numa_ids
-        all_bits = [self._numa_bit(d, resource) for d in self.devices[resource]]
-        avail_bits = [self._numa_bit(d, resource) for d in available]
-        reuse_bits = [
-            self._numa_bit(d, resource) for d in reusable if self.devices[resource][d].numa is not None
-        ]
-        min_size = len(numa_ids)
-        hints: list[TopologyHint] = []
-        for mask in iterate_bit_masks(numa_ids):
-            in_mask = sum(1 for b in all_bits if b & mask)
-            if in_mask >= request and count(mask) < min_size:
-                min_size = count(mask)
-            if any(not (b & mask) for b in reuse_bits):
-                continue
-            matching = len(reuse_bits) + sum(1 for b in avail_bits if b & mask)
-            if matching >= request:
-                hints.append(TopologyHint(mask, False))
-        return [TopologyHint(h.numa_affinity, count(h.numa_affinity or 0) == min_size) for h in hints]
+        """Mirrors: devicemanager/topology_hints.go generateDeviceTopologyHints (the literal loop)"""
+        devs = self.devices.get(resource, {})
+        return generate_hints_reference(
+            devs, self.numa_ids, self.device_numa_nodes_only, available, reusable, request
+        )
 
     def _generate(
         self, resource: str, available: set[str], reusable: set[str], request: int
@@ -267,12 +229,12 @@ class DeviceManager:
         for name, ids in self.state.assigned.get(uid, {}).items():
             if names is None or name in names:
                 for d in ids:
-                    held.setdefault(d.split("#", 1)[0], set()).add(d)
+                    held.setdefault(resource_of(d), set()).add(d)
         return held
 
     def get_topology_hints(self, pod: Pod, container: Container) -> ProviderHints:
         """Mirrors: devicemanager/topology_hints.go GetTopologyHints"""
-        if not self.devices:
+        if not self.devices and not self.registered_empty and not self.unreported:
             return {}  # no device-plugin resource on the node: nothing can be requested
         reusable = self.state.reusable if self.state.reuse_pod == pod.uid else {}
         return self._hints_for(
@@ -281,7 +243,7 @@ class DeviceManager:
 
     def get_pod_topology_hints(self, pod: Pod) -> ProviderHints:
         """Mirrors: devicemanager/topology_hints.go GetPodTopologyHints"""
-        if not self.devices:
+        if not self.devices and not self.registered_empty and not self.unreported:
             return {}
         return self._hints_for(self.pod_requests(pod), self._held(pod.uid, None), {})
 
@@ -310,28 +272,59 @@ class DeviceManager:
             order = aligned + unaligned + sorted(d for d in available if devs[d].numa is None)
         return picked + order[:needed]
 
-    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
-        """Mirrors: devicemanager/manager.go Allocate + devicesToAllocate"""
-        if self.state.reuse_pod != pod.uid:
-            self.state.reuse_pod, self.state.reusable = pod.uid, {}
-        if not self.devices:
-            return None
-        requests = {r: v for r, v in self.container_requests(container).items() if v}
-        if not requests or container.name in self.state.assigned.get(pod.uid, {}):
-            return None
-        ids: set[str] = set()
-        for resource, needed in sorted(requests.items()):
-            picked = self._pick(
-                resource, needed, self.state.reusable.get(resource, set()), hint.numa_affinity
+    def _to_allocate(
+        self, uid: str, name: str, resource: str, required: int, affinity: int | None
+    ) -> list[str] | str:
+        """The devices to give the container for ``resource`` (none: it holds them, or it was
+        running when the kubelet started), or the error.
+
+        Mirrors: devicemanager/manager.go devicesToAllocate (v1.33.5 - v1.36.2)
+        """
+        held = self._held(uid, {name}).get(resource)
+        needed = required
+        if held is not None:
+            needed -= len(held)
+            if needed != 0:
+                return (
+                    f"pod {go_quote(uid)} container {go_quote(name)} changed request for resource "
+                    f"{go_quote(resource)} from {len(held)} to {required}"
+                )
+        if not self.sources_ready and (uid, name) in self.running:
+            return []  # a kubelet restart: the running container already has its devices
+        healthy = self.devices.get(resource, {})
+        if resource not in self.devices and resource not in self.registered_empty:
+            return f"cannot allocate unregistered device {resource}"
+        if not healthy:
+            return f"no healthy devices present; cannot allocate unhealthy devices {resource}"
+        if held is not None and not held <= healthy.keys():
+            return (
+                "previously allocated devices are no longer healthy; cannot allocate unhealthy "
+                f"devices {resource}"
             )
+        if needed == 0:
+            return []
+        return self._pick(resource, needed, self.state.reusable.get(resource, set()), affinity)
+
+    def allocate(self, pod: Pod, container: Container, hint: TopologyHint) -> Rejection | None:
+        """Mirrors: devicemanager/manager.go Allocate + allocateContainerResources"""
+        st = self.state
+        if st.reuse_pod != pod.uid:
+            st.reuse_pod, st.reusable = pod.uid, {}
+        if not self.devices and not self.registered_empty and not self.unreported:
+            return None
+        for resource, required in sorted(self.container_requests(container).items()):
+            picked = self._to_allocate(pod.uid, container.name, resource, required, hint.numa_affinity)
             if isinstance(picked, str):
                 return Rejection(picked)
-            ids.update(picked)
-        self.state.assigned.setdefault(pod.uid, {})[container.name] = frozenset(ids)
-        for d in ids:
-            pool = self.state.reusable.setdefault(d.split("#", 1)[0], set())
+            if picked:
+                held = st.assigned.setdefault(pod.uid, {})
+                held[container.name] = held.get(container.name, frozenset()) | frozenset(picked)
+        # a regular init container's devices are reusable by the containers after it; any other
+        # container's are not (addContainerAllocatedResources / removeContainerAllocatedResources)
+        for d in st.assigned.get(pod.uid, {}).get(container.name, ()):
+            pool = st.reusable.setdefault(resource_of(d), set())
             if container.kind == "init":
-                pool.add(d)  # a finished init container's devices are reusable by later containers
+                pool.add(d)
             else:
                 pool.discard(d)
         return None
@@ -373,6 +366,6 @@ class DeviceManager:
         """Resource -> NUMA node of each device held by a container (for reports)."""
         out: dict[str, list[int | None]] = {}
         for d in sorted(self.state.assigned.get(uid, {}).get(name, ())):
-            resource = d.split("#", 1)[0]
-            out.setdefault(resource, []).append(self.devices[resource][d].numa)
+            resource = resource_of(d)
+            out.setdefault(resource, []).append(self.device_numa(resource, d))
         return {r: tuple(v) for r, v in out.items()}

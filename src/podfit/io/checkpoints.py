@@ -61,16 +61,20 @@ def _read(path: Path) -> bytes | None:
 
 
 def restore_from(
-    directory: Path, config: KubeletConfig, version: str | None = None
+    directory: Path, config: KubeletConfig, version: str | None = None, *, devices_listed: bool = False
 ) -> tuple[RestoredState | ConfigRefusal, tuple[FileRead, ...]]:
-    """The managers' state in ``directory`` as a kubelet of release ``version`` (default: the
-    configuration's) with ``config`` reads it (or its refusal), and how each file was read."""
+    """The managers' state in ``directory`` (a kubelet root directory) as a kubelet of release
+    ``version`` (default: the configuration's) with ``config`` reads it (or its refusal), and how
+    each file was read. The device manager's ``device-plugins/kubelet_internal_checkpoint`` is
+    listed when it exists or when ``devices_listed`` (a machine with device plugins)."""
     return restored_from_files(
         _read(directory / CPU_CHECKPOINT_FILE),
         _read(directory / MEMORY_CHECKPOINT_FILE),
         config,
         version or config.release.version,
         directory=str(directory),
+        devices=_read(directory / DEVICE_PLUGINS_DIR / DEVICE_CHECKPOINT_FILE),
+        devices_listed=devices_listed,
     )
 
 

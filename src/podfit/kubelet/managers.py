@@ -20,6 +20,7 @@ from podfit.cpu.policy_none import NonePolicy as CPUNonePolicy
 from podfit.cpu.policy_static import StaticPolicy as CPUStaticPolicy
 from podfit.cpu.state import CPUPodSnapshot, CPUState, CPUStateSnapshot
 from podfit.devices.manager import DeviceManager, DevicePodSnapshot, DeviceStateSnapshot
+from podfit.devices.state import RestoredDevices
 from podfit.kubelet import metrics_record as record
 from podfit.kubelet.metrics import NodeMetrics
 from podfit.memory.policy_none import NonePolicy as MemoryNonePolicy
@@ -204,10 +205,15 @@ class StateSnapshot:
 
 @dataclass(frozen=True)
 class RestoredState:
-    """The managers' state read back from the kubelet's checkpoint files (a kubelet restart)."""
+    """The managers' state read back from the kubelet's checkpoint files (a kubelet restart), and
+    what the container runtime reports at the kubelet's start: the containers running then
+    ((pod UID, container name): ``buildContainerMapAndRunningSetFromRuntime``). ``devices``
+    ``None``: the device manager starts empty (no file, or one it could not read)."""
 
     cpu: CPUState | None = None
     memory: MemoryState | None = None
+    devices: RestoredDevices | None = None
+    running: frozenset[tuple[str, str]] = frozenset()
 
 
 class ResourceManagers:
@@ -318,7 +324,7 @@ class ResourceManagers:
 
     def device_numa(self, resource: str, device_id: str) -> int | None:
         """The NUMA node of a device (``None``: not NUMA-local)."""
-        return self.devices.devices[resource][device_id].numa
+        return self.devices.device_numa(resource, device_id)
 
     def container_devices(self, uid: str, name: str) -> dict[str, tuple[int | None, ...]]:
         """Resource -> NUMA node of each device the container holds."""

@@ -112,6 +112,7 @@ class Node:
         self.managers: ResourceManagers = managers
         self.allocatable = node_allocatable(machine, config)
         self._pods: dict[str, Pod] = {}  # uid -> admitted pod, in admission order
+        self.started: set[str] = set()  # uids of the pods whose containers have started
         self._used: dict[str, int] = {}  # the admitted pods' effective requests, summed
         self._memory_views: dict[int, tuple[NUMANodeState, dict[str, MemoryTableView]]] = {}
         # the gates never change while the kubelet runs: read them once
@@ -179,7 +180,8 @@ class Node:
         # where the charge went (memorymanager/policy_static.go releaseMemory vs
         # updateMachineState): its machine state is the release's, not the snapshot's.
         fresh = pod.uid not in self._pods
-        if fresh and (snap.cpu[2] is not None or snap.cpu[3] is not None or snap.memory[2] is not None):
+        held = snap.cpu[2] is not None or snap.cpu[3] is not None or snap.memory[2] is not None
+        if fresh and (held or snap.devices[1] is not None):
             # A pod the state held before this admission (restored from checkpoint files by a
             # restarted kubelet) is no longer active once rejected: the stale-state cleanup releases
             # everything the state holds for it (what it held, and what this admission took).
@@ -303,6 +305,7 @@ class Node:
         pod = self.find(key, uid)
         if pod is None:
             return StartResult(pod=key or "", uid=uid, started=False, default_cpuset=self.default_cpuset)
+        self.started.add(pod.uid)
         if pod.init_containers:  # only finished init containers give memory back
             memory = self.managers.memory
             for c in pod.all_containers():
@@ -425,6 +428,7 @@ class Node:
             return RemoveResult(pod=key or "", uid=uid, removed=False, default_cpuset=self.default_cpuset)
         self.managers.remove_pod(pod)
         del self._pods[pod.uid]
+        self.started.discard(pod.uid)
         self._count_requests(pod_requests(pod, pod_level_resources=self._plr), -1)
         self._pod_memory_qos.pop(pod.uid, None)
         self.resizes.forget(pod.uid)

@@ -1,17 +1,23 @@
 """A kubelet restart on the same node, possibly as another release or with another configuration.
 
 The old kubelet's managers' state is written as its release writes ``cpu_manager_state`` and
-``memory_manager_state`` (format by release and ``PodLevelResourceManagers`` gate); the new kubelet
+``memory_manager_state`` (format by release and ``PodLevelResourceManagers`` gate) and, with device
+plugins, the device manager's ``kubelet_internal_checkpoint`` (:mod:`podfit.kubelet.restart_files`);
+the new kubelet
 checks its configuration and builds its managers (their refusals first, as ``NewContainerManager``
 runs before ``Start``), reads the files as its release reads them (accept, migrate, or refuse with
 the kubelet's words), validates the restored state, releases the state of containers no running
 pod has, then admits the running pods again in the order the kubelet does — ``HandlePodAdditions``
 sorts them by creation time, which in a scenario is the order they were admitted. Each pod keeps
-its CPUs and memory, moves, or is rejected; the release decides (1.36's pod-level re-admission
-defects and their 1.37 fixes: :mod:`podfit.release.checkpoint_formats`).
+its CPUs, memory and devices, moves, or is rejected; the release decides (1.36's pod-level
+re-admission defects and their 1.37 fixes: :mod:`podfit.release.checkpoint_formats`). The
+re-admissions come before the pod sources are ready, so the device manager leaves a container that
+was running at the kubelet's start alone (``devicesToAllocate``): the containers of a pod that had
+a ``start`` event run (app containers and sidecars; a regular init container has finished).
 
-Mirrors: kubelet.go HandlePodAdditions, cm/container_manager_linux.go NewContainerManager / Start,
-the managers' NewCheckpointState and removeStaleState.
+Mirrors: kubelet.go HandlePodAdditions and syncLoopIteration (a source is marked seen after its
+first pods are handled), cm/container_manager_linux.go NewContainerManager / Start, the managers'
+NewCheckpointState and removeStaleState, devicemanager UpdateAllocatedDevices.
 """
 
 from __future__ import annotations
@@ -22,23 +28,26 @@ from typing import Final
 
 from podfit.api.kubelet_config import kubelet_config_for_release
 from podfit.api.kubelet_config_validation import validate_kubelet_config
-from podfit.checkpoint.cpu import CPU_CHECKPOINT_FILE, encode_cpu_format, restore_cpu_checkpoint
-from podfit.checkpoint.memory import MEMORY_CHECKPOINT_FILE, encode_memory_format, restore_memory_checkpoint
-from podfit.errors import CheckpointError
 from podfit.kubelet.known_issues import known_issue_for
-from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node, start_node
+from podfit.kubelet.restart_files import (
+    DEVICE_FILE,
+    FileRead,
+    restored_from_files,
+    written_device_file,
+    written_files,
+)
 from podfit.kubelet.result import AdmitResult, ContainerAssignment, NUMAMemory
 from podfit.kubelet.startup import startup_refusal
-from podfit.model.admission import REFUSAL_CPU_MANAGER, REFUSAL_MEMORY_MANAGER, ConfigRefusal
+from podfit.model.admission import ConfigRefusal
 from podfit.model.cpuset import format_cpuset
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.model.pod import Pod
 from podfit.model.units import format_bytes
-from podfit.release.checkpoint_formats import checkpoint_formats
 from podfit.release.profile import release_profile
 
 __all__ = [
+    "DEVICE_FILE",
     "KEPT",
     "MOVED",
     "PLRM",
@@ -51,36 +60,28 @@ __all__ = [
     "held_by",
     "holds_state",
     "pod_restart",
+    "readmission_phase",
     "remove_stale_state",
     "restart_node",
     "restored_from_files",
+    "running_containers",
+    "written_files",
 ]
 
 PLRM: Final = "PodLevelResourceManagers"
 KEPT: Final = "kept"
 MOVED: Final = "moved"
 REJECTED: Final = "rejected"
-STATE_DIR: Final = "/var/lib/kubelet"
-
-
-@dataclass(frozen=True, slots=True)
-class FileRead:
-    """One checkpoint file across the restart: the version the old kubelet wrote (``None``: a real
-    file), the version the new one read (``None``: refused or absent) and its refusal text."""
-
-    file: str  # cpu_manager_state | memory_manager_state
-    written_as: str | None
-    read_as: str | None
-    status: str  # ok | refused | absent
-    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class PodHeld:
-    """What the managers' state holds for a pod: every container's assignment, the pod CPU set."""
+    """What the managers' state holds for a pod: every container's assignment, the pod CPU set,
+    and the devices of each container that holds or asks for some (name, sorted device keys)."""
 
     containers: tuple[ContainerAssignment, ...]
     pod_cpus: int | None
+    devices: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,84 +123,14 @@ def config_for_version(config: KubeletConfig, version: str) -> KubeletConfig:
     return kubelet_config_for_release(config, profile)
 
 
-# ----- the files ---------------------------------------------------------------------------------------
-def restored_from_files(
-    cpu: bytes | None,
-    memory: bytes | None,
-    config: KubeletConfig,
-    version: str,
-    *,
-    directory: str = STATE_DIR,
-    written: tuple[str | None, str | None] = (None, None),
-) -> tuple[RestoredState | ConfigRefusal, tuple[FileRead, ...]]:
-    """Both files (``None``: absent, a fresh start) as a kubelet of ``version`` with ``config``
-    reads them in ``Start`` (CPU manager first): the restored state or the first refusal.
-
-    Mirrors: cm/container_manager_linux.go Start (cpuManager.Start, then memoryManager.Start)
-    """
-    gate = config.feature_gates.enabled(PLRM)
-    reads: list[FileRead] = []
-    cpu_state = memory_state = None
-    if cpu is None:
-        reads.append(FileRead(CPU_CHECKPOINT_FILE, written[0], None, "absent"))
-    else:
-        try:
-            got = restore_cpu_checkpoint(
-                cpu,
-                policy_name=config.cpu_manager_policy,
-                pod_level_gate=gate,
-                version=version,
-                path=f"{directory}/{CPU_CHECKPOINT_FILE}",
-            )
-        except CheckpointError as exc:
-            reads.append(FileRead(CPU_CHECKPOINT_FILE, written[0], None, "refused", exc.message))
-            return ConfigRefusal(REFUSAL_CPU_MANAGER, exc.message), tuple(reads)
-        cpu_state = got.state
-        reads.append(FileRead(CPU_CHECKPOINT_FILE, written[0], got.read_as, "ok"))
-    if memory is None:
-        reads.append(FileRead(MEMORY_CHECKPOINT_FILE, written[1], None, "absent"))
-    else:
-        try:
-            mem = restore_memory_checkpoint(
-                memory,
-                policy_name=config.memory_manager_policy,
-                pod_level_gate=gate,
-                version=version,
-                path=f"{directory}/{MEMORY_CHECKPOINT_FILE}",
-            )
-        except CheckpointError as exc:
-            reads.append(FileRead(MEMORY_CHECKPOINT_FILE, written[1], None, "refused", exc.message))
-            return ConfigRefusal(REFUSAL_MEMORY_MANAGER, exc.message), tuple(reads)
-        memory_state = mem.state
-        reads.append(FileRead(MEMORY_CHECKPOINT_FILE, written[1], mem.read_as, "ok"))
-    return RestoredState(cpu=cpu_state, memory=memory_state), tuple(reads)
-
-
-def written_files(node: Node, version: str) -> tuple[bytes, bytes, str, str]:
-    """The two files the kubelet of ``node`` (release ``version``) has written for its state, and
-    their versions.
-
-    Mirrors: cpumanager/memorymanager state_checkpoint.go storeState
-    """
-    formats = checkpoint_formats(version)
-    gate = node.config.feature_gates.enabled(PLRM) and formats.plrm_gate
-    cpu_fmt = formats.cpu_write_plrm if gate else formats.cpu_write
-    memory_fmt = formats.memory_write_plrm if gate else formats.memory_write
-    cpu, memory = node.managers.cpu, node.managers.memory
-    return (
-        encode_cpu_format(cpu.state, cpu.cpu_policy.name(), cpu_fmt),
-        encode_memory_format(memory.state, memory.memory_policy.name(), memory_fmt),
-        cpu_fmt,
-        memory_fmt,
-    )
-
-
 # ----- stale state ------------------------------------------------------------------------------------
 def remove_stale_state(node: Node, active: Sequence[Pod]) -> list[str]:
     """Release the state of every (pod, container) no active pod has, as the managers do before
-    an allocation once the pod sources are ready; one line per released container.
+    an allocation once the pod sources are ready (the device manager: of every pod no active pod
+    has); one line per released container.
 
-    Mirrors: cpumanager/cpu_manager.go and memorymanager/memory_manager.go removeStaleState
+    Mirrors: cpumanager/cpu_manager.go and memorymanager/memory_manager.go removeStaleState,
+    devicemanager/manager.go UpdateAllocatedDevices
     """
     live = {p.uid: {c.name for c in p.all_containers()} for p in active}
     cpu, memory = node.managers.cpu, node.managers.memory
@@ -217,6 +148,14 @@ def remove_stale_state(node: Node, active: Sequence[Pod]) -> list[str]:
                 memory.policy.remove_container(memory.state, uid, name)
                 size = sum(b.size for b in blocks)
                 out.append(f"pod {uid} container {name!r}: {format_bytes(size)} of pinned memory released")
+    devices = node.managers.devices
+    for uid, by_container in sorted(devices.state.assigned.items()):
+        if uid in live:  # the device manager forgets whole pods only (UpdateAllocatedDevices)
+            continue
+        for name, keys in sorted(by_container.items()):
+            ids = ", ".join(devices.kubelet_id(k) for k in sorted(keys)) or "(none)"
+            out.append(f"pod {uid} container {name!r}: devices {ids} released")
+        devices.remove_pod(uid)
     return out
 
 
@@ -225,9 +164,23 @@ def _numa(c: ContainerAssignment) -> tuple[int, ...]:
     return c.memory.numa_affinity if c.memory is not None else ()
 
 
+def _devices_text(keys: tuple[str, ...]) -> str:
+    return ", ".join(keys) or "none"
+
+
+def _device_changes(before: PodHeld, after: PodHeld) -> list[str]:
+    old, new = dict(before.devices), dict(after.devices)
+    return [
+        f"{name}: devices {_devices_text(old.get(name, ()))} -> {_devices_text(new.get(name, ()))}"
+        for name in sorted({*old, *new})
+        if old.get(name, ()) != new.get(name, ())
+    ]
+
+
 def _changes(before: PodHeld, after: PodHeld) -> tuple[str, ...]:
     """One line for the pod set and one per container that changed (CPUs, memory NUMA nodes,
-    assignment type): ``database: node_shared node shared pool NUMA - -> pod_exclusive 1-3 NUMA 0``."""
+    assignment type; devices): ``database: node_shared node shared pool NUMA - -> pod_exclusive
+    1-3 NUMA 0``, ``trainer: devices nvidia.com/gpu#000#00000 -> none``."""
     out: list[str] = []
     if before.pod_cpus != after.pod_cpus:
         old_set, new_set = before.pod_cpus, after.pod_cpus
@@ -238,7 +191,7 @@ def _changes(before: PodHeld, after: PodHeld) -> tuple[str, ...]:
         b = old.get(c.name)
         if b is not None and (b.cpus, _numa(b), b.assignment) != (c.cpus, _numa(c), c.assignment):
             out.append(f"{c.name}: {_held_text(b)} -> {_held_text(c)}")
-    return tuple(out)
+    return (*out, *_device_changes(before, after))
 
 
 def _held_text(c: ContainerAssignment) -> str:
@@ -253,10 +206,22 @@ def _nodes(numa: tuple[int, ...]) -> str:
     return ",".join(map(str, numa)) or "-"
 
 
+def _held_devices(node: Node, pod: Pod) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The devices of each container that holds some or asks for some (then possibly none)."""
+    dm = node.managers.devices
+    held = node.managers.pod_devices(pod.uid) or {}
+    out = []
+    for c in pod.all_containers():
+        keys = held.get(c.name, frozenset())
+        if keys or any(dm.container_requests(c).values()):
+            out.append((c.name, tuple(sorted(keys))))
+    return tuple(out)
+
+
 def held_by(node: Node, pod: Pod) -> PodHeld:
     """What ``node``'s managers hold for ``pod`` now."""
     containers, pod_cpus = node.held(pod)
-    return PodHeld(containers, pod_cpus)
+    return PodHeld(containers, pod_cpus, _held_devices(node, pod))
 
 
 def holds_state(node: Node, uid: str) -> bool:
@@ -267,14 +232,33 @@ def holds_state(node: Node, uid: str) -> bool:
         or cpu.get_pod_cpu_set(uid) is not None
         or memory.get_memory_assignments().get(uid)
         or memory.get_pod_memory_blocks(uid) is not None
+        or node.managers.pod_devices(uid)
     )
 
 
-def pod_restart(pod: Pod, before: PodHeld, step: AdmitResult) -> PodRestart:
-    """A running pod's fate: its re-admission ``step`` against what it held ``before``."""
+def running_containers(pod: Pod) -> frozenset[tuple[str, str]]:
+    """The containers of a started pod the runtime reports running: its sidecars and app containers
+    (a regular init container has run to completion)."""
+    names = [c.name for c in pod.all_containers() if c.kind != "init"]
+    return frozenset((pod.uid, name) for name in names)
+
+
+def readmission_phase(node: Node, readmitting: bool) -> None:
+    """Enter (or leave) the re-admission of the pods a restarted kubelet finds: its pod sources are
+    not all ready until the first pods of each are handled.
+
+    Mirrors: kubelet.go syncLoopIteration (sourcesReady.AddSource after HandlePodAdditions)
+    """
+    node.managers.devices.sources_ready = not readmitting
+
+
+def pod_restart(pod: Pod, before: PodHeld, step: AdmitResult, node: Node | None = None) -> PodRestart:
+    """A running pod's fate: its re-admission ``step`` against what it held ``before`` (``node``:
+    the restarted node, for the devices the pod holds after it)."""
     if not step.admitted:
         return PodRestart(pod.key, pod.uid, REJECTED, before, None, step)
-    after = PodHeld(step.containers, step.pod_cpus)
+    devices = _held_devices(node, pod) if node is not None else ()
+    after = PodHeld(step.containers, step.pod_cpus, devices)
     changes = _changes(before, after)
     return PodRestart(pod.key, pod.uid, MOVED if changes else KEPT, before, after, step, changes)
 
@@ -310,6 +294,7 @@ def restart_node(
     running = node.pods  # in admission order: the kubelet sorts by creation time
     before = {p.uid: held_by(node, p) for p in running}
     cpu_bytes, memory_bytes, cpu_fmt, memory_fmt = written_files(node, old_version)
+    device_file = written_device_file(node, old_version)
     changed = config_for_version(new_config, old_version) != node.config
 
     def refused(refusal: ConfigRefusal, files: tuple[FileRead, ...] = ()) -> tuple[RestartResult, None]:
@@ -321,22 +306,31 @@ def restart_node(
     if refusal is not None:
         return refused(refusal)
     restored, files = restored_from_files(
-        cpu_bytes, memory_bytes, new_config, new_version, written=(cpu_fmt, memory_fmt)
+        cpu_bytes,
+        memory_bytes,
+        new_config,
+        new_version,
+        written=(cpu_fmt, memory_fmt),
+        devices=device_file[0] if device_file is not None else None,
+        devices_written=device_file[1] if device_file is not None else None,
     )
     if isinstance(restored, ConfigRefusal):
         return refused(restored, files)
+    started_pods = [p for p in running if p.uid in node.started]
+    restored = replace(restored, running=frozenset().union(*(running_containers(p) for p in started_pods)))
     started = start_node(node.machine, new_config, restored, node_os=node.node_os)
     if isinstance(started, ConfigRefusal):
         return refused(started, files)
     released = remove_stale_state(started, running)
     pods = []
+    readmission_phase(started, True)
     for pod in running:
         step = replace(started.admit(pod), numa_memory=started.memory_tables())
-        pods.append(
-            pod_restart(
-                pod, before[pod.uid], readmission_issue(new_version, new_config, pod, step, before[pod.uid])
-            )
-        )
+        if step.admitted and pod.uid in node.started:
+            started.started.add(pod.uid)  # its containers go on running
+        issue = readmission_issue(new_version, new_config, pod, step, before[pod.uid])
+        pods.append(pod_restart(pod, before[pod.uid], issue, started))
+    readmission_phase(started, False)
     result = RestartResult(
         old_version,
         new_version,

@@ -24,7 +24,9 @@ from podfit.kubelet.restart import (
     held_by,
     holds_state,
     pod_restart,
+    readmission_phase,
     restart_node,
+    running_containers,
 )
 from podfit.kubelet.result import (
     AdmitResult,
@@ -138,9 +140,15 @@ def simulate(
             pod = event.pod  # the first add of a pod the files hold: its re-admission
             waiting[pod.uid] = held_by(node, pod)
             if holds_state(node, pod.uid):
+                # a pod of the files was running: re-admitted before the pod sources are ready
+                node.managers.devices.running |= running_containers(pod)
+                readmission_phase(node, True)
                 step = run.step(i, event)
+                readmission_phase(node, False)
                 assert isinstance(step, AdmitResult)
-                readmitted.append(pod_restart(pod, waiting[pod.uid], step))
+                if step.admitted:
+                    node.started.add(pod.uid)
+                readmitted.append(pod_restart(pod, waiting[pod.uid], step, node))
                 steps.append(step)
                 protection.append(memory_protection(node) if node.mqos.gate else None)
                 continue

@@ -121,12 +121,19 @@ def start_managers(
     if metrics is None:
         metrics = new_node_metrics(gates.enabled(PLRM), config.release.metrics)
     record.initialize_topology_metrics(metrics, topology)
+    restored_devices = restored.devices
+    devices = DeviceManager(
+        machine,
+        device_numa_nodes_only=config.release.switches.device_hints_device_numa_nodes_only,
+        reported=restored_devices.reported if restored_devices is not None else None,
+    )
+    if restored_devices is not None:  # the device manager's Start: readCheckpoint
+        devices.restore_checkpoint(restored_devices)
+    devices.running = set(restored.running)
     return ResourceManagers(
         topology_policy=topology,
         scope=config.topology_manager_scope,
-        devices=DeviceManager(
-            machine, device_numa_nodes_only=config.release.switches.device_hints_device_numa_nodes_only
-        ),
+        devices=devices,
         cpu=new_cpu_manager(cpu_policy, cpu_state, metrics),
         memory=new_memory_manager(memory_policy, memory_state, metrics),
         metrics=metrics,

@@ -30,6 +30,7 @@ from podfit.kubelet.simulation import SimulationResult
 from podfit.kubelet.startup import kubelet_refusal
 from podfit.live import drift
 from podfit.live.bundle import read_bundle
+from podfit.live.bundle_devices import bundle_devices
 from podfit.live.drift_devices import device_findings
 from podfit.live.inspect_load import Loaded, load
 
@@ -86,7 +87,8 @@ def _restore(loaded: Loaded) -> tuple[Node | None, ConfigRefusal | None]:
 
     # fresh state objects: the managers' Start may change what it validates
     _, cpu, memory = read_checkpoints(loaded.bundle, config, config.release.version)
-    node = start_node(machine, config, RestoredState(cpu=cpu, memory=memory))
+    devices = bundle_devices(loaded, config.release.version, [])  # its file's check is in loaded.checks
+    node = start_node(machine, config, RestoredState(cpu=cpu, memory=memory, devices=devices))
     if isinstance(node, ConfigRefusal):
         return None, node
     return node, None

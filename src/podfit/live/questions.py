@@ -7,8 +7,12 @@ managers' stale-state cleanup, which runs before any allocation); the running po
 again in creation order (a container already in the state keeps its CPUs and memory); then the new
 pods arrive. For ``--add`` on a running kubelet this is the same state the next admission sees.
 
+The device manager restores the bundle's ``kubelet_internal_checkpoint`` (:mod:`podfit.live.bundle_devices`):
+a running pod's containers keep their devices, a new pod gets the free ones.
+
 Mirrors: kubelet.go HandlePodAdditions (pods sorted by creation time), the managers'
-removeStaleState and ``Allocate`` of an already-assigned container (v1.36).
+removeStaleState and ``Allocate`` of an already-assigned container (v1.36), devicemanager
+readCheckpoint / devicesToAllocate.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from podfit.explain.tracing import trace_admission
 from podfit.explain.values import Explanation
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node, start_node
-from podfit.kubelet.restart import config_for_version, remove_stale_state
+from podfit.kubelet.restart import config_for_version, readmission_phase, remove_stale_state
 from podfit.kubelet.result import AdmitResult
 from podfit.kubelet.simulation import SimulationResult
 from podfit.kubelet.startup import kubelet_refusal
+from podfit.live.bundle_devices import bundle_devices, bundle_running
 from podfit.live.inspect_load import Loaded, read_checkpoints
 from podfit.model.admission import ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
@@ -75,6 +80,19 @@ def _fate(before: dict[str, int], step: AdmitResult) -> str:
         return "admitted again, CPUs changed for " + ", ".join(moved)
     held = ", ".join(f"{c.name} {format_cpuset(c.cpus)}" for c in step.containers if c.cpus is not None)
     return "admitted again, keeps its assignments" + (f" ({held})" if held else "")
+
+
+def _device_fate(before: dict[str, frozenset[str]], after: dict[str, frozenset[str]]) -> str:
+    """``; devices: ...`` when the pod held or holds devices: kept, or what changed."""
+    if not before and not after:
+        return ""
+    changed = [
+        f"{name} {', '.join(sorted(before.get(name, ()))) or 'none'} -> "
+        f"{', '.join(sorted(after.get(name, ()))) or 'none'}"
+        for name in sorted({*before, *after})
+        if before.get(name, frozenset()) != after.get(name, frozenset())
+    ]
+    return "; devices changed: " + "; ".join(changed) if changed else "; keeps its devices"
 
 
 def _explain(node: Node, pod: Pod, scenario: Scenario, index: int) -> Explanation:
@@ -153,7 +171,9 @@ def ask(
         reading,
         tuple(AddPod(p) for p in [*running, *add]),
     )
-    started = start_node(machine, reading, RestoredState(cpu=cpu, memory=memory))
+    devices = bundle_devices(loaded, version, answer.notes)
+    restored = RestoredState(cpu=cpu, memory=memory, devices=devices, running=bundle_running(loaded))
+    started = start_node(machine, reading, restored)
     if isinstance(started, ConfigRefusal):
         answer.refusal = started
         return answer
@@ -162,13 +182,21 @@ def ask(
     if loaded.pods is not None:
         answer.released = remove_stale_state(node, running)
     before = loaded.cpu_state.get_cpu_assignments() if loaded.cpu_state is not None else {}
+    held = {p.uid: dict(node.managers.pod_devices(p.uid) or {}) for p in running}
     steps: list[AdmitResult] = []
+    readmission_phase(node, True)  # the pod sources are ready once the running pods are handled
     for i, pod in enumerate([*running, *add]):
+        if i == len(running):
+            readmission_phase(node, False)
         if explain and i >= len(running):
             answer.explanations.append(_explain(node, pod, scenario, i))
         steps.append(replace(node.admit(pod), numa_memory=node.memory_tables()))
+    readmission_phase(node, False)
     for pod, step in zip(running, steps, strict=False):
-        answer.running.append((pod.key, _fate(dict(before.get(pod.uid, {})), step)))
+        fate = _fate(dict(before.get(pod.uid, {})), step)
+        if step.admitted:
+            fate += _device_fate(held[pod.uid], node.managers.pod_devices(pod.uid) or {})
+        answer.running.append((pod.key, fate))
     answer.added = steps[len(running) :]
     answer.result = SimulationResult(
         scenario.name,

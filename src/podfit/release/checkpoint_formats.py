@@ -79,6 +79,9 @@ class CheckpointFormats:
     # V2 verifies against a hash under its own struct name CPUManagerCheckpointV2 when the gate is
     # off (1.36's VerifyChecksum); before 1.36 the V2 struct *was* CPUManagerCheckpoint
     cpu_v2_own_name_when_gate_off: bool
+    # the Go type V2 is decoded into, as a JSON type error names it (before 1.36 V2 is an alias of
+    # CPUManagerCheckpoint; 1.36 gives it its own struct)
+    cpu_v2_go_name: str
     # a later attempt migrates into the value the first (failed) attempt decoded: fields it does
     # not set (pod entries) survive from that attempt (1.36 loadAndMigrateCheckpointV3)
     cpu_migrate_into_first_attempt: bool
@@ -90,8 +93,13 @@ class CheckpointFormats:
     memory_read_plrm: tuple[str, ...]
     memory_v1_accepts_zero: bool  # checksum 0 accepted ("old file backend"), 1.36+
     memory_v1_own_name_when_gate_off: bool  # hash under MemoryManagerCheckpointV1 accepted, 1.36+
+    memory_v1_go_name: str  # the struct V1 is decoded into (MemoryManagerCheckpoint before 1.36)
     memory_v2_accepts_zero: bool  # 1.37 (kubernetes#139626)
     memory_migrate_into_first_attempt: bool  # 1.36 loadAndMigrateCheckpointV2
+    # ----- every file ----------------------------------------------------------------------------
+    # the Go toolchain's encoding/json names map keys in a type error's field path (Go 1.27, json/v2
+    # underneath: ``entries.pod-a``); the v1 decoder of Go 1.24 - 1.26 leaves them out (``entries``)
+    json_map_keys_in_path: bool
     # ----- device-plugins/kubelet_internal_checkpoint --------------------------------------------
     device_write: str
     device_alloc_resp_decoder: str
@@ -114,6 +122,7 @@ def _before_1_36(version: str, source: str, alloc_decoder: str) -> CheckpointFor
         cpu_read=(CPU_V1, CPU_V2),
         cpu_read_plrm=(CPU_V1, CPU_V2),
         cpu_v2_own_name_when_gate_off=False,
+        cpu_v2_go_name="CPUManagerCheckpoint",
         cpu_migrate_into_first_attempt=False,
         cpu_migration_text=MIGRATION_TEXT_1_33,
         memory_write=MEMORY_V1,
@@ -122,8 +131,10 @@ def _before_1_36(version: str, source: str, alloc_decoder: str) -> CheckpointFor
         memory_read_plrm=(MEMORY_V1,),
         memory_v1_accepts_zero=False,
         memory_v1_own_name_when_gate_off=False,
+        memory_v1_go_name="MemoryManagerCheckpoint",
         memory_v2_accepts_zero=False,
         memory_migrate_into_first_attempt=False,
+        json_map_keys_in_path=False,  # .go-version: 1.24.6 (1.33), 1.24.9 (1.34), 1.25.7 (1.35)
         device_write=DEVICE_V2,
         device_alloc_resp_decoder=alloc_decoder,
         restart_readmission_fixes=False,
@@ -143,6 +154,7 @@ CHECKPOINT_FORMATS: Final[dict[str, CheckpointFormats]] = {
         cpu_read=(CPU_V2, CPU_V1),
         cpu_read_plrm=(CPU_V3, CPU_V2, CPU_V1),
         cpu_v2_own_name_when_gate_off=True,
+        cpu_v2_go_name="CPUManagerCheckpointV2",
         cpu_migrate_into_first_attempt=True,
         cpu_migration_text=MIGRATION_TEXT_1_36,
         memory_write=MEMORY_V1,
@@ -151,8 +163,10 @@ CHECKPOINT_FORMATS: Final[dict[str, CheckpointFormats]] = {
         memory_read_plrm=(MEMORY_V2, MEMORY_V1),
         memory_v1_accepts_zero=True,
         memory_v1_own_name_when_gate_off=True,
+        memory_v1_go_name="MemoryManagerCheckpointV1",
         memory_v2_accepts_zero=False,
         memory_migrate_into_first_attempt=True,
+        json_map_keys_in_path=False,  # .go-version 1.26.4
         device_write=DEVICE_V2,
         device_alloc_resp_decoder=DEVICE_ALLOC_PROTOBUF_GO,
         restart_readmission_fixes=False,
@@ -166,6 +180,7 @@ CHECKPOINT_FORMATS: Final[dict[str, CheckpointFormats]] = {
         cpu_read=(CPU_V4, CPU_V3, CPU_V2, CPU_V1),
         cpu_read_plrm=(CPU_V4, CPU_V3, CPU_V2, CPU_V1),
         cpu_v2_own_name_when_gate_off=True,
+        cpu_v2_go_name="CPUManagerCheckpointV2",
         cpu_migrate_into_first_attempt=True,
         cpu_migration_text=MIGRATION_TEXT_1_36,
         memory_write=MEMORY_V3,
@@ -174,8 +189,11 @@ CHECKPOINT_FORMATS: Final[dict[str, CheckpointFormats]] = {
         memory_read_plrm=(MEMORY_V3, MEMORY_V2, MEMORY_V1),
         memory_v1_accepts_zero=True,
         memory_v1_own_name_when_gate_off=True,
+        memory_v1_go_name="MemoryManagerCheckpointV1",
         memory_v2_accepts_zero=True,
         memory_migrate_into_first_attempt=True,
+        # the 1.37 toolchain is not known (no 1.37 .go-version read): the v1 wording is kept
+        json_map_keys_in_path=False,
         device_write=DEVICE_V2,
         device_alloc_resp_decoder=DEVICE_ALLOC_PROTOBUF_GO,
         restart_readmission_fixes=True,

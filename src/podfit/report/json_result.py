@@ -264,24 +264,28 @@ def _file(f: FileRead) -> dict[str, Any]:
     }
 
 
-def _held(h: PodHeld | None) -> dict[str, Any] | None:
+def _held(h: PodHeld | None, devices: bool = False) -> dict[str, Any] | None:
+    """What a pod holds; ``devices``: each container also lists its devices (``[]``: none)."""
     if h is None:
         return None
-    return {
-        "podCPUs": None if h.pod_cpus is None else format_cpuset(h.pod_cpus),
-        "containers": [
-            {
-                "name": c.name,
-                "cpus": None if c.cpus is None else format_cpuset(c.cpus),
-                "assignment": c.assignment,
-                "numaAffinity": None if c.memory is None else list(c.memory.numa_affinity),
-            }
-            for c in h.containers
-        ],
-    }
+    held = dict(h.devices)
+    containers = []
+    for c in h.containers:
+        entry: dict[str, Any] = {
+            "name": c.name,
+            "cpus": None if c.cpus is None else format_cpuset(c.cpus),
+            "assignment": c.assignment,
+            "numaAffinity": None if c.memory is None else list(c.memory.numa_affinity),
+        }
+        if devices:
+            entry["devices"] = list(held.get(c.name, ()))
+        containers.append(entry)
+    return {"podCPUs": None if h.pod_cpus is None else format_cpuset(h.pod_cpus), "containers": containers}
 
 
 def _pod_restart(p: PodRestart) -> dict[str, Any]:
+    # devices are listed for a pod whose containers held or asked for some
+    devices = bool(p.before.devices or (p.after is not None and p.after.devices))
     return {
         "pod": p.pod,
         "uid": p.uid,
@@ -289,8 +293,8 @@ def _pod_restart(p: PodRestart) -> dict[str, Any]:
         "reason": p.step.reason,
         "message": p.step.message,
         "changes": list(p.changes),
-        "before": _held(p.before),
-        "after": _held(p.after),
+        "before": _held(p.before, devices),
+        "after": _held(p.after, devices),
         "readmission": _add_step(p.step),
     }
 

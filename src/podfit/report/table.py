@@ -124,6 +124,13 @@ def _file_line(f: FileRead) -> Text:
         return Text(f"{f.file}: absent (fresh start)", style="dim")
     if f.status == "refused":
         return Text.assemble((f"{f.file}: ", "bold"), f"{written}, ", ("refused", "bold red"))
+    if f.status == "unreadable":  # the device manager's file: logged, and it starts empty
+        return Text.assemble(
+            (f"{f.file}: ", "bold"),
+            f"{written}, ",
+            ("unreadable", "bold yellow"),
+            f" (the device manager starts with no device allocations): {f.message}",
+        )
     read = f"read as {f.read_as}" + ("" if f.read_as == f.written_as or not f.written_as else " (migrated)")
     return Text.assemble((f"{f.file}: ", "bold"), f"{written}, {read}")
 
@@ -137,6 +144,9 @@ def _pods_table(pods: tuple[PodRestart, ...]) -> Table:
             detail = f"{p.step.reason}: {p.step.message}"
         else:
             detail = "; ".join(p.changes) or "same CPUs, NUMA nodes and assignments"
+            if p.after.devices:  # containers that hold or ask for devices
+                without = [name for name, keys in p.after.devices if not keys]
+                detail += f"; no device held by {', '.join(without)}" if without else "; same devices"
         table.add_row(
             Text(p.pod), Text(p.outcome, style=_OUTCOME_STYLE.get(p.outcome, "bold red")), Text(detail)
         )

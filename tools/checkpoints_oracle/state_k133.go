@@ -1,0 +1,17 @@
+//go:build k133
+
+package main
+
+import (
+	"k8s.io/kubernetes/pkg/kubelet/cm/containermap"
+	cpustate "k8s.io/kubernetes/pkg/kubelet/cm/cpumanager/state"
+	memstate "k8s.io/kubernetes/pkg/kubelet/cm/memorymanager/state"
+)
+
+func newCPUState(dir, name, policy string, m containermap.ContainerMap) (cpustate.State, error) {
+	return cpustate.NewCheckpointState(dir, name, policy, m)
+}
+
+func newMemoryState(dir, name, policy string) (memstate.State, error) {
+	return memstate.NewCheckpointState(dir, name, policy)
+}
