@@ -22,7 +22,7 @@ from podfit.checkpoint.devices import READ_FAILED
 from podfit.cli.main import main
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node, start_node
-from podfit.kubelet.restart import KEPT, RestartResult, readmission_phase
+from podfit.kubelet.restart import KEPT, PodHeld, RestartResult, readmission_phase
 from podfit.kubelet.restart_files import restored_from_files, written_files
 from podfit.kubelet.simulation import SimulationResult, simulate
 from podfit.report.json_result import result_to_json
@@ -240,3 +240,52 @@ def test_an_init_container_and_the_app_container_reusing_its_gpu_keep_them(scope
     assert pod_m.after is not None and pod_m.after.devices == pod_m.before.devices
     held = dict(pod_m.before.devices)
     assert held["prep"] == held["x"] and len({*held["x"], *held["y"]}) == 2
+
+
+def test_a_damaged_device_file_warns_about_the_running_containers_left_without_devices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One ``DeviceCheckpointUnreadable`` warning names every re-admitted running container that
+    holds no device and the consequence; an intact file gives none."""
+    events = [{"add": _pod("a", 1)}, {"add": _pod("b", 2)}, {"add": _pod("c", 1, "1")}]
+    scenario, state = _write(tmp_path, events[:2])
+    scenario.write_text(yaml.safe_dump(_doc(events)))
+    intact = _restore(scenario, state, capsys)
+    assert "DeviceCheckpointUnreadable" not in [w["code"] for w in intact["warnings"]]
+    damaged = state / DEVICE_FILE
+    damaged.write_text(damaged.read_text().replace('"Checksum":', '"Checksum":1'))
+    out = _restore(scenario, state, capsys)
+    (warning,) = [w for w in out["warnings"] if w["code"] == "DeviceCheckpointUnreadable"]
+    assert warning["pod"] == "default/a"
+    message = warning["message"]
+    assert message.startswith(f"--restore-from: the device manager could not read {DEVICE_FILE}")
+    assert "pods default/a (container trainer), default/b (container trainer)" in message
+    assert "a later pod may be given a device still in use" in message
+
+
+def test_the_warning_names_only_running_containers_holding_no_device() -> None:
+    """The restart event's path: pods never started are not running (their re-admission allocates
+    devices again); an unreadable file is the only trigger."""
+    from podfit.kubelet.restart import pod_restart
+    from podfit.kubelet.restart_files import FileRead
+    from podfit.kubelet.run_warnings import device_checkpoint_unreadable
+
+    before = _run([{"add": _pod("b", 2)}, {"add": _pod("a", 1)}])
+    node = before.node
+    assert node is not None
+    cpu, memory, _, _ = written_files(node, "1.36")
+    restored, files = restored_from_files(cpu, memory, node.config, "1.36", devices=b"{not json")
+    assert isinstance(restored, RestoredState)
+    b, a = node.pods
+    restored = replace(restored, running=frozenset({(a.uid, "trainer")}))  # only a was started
+    started = start_node(node.machine, node.config, restored)
+    assert isinstance(started, Node)
+    readmission_phase(started, True)
+    pairs = [(p, pod_restart(p, PodHeld((), None), started.admit(p), started)) for p in (b, a)]
+    got = device_checkpoint_unreadable(files, [(a, pairs[1][1])], "steps[4]")
+    assert got is not None and got.code == "DeviceCheckpointUnreadable" and got.pod == "default/a"
+    assert got.message.startswith("steps[4]: ") and "pod default/a (container trainer)" in got.message
+    # b was not running: it got its GPUs again, nothing to warn about
+    assert device_checkpoint_unreadable(files, [(b, pairs[0][1])], "steps[4]") is None
+    ok = tuple(replace(f, status="ok") if f.file == DEVICE_FILE else f for f in files)
+    assert isinstance(ok[2], FileRead) and device_checkpoint_unreadable(ok, pairs[1:], "x") is None

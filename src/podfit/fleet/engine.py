@@ -31,6 +31,7 @@ from podfit.fleet.kubelet_port import (
     Machine,
     Node,
     Pod,
+    api_server_keeps_pod_resources,
     fleet_qos_gates,
     footprint,
     instantiate,
@@ -41,6 +42,7 @@ from podfit.fleet.kubelet_port import (
     per_container_cpu_count,
     pod_qos,
     scheduler_requests,
+    stored_pod,
 )
 from podfit.fleet.mapping import (
     has_sidecars,
@@ -97,6 +99,7 @@ class _Replay:
         check_config(config)
         self.config = config
         self.qos = fleet_qos_gates(config.version)
+        self.keeps_pod_resources = api_server_keeps_pod_resources(config.version, config.pod_level)
         self.mapping = config.mapping
         self.tally = Tally()
         self.log: list[str] = []
@@ -166,7 +169,10 @@ class _Replay:
             return found
         written = row.manifest if row.manifest is not None else written_pod(row, mapping, sidecars)
         multiple = mapping.threads_per_core if mapping.full_pcpus_only else 1
-        pod = model_pod(written, config.model, config.scope, config.policy, multiple, self.qos)
+        # the model writes the pod; the release's API server stores it (a 1.33 one may drop
+        # spec.resources: the pod then runs as its containers ask)
+        model = model_pod(written, config.model, config.scope, config.policy, multiple, self.qos)
+        pod = stored_pod(model, self.keeps_pod_resources)
         guaranteed = pod_qos(pod, self.qos) == "Guaranteed"
         tpl = _Template(
             pod,

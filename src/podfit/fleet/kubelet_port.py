@@ -9,12 +9,13 @@ rest of the fleet package sees: machines, kubelet configurations, pods, a ``Node
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from podfit.api.kubelet_config import kubelet_config_from_dict
 from podfit.api.machine_build import machine_from_table, synthetic_machine
 from podfit.api.pods import pod_from_dict
+from podfit.api.scenario import api_server_gates
 from podfit.compare.metrics import pod_footprint
 from podfit.compare.variants import Model, per_container_cpus, transform_pod
 from podfit.errors import InputError
@@ -41,6 +42,7 @@ __all__ = [
     "Node",
     "Pod",
     "ResourceRequirements",
+    "api_server_keeps_pod_resources",
     "fleet_qos_gates",
     "footprint",
     "instantiate",
@@ -56,6 +58,7 @@ __all__ = [
     "quantity_milli",
     "quantity_value",
     "scheduler_requests",
+    "stored_pod",
     "synthetic_machine",
 ]
 
@@ -78,6 +81,24 @@ def kubelet_config(doc: Mapping[str, Any], version: str, pod_level: bool) -> Kub
         gates.update({g: True for g in _GATES if profile.gates.spec(g) is not None})
         full["featureGates"] = gates
     return kubelet_config_from_dict(full, profile)
+
+
+def api_server_keeps_pod_resources(version: str, pod_level: bool) -> bool:
+    """Whether the API server of a fleet whose kubelets run release ``version`` (the pod-level
+    gates on for the pod-level models) keeps a pod's ``spec.resources``: its release's
+    ``PodLevelResources`` default, or the kubelets' gate
+    (:func:`podfit.api.scenario.api_server_gates`). A 1.33 cluster of per-container kubelets drops
+    the field; every later release, or a 1.33 kubelet with the alpha gate on, keeps it."""
+    bare = {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
+    return api_server_gates(kubelet_config(bare, version, pod_level))["PodLevelResources"]
+
+
+def stored_pod(pod: Pod, keeps_pod_resources: bool) -> Pod:
+    """``pod`` as the API server stores it: without ``spec.resources`` where it drops the field
+    (as :func:`podfit.api.scenario.scenario_for_release` retargets a scenario's pods)."""
+    if keeps_pod_resources or pod.resources is None:
+        return pod
+    return replace(pod, resources=None)
 
 
 def kubelet_refusal_text(config: KubeletConfig, machine: Machine) -> str | None:

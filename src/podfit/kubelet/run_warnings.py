@@ -6,12 +6,15 @@ Pure functions of the scenario's values and the node's decisions, each returning
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from podfit.kubelet.allocatable import is_extended_resource_name
 from podfit.kubelet.known_issues import KnownIssue
+from podfit.kubelet.restart import PodRestart, running_containers
+from podfit.kubelet.restart_files import DEVICE_FILE, UNREADABLE, FileRead
 from podfit.model.diagnostics import (
     ALREADY_EXISTS,
+    DEVICE_CHECKPOINT_UNREADABLE,
     DUPLICATE_POD,
     KNOWN_ISSUE,
     POD_LEVEL_RESOURCE_MANAGERS_OFF,
@@ -24,6 +27,7 @@ from podfit.model.qos import is_pod_level_resources_set
 
 __all__ = [
     "already_exists_message",
+    "device_checkpoint_unreadable",
     "duplicate_pod",
     "known_issue",
     "missing_resources",
@@ -113,4 +117,38 @@ def known_issue(issue: KnownIssue, pod: Pod, release: str) -> Diagnostic:
         f"pod {pod.key}: this outcome is a known defect of the v{release} kubelet, not a mistake in "
         f"the pod: {issue.summary} (fixed by {issue.id}, in {issue.fixed_in})",
         pod=pod.key,
+    )
+
+
+def device_checkpoint_unreadable(
+    files: Sequence[FileRead], readmitted: Iterable[tuple[Pod, PodRestart]], where: str
+) -> Diagnostic | None:
+    """The running containers of ``readmitted`` (pods whose containers ran when the kubelet
+    started) that ask for devices and hold none after their re-admission, because the device
+    manager could not read its checkpoint (``files``: status ``unreadable``): it starts with no
+    allocations and leaves a running container alone (``devicesToAllocate``), so the devices they
+    still use look free. ``None``: the file was read, or no such container. ``where``: the step
+    (``steps[i]``) or ``--restore-from``."""
+    if not any(f.file == DEVICE_FILE and f.status == UNREADABLE for f in files):
+        return None
+    lost: list[tuple[str, tuple[str, ...]]] = []
+    for pod, restart in readmitted:
+        if restart.after is None:
+            continue
+        running = {name for _, name in running_containers(pod)}
+        names = tuple(name for name, keys in restart.after.devices if not keys and name in running)
+        if names:
+            lost.append((pod.key, names))
+    if not lost:
+        return None
+    held = _pods(
+        [f"{key} (container{'s' if len(names) > 1 else ''} {', '.join(names)})" for key, names in lost]
+    )
+    return Diagnostic(
+        DEVICE_CHECKPOINT_UNREADABLE,
+        f"{where}: the device manager could not read {DEVICE_FILE} and started with no device "
+        f"allocations: the running containers of {held} were re-admitted holding no device (the "
+        "kubelet allocates none to a running container); the devices they still use look free, "
+        "and a later pod may be given a device still in use",
+        pod=lost[0][0],
     )

@@ -37,9 +37,11 @@ from podfit.kubelet.result import (
     StartResult,
 )
 from podfit.kubelet.run_events import EventRun
+from podfit.kubelet.run_warnings import device_checkpoint_unreadable
 from podfit.model.admission import ConfigRefusal
 from podfit.model.diagnostics import MEMORY_QOS_START_UP, Diagnostic
 from podfit.model.machine import Machine
+from podfit.model.pod import Pod
 from podfit.model.scenario import AddPod, RestartKubelet, Scenario
 from podfit.release.profile import DEFAULT_RELEASE
 
@@ -135,6 +137,7 @@ def simulate(
     running: Node | None = node
     waiting: dict[str, PodHeld] | None = {} if restored is not None else None
     readmitted: list[PodRestart] = []
+    readmitted_pods: list[Pod] = []
     for i, event in enumerate(scenario.events):
         if waiting is not None and isinstance(event, AddPod) and event.pod.uid not in waiting:
             pod = event.pod  # the first add of a pod the files hold: its re-admission
@@ -149,13 +152,20 @@ def simulate(
                 if step.admitted:
                     node.started.add(pod.uid)
                 readmitted.append(pod_restart(pod, waiting[pod.uid], step, node))
+                readmitted_pods.append(pod)
                 steps.append(step)
                 protection.append(memory_protection(node) if node.mqos.gate else None)
                 continue
         if isinstance(event, RestartKubelet):
             by_uid = {p.uid: p for p in node.pods}
+            ran = set(node.started)
             result, running = restart_node(node, version, event.kubelet_config, event.kubelet_version)
             steps.append(result)
+            lost = device_checkpoint_unreadable(
+                result.files, ((by_uid[p.uid], p) for p in result.pods if p.uid in ran), f"steps[{i}]"
+            )
+            if lost is not None:
+                run.found.append(lost)
             if running is None:
                 break
             node, version = running, result.to_version
@@ -164,6 +174,9 @@ def simulate(
             continue
         steps.append(run.step(i, event))
         protection.append(memory_protection(node) if node.mqos.gate else None)
+    lost = device_checkpoint_unreadable(
+        files, zip(readmitted_pods, readmitted, strict=True), "--restore-from"
+    )
     return SimulationResult(
         scenario.name,
         scenario.node_name,
@@ -181,7 +194,7 @@ def simulate(
         files,
         tuple(readmitted),
         tuple(protection) if any(p is not None for p in protection) else (),
-        (*scenario.warnings, *start_up, *run.warnings()),
+        (*scenario.warnings, *start_up, *([lost] if lost is not None else []), *run.warnings()),
     )
 
 

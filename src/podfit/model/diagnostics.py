@@ -18,6 +18,7 @@ from podfit.errors import field_under
 __all__ = [
     "ALREADY_EXISTS",
     "CODES",
+    "DEVICE_CHECKPOINT_UNREADABLE",
     "DUPLICATE_KEY",
     "DUPLICATE_POD",
     "FEATURE_GATE_IGNORED",
@@ -45,6 +46,8 @@ POD_LEVEL_RESOURCES_GATE_OFF: Final = "PodLevelResourcesGateOff"  # spec.resourc
 POD_LEVEL_RESOURCE_MANAGERS_OFF: Final = "PodLevelResourceManagersOff"  # managers skip the pod
 KNOWN_ISSUE: Final = "KnownIssue"  # a rejection that is a known kubelet defect of this release
 MEMORY_QOS_START_UP: Final = "MemoryQoSStartUp"  # the kubelet's start-up warning on Memory QoS
+# a restart whose device checkpoint was unreadable: running containers re-admitted holding no device
+DEVICE_CHECKPOINT_UNREADABLE: Final = "DeviceCheckpointUnreadable"
 
 CODES: Final = (
     LENIENT_DECODING,
@@ -58,6 +61,7 @@ CODES: Final = (
     POD_LEVEL_RESOURCE_MANAGERS_OFF,
     KNOWN_ISSUE,
     MEMORY_QOS_START_UP,
+    DEVICE_CHECKPOINT_UNREADABLE,
 )
 
 # The API server's reason for a second object of the same name (StatusReasonAlreadyExists).
