@@ -122,6 +122,10 @@ def test_every_form_goes_in(name: str, capsys: pytest.CaptureFixture[str], tmp_p
         ({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
           "featureGates": {"InPlacePodVerticalScaling": False}},
          "cannot set feature gate InPlacePodVerticalScaling to false, feature is locked to true", []),
+        # set to false, a gate the release does not know is what its absence means: a warning
+        ({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
+          "featureGates": {"CPUManager": False}},
+         None, ["FeatureGateIgnored"]),
         # OpenShift's kubelet logs an unknown gate and goes on; a locked one still refuses
         ({"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "KubeletConfig",
           "spec": {"kubeletConfig": {"featureGates": {"RouteExternalCertificate": True}}}},

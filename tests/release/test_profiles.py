@@ -98,7 +98,9 @@ def _refusal(release: str, gates: dict[str, bool]) -> str | None:
 
 # (gates, release) -> the kubelet's start-up error (None: it starts)
 STARTUP = [
-    ({"PodLevelResourceManagers": False}, "1.35", "unrecognized feature gate: PodLevelResourceManagers"),
+    # a gate the release does not know, set to false: what its absence means (gate_errors)
+    ({"PodLevelResourceManagers": False}, "1.35", None),
+    ({"PodLevelResourceManagers": True}, "1.35", "unrecognized feature gate: PodLevelResourceManagers"),
     ({"PodLevelResourceManagers": False}, "1.36", None),
     ({"MemoryManager": True}, "1.35", None),
     ({"MemoryManager": True}, "1.36", "unrecognized feature gate: MemoryManager"),
@@ -355,3 +357,46 @@ def test_gate_modules_are_generated_from_their_data() -> None:
     from tools.gen_release_gates import main
 
     assert main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("release", ["1.34", "1.35"])
+def test_an_unknown_gate_set_to_false_runs_as_if_absent(release: str) -> None:
+    """``PodLevelResourceManagers: false`` on a release without the gate: the same answers as
+    without it, and one FeatureGateIgnored warning (docs/versions.md)."""
+    from podfit.api.scenario import scenario_from_dict
+    from podfit.kubelet.simulation import simulate
+    from podfit.report.json_result import result_to_json
+
+    def run(gates: dict[str, bool]) -> dict[str, object]:
+        doc = {
+            "kind": "Scenario",
+            "node": {
+                "machine": {"sockets": 2, "coresPerNUMANode": 4, "threadsPerCore": 1},
+                "kubeletVersion": release,
+            },
+            "kubeletConfig": {
+                "apiVersion": "kubelet.config.k8s.io/v1beta1",
+                "kind": "KubeletConfiguration",
+                "cpuManagerPolicy": "static",
+                "reservedSystemCPUs": "0",
+                "topologyManagerPolicy": "single-numa-node",
+                "featureGates": gates,
+            },
+            "pods": [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {"name": "p"},
+                    "spec": {
+                        "containers": [{"name": "c", "resources": {"limits": {"cpu": "2", "memory": "1Gi"}}}]
+                    },
+                }
+            ],
+        }
+        return result_to_json(simulate(scenario_from_dict(doc, warnings=[])))
+
+    plain, with_gate = run({}), run({"PodLevelResourceManagers": False})
+    assert with_gate["error"] is None
+    assert [w["code"] for w in with_gate.pop("warnings")] == ["FeatureGateIgnored"]  # type: ignore[union-attr]
+    plain.pop("warnings")
+    assert with_gate == plain

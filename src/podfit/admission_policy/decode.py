@@ -127,7 +127,7 @@ def _with_release_gates(
 ) -> tuple[KubeletConfig, dict[str, bool]]:
     explicit = dict(config.feature_gates.overrides)
     for gate in (release_gates.PLR, release_gates.PLRM):
-        if gate in explicit and not release_gates.gate_known(release, gate):
+        if explicit.get(gate) and not release_gates.gate_known(release, gate):  # false: absent
             raise InputError(
                 f"{field}.kubeletConfig.featureGates.{gate}",
                 f"unrecognized feature gate: {gate} (the kubelet {release} refuses to start)",

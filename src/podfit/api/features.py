@@ -29,8 +29,10 @@ def feature_gates_from_dict(
     """The gates of ``release`` (default: 1.36) with a ``featureGates`` map applied.
 
     A value that is not a boolean is bad input (``InputError``). A gate the release does not
-    register, or a locked gate set to the other value, is kept: the kubelet refuses to start with
-    it (:meth:`FeatureGates.errors`), as upstream ``SetFromMap`` does. ``unknown_gates_warn``
+    register set to true, or a locked gate set to the other value, is kept: the kubelet refuses to
+    start with it (:meth:`FeatureGates.errors`), as upstream ``SetFromMap`` does. One it does not
+    register set to false is kept too, with a warning: it means what its absence means
+    (:func:`podfit.release.gates.gate_errors` says why it is no refusal). ``unknown_gates_warn``
     (OpenShift's kubelet, whose feature-gate code logs an unknown gate and goes on): a gate the
     release does not register is dropped and a warning appended to ``warnings``; a locked gate is
     still refused.
@@ -48,6 +50,17 @@ def feature_gates_from_dict(
         key = str(name)
         if not isinstance(value, bool):
             raise InputError(f"featureGates.{key}", f"expected a boolean, got {json_text(value)}")
+        absent_means_false = profile.gates.spec(key) is None and not value and not unknown_gates_warn
+        if absent_means_false and warnings is not None:  # kept: false is what absence means (gate_errors)
+            warnings.append(
+                Diagnostic(
+                    FEATURE_GATE_IGNORED,
+                    f"not a gate of the v{profile.version} kubelet: set to false, it asks for what "
+                    "its absence means, and podfit reads it so (an upstream kubelet refuses to "
+                    "start: unrecognized feature gate)",
+                    field=f"featureGates.{key}",
+                )
+            )
         if unknown_gates_warn and profile.gates.spec(key) is None:
             if warnings is not None:
                 warnings.append(

@@ -84,18 +84,27 @@ class GateTable:
 
 
 def gate_errors(table: GateTable, overrides: Mapping[str, bool]) -> list[str]:
-    """What ``SetFromMap`` returns for ``overrides``: an unknown gate alone (upstream returns at
-    once), else one error per locked gate set to the other value, in name order (Go walks the
-    map in random order), else the dependency errors.
+    """What ``SetFromMap`` returns for ``overrides``: an unknown gate set to true alone (upstream
+    returns at once), else one error per locked gate set to the other value, in name order (Go
+    walks the map in random order), else the dependency errors.
+
+    A gate the release does not register set to *false* asks for what its absence means and is
+    not an error here (docs/versions.md, "Feature gates a release does not know"): the kubelet
+    builds podfit is checked against (the OpenShift-built managers of each release) ignore it, and
+    a configuration written for several releases (``PodLevelResourceManagers: false`` on 1.34 and
+    1.35) says the same thing on each; an upstream kubelet refuses it. One set to true stays the
+    refusal: it asks for a feature the release does not have.
 
     Mirrors: feature_gate.go unsafeSetFromMap
     """
     for name in sorted(overrides):
-        if table.spec(name) is None:
+        if table.spec(name) is None and overrides[name]:
             return [f"unrecognized feature gate: {name}"]
     errors: list[str] = []
     for name in sorted(overrides):
-        spec = table.specs[name]
+        spec = table.specs.get(name)
+        if spec is None:
+            continue  # an unknown gate set to false (above)
         value = overrides[name]
         if spec.locked and value != spec.default:
             errors.append(
