@@ -313,3 +313,31 @@ def test_a_templated_file_entry(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert code == 0, err
     assert doc is not None and doc["node"]["reservedCPUs"] == "0"
     assert any("is a Go template" in line for line in err), err
+
+
+def test_a_dependant_gate_is_switched_off_unless_strict(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """v1.36: PodLevelResources off leaves InPlacePodLevelResourcesVerticalScaling on by default,
+    which the kubelet refuses; podfit switches it off with a warning, --strict keeps the refusal."""
+    path = tmp_path / "kubelet.yaml"
+    doc = {
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        "cpuManagerPolicy": "static",
+        "reservedSystemCPUs": "0",
+        "featureGates": {"PodLevelResources": False},
+    }
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    code, out, err = _simulate(capsys, tmp_path, path)
+    assert code == 0 and out is not None and out["error"] is None, err
+    (w,) = out["warnings"]
+    assert w["code"] == "FeatureGateSwitchedOff"
+    assert w["field"] == "featureGates.InPlacePodLevelResourcesVerticalScaling"
+    code, out, _ = _simulate(capsys, tmp_path, path, "--strict")
+    assert code == 0 and out is not None
+    assert out["error"] == {
+        "reason": "KubeletConfigInvalid",
+        "message": "InPlacePodLevelResourcesVerticalScaling is enabled, but depends on features that are "
+        "disabled: [PodLevelResources]",
+    }

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from podfit.errors import InputError
-from podfit.model.diagnostics import FEATURE_GATE_IGNORED, Diagnostic
+from podfit.model.diagnostics import FEATURE_GATE_IGNORED, FEATURE_GATE_SWITCHED_OFF, Diagnostic
 from podfit.model.features import FeatureGates
 from podfit.model.gotext import json_text, json_type
+from podfit.release.gates import dependency_errors, gate_errors
 from podfit.release.profile import ReleaseProfile, default_profile
 
 __all__ = ["feature_gates_from_dict"]
@@ -25,6 +26,7 @@ def feature_gates_from_dict(
     *,
     unknown_gates_warn: bool = False,
     warnings: list[Diagnostic] | None = None,
+    dependants_off: bool = False,
 ) -> FeatureGates:
     """The gates of ``release`` (default: 1.36) with a ``featureGates`` map applied.
 
@@ -73,4 +75,36 @@ def feature_gates_from_dict(
                 )
             continue
         out[key] = value
+    if dependants_off:
+        _switch_off_dependants(profile, out, warnings)
     return FeatureGates(MappingProxyType(out), profile)
+
+
+def _switch_off_dependants(
+    profile: ReleaseProfile, out: dict[str, bool], warnings: list[Diagnostic] | None
+) -> None:
+    """Switch off every gate left on while a gate it depends on is off (1.35+: v1.36's
+    ``InPlacePodLevelResourcesVerticalScaling`` under ``PodLevelResources: false``), as an operator
+    must for the kubelet to start, with a warning each. The kubelet itself refuses such a map
+    (``--strict`` keeps that refusal); the managers podfit is checked against switch the
+    dependants off the same way (docs/decisions.md)."""
+    table = profile.gates
+    if gate_errors(table, out) != dependency_errors(table, out):
+        return  # an unknown or locked gate: the refusal stands
+    for _ in range(len(table.specs)):
+        found = dependency_errors(table, out)
+        if not found:
+            return
+        for error in found:
+            name, _, rest = error.partition(" is enabled, but depends on features that are disabled: ")
+            out[name] = False
+            if warnings is not None:
+                warnings.append(
+                    Diagnostic(
+                        FEATURE_GATE_SWITCHED_OFF,
+                        f"{name} depends on {rest.strip('[]').replace(' ', ', ')}, which is off: "
+                        f"switched off too, as an operator must (a v{profile.version} kubelet refuses "
+                        "to start otherwise: --strict says so)",
+                        field=f"featureGates.{name}",
+                    )
+                )

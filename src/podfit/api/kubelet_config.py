@@ -243,7 +243,11 @@ def _decode(doc: Mapping, release: ReleaseProfile | None, lenient: Lenient) -> K
     g = doc.get
 
     gates = feature_gates_from_dict(
-        g("featureGates"), release, unknown_gates_warn=lenient.openshift, warnings=lenient.warnings
+        g("featureGates"),
+        release,
+        unknown_gates_warn=lenient.openshift,
+        warnings=lenient.warnings,
+        dependants_off=not lenient.strict,
     )
     reserved_cpus_text = g("reservedSystemCPUs") or ""
     reserved_cpus = None

@@ -22,6 +22,7 @@ __all__ = [
     "DUPLICATE_KEY",
     "DUPLICATE_POD",
     "FEATURE_GATE_IGNORED",
+    "FEATURE_GATE_SWITCHED_OFF",
     "INVALID_UTF8",
     "KNOWN_ISSUE",
     "LENIENT_DECODING",
@@ -38,6 +39,7 @@ LENIENT_DECODING: Final = "LenientDecoding"  # a KubeletConfiguration field the 
 DUPLICATE_KEY: Final = "DuplicateKey"  # a YAML mapping key given twice: the last value is used
 MISSING_API_VERSION: Final = "MissingAPIVersion"  # read as kubelet.config.k8s.io/v1beta1
 FEATURE_GATE_IGNORED: Final = "FeatureGateIgnored"  # unknown or locked gate: ignored
+FEATURE_GATE_SWITCHED_OFF: Final = "FeatureGateSwitchedOff"  # on, but a gate it needs is off
 INVALID_UTF8: Final = "InvalidUTF8"  # bytes that are not UTF-8, read as U+FFFD (as kubectl does)
 # the simulation
 DUPLICATE_POD: Final = "DuplicatePod"  # a second pod with the same namespace/name
