@@ -17,8 +17,8 @@ from pathlib import Path
 from podfit.checkpoint.cpu import (
     CPU_CHECKPOINT_FILE,
     CheckpointError,
+    decode_cpu_checkpoint,
     encode_cpu_checkpoint,
-    restore_cpu_checkpoint,
 )
 from podfit.checkpoint.devices import (
     DEVICE_CHECKPOINT_FILE,
@@ -28,8 +28,8 @@ from podfit.checkpoint.devices import (
 )
 from podfit.checkpoint.memory import (
     MEMORY_CHECKPOINT_FILE,
+    decode_memory_checkpoint,
     encode_memory_checkpoint,
-    restore_memory_checkpoint,
 )
 from podfit.cpu.state import CPUState
 from podfit.io.files import write_atomic
@@ -149,14 +149,14 @@ def read_cpu_checkpoint(
     data = _read(target)
     if data is None:
         return None
-    return restore_cpu_checkpoint(
+    return decode_cpu_checkpoint(
         data,
         policy_name=policy_name,
         pod_level_gate=pod_level_gate,
         version=version,
         container_ids=container_ids,
         path=str(target),
-    ).state
+    )
 
 
 def read_memory_checkpoint(
@@ -171,9 +171,9 @@ def read_memory_checkpoint(
     data = _read(target)
     if data is None:
         return None
-    return restore_memory_checkpoint(
+    return decode_memory_checkpoint(
         data, policy_name=policy_name, pod_level_gate=pod_level_gate, version=version, path=str(target)
-    ).state
+    )
 
 
 __all__ += ["CheckpointError"]

@@ -13,8 +13,9 @@ deviceManager.Start), devicemanager/manager.go Start / readCheckpoint (v1.33.5 -
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 from podfit.checkpoint.cpu import CPU_CHECKPOINT_FILE, encode_cpu_format, restore_cpu_checkpoint
 from podfit.checkpoint.devices import (
@@ -27,10 +28,12 @@ from podfit.checkpoint.devices import (
 )
 from podfit.checkpoint.gospew import go_q
 from podfit.checkpoint.memory import MEMORY_CHECKPOINT_FILE, encode_memory_format, restore_memory_checkpoint
+from podfit.cpu.state import CPUState
 from podfit.devices.state import RestoredDevices
 from podfit.errors import CheckpointError
 from podfit.kubelet.managers import RestoredState
 from podfit.kubelet.node import Node
+from podfit.memory.state import MemoryState
 from podfit.model.admission import REFUSAL_CPU_MANAGER, REFUSAL_MEMORY_MANAGER, ConfigRefusal
 from podfit.model.kubelet_config import KubeletConfig
 from podfit.release.checkpoint_formats import checkpoint_formats
@@ -49,6 +52,8 @@ STATE_DIR: Final = "/var/lib/kubelet"
 DEVICE_FILE: Final = "device-plugins/" + DEVICE_CHECKPOINT_FILE
 """The device manager's file, below the kubelet's root directory (as ``FileRead.file`` names it)."""
 UNREADABLE: Final = "unreadable"
+
+S = TypeVar("S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,29 @@ def _device_read(
     return FileRead(DEVICE_FILE, written, checkpoint_formats(version).device_write, "ok", note), restored
 
 
+def _manager_file(
+    name: str,
+    data: bytes | None,
+    written: str | None,
+    directory: str,
+    restore: Callable[[bytes, str], tuple[S, str]],
+    refusal: str,
+    reads: list[FileRead],
+) -> S | ConfigRefusal | None:
+    """One manager's file as its ``Start`` reads it, recorded in ``reads``: the restored state,
+    ``None`` when absent (a fresh start), or the manager's refusal (reason ``refusal``)."""
+    if data is None:
+        reads.append(FileRead(name, written, None, "absent"))
+        return None
+    try:
+        state, read_as = restore(data, f"{directory}/{name}")
+    except CheckpointError as exc:
+        reads.append(FileRead(name, written, None, "refused", exc.message))
+        return ConfigRefusal(refusal, exc.message)
+    reads.append(FileRead(name, written, read_as, "ok"))
+    return state
+
+
 def restored_from_files(
     cpu: bytes | None,
     memory: bytes | None,
@@ -102,39 +130,29 @@ def restored_from_files(
     """
     gate = config.feature_gates.enabled(PLRM)
     reads: list[FileRead] = []
-    cpu_state = memory_state = None
-    if cpu is None:
-        reads.append(FileRead(CPU_CHECKPOINT_FILE, written[0], None, "absent"))
-    else:
-        try:
-            got = restore_cpu_checkpoint(
-                cpu,
-                policy_name=config.cpu_manager_policy,
-                pod_level_gate=gate,
-                version=version,
-                path=f"{directory}/{CPU_CHECKPOINT_FILE}",
-            )
-        except CheckpointError as exc:
-            reads.append(FileRead(CPU_CHECKPOINT_FILE, written[0], None, "refused", exc.message))
-            return ConfigRefusal(REFUSAL_CPU_MANAGER, exc.message), tuple(reads)
-        cpu_state = got.state
-        reads.append(FileRead(CPU_CHECKPOINT_FILE, written[0], got.read_as, "ok"))
-    if memory is None:
-        reads.append(FileRead(MEMORY_CHECKPOINT_FILE, written[1], None, "absent"))
-    else:
-        try:
-            mem = restore_memory_checkpoint(
-                memory,
-                policy_name=config.memory_manager_policy,
-                pod_level_gate=gate,
-                version=version,
-                path=f"{directory}/{MEMORY_CHECKPOINT_FILE}",
-            )
-        except CheckpointError as exc:
-            reads.append(FileRead(MEMORY_CHECKPOINT_FILE, written[1], None, "refused", exc.message))
-            return ConfigRefusal(REFUSAL_MEMORY_MANAGER, exc.message), tuple(reads)
-        memory_state = mem.state
-        reads.append(FileRead(MEMORY_CHECKPOINT_FILE, written[1], mem.read_as, "ok"))
+
+    def cpu_restore(data: bytes, path: str) -> tuple[CPUState, str]:
+        got = restore_cpu_checkpoint(
+            data, policy_name=config.cpu_manager_policy, pod_level_gate=gate, version=version, path=path
+        )
+        return got.state, got.read_as
+
+    def memory_restore(data: bytes, path: str) -> tuple[MemoryState, str]:
+        got = restore_memory_checkpoint(
+            data, policy_name=config.memory_manager_policy, pod_level_gate=gate, version=version, path=path
+        )
+        return got.state, got.read_as
+
+    cpu_state = _manager_file(
+        CPU_CHECKPOINT_FILE, cpu, written[0], directory, cpu_restore, REFUSAL_CPU_MANAGER, reads
+    )
+    if isinstance(cpu_state, ConfigRefusal):
+        return cpu_state, tuple(reads)
+    memory_state = _manager_file(
+        MEMORY_CHECKPOINT_FILE, memory, written[1], directory, memory_restore, REFUSAL_MEMORY_MANAGER, reads
+    )
+    if isinstance(memory_state, ConfigRefusal):
+        return memory_state, tuple(reads)
     device_state = None
     if devices is not None or devices_listed:
         read, device_state = _device_read(devices, version, devices_written)
