@@ -14,7 +14,7 @@ from podfit.errors import InputError
 from podfit.model.diagnostics import FEATURE_GATE_IGNORED, FEATURE_GATE_SWITCHED_OFF, Diagnostic
 from podfit.model.features import FeatureGates
 from podfit.model.gotext import json_text, json_type
-from podfit.release.gates import dependency_errors, gate_errors
+from podfit.release.gates import dependency_errors, disabled_dependencies, gate_errors
 from podfit.release.profile import ReleaseProfile, default_profile
 
 __all__ = ["feature_gates_from_dict"]
@@ -91,20 +91,16 @@ def _switch_off_dependants(
     table = profile.gates
     if gate_errors(table, out) != dependency_errors(table, out):
         return  # an unknown or locked gate: the refusal stands
-    for _ in range(len(table.specs)):
-        found = dependency_errors(table, out)
-        if not found:
-            return
-        for error in found:
-            name, _, rest = error.partition(" is enabled, but depends on features that are disabled: ")
+    while found := disabled_dependencies(table, out):  # each round switches at least one gate off
+        for name, off in found:
             out[name] = False
             if warnings is not None:
                 warnings.append(
                     Diagnostic(
                         FEATURE_GATE_SWITCHED_OFF,
-                        f"{name} depends on {rest.strip('[]').replace(' ', ', ')}, which is off: "
-                        f"switched off too, as an operator must (a v{profile.version} kubelet refuses "
-                        "to start otherwise: --strict says so)",
+                        f"{name} depends on {', '.join(off)}, which is off: switched off too, as an "
+                        f"operator must (a v{profile.version} kubelet refuses to start otherwise: "
+                        "--strict says so)",
                         field=f"featureGates.{name}",
                     )
                 )

@@ -24,6 +24,7 @@ __all__ = [
     "GateSpec",
     "GateTable",
     "dependency_errors",
+    "disabled_dependencies",
     "gate_errors",
 ]
 
@@ -116,20 +117,29 @@ def gate_errors(table: GateTable, overrides: Mapping[str, bool]) -> list[str]:
     return dependency_errors(table, overrides)
 
 
-def dependency_errors(table: GateTable, overrides: Mapping[str, bool]) -> list[str]:
-    """Enabled gates whose dependencies are disabled (1.35+), in name order; each names the
-    disabled dependencies sorted, space-separated.
-
-    Mirrors: feature_gate.go unsafeSetFromMap (the dependency check after every set succeeded)
-    """
+def disabled_dependencies(table: GateTable, overrides: Mapping[str, bool]) -> list[tuple[str, list[str]]]:
+    """Enabled gates whose dependencies are disabled (1.35+), in name order, each with those
+    dependencies."""
     if not table.dependencies:
         return []
-    errors: list[str] = []
+    found: list[tuple[str, list[str]]] = []
     for name in sorted(table.specs):
         spec = table.specs[name]
         if not spec.depends_on or not table.value(name, overrides):
             continue
         off = [d for d in spec.depends_on if not table.value(d, overrides)]
         if off:
-            errors.append(f"{name} is enabled, but depends on features that are disabled: [{' '.join(off)}]")
-    return errors
+            found.append((name, off))
+    return found
+
+
+def dependency_errors(table: GateTable, overrides: Mapping[str, bool]) -> list[str]:
+    """:func:`disabled_dependencies` as ``SetFromMap`` words them (the disabled dependencies
+    sorted, space-separated).
+
+    Mirrors: feature_gate.go unsafeSetFromMap (the dependency check after every set succeeded)
+    """
+    return [
+        f"{name} is enabled, but depends on features that are disabled: [{' '.join(off)}]"
+        for name, off in disabled_dependencies(table, overrides)
+    ]
