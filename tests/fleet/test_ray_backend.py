@@ -41,3 +41,26 @@ def test_ray_equals_local(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     assert remote == local
     assert all(r.arrived == 400 and r.cells == ("cell-0", "cell-1") for r in remote)
     assert any(ray_tmp.iterdir())  # Ray's session files went to the test's tmp
+
+
+def test_ray_joins_a_running_cluster(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ray_address``: the sweep joins a running local Ray (as a KubeRay head or ``ray start``
+    would offer it), leaves it running when done, and answers as the local backend."""
+    from tools.ray_head import ray_env, running_ray_head
+
+    for name, value in ray_env().items():
+        if name.startswith("RAY_"):
+            monkeypatch.setenv(name, value)
+    source, configs = _sweep()
+    local = run_sweep(source, configs, backend="local", workers=2)
+    head_tmp: Path = tmp_path_factory.mktemp("h")
+    with running_ray_head(head_tmp, num_cpus=2) as address:
+        first = run_sweep(source, configs, backend="ray", workers=2, ray_address=address)
+        assert not ray.is_initialized()  # disconnected, the cluster itself left alone
+        again = run_sweep(source, configs, backend="ray", workers=2, ray_address=address)
+    assert first == local and again == local
+    # the head's own driver and the two sweeps' drivers, all in the head's one session
+    drivers = list(head_tmp.glob("session_2*/logs/python-core-driver-*.log"))
+    assert len(list(head_tmp.glob("session_2*"))) == 1 and len(drivers) == 3
