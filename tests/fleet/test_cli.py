@@ -148,6 +148,34 @@ def test_bad_flags(args: list[str], expect: str, tmp_path: Path, capsys: pytest.
     assert err.count("\n") == 1 and expect in err, err
 
 
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        # the help's old example: the dump's --pods read as the synthetic stream's size
+        (["--synthetic", "--pods", "100000"], "--pods belongs to --nodes (a cluster dump), not to --synthetic"),
+        (["--synthetic", "--time-compression", "2"], "--time-compression belongs to --trace DIR"),
+        (["--trace", "TRACE", "--pod-count", "5"], "--pod-count belongs to --synthetic, not to --trace DIR"),
+        (["--trace", "TRACE", "--cell-label", "pool"], "--cell-label belongs to --nodes (a cluster dump)"),
+        (["--nodes", "n.json", "--pods", "p.json", "--cells", "2"], "--cells belongs to --synthetic"),
+        (["--nodes", "n.json", "--pods", "p.json", "--trace-pods", "x.csv"], "--trace-pods belongs to --trace"),
+    ],
+)
+def test_options_of_another_input_are_refused(
+    args: list[str], expect: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An option only another kind of input reads would be silently ignored: one line, exit 2."""
+    args = [str(write_trace(tmp_path)) if a == "TRACE" else a for a in args]
+    assert main(["fleet", *args, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expect in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_input_options_at_their_defaults_are_not_refused(tmp_path: Path) -> None:
+    """Synthetic and dump options left unset (their defaults) do not count against a trace."""
+    assert _run(tmp_path, "--format", "csv") == 0
+
+
 def _dump(tmp: Path) -> tuple[Path, Path, Path]:
     nodes = {
         "items": [

@@ -23,7 +23,7 @@ Examples:
   podfit fleet --trace path/to/alibaba-gpu-v2023 --models per-container,pod-level-pod \\
       --policies single-numa-node,restricted --numa-filter --workers 2
   podfit fleet --nodes nodes.json --pods pods.json --nrt nrt.json --cell-label pool
-  podfit fleet --synthetic --pods 100000 --rate 50 --shape spar --node-count 400
+  podfit fleet --synthetic --pod-count 100000 --rate 50 --shape spar --node-count 400
   podfit fleet --synthetic --backend ray --ray-address auto --workers 8
 """
 
@@ -35,6 +35,40 @@ def _csv(text: str) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()]
 
 
+# The options that only one kind of input reads: given with another input they would be ignored
+# (``--synthetic --pods 100000`` would replay the default 10,000 pods), so they are refused.
+_INPUT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "trace": ("trace_nodes", "trace_pods", "time_compression"),
+    "nodes": ("pods", "nrt", "cell_label"),
+    "synthetic": (
+        "pod_count", "rate", "duration_mean", "shape", "cpu_mix", "memory_per_cpu_mib",
+        "guaranteed_share", "besteffort_share", "gpu_share", "node_count", "node_cpus",
+        "node_memory_gib", "node_gpus", "cells",
+    ),
+}
+_INPUT_FLAG = {"trace": "--trace DIR", "nodes": "--nodes (a cluster dump)", "synthetic": "--synthetic"}
+
+
+def _given_on_command_line(name: str) -> bool:
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(name)
+    return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def _check_input_options(kind: str) -> None:
+    for other, names in _INPUT_OPTIONS.items():
+        if other == kind:
+            continue
+        for name in names:
+            if _given_on_command_line(name):
+                flag = "--" + name.replace("_", "-")
+                hint = " (the synthetic stream's size is --pod-count)" if name == "pods" else ""
+                raise click.UsageError(
+                    f"{flag} belongs to {_INPUT_FLAG[other]}, not to {_INPUT_FLAG[kind]}{hint}"
+                )
+
+
 def _source(o: dict[str, Any]) -> Any:
     from podfit.io.fleet_sources import AlibabaSource, DumpSource, SyntheticSource
 
@@ -43,6 +77,7 @@ def _source(o: dict[str, Any]) -> Any:
         raise click.UsageError(
             "give exactly one input: --trace DIR, --nodes/--pods (a cluster dump) or --synthetic"
         )
+    _check_input_options(given[0])
     if o["trace"]:
         d: Path = o["trace"]
         return AlibabaSource(
