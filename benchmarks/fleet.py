@@ -28,12 +28,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools.ray_head import ray_env, running_ray_head
+
 from benchmarks.run import machine_info
 from podfit.backends import run_sweep
 from podfit.fleet import FleetConfig
 from podfit.io.fleet_sources import AlibabaSource, SyntheticSource
 from podfit.io.synthetic import SyntheticSpec
-from tools.ray_head import ray_env, running_ray_head
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACE = Path(os.environ.get("PODFIT_ALIBABA_TRACE", ROOT.parent / "shared" / "data" / "alibaba-gpu-v2023"))

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from podfit.backends import run_sweep
 from podfit.cli.main import main
+from podfit.fleet import FleetConfig
+from podfit.io.fleet_sources import AlibabaSource
 
 NODES = [
     ("sn", "cpu_milli", "memory_mib", "gpu", "model"),
@@ -112,6 +115,19 @@ BAD = [
     ),
     ("empty-file", [], "openb_pod_list_default.csv: empty file"),
     ("header-only", PODS[:1], "no rows after the header"),
+    ("short-row", [*PODS[:2], ("px", "1000", "1")], "line 3: 3 fields, the header has 8"),
+    (
+        "long-row",
+        [*PODS[:2], ("px", "1000", "1", "0", "0", "LS", "5", "10", "x")],
+        "line 3: 9 fields, the header has 8",
+    ),
+    ("repeated-name", [*PODS[:3], PODS[1]], "line 4: name: 'p0' again (first on line 2)"),
+    ("empty-name", [*PODS[:2], ("", "1000", "1", "0", "0", "LS", "5", "10")], "line 3: name: empty value"),
+    (
+        "gpu-share-above-one",
+        [*PODS[:2], ("px", "1000", "1", "1", "1500", "LS", "5", "10")],
+        "line 3: gpu_milli: 1500 is more",
+    ),
 ]
 
 
@@ -125,6 +141,34 @@ def test_bad_trace(
     assert code == 2, err
     assert err.count("\n") == 1 and err.startswith("podfit: error: "), err
     assert expect in err
+
+
+def test_spreadsheet_csv_reads_as_plain(tmp_path: Path) -> None:
+    """A byte-order mark and CRLF line ends (a spreadsheet's CSV) read as the plain file: same hash."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain = write_trace(tmp_path / "a")
+    sheet = write_trace(tmp_path / "b")
+    for name in ("openb_node_list_all_node.csv", "openb_pod_list_default.csv"):
+        text = (sheet / name).read_text().replace("\r\n", "\n")
+        (sheet / name).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    hashes = []
+    for d in (plain, sheet):
+        [r] = run_sweep(
+            AlibabaSource(d / "openb_node_list_all_node.csv", d / "openb_pod_list_default.csv"),
+            [FleetConfig()],
+        )
+        hashes.append(r.event_hash)
+    assert hashes[0] == hashes[1]
+
+
+def test_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = write_trace(tmp_path)
+    f = d / "openb_pod_list_default.csv"
+    f.write_bytes(f.read_bytes() + b"p\xe9,1000,1,0,0,LS,5,10\n")
+    assert main(["fleet", "--trace", str(d), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "openb_pod_list_default.csv: not UTF-8 text" in err, err
 
 
 def test_bad_node_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,12 +196,18 @@ def test_bad_flags(args: list[str], expect: str, tmp_path: Path, capsys: pytest.
     ("args", "expect"),
     [
         # the help's old example: the dump's --pods read as the synthetic stream's size
-        (["--synthetic", "--pods", "100000"], "--pods belongs to --nodes (a cluster dump), not to --synthetic"),
+        (
+            ["--synthetic", "--pods", "100000"],
+            "--pods belongs to --nodes (a cluster dump), not to --synthetic",
+        ),
         (["--synthetic", "--time-compression", "2"], "--time-compression belongs to --trace DIR"),
         (["--trace", "TRACE", "--pod-count", "5"], "--pod-count belongs to --synthetic, not to --trace DIR"),
         (["--trace", "TRACE", "--cell-label", "pool"], "--cell-label belongs to --nodes (a cluster dump)"),
         (["--nodes", "n.json", "--pods", "p.json", "--cells", "2"], "--cells belongs to --synthetic"),
-        (["--nodes", "n.json", "--pods", "p.json", "--trace-pods", "x.csv"], "--trace-pods belongs to --trace"),
+        (
+            ["--nodes", "n.json", "--pods", "p.json", "--trace-pods", "x.csv"],
+            "--trace-pods belongs to --trace",
+        ),
     ],
 )
 def test_options_of_another_input_are_refused(

@@ -41,9 +41,20 @@ _INPUT_OPTIONS: dict[str, tuple[str, ...]] = {
     "trace": ("trace_nodes", "trace_pods", "time_compression"),
     "nodes": ("pods", "nrt", "cell_label"),
     "synthetic": (
-        "pod_count", "rate", "duration_mean", "shape", "cpu_mix", "memory_per_cpu_mib",
-        "guaranteed_share", "besteffort_share", "gpu_share", "node_count", "node_cpus",
-        "node_memory_gib", "node_gpus", "cells",
+        "pod_count",
+        "rate",
+        "duration_mean",
+        "shape",
+        "cpu_mix",
+        "memory_per_cpu_mib",
+        "guaranteed_share",
+        "besteffort_share",
+        "gpu_share",
+        "node_count",
+        "node_cpus",
+        "node_memory_gib",
+        "node_gpus",
+        "cells",
     ),
 }
 _INPUT_FLAG = {"trace": "--trace DIR", "nodes": "--nodes (a cluster dump)", "synthetic": "--synthetic"}

@@ -44,22 +44,55 @@ POD_COLUMNS = (
 )
 
 
-def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(path: Path, required: tuple[str, ...], key: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a CSV with a header (a UTF-8 byte-order mark, as spreadsheets write, is read
+    past), each with its line number; a row whose field count is not the header's, an empty or
+    repeated ``key`` (the pod's or node's name) is an error."""
     try:
-        f = path.open(newline="", encoding="utf-8")
+        f = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise InputError("", f"cannot read: {exc.strerror}", str(path)) from None
     with f:
         reader = csv.DictReader(f)
-        header = reader.fieldnames
+        try:
+            header = reader.fieldnames
+        except UnicodeDecodeError as exc:
+            raise InputError("", f"not UTF-8 text ({exc.reason})", str(path)) from None
         if not header:
             raise InputError("", "empty file (expected a CSV header)", str(path))
         missing = [c for c in required if c not in header]
         if missing:
             raise InputError(missing[0], f"missing column (have: {', '.join(header)})", str(path))
         n = 0
-        for n, row in enumerate(reader, start=2):
-            yield n, row
+        seen: dict[str, int] = {}
+        rows = enumerate(reader, start=2)
+        while True:
+            try:
+                got = next(rows, None)
+            except UnicodeDecodeError as exc:
+                raise InputError("", f"not UTF-8 text ({exc.reason})", str(path)) from None
+            except csv.Error as exc:
+                raise InputError(f"line {n + 1}", f"not CSV: {exc}", str(path)) from None
+            if got is None:
+                break
+            n, row = got
+            extra: Any = row.get(None)  # type: ignore[call-overload]
+            fields = len(header) + len(extra) if extra else sum(v is not None for v in row.values())
+            if fields != len(header):
+                raise InputError(
+                    f"line {reader.line_num}", f"{fields} fields, the header has {len(header)}", str(path)
+                )
+            name = row[key].strip()
+            if not name:
+                raise InputError(f"line {reader.line_num}: {key}", "empty value", str(path))
+            if name in seen:
+                raise InputError(
+                    f"line {reader.line_num}: {key}",
+                    f"{name!r} again (first on line {seen[name]})",
+                    str(path),
+                )
+            seen[name] = reader.line_num
+            yield reader.line_num, row
         if n == 0:
             raise InputError("", "no rows after the header", str(path))
 
@@ -79,10 +112,18 @@ def _int(row: Mapping[str, str], col: str, path: Path, line: int, *, empty: int 
     return value
 
 
+def _gpu_milli(row: Mapping[str, str], path: Path, line: int) -> int:
+    """The share of each GPU a pod asks for, in thousandths (0-1000)."""
+    value = _int(row, "gpu_milli", path, line, empty=0)
+    if value > 1000:
+        raise InputError(f"line {line}: gpu_milli", f"{value} is more than a whole GPU (1000)", str(path))
+    return value
+
+
 def read_alibaba_nodes(path: Path) -> tuple[NodeRow, ...]:
     """``openb_node_list_*.csv``: one node per row (``sn, cpu_milli, memory_mib, gpu, model``)."""
     nodes = []
-    for line, row in _rows(path, NODE_COLUMNS):
+    for line, row in _rows(path, NODE_COLUMNS, "sn"):
         nodes.append(
             NodeRow(
                 name=row["sn"],
@@ -100,7 +141,7 @@ def read_alibaba_pods(path: Path, compression: float = 1.0) -> tuple[PodRow, ...
     an empty ``deletion_time`` means the pod lives to the end of the replay. ``compression`` > 1
     brings the creations closer together (creation / compression; lifetimes unchanged)."""
     pods = []
-    for line, row in _rows(path, POD_COLUMNS):
+    for line, row in _rows(path, POD_COLUMNS, "name"):
         qos = (row.get("qos") or "").strip()
         if qos not in TRACE_QOS:
             raise InputError(
@@ -121,7 +162,7 @@ def read_alibaba_pods(path: Path, compression: float = 1.0) -> tuple[PodRow, ...
                 cpu_milli=_int(row, "cpu_milli", path, line),
                 memory_mib=_int(row, "memory_mib", path, line),
                 gpus=_int(row, "num_gpu", path, line, empty=0),
-                gpu_milli=_int(row, "gpu_milli", path, line, empty=0),
+                gpu_milli=_gpu_milli(row, path, line),
             )
         )
     pods.sort(key=lambda p: p.arrival_ms)
