@@ -10,8 +10,10 @@ from pathlib import Path
 
 from podfit.errors import InputError
 from podfit.fleet.values import CellInputs
+from podfit.io.cluster_dump import ClusterDump, read_cluster_dump
 from podfit.io.synthetic import SyntheticSpec, synthetic_nodes, synthetic_pods
-from podfit.io.traces import read_alibaba_nodes, read_alibaba_pods, read_cluster_dump
+from podfit.io.traces import read_alibaba_nodes, read_alibaba_pods
+from podfit.model.diagnostics import Diagnostic
 
 __all__ = ["AlibabaSource", "DumpSource", "Source", "SyntheticSource"]
 
@@ -56,17 +58,21 @@ class DumpSource:
     nrt: Path | None = None
     cell_label: str | None = None
 
-    def _read(self):  # type: ignore[no-untyped-def]
+    def _read(self) -> ClusterDump:
         return read_cluster_dump(self.nodes, self.pods, self.nrt)
+
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """What the dump's reading warns about (pods not replayed)."""
+        return self._read().warnings
 
     def cell_names(self) -> tuple[str, ...]:
         if self.cell_label is None:
             return ("all",)
-        nodes, _ = self._read()
+        nodes = self._read().nodes
         return tuple(sorted({dict(n.labels).get(self.cell_label, "") for n in nodes}))
 
     def check(self) -> None:
-        _, pods = self._read()
+        pods = self._read().pods
         if self.cell_label is not None:
             for p in pods:
                 if self.cell_label not in dict(p.node_selector):
@@ -77,7 +83,8 @@ class DumpSource:
                     )
 
     def cell(self, index: int) -> CellInputs:
-        nodes, pods = self._read()
+        dump = self._read()
+        nodes, pods = dump.nodes, dump.pods
         keys = tuple(sorted({k for p in pods for k, _ in p.node_selector}))
         if self.cell_label is None:
             return CellInputs("all", nodes, pods, keys)
@@ -91,10 +98,10 @@ class DumpSource:
         )
 
     def pod_count(self) -> int:
-        return len(self._read()[1])
+        return len(self._read().pods)
 
     def span_ms(self) -> int:
-        _, pods = self._read()
+        pods = self._read().pods
         return max((p.arrival_ms for p in pods), default=0)
 
 

@@ -1,7 +1,6 @@
-"""Readers of fleet inputs: the Alibaba GPU cluster trace v2023 (CSV), a cluster dump (``kubectl
-get nodes -o json`` + ``kubectl get pods -A -o json``, optionally NodeResourceTopology objects),
-and the arrival/duration shape of the Alibaba 2018 sample shipped in the ``spar`` package (its CSVs
-only, read with the csv module; its pickles are never loaded).
+"""Readers of fleet inputs: the Alibaba GPU cluster trace v2023 (CSV) and the arrival/duration
+shape of the Alibaba 2018 sample shipped in the ``spar`` package (its CSVs only, read with the csv
+module; its pickles are never loaded). Cluster dumps: :mod:`podfit.io.cluster_dump`.
 
 Bad input is one :class:`~podfit.errors.InputError` naming the file and the column or field.
 """
@@ -10,16 +9,13 @@ from __future__ import annotations
 
 import bisect
 import csv
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from podfit.errors import InputError
-from podfit.fleet.kubelet_port import MI, pod_from_dict, quantity_milli, quantity_value
-from podfit.fleet.values import TRACE_QOS, NodeRow, NumaZone, PodRow
+from podfit.fleet.values import TRACE_QOS, NodeRow, PodRow
 
 __all__ = [
     "NODE_COLUMNS",
@@ -27,7 +23,6 @@ __all__ = [
     "SparShape",
     "read_alibaba_nodes",
     "read_alibaba_pods",
-    "read_cluster_dump",
     "spar_shape",
 ]
 
@@ -167,138 +162,6 @@ def read_alibaba_pods(path: Path, compression: float = 1.0) -> tuple[PodRow, ...
         )
     pods.sort(key=lambda p: p.arrival_ms)
     return tuple(pods)
-
-
-# ----- cluster dumps ---------------------------------------------------------------------------
-def _load_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError("", f"cannot read: {exc.strerror}", str(path)) from None
-    if not text.strip():
-        raise InputError("", "empty file", str(path))
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"line {exc.lineno}", f"invalid JSON: {exc.msg}", str(path)) from None
-
-
-def _items(doc: Any, path: Path) -> list[Any]:
-    if isinstance(doc, Mapping) and isinstance(doc.get("items"), list):
-        return list(doc["items"])
-    if isinstance(doc, list):
-        return doc
-    raise InputError("items", "expected a List object with items (kubectl get ... -o json)", str(path))
-
-
-def _time_ms(text: Any, field: str, path: Path) -> int:
-    try:
-        return int(datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        raise InputError(field, f"not an RFC 3339 time: {text!r}", str(path)) from None
-
-
-def _zones(nrt: Mapping[str, Any], gpu_resource: str, field: str, path: Path) -> tuple[NumaZone, ...]:
-    zones = []
-    for j, zone in enumerate(nrt.get("zones") or []):
-        if zone.get("type", "Node") != "Node":
-            continue
-        res = {r.get("name"): r for r in zone.get("resources") or []}
-        where = f"{field}.zones[{j}]"
-
-        def amount(name: str, res: dict[str, Any] = res, where: str = where) -> Any:
-            r = res.get(name)
-            return None if r is None else r.get("capacity", r.get("allocatable", "0"))
-
-        cpu = amount("cpu")
-        if cpu is None:
-            raise InputError(f"{where}.resources", "no cpu resource", str(path))
-        memory = amount("memory")
-        gpus = amount(gpu_resource)
-        zones.append(
-            NumaZone(
-                cpus=quantity_value(cpu, f"{where}.cpu"),
-                memory_mib=quantity_value(memory or "0", f"{where}.memory") // MI,
-                gpus=quantity_value(gpus or "0", f"{where}.{gpu_resource}"),
-            )
-        )
-    return tuple(zones)
-
-
-def read_cluster_dump(
-    nodes_path: Path, pods_path: Path, nrt_path: Path | None = None, gpu_resource: str = "nvidia.com/gpu"
-) -> tuple[tuple[NodeRow, ...], tuple[PodRow, ...]]:
-    """Nodes (capacity, labels, NRT zones) and pods (specs as written, in creation order)."""
-    nrts: dict[str, Mapping[str, Any]] = {}
-    if nrt_path is not None:
-        for i, obj in enumerate(_items(_load_json(nrt_path), nrt_path)):
-            name = (obj.get("metadata") or {}).get("name")
-            if not name:
-                raise InputError(f"items[{i}].metadata.name", "missing", str(nrt_path))
-            nrts[name] = obj
-    nodes = []
-    for i, obj in enumerate(_items(_load_json(nodes_path), nodes_path)):
-        meta, status = obj.get("metadata") or {}, obj.get("status") or {}
-        field = f"items[{i}]"
-        name = meta.get("name")
-        if not name:
-            raise InputError(f"{field}.metadata.name", "missing", str(nodes_path))
-        cap = status.get("capacity") or status.get("allocatable")
-        if not cap or "cpu" not in cap or "memory" not in cap:
-            raise InputError(f"{field}.status.capacity", "needs cpu and memory", str(nodes_path))
-        zones = _zones(nrts[name], gpu_resource, f"nrt {name}", nrt_path) if name in nrts and nrt_path else ()
-        nodes.append(
-            NodeRow(
-                name=name,
-                cpu_milli=quantity_milli(cap["cpu"], f"{field}.status.capacity.cpu"),
-                memory_mib=quantity_value(cap["memory"], f"{field}.status.capacity.memory") // MI,
-                gpus=quantity_value(cap.get(gpu_resource, "0"), f"{field}.status.capacity.{gpu_resource}"),
-                labels=tuple(sorted((str(k), str(v)) for k, v in (meta.get("labels") or {}).items())),
-                max_pods=quantity_value(cap.get("pods", "0"), f"{field}.status.capacity.pods"),
-                zones=zones,
-            )
-        )
-    if not nodes:
-        raise InputError("items", "no nodes", str(nodes_path))
-    raw = []
-    for i, obj in enumerate(_items(_load_json(pods_path), pods_path)):
-        field = f"items[{i}]"
-        meta = obj.get("metadata") or {}
-        if "creationTimestamp" not in meta:
-            raise InputError(f"{field}.metadata.creationTimestamp", "missing", str(pods_path))
-        created = _time_ms(meta["creationTimestamp"], f"{field}.metadata.creationTimestamp", pods_path)
-        deleted = None
-        if meta.get("deletionTimestamp"):
-            deleted = _time_ms(meta["deletionTimestamp"], f"{field}.metadata.deletionTimestamp", pods_path)
-            if deleted < created:
-                raise InputError(
-                    f"{field}.metadata.deletionTimestamp", "before creationTimestamp", str(pods_path)
-                )
-        try:
-            pod = pod_from_dict(obj)
-        except InputError as exc:
-            raise exc.under(field).in_source(str(pods_path)) from None
-        selector = tuple(sorted((obj.get("spec") or {}).get("nodeSelector", {}).items()))
-        raw.append((created, i, deleted, pod, selector))
-    if not raw:
-        raise InputError("items", "no pods", str(pods_path))
-    raw.sort(key=lambda r: (r[0], r[1]))
-    start = raw[0][0]
-    pods = []
-    for created, _, deleted, pod, selector in raw:
-        pods.append(
-            PodRow(
-                name=f"{pod.namespace}/{pod.name}",
-                arrival_ms=created - start,
-                lifetime_ms=None if deleted is None else deleted - created,
-                qos="",
-                cpu_milli=0,
-                memory_mib=0,
-                node_selector=selector,
-                manifest=pod,
-            )
-        )
-    return tuple(nodes), tuple(pods)
 
 
 # ----- the spar (Alibaba 2018) shape -----------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "POD_LEVEL_RESOURCES_GATE_OFF",
     "POD_LEVEL_RESOURCE_MANAGERS_OFF",
     "RESOURCE_NOT_ON_NODE",
+    "TERMINATED_POD_SKIPPED",
     "Diagnostic",
 ]
 
@@ -50,12 +51,15 @@ KNOWN_ISSUE: Final = "KnownIssue"  # a rejection that is a known kubelet defect 
 MEMORY_QOS_START_UP: Final = "MemoryQoSStartUp"  # the kubelet's start-up warning on Memory QoS
 # a restart whose device checkpoint was unreadable: running containers re-admitted holding no device
 DEVICE_CHECKPOINT_UNREADABLE: Final = "DeviceCheckpointUnreadable"
+# fleet: a cluster dump's terminated pod with no finish time is not replayed
+TERMINATED_POD_SKIPPED: Final = "TerminatedPodSkipped"
 
 CODES: Final = (
     LENIENT_DECODING,
     DUPLICATE_KEY,
     MISSING_API_VERSION,
     FEATURE_GATE_IGNORED,
+    FEATURE_GATE_SWITCHED_OFF,
     INVALID_UTF8,
     DUPLICATE_POD,
     RESOURCE_NOT_ON_NODE,
@@ -64,6 +68,7 @@ CODES: Final = (
     KNOWN_ISSUE,
     MEMORY_QOS_START_UP,
     DEVICE_CHECKPOINT_UNREADABLE,
+    TERMINATED_POD_SKIPPED,
 )
 
 # The API server's reason for a second object of the same name (StatusReasonAlreadyExists).

@@ -1,0 +1,194 @@
+"""A cluster dump as `kubectl get ... -o json|yaml` writes it: the forms it comes in, terminated
+pods, and every malformed shape as one line naming the file and field (exit 2, never a traceback)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from podfit.cli.main import main
+from podfit.errors import InputError
+from podfit.io.cluster_dump import read_cluster_dump
+
+NODE: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Node",
+    "metadata": {"name": "w0", "labels": {"pool": "a"}},
+    "status": {"capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"}},
+}
+POD: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "db", "namespace": "default", "creationTimestamp": "2026-01-01T00:00:00Z"},
+    "spec": {
+        "containers": [
+            {
+                "name": "c",
+                "resources": {
+                    "requests": {"cpu": "2", "memory": "1Gi"},
+                    "limits": {"cpu": "2", "memory": "1Gi"},
+                },
+            }
+        ]
+    },
+}
+
+
+def _pod(name: str, created: str = "2026-01-01T00:00:00Z", **status: Any) -> dict[str, Any]:
+    p = copy.deepcopy(POD)
+    p["metadata"].update(name=name, creationTimestamp=created)
+    if status:
+        p["status"] = status
+    return p
+
+
+def _terminated(finished: str) -> dict[str, Any]:
+    return {"name": "c", "state": {"terminated": {"exitCode": 0, "finishedAt": finished}}}
+
+
+def _write(tmp: Path, nodes: Any, pods: Any, *, as_yaml: bool = False) -> tuple[Path, Path]:
+    out = []
+    for name, doc in (("nodes", nodes), ("pods", pods)):
+        path = tmp / f"{name}.{'yaml' if as_yaml else 'json'}"
+        path.write_text(yaml.safe_dump(doc) if as_yaml else json.dumps(doc))
+        out.append(path)
+    return out[0], out[1]
+
+
+def _list(*items: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "List", "items": list(items), "metadata": {"resourceVersion": ""}}
+
+
+def test_yaml_dump_reads_as_json(tmp_path: Path) -> None:
+    pods = _list(_pod("a"), _pod("b", "2026-01-01T00:00:05Z"))
+    (tmp_path / "j").mkdir()
+    (tmp_path / "y").mkdir()
+    from_json = read_cluster_dump(*_write(tmp_path / "j", _list(NODE), pods))
+    from_yaml = read_cluster_dump(*_write(tmp_path / "y", _list(NODE), pods, as_yaml=True))
+    assert from_json == from_yaml
+    assert [p.name for p in from_json.pods] == ["default/a", "default/b"]
+    assert [p.arrival_ms for p in from_json.pods] == [0, 5000]
+
+
+def test_bare_list_and_documents(tmp_path: Path) -> None:
+    nodes, pods = _write(tmp_path, [NODE], [_pod("a")])
+    assert [n.name for n in read_cluster_dump(nodes, pods).nodes] == ["w0"]
+    pods.write_text(yaml.safe_dump_all([_pod("a"), _pod("b")]))
+    assert [p.name for p in read_cluster_dump(nodes, pods).pods] == ["default/a", "default/b"]
+
+
+def test_terminated_pods_live_until_their_last_container_finished(tmp_path: Path) -> None:
+    done = _pod(
+        "job-1",
+        phase="Succeeded",
+        initContainerStatuses=[_terminated("2026-01-01T00:00:10Z")],
+        containerStatuses=[_terminated("2026-01-01T00:01:40Z")],
+    )
+    failed_early = _pod("job-2", phase="Failed", containerStatuses=[_terminated("2026-01-01T00:00:30Z")])
+    unknown = _pod("job-3", phase="Succeeded", containerStatuses=[{"name": "c", "state": {}}])
+    running = _pod("web", phase="Running")
+    dump = read_cluster_dump(*_write(tmp_path, _list(NODE), _list(done, failed_early, unknown, running)))
+    lifetimes = {p.name: p.lifetime_ms for p in dump.pods}
+    assert lifetimes == {"default/job-1": 100_000, "default/job-2": 30_000, "default/web": None}
+    [w] = dump.warnings
+    assert (w.code, w.pod, w.field) == ("TerminatedPodSkipped", "default/job-3", "items[2].status")
+
+
+def test_terminated_pod_warning_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unknown = _pod("job-3", phase="Failed")
+    nodes, pods = _write(tmp_path, _list(NODE), _list(_pod("web"), unknown))
+    args = [
+        "fleet",
+        "--nodes",
+        str(nodes),
+        "--pods",
+        str(pods),
+        "--out",
+        str(tmp_path / "o"),
+        "--format",
+        "csv",
+    ]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "podfit: warning: " in err and "items[1].status: Failed with no container finish time" in err
+
+
+BAD: list[tuple[str, Any, Any, str]] = [
+    ("pod-item-not-object", _list(NODE), _list("x"), "pods.json: items[0]: expected an object, got string"),
+    ("node-item-not-object", _list(3), _list(POD), "nodes.json: items[0]: expected an object, got number"),
+    ("pods-not-list", _list(NODE), {"kind": "List", "items": {}}, "pods.json: items: expected a list"),
+    ("no-items", _list(NODE), {"foo": 1}, "pods.json: expected a List object with items"),
+    (
+        "metadata-not-object",
+        _list(NODE),
+        _list({**POD, "metadata": []}),
+        "items[0].metadata: expected an object, got array",
+    ),
+    (
+        "labels-not-object",
+        _list({**NODE, "metadata": {"name": "w0", "labels": ["a"]}}),
+        _list(POD),
+        "nodes.json: items[0].metadata.labels: expected an object",
+    ),
+    (
+        "label-not-string",
+        _list({**NODE, "metadata": {"name": "w0", "labels": {"gpu": True}}}),
+        _list(POD),
+        "items[0].metadata.labels.gpu: expected a string, got boolean",
+    ),
+    (
+        "node-selector-not-object",
+        _list(NODE),
+        _list({**POD, "spec": {**POD["spec"], "nodeSelector": ["pool"]}}),
+        "pods.json: items[0].spec.nodeSelector: expected an object",
+    ),
+    (
+        "pod-twice",
+        _list(NODE),
+        _list(POD, POD),
+        "items[1].metadata.name: pod default/db again (first at items[0])",
+    ),
+    (
+        "node-twice",
+        _list(NODE, NODE),
+        _list(POD),
+        "items[1].metadata.name: node 'w0' again (first at items[0])",
+    ),
+    (
+        "bad-finish-time",
+        _list(NODE),
+        _list(_pod("j", phase="Succeeded", containerStatuses=[_terminated("yesterday")])),
+        "items[0].status.containerStatuses[0].state.terminated.finishedAt: not an RFC 3339 time",
+    ),
+    (
+        "only-terminated",
+        _list(NODE),
+        _list(_pod("j", phase="Succeeded")),
+        "pods.json: items: no pods to replay",
+    ),
+    (
+        "capacity-not-object",
+        _list({**NODE, "status": {"capacity": ["cpu"]}}),
+        _list(POD),
+        "needs cpu and memory",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "nodes", "pods", "expect"), BAD, ids=[b[0] for b in BAD])
+def test_bad_dump(
+    case: str, nodes: Any, pods: Any, expect: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    n, p = _write(tmp_path, nodes, pods)
+    with pytest.raises(InputError):
+        read_cluster_dump(n, p)
+    assert main(["fleet", "--nodes", str(n), "--pods", str(p), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("podfit: error: ") and expect in err, err
