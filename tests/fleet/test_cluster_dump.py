@@ -192,3 +192,113 @@ def test_bad_dump(
     assert main(["fleet", "--nodes", str(n), "--pods", str(p), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("podfit: error: ") and expect in err, err
+
+
+def _daemon_pod(name: str, node: str) -> dict[str, Any]:
+    p = _pod(name)
+    p["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent"}]
+    p["spec"]["affinity"] = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
+                ]
+            }
+        }
+    }
+    return p
+
+
+def _mirror_pod(name: str, node: str) -> dict[str, Any]:
+    p = _pod(name)
+    p["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "0123abcd"}
+    p["spec"]["nodeName"] = node
+    return p
+
+
+@pytest.mark.parametrize(
+    ("pod", "node"),
+    [
+        (_daemon_pod("agent-x", "w2"), "w2"),
+        (_mirror_pod("etcd-w1", "w1"), "w1"),
+        (_pod("plain"), ""),
+        # a scheduled pod's spec.nodeName alone does not bind it: the replay schedules it again
+        ({**_pod("scheduled"), "spec": {**POD["spec"], "nodeName": "w1"}}, ""),
+        # an affinity that allows two nodes, or names a label, binds nothing
+        (
+            {
+                **_pod("two"),
+                "spec": {
+                    **POD["spec"],
+                    "affinity": {
+                        "nodeAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": {
+                                "nodeSelectorTerms": [
+                                    {
+                                        "matchFields": [
+                                            {"key": "metadata.name", "operator": "In", "values": ["w1", "w2"]}
+                                        ]
+                                    }
+                                ]
+                            }
+                        }
+                    },
+                },
+            },
+            "",
+        ),
+    ],
+)
+def test_bound_node(pod: dict[str, Any], node: str) -> None:
+    from podfit.io.cluster_dump import bound_node
+
+    assert bound_node(pod) == node
+
+
+def _nodes(n: int) -> dict[str, Any]:
+    return _list(
+        *(
+            {**NODE, "metadata": {"name": f"w{i}", "labels": {"pool": "a" if i < 2 else "b"}}}
+            for i in range(n)
+        )
+    )
+
+
+def test_daemon_set_and_mirror_pods_stay_on_their_nodes(tmp_path: Path) -> None:
+    """Scheduled freely (MostAllocated here) a DaemonSet's pods would pile on one node; bound, they
+    and a mirror pod run on the node they name, or nowhere (a node not in the dump, no room)."""
+    from podfit.fleet import FleetConfig, run_config
+    from podfit.io.fleet_sources import DumpSource
+
+    pods = [_daemon_pod(f"agent-{i}", f"w{i}") for i in range(3)]
+    pods += [_mirror_pod("etcd-w2", "w2"), _daemon_pod("agent-gone", "w9"), _pod("free")]
+    big = _daemon_pod("agent-big", "w1")
+    big["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "15", "memory": "1Gi"}}
+    pods.append(big)
+    nodes, pods_path = _write(tmp_path, _nodes(3), _list(*pods))
+    source = DumpSource(nodes, pods_path)
+    config = FleetConfig(model="per-container", policy="none", scoring="MostAllocated", max_retries=0)
+    r = run_config(source.cell(0), config, keep_log=True)
+    placed = {line.split()[2].split("~")[0]: line.split()[3] for line in r.log if line.split()[1] == "admit"}
+    assert placed == {
+        "default/agent-0": "w0",
+        "default/agent-1": "w1",
+        "default/agent-2": "w2",
+        "default/etcd-w2": "w2",
+        "default/free": "w2",  # the scheduler's pick: the most allocated node (two pods already)
+    }
+    assert dict(r.outcomes) == {"ran": 5, "unschedulable": 2}
+
+
+def test_bound_pods_join_their_nodes_cells(tmp_path: Path) -> None:
+    """With --cell-label a DaemonSet's pod needs no nodeSelector: it is in its node's cell."""
+    from podfit.io.fleet_sources import DumpSource
+
+    pods = [_daemon_pod(f"agent-{i}", f"w{i}") for i in range(3)]
+    pods.append({**_pod("web"), "spec": {**POD["spec"], "nodeSelector": {"pool": "b"}}})
+    nodes, pods_path = _write(tmp_path, _nodes(3), _list(*pods))
+    source = DumpSource(nodes, pods_path, cell_label="pool")
+    source.check()
+    assert source.cell_names() == ("a", "b")
+    assert [p.name for p in source.cell(0).pods] == ["default/agent-0", "default/agent-1"]
+    assert [p.name for p in source.cell(1).pods] == ["default/agent-2", "default/web"]

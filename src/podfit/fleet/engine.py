@@ -155,6 +155,7 @@ class _Replay:
         self.alloc = alloc
         self.allocatable_cpus = sum(a[0] for a in alloc) // 1000
         self.sched = Scheduler(alloc, labels, config.scoring == "MostAllocated")
+        self.index: dict[str, int] = {name: i for i, name in enumerate(self.names)}
 
     # ----- pods -------------------------------------------------------------------------------
     def template(self, row: PodRow) -> _Template:
@@ -215,7 +216,10 @@ class _Replay:
             demands = tpl.demands
             check = lambda n: fits_numa(demands, zones[n])  # noqa: E731
         uid = f"{row.name}~{w.attempt}"
-        node = self.sched.pick(tpl.req, row.node_selector, check)
+        if row.node_name:
+            node = self.sched.pick_node(self.index.get(row.node_name, -1), tpl.req, row.node_selector, check)
+        else:
+            node = self.sched.pick(tpl.req, row.node_selector, check)
         if node < 0:
             tally.i_unschedulable += 1
             self.note(f"{t} unschedulable {uid}")

@@ -164,6 +164,25 @@ class Scheduler:
         f = _most if self.most else _least
         return (f(u[0], req[0], cls.cpu) + f(u[1], req[1], cls.mem)) // 2
 
+    def pick_node(
+        self,
+        node: int,
+        req: Usage,
+        selector: tuple[tuple[str, str], ...] = (),
+        check: Callable[[int], bool] | None = None,
+    ) -> int:
+        """``node`` when a pod of ``req`` bound to it passes the filters there (``-1``: it does not,
+        or the node is not in this cell): a DaemonSet's pod, whose required node affinity names its
+        node, or a static pod's mirror.
+        Mirrors: scheduler framework plugins nodeaffinity / nodename + noderesources Fit (v1.36)"""
+        if node < 0 or not self.fits(node, req):
+            return -1
+        if selector and not _selects(selector, self.classes[self.node_class[node]].labels):
+            return -1
+        if check is not None and not check(node):
+            return -1
+        return node
+
     def fits(self, node: int, req: Usage) -> bool:
         cls = self.classes[self.node_class[node]]
         u = self.used[node]

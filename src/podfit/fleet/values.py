@@ -74,7 +74,7 @@ class PodRow:
 
     ``lifetime_ms`` is the trace's deletion minus creation (``None``: it lives to the end of the
     replay). ``manifest`` holds the pod as written in a cluster dump (a podfit ``Pod``); the shape
-    fields then only feed the reports.
+    fields then only feed the reports. ``node_name``: the one node the pod may run on.
     """
 
     name: str
@@ -88,6 +88,8 @@ class PodRow:
     cell: str = ""
     node_selector: tuple[tuple[str, str], ...] = ()
     manifest: Any = None
+    # a pod bound to one node (a DaemonSet's pod, a static pod's mirror): only that node is tried
+    node_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ a bare list, or several documents).
 
 Nodes: name, labels, ``status.capacity`` (or ``allocatable``): cpu, memory, pods, the GPU
 resource; a node's NRT zones give its NUMA layout. Pods: the spec as written (decoded and validated
-as every podfit pod), ``nodeSelector``, ``creationTimestamp``, ``deletionTimestamp``. A pod that
+as every podfit pod), ``nodeSelector``, ``creationTimestamp``, ``deletionTimestamp``; a DaemonSet's
+pod or a static pod's mirror is bound to its node (:func:`bound_node`). A pod that
 has terminated (``status.phase`` Succeeded or Failed) held its resources until its last container
 finished: it is replayed for that long (``finishedAt`` of its containers' terminated states minus
 its creation); without a finish time it is not replayed (a ``TerminatedPodSkipped`` warning).
@@ -197,6 +198,48 @@ def _finished_ms(status: Mapping[str, Any], field: str, path: Path) -> int | Non
     return last
 
 
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+
+
+def bound_node(obj: Mapping[str, Any]) -> str:
+    """The one node a pod of the dump may run on (``""``: any the scheduler picks): a static pod's
+    mirror stays on its ``spec.nodeName``; a pod whose required node affinity names one node by
+    ``matchFields metadata.name In [node]`` in every term (as the DaemonSet controller writes its
+    pods) may only go there.
+    Mirrors: pkg/controller/daemon/util ReplaceDaemonSetPodNodeNameNodeAffinity (v1.36, the
+    affinity it writes); pkg/kubelet/types IsMirrorPod (the annotation)"""
+    meta = obj.get("metadata")
+    spec = obj.get("spec")
+    if not isinstance(spec, Mapping):
+        return ""
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    if isinstance(annotations, Mapping) and MIRROR_ANNOTATION in annotations:
+        name = spec.get("nodeName")
+        return name if isinstance(name, str) else ""
+    affinity = spec.get("affinity")
+    node_affinity = affinity.get("nodeAffinity") if isinstance(affinity, Mapping) else None
+    required = (
+        node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+        if isinstance(node_affinity, Mapping)
+        else None
+    )
+    terms = required.get("nodeSelectorTerms") if isinstance(required, Mapping) else None
+    if not isinstance(terms, list) or not terms:
+        return ""
+    names: set[str] = set()
+    for term in terms:
+        fields = term.get("matchFields") if isinstance(term, Mapping) else None
+        named = [
+            f.get("values")
+            for f in (fields if isinstance(fields, list) else [])
+            if isinstance(f, Mapping) and f.get("key") == "metadata.name" and f.get("operator") == "In"
+        ]
+        if len(named) != 1 or not isinstance(named[0], list) or len(named[0]) != 1:
+            return ""
+        names.add(str(named[0][0]))
+    return names.pop() if len(names) == 1 else ""
+
+
 def _read_pods(path: Path) -> tuple[tuple[PodRow, ...], tuple[Diagnostic, ...]]:
     raw = []
     warnings: list[Diagnostic] = []
@@ -238,7 +281,7 @@ def _read_pods(path: Path) -> tuple[tuple[PodRow, ...], tuple[Diagnostic, ...]]:
             deleted = finished if deleted is None else min(deleted, finished)
         spec = _mapping(obj, "spec", field, path)
         selector = _strings(spec, "nodeSelector", f"{field}.spec", path)
-        raw.append((created, i, deleted, pod, selector))
+        raw.append((created, i, deleted, pod, selector, bound_node(obj)))
     if not raw:
         raise InputError("items", "no pods" + (" to replay" if warnings else ""), str(path))
     raw.sort(key=lambda r: (r[0], r[1]))
@@ -253,8 +296,9 @@ def _read_pods(path: Path) -> tuple[tuple[PodRow, ...], tuple[Diagnostic, ...]]:
             memory_mib=0,
             node_selector=selector,
             manifest=pod,
+            node_name=node,
         )
-        for created, _, deleted, pod, selector in raw
+        for created, _, deleted, pod, selector, node in raw
     )
     return pods, tuple(warnings)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podfit.errors import InputError
-from podfit.fleet.values import CellInputs
+from podfit.fleet.values import CellInputs, PodRow
 from podfit.io.cluster_dump import ClusterDump, read_cluster_dump
 from podfit.io.synthetic import SyntheticSpec, synthetic_nodes, synthetic_pods
 from podfit.io.traces import read_alibaba_nodes, read_alibaba_pods
@@ -72,9 +72,12 @@ class DumpSource:
         return tuple(sorted({dict(n.labels).get(self.cell_label, "") for n in nodes}))
 
     def check(self) -> None:
-        pods = self._read().pods
+        dump = self._read()
         if self.cell_label is not None:
-            for p in pods:
+            bound = {n.name for n in dump.nodes}
+            for p in dump.pods:
+                if p.node_name in bound:
+                    continue  # in its node's cell
                 if self.cell_label not in dict(p.node_selector):
                     raise InputError(
                         "spec.nodeSelector",
@@ -90,10 +93,17 @@ class DumpSource:
             return CellInputs("all", nodes, pods, keys)
         name = self.cell_names()[index]
         label = self.cell_label
+        cell_of = {n.name: dict(n.labels).get(label, "") for n in nodes}
+
+        def in_cell(p: PodRow) -> bool:
+            if p.node_name in cell_of:
+                return cell_of[p.node_name] == name
+            return dict(p.node_selector).get(label) == name
+
         return CellInputs(
             name,
-            tuple(n for n in nodes if dict(n.labels).get(label, "") == name),
-            tuple(p for p in pods if dict(p.node_selector).get(label) == name),
+            tuple(n for n in nodes if cell_of[n.name] == name),
+            tuple(p for p in pods if in_cell(p)),
             keys,
         )
 
