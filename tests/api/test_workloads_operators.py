@@ -29,7 +29,7 @@ def manifest(case: dict[str, Any]) -> dict[str, Any]:
         *parents, last = path.split(".")
         obj = doc
         for p in parents:
-            obj = obj.setdefault(p, {})
+            obj = obj[int(p)] if isinstance(obj, list) else obj.setdefault(p, {})
         if value == "UNSET":
             obj.pop(last, None)
         else:
@@ -52,6 +52,9 @@ def test_expansion(case: dict[str, Any]) -> None:
             assert result.pod_path(i) == want["path"]
         if "containers" in want:
             assert _names(spec["containers"]) == want["containers"]
+        for key in ("hostname", "subdomain", "restartPolicy"):
+            if key in want:
+                assert spec.get(key) == want[key], key
         if "init" in want:
             assert _names(spec.get("initContainers")) == want["init"]
         for key, value in (want.get("labels") or {}).items():

@@ -1,8 +1,8 @@
 """Operators' custom resources → the pods their controllers create (dispatch by API group and kind).
 
 Each kind's module mirrors its operator's source at a named release: Kubeflow's training jobs
-(:mod:`podfit.api.workloads_kubeflow`). A kind podfit knows under another apiVersion is skipped
-with a note naming the versions it expands.
+(:mod:`podfit.api.workloads_kubeflow`), JobSet (:mod:`podfit.api.workloads_jobset`). A kind podfit
+knows under another apiVersion is skipped with a note naming the versions it expands.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from podfit.api.workloads_jobset import JOBSET_API_VERSION, jobset_pods
 from podfit.api.workloads_kubeflow import KUBEFLOW_KINDS, mpi_job_pods, training_job_pods
 from podfit.api.workloads_pods import CustomResource, WorkloadPods, mapping_field
 
@@ -23,6 +24,7 @@ OPERATOR_KINDS: Final[dict[tuple[str, str], tuple[tuple[str, ...], _Expander]]] 
         ("kubeflow.org", kind): ((version,), mpi_job_pods if kind == "MPIJob" else training_job_pods)
         for kind, version in KUBEFLOW_KINDS.items()
     },
+    ("jobset.x-k8s.io", "JobSet"): ((JOBSET_API_VERSION,), jobset_pods),
 }
 
 
