@@ -84,25 +84,25 @@ def _subdomain(cr: CustomResource) -> str:
     return subdomain if isinstance(subdomain, str) and subdomain else cr.name
 
 
-def _job_spec(cr: CustomResource, job_spec: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
+def _job_spec(
+    cr: CustomResource, job_spec: Mapping[str, Any], path: str, labels: Mapping[str, str]
+) -> dict[str, Any]:
     """The Job the controller creates: the template's spec with the webhook's defaults and the
     controller's labels, annotations and subdomain on its pod template.
 
     Mirrors: jobset pkg/controllers/jobset_controller.go constructJob and
     pkg/webhooks/jobset_webhook.go Default (v0.12.0); pkg/apis/batch/v1/defaults.go SetDefaults_Job
     (Kubernetes v1.36: neither parallelism nor completions: both 1)."""
-    template = job_spec.get("template")
-    template = template if isinstance(template, Mapping) else {}
-    meta = template.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else {}
-    pod_spec = template.get("spec")
-    pod_spec = dict(pod_spec) if isinstance(pod_spec, Mapping) else {}
+    tpath = f"{path}.template"
+    template = mapping_field(job_spec, "template", tpath) or {}
+    meta = mapping_field(template, "metadata", f"{tpath}.metadata") or {}
+    pod_spec = dict(mapping_field(template, "spec", f"{tpath}.spec") or {})
     pod_spec["restartPolicy"] = pod_spec.get("restartPolicy") or "OnFailure"
     subdomain = _subdomain(cr)
     if subdomain:
         pod_spec["subdomain"] = subdomain
-    given_labels = meta.get("labels") if isinstance(meta.get("labels"), Mapping) else {}
-    given_annotations = meta.get("annotations") if isinstance(meta.get("annotations"), Mapping) else {}
+    given_labels = mapping_field(meta, "labels", f"{tpath}.metadata.labels") or {}
+    given_annotations = mapping_field(meta, "annotations", f"{tpath}.metadata.annotations") or {}
     spec = dict(job_spec)
     spec["template"] = {
         **template,
@@ -144,7 +144,7 @@ def jobset_pods(cr: CustomResource, override: int | None) -> WorkloadPods:
             raise InputError(f"{path}.template", "Required value")
         for index in range(replicas):
             job_name = f"{cr.name}-{name}-{index}"
-            spec = _job_spec(cr, job_spec, _labels(cr, jobs, i, index))
+            spec = _job_spec(cr, job_spec, path, _labels(cr, jobs, i, index))
             made, _ = job_pods(
                 job_name, cr.namespace, object_uid("Job", cr.namespace, job_name), spec, path, None
             )
