@@ -33,7 +33,9 @@ from podfit.api.workloads_names import (
     replica_set_name,
     unique_names,
 )
+from podfit.api.workloads_operators import expand_operator, operator_kind
 from podfit.api.workloads_pods import (
+    WorkloadPods,
     count_field,
     has_pod_template,
     mapping_field,
@@ -71,26 +73,6 @@ _SCALED: Final = ("Deployment", "ReplicaSet", "ReplicationController", "Stateful
 _NAME_LIMITS: Final[dict[str, int]] = {"CronJob": 52, "Job": 63}
 _DNS1123_LABEL: Final = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN: Final = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadPods:
-    """What one manifest becomes.
-
-    ``pods``: Pod manifests in creation order (a bare Pod comes back as given, or with its
-    ``generateName`` resolved). ``template_path``: where the pods' template sits in the manifest
-    (``spec.template``; ``""`` for a Pod), so a pod's field path maps back to the input.
-    ``notes``: one line each for what produced no pod (``skipped Service/web: not a workload``,
-    ``no pods from Deployment/web: replicas is 0``). ``skipped``: not a workload nor a Pod (or
-    a workload without a pod template), as opposed to a workload that runs no pod.
-    """
-
-    kind: str
-    name: str
-    pods: tuple[Mapping[str, Any], ...] = ()
-    template_path: str = ""
-    notes: tuple[str, ...] = ()
-    skipped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +343,9 @@ def expand_workload(
     api_version = manifest.get("apiVersion") or ""
     if not isinstance(api_version, str):
         raise InputError("apiVersion", f"expected a string, got {json_text(api_version)}")
+    custom = operator_kind(api_version, kind)
+    if custom == "":
+        return expand_operator(manifest, _identity(manifest, kind, position), replicas)
     versions = WORKLOAD_API_VERSIONS.get(kind)
     if versions is None or ("." in _group(api_version) and api_version not in versions):
         # Not a kind with pods, or a custom resource that reuses a workload kind's name
@@ -368,7 +353,10 @@ def expand_workload(
         shown = f"{kind}/{_shown_name(manifest)}".rstrip("/")
         why = "not a workload"
         if "." in _group(api_version) and has_pod_template(manifest.get("spec")):
-            why = f"a custom resource ({api_version}): podfit does not make the pods its operator makes"
+            why = (
+                custom
+                or f"a custom resource ({api_version}): podfit does not make the pods its operator makes"
+            )
         return WorkloadPods(kind, _shown_name(manifest), notes=(f"skipped {shown}: {why}",), skipped=True)
     if api_version and api_version not in versions:
         supported = ", ".join(f'"{v}"' for v in versions)

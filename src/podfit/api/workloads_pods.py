@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from podfit.errors import InputError
@@ -12,6 +13,8 @@ from podfit.model.gotext import json_text
 
 __all__ = [
     "MAX_PODS_PER_WORKLOAD",
+    "CustomResource",
+    "WorkloadPods",
     "count_field",
     "has_pod_template",
     "mapping_field",
@@ -22,6 +25,49 @@ __all__ = [
 
 # More pods than any node holds; a guard against `replicas: 2147483647` exhausting memory.
 MAX_PODS_PER_WORKLOAD: Final = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadPods:
+    """What one manifest becomes.
+
+    ``pods``: Pod manifests in creation order (a bare Pod comes back as given, or with its
+    ``generateName`` resolved). ``template_path``: where the pods' template sits in the manifest
+    (``spec.template``; ``""`` for a Pod), so a pod's field path maps back to the input.
+    ``notes``: one line each for what produced no pod (``skipped Service/web: not a workload``,
+    ``no pods from Deployment/web: replicas is 0``). ``skipped``: not a workload nor a Pod (or
+    a workload without a pod template), as opposed to a workload that runs no pod.
+    ``pod_paths``: each pod's own template path when the pods come from several templates.
+    """
+
+    kind: str
+    name: str
+    pods: tuple[Mapping[str, Any], ...] = ()
+    template_path: str = ""
+    notes: tuple[str, ...] = ()
+    skipped: bool = False
+    pod_paths: tuple[str, ...] = ()
+
+    def pod_path(self, i: int) -> str:
+        """Where pod ``i``'s template sits: its own (an operator's job has one template per
+        replica type) or the workload's ``template_path``."""
+        return self.pod_paths[i] if i < len(self.pod_paths) else self.template_path
+
+
+@dataclass(frozen=True, slots=True)
+class CustomResource:
+    """An operator's custom resource, its identity checked: what its controller reads."""
+
+    kind: str
+    api_version: str
+    name: str
+    namespace: str
+    uid: str
+    spec: Mapping[str, Any]
+
+    def owner(self) -> dict[str, Any]:
+        """The controller reference on what the operator creates."""
+        return owner_reference(self.api_version, self.kind, self.name, self.uid)
 
 
 def mapping_field(obj: Mapping[str, Any], key: str, field: str) -> Mapping[str, Any] | None:

@@ -64,8 +64,10 @@ class _PodInputs:
 
     @staticmethod
     def _sourced(result: WorkloadPods, source: str, where: str) -> list[SourcedPod]:
-        prefix = ".".join(p for p in (where, result.template_path) if p)
-        return [SourcedPod(pod, source, prefix) for pod in result.pods]
+        return [
+            SourcedPod(pod, source, ".".join(p for p in (where, result.pod_path(i)) if p))
+            for i, pod in enumerate(result.pods)
+        ]
 
     def expand(self, manifest: Mapping[str, Any], source: str, where: str) -> list[SourcedPod]:
         """The pods of one inline manifest or ``kind: List`` (``where``: its path in the scenario)."""
