@@ -152,12 +152,18 @@ def test_bad_flags(args: list[str], expect: str, tmp_path: Path, capsys: pytest.
     ("args", "expect"),
     [
         # the help's old example: the dump's --pods read as the synthetic stream's size
-        (["--synthetic", "--pods", "100000"], "--pods belongs to --nodes (a cluster dump), not to --synthetic"),
+        (
+            ["--synthetic", "--pods", "100000"],
+            "--pods belongs to --nodes (a cluster dump), not to --synthetic",
+        ),
         (["--synthetic", "--time-compression", "2"], "--time-compression belongs to --trace DIR"),
         (["--trace", "TRACE", "--pod-count", "5"], "--pod-count belongs to --synthetic, not to --trace DIR"),
         (["--trace", "TRACE", "--cell-label", "pool"], "--cell-label belongs to --nodes (a cluster dump)"),
         (["--nodes", "n.json", "--pods", "p.json", "--cells", "2"], "--cells belongs to --synthetic"),
-        (["--nodes", "n.json", "--pods", "p.json", "--trace-pods", "x.csv"], "--trace-pods belongs to --trace"),
+        (
+            ["--nodes", "n.json", "--pods", "p.json", "--trace-pods", "x.csv"],
+            "--trace-pods belongs to --trace",
+        ),
     ],
 )
 def test_options_of_another_input_are_refused(

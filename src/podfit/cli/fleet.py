@@ -47,9 +47,20 @@ _INPUT_OPTIONS: dict[str, tuple[str, ...]] = {
     "trace": ("trace_nodes", "trace_pods", "time_compression"),
     "nodes": ("pods", "nrt", "cell_label"),
     "synthetic": (
-        "pod_count", "rate", "duration_mean", "shape", "cpu_mix", "memory_per_cpu_mib",
-        "guaranteed_share", "besteffort_share", "gpu_share", "node_count", "node_cpus",
-        "node_memory_gib", "node_gpus", "cells",
+        "pod_count",
+        "rate",
+        "duration_mean",
+        "shape",
+        "cpu_mix",
+        "memory_per_cpu_mib",
+        "guaranteed_share",
+        "besteffort_share",
+        "gpu_share",
+        "node_count",
+        "node_cpus",
+        "node_memory_gib",
+        "node_gpus",
+        "cells",
     ),
 }
 _INPUT_FLAG = {"trace": "--trace DIR", "nodes": "--nodes (a cluster dump)", "synthetic": "--synthetic"}
@@ -168,7 +179,12 @@ def _opts(f: Any) -> Any:
         click.option("--cell-label", help="Node label whose values are independent node pools (cells)."),
         click.option("--synthetic", is_flag=True, help="A seeded synthetic stream instead of a trace."),
         click.option(
-            "--pod-count", "pod_count", type=_COUNT, default=10_000, show_default=True, help="Synthetic: pods."
+            "--pod-count",
+            "pod_count",
+            type=_COUNT,
+            default=10_000,
+            show_default=True,
+            help="Synthetic: pods.",
         ),
         click.option(
             "--rate", type=_POSITIVE, default=10.0, show_default=True, help="Synthetic: arrivals per second."
@@ -197,14 +213,24 @@ def _opts(f: Any) -> Any:
         click.option("--guaranteed-share", type=_SHARE, default=0.3, show_default=True),
         click.option("--besteffort-share", type=_SHARE, default=0.0, show_default=True),
         click.option("--gpu-share", type=_SHARE, default=0.0, show_default=True),
-        click.option("--node-count", type=_AT_LEAST_ONE, default=100, show_default=True, help="Synthetic: nodes."),
         click.option(
-            "--node-cpus", type=_AT_LEAST_ONE, default=192, show_default=True, help="Synthetic: logical CPUs per node."
+            "--node-count", type=_AT_LEAST_ONE, default=100, show_default=True, help="Synthetic: nodes."
+        ),
+        click.option(
+            "--node-cpus",
+            type=_AT_LEAST_ONE,
+            default=192,
+            show_default=True,
+            help="Synthetic: logical CPUs per node.",
         ),
         click.option("--node-memory-gib", type=_AT_LEAST_ONE, default=768, show_default=True),
         click.option("--node-gpus", type=_COUNT, default=0, show_default=True),
         click.option(
-            "--cells", type=_AT_LEAST_ONE, default=1, show_default=True, help="Synthetic: independent node pools."
+            "--cells",
+            type=_AT_LEAST_ONE,
+            default=1,
+            show_default=True,
+            help="Synthetic: independent node pools.",
         ),
         click.option(
             "--models", default="per-container,pod-level-pod,pod-level-container", show_default=True
@@ -232,10 +258,14 @@ def _opts(f: Any) -> Any:
         ),
         click.option("--seed", type=int, default=0, show_default=True),
         click.option("--max-retries", type=_COUNT, default=5, show_default=True),
-        click.option("--backoff-initial", type=_NON_NEGATIVE, default=1.0, show_default=True, help="Seconds."),
+        click.option(
+            "--backoff-initial", type=_NON_NEGATIVE, default=1.0, show_default=True, help="Seconds."
+        ),
         click.option("--backoff-max", type=_NON_NEGATIVE, default=10.0, show_default=True, help="Seconds."),
         click.option(
-            "--sample-interval", type=_POSITIVE, help="Seconds between samples (default: the input's span / 200)."
+            "--sample-interval",
+            type=_POSITIVE,
+            help="Seconds between samples (default: the input's span / 200).",
         ),
         click.option(
             "--lifetime", type=click.Choice(["duration", "absolute"]), default="duration", show_default=True
@@ -283,7 +313,11 @@ def _opts(f: Any) -> Any:
         # execution and output
         click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True),
         click.option(
-            "--workers", type=_AT_LEAST_ONE, default=1, show_default=True, help="Worker processes (local) or Ray CPUs."
+            "--workers",
+            type=_AT_LEAST_ONE,
+            default=1,
+            show_default=True,
+            help="Worker processes (local) or Ray CPUs.",
         ),
         click.option("--ray-address", help="An existing Ray cluster (e.g. auto, ray://head:10001)."),
         click.option(
