@@ -75,6 +75,10 @@ def command(
     from podfit.live.bundle import write_bundle
     from podfit.live.capture import CaptureOptions, capture_node
 
+    if no_podresources:
+        from podfit.cli.option_checks import refuse_given
+
+        refuse_given(("socket", "timeout"), "belongs to the PodResources API, not to --no-podresources")
     if timeout <= 0:
         raise InputError("--timeout", f"expected a positive number of seconds, got {timeout:g}")
     opts = CaptureOptions(

@@ -103,6 +103,7 @@ def command(
     """Show the cgroup v2 tree the kubelet would write: every kubelet-managed cgroup (kubepods, the
     QoS classes, the pods, the reserved cgroups) and every container cgroup, with each file and its
     value (Memory QoS memory.min/low/high included), for the systemd or cgroupfs driver."""
+    from podfit.cli.option_checks import refuse_given
     from podfit.errors import InputError
     from podfit.kubelet.cgroup_tree import diff_trees
     from podfit.report.cgroups_text import diff_to_json, render_diff, render_tree, tree_to_json
@@ -111,6 +112,12 @@ def command(
         raise InputError("--diff", "give --diff or --diff-release, not both")
     if write and apply_to is None:
         raise InputError("--write", "needs --apply-to DIR")
+    if diff_steps:
+        refuse_given(("step",), "belongs to the tree of one step, not to --diff A..B (its steps are A and B)")
+    if diff_steps or diff_release:
+        refuse_given(("apply_to",), "belongs to the tree of one step, not to --diff/--diff-release")
+    if apply_to is not None and output != "text":
+        refuse_given(("output",), "belongs to the tree, not to --apply-to (it prints what it writes)")
     if diff_steps or diff_release:
         if diff_steps:
             a, b = _parse_range(diff_steps)

@@ -83,9 +83,16 @@ def command(
     kubelet would restart on them, each pod's CPUs, budget, shared pool and memory, the CPU map, and
     drift between checkpoints, PodResources and the pod list (deleted pods, missing containers,
     CPUs held by nobody or owned twice, budgets that do not cover their containers)."""
+    from podfit.cli.option_checks import refuse_given
     from podfit.live.inspect import inspect_bundle
     from podfit.live.inspect_report import dumps_inspection, render_inspection, render_inspection_html
 
+    if machine is not None and preset is not None:
+        raise click.UsageError("give --machine or --preset, not both")
+    if not add_files:
+        refuse_given(("explain",), "belongs to --add (the decision trace of each added pod)")
+    if add_files or restart:
+        refuse_given(("html_file",), "belongs to the report of the node as it is, not to --add/--restart")
     m = _machine(machine, preset)
     config = _config(kubelet_config, kubelet_version)
     pods = _pods(pods_file)

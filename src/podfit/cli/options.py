@@ -158,6 +158,14 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
         devices: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
+        if scenario is None and not (machine or preset or kubelet_config or pod_files):
+            from podfit.cli.option_checks import refuse_given
+
+            refuse_given(
+                ("replicas",),
+                "belongs to a SCENARIO file or -f workloads, not to the built-in default scenario "
+                "(its pods are bare pods)",
+            )
         if kubelet_version is not None:
             from podfit.api.scenario import decode_kubelet_version
 

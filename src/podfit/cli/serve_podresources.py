@@ -45,7 +45,7 @@ Examples:
 )
 @click.option(
     "--serve-for",
-    type=float,
+    type=click.FloatRange(min=0),
     help="Stop after this many seconds (default: until SIGINT/SIGTERM).",
 )
 @scenario_input

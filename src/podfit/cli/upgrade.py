@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,14 +58,26 @@ def command(loaded: Scenario, kubelet_versions: str, gate: str, output: str, htm
     """Run the same workload on several kubelet releases: what changes per pod, and what a rolling
     upgrade does to the running pods."""
     from podfit.api.scenario import decode_kubelet_version
+    from podfit.cli.option_checks import refuse_given
     from podfit.compare.upgrade import upgrade
     from podfit.report.json_result import dumps_result
     from podfit.report.upgrade import render_upgrade, upgrade_html, upgrade_to_json
 
+    refuse_given(
+        ("kubelet_version",),
+        "belongs to the commands that answer as one release, not to upgrade (its releases are "
+        "--kubelet-versions)",
+    )
     names = [v.strip() for v in kubelet_versions.split(",") if v.strip()]
     if not names:
         raise click.UsageError("--kubelet-versions: give at least one release")
     versions = [decode_kubelet_version(v, "--kubelet-versions") for v in names]
+    for before, after in pairwise(versions):
+        if before == after:
+            raise click.UsageError(
+                f"--kubelet-versions: {after} follows {before} (a patch level maps to its minor): "
+                "no upgrade between them"
+            )
     result = upgrade(loaded, versions, gate)
     if output == "json":
         click.echo(dumps_result(upgrade_to_json(result)))

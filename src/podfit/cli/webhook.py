@@ -92,6 +92,11 @@ def serve_command(
     from podfit.extras import require
     from podfit.io.policy import load_policy
 
+    if insecure_http:
+        from podfit.cli.option_checks import refuse_given, warn_given
+
+        refuse_given(("cert", "key"), "belongs to TLS, not to --insecure-http (give one or the other)")
+        warn_given(("cert_check_interval",), "--insecure-http serves no certificate")
     require("webhook", "starlette", "granian", feature="podfit webhook serve")
     load_policy(policy_path)  # a bad policy is one line and exit 2, before any worker starts
     if (cert is None) != (key is None):
