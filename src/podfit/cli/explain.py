@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from podfit.cli.option_checks import CheckedCommand
 from podfit.cli.options import scenario_input
 from podfit.cli.progress import spinner
 
@@ -27,7 +28,7 @@ Examples:
 """
 
 
-@click.command("explain", epilog=EXAMPLES)
+@click.command("explain", cls=CheckedCommand, epilog=EXAMPLES)
 @click.option(
     "--pod", "pod", required=True, help="The pod to explain: namespace/name (or a unique name, or a uid)."
 )

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from podfit.cli.option_checks import csv_option, refuse_other_modes
+from podfit.cli.option_checks import CheckedCommand, checks, csv_option, refuse_other_modes
 from podfit.errors import InputError
 from podfit.fleet.values import MappingPolicy
 
@@ -69,19 +69,24 @@ _INPUT_FLAG = {"trace": "--trace DIR", "nodes": "--nodes (a cluster dump)", "syn
 _HINTS = {"pods": " (the synthetic stream's size is --pod-count)"}
 
 
-def _check_input_options(kind: str) -> None:
-    refuse_other_modes(kind, _INPUT_OPTIONS, _INPUT_FLAG, _HINTS)
-
-
-def _source(o: dict[str, Any]) -> Any:
-    from podfit.io.fleet_sources import AlibabaSource, DumpSource, SyntheticSource
-
+def _check(o: dict[str, Any]) -> None:
+    """Exactly one input; no option of another input or of another backend (run at parse time)."""
     given = [k for k in ("trace", "nodes", "synthetic") if o[k]]
     if len(given) != 1:
         raise click.UsageError(
             "give exactly one input: --trace DIR, --nodes/--pods (a cluster dump) or --synthetic"
         )
-    _check_input_options(given[0])
+    refuse_other_modes(given[0], _INPUT_OPTIONS, _INPUT_FLAG, _HINTS)
+    backends = {"local": "--backend local", "ray": "--backend ray"}
+    refuse_other_modes(o["backend"], {"ray": ("ray_address",)}, backends)
+    for name, option in (("models", "--models"), ("policies", "--policies"), ("versions", "--versions")):
+        csv_option(o[name], option)
+    csv_option(o["formats"], "--format")
+
+
+def _source(o: dict[str, Any]) -> Any:
+    from podfit.io.fleet_sources import AlibabaSource, DumpSource, SyntheticSource
+
     if o["trace"]:
         d: Path = o["trace"]
         return AlibabaSource(
@@ -339,7 +344,8 @@ def _opts(f: Any) -> Any:
     return f
 
 
-@click.command("fleet", epilog=EPILOG)
+@click.command("fleet", cls=CheckedCommand, epilog=EPILOG)
+@checks(_check)
 @_opts
 def command(**o: Any) -> None:
     """Replay a cluster's workload through a scheduler and an exact kubelet on every node, under
@@ -360,9 +366,6 @@ def command(**o: Any) -> None:
         from podfit.report.fleet_data import require
 
         require("matplotlib")
-    refuse_other_modes(
-        o["backend"], {"ray": ("ray_address",)}, {"local": "--backend local", "ray": "--backend ray"}
-    )
     source = _source(o)
     source.check()
     configs = _configs(o, source.span_ms())

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
+
+from podfit.cli.option_checks import CheckedCommand, checks, refuse_given
 
 __all__ = ["command"]
 
@@ -22,7 +25,16 @@ Examples:
 """
 
 
-@click.command("inspect", epilog=EXAMPLES)
+def _check(p: dict[str, Any]) -> None:
+    if p["machine"] is not None and p["preset"] is not None:
+        raise click.UsageError("give --machine or --preset, not both")
+    if not p["add_files"]:
+        refuse_given(("explain",), "belongs to --add (the decision trace of each added pod)")
+    if p["add_files"] or p["restart"]:
+        refuse_given(("html_file",), "belongs to the report of the node as it is, not to --add/--restart")
+
+
+@click.command("inspect", cls=CheckedCommand, epilog=EXAMPLES)
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
@@ -66,6 +78,7 @@ Examples:
     help="The kubelet release that reads the captured files (the bundle does not record it); "
     "with --restart: the release that restarts.",
 )
+@checks(_check)
 def command(
     bundle: Path,
     output: str,
@@ -83,16 +96,9 @@ def command(
     kubelet would restart on them, each pod's CPUs, budget, shared pool and memory, the CPU map, and
     drift between checkpoints, PodResources and the pod list (deleted pods, missing containers,
     CPUs held by nobody or owned twice, budgets that do not cover their containers)."""
-    from podfit.cli.option_checks import refuse_given
     from podfit.live.inspect import inspect_bundle
     from podfit.live.inspect_report import dumps_inspection, render_inspection, render_inspection_html
 
-    if machine is not None and preset is not None:
-        raise click.UsageError("give --machine or --preset, not both")
-    if not add_files:
-        refuse_given(("explain",), "belongs to --add (the decision trace of each added pod)")
-    if add_files or restart:
-        refuse_given(("html_file",), "belongs to the report of the node as it is, not to --add/--restart")
     m = _machine(machine, preset)
     config = _config(kubelet_config, kubelet_version)
     pods = _pods(pods_file)

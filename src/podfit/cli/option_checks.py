@@ -13,15 +13,55 @@ variable) in a mode that does not read it, is either
 
 An option left at its default never counts (click's ``get_parameter_source``). Comma lists
 (:func:`csv_option`) refuse an empty list and an item given twice.
+
+The checks of a command are declared with :func:`checks` on its function and the command is a
+:class:`CheckedCommand`: they run as soon as click has parsed the command line, before the
+command runs, so that the parser alone (``make_context``, as tests/cli/test_help_examples.py
+parses every example of the help and the docs) refuses what the command would refuse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import click
 
-__all__ = ["csv_option", "flag", "given", "refuse_given", "refuse_other_modes", "warn_given"]
+__all__ = [
+    "CheckedCommand",
+    "checks",
+    "csv_option",
+    "flag",
+    "given",
+    "refuse_given",
+    "refuse_other_modes",
+    "warn_given",
+]
+
+Check = Callable[[dict[str, Any]], None]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def checks(*functions: Check) -> Callable[[F], F]:
+    """Declare ``functions(params)`` as checks of the command made of the decorated function."""
+
+    def decorate(f: F) -> F:
+        f.__dict__["podfit_checks"] = (*functions, *f.__dict__.get("podfit_checks", ()))
+        return f
+
+    return decorate
+
+
+class CheckedCommand(click.Command):
+    """A command whose declared checks (:func:`checks`) run right after its command line is parsed."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        if not ctx.resilient_parsing:
+            with ctx.scope(cleanup=False):
+                for check in getattr(self.callback, "podfit_checks", ()):
+                    check(ctx.params)
+        return rest
 
 
 def given(name: str) -> bool:

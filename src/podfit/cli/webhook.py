@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
+
+from podfit.cli.option_checks import CheckedCommand, checks, refuse_given, warn_given
 
 __all__ = ["command"]
 
@@ -36,7 +39,13 @@ def command() -> None:
     checked by running the kubelet's exact admission on every declared node shape."""
 
 
-@command.command("serve", epilog=EXAMPLES)
+def _check_serve(p: dict[str, Any]) -> None:
+    if p["insecure_http"]:
+        refuse_given(("cert", "key"), "belongs to TLS, not to --insecure-http (give one or the other)")
+        warn_given(("cert_check_interval",), "--insecure-http serves no certificate")
+
+
+@command.command("serve", cls=CheckedCommand, epilog=EXAMPLES)
 @_POLICY
 @click.option("--cert", type=click.Path(path_type=Path, dir_okay=False), help="TLS certificate chain (PEM).")
 @click.option("--key", type=click.Path(path_type=Path, dir_okay=False), help="Its private key (PEM).")
@@ -73,6 +82,7 @@ def command() -> None:
     show_default=True,
     type=click.Choice(["error", "warning", "info", "debug"]),
 )
+@checks(_check_serve)
 def serve_command(
     policy_path: Path,
     cert: Path | None,
@@ -92,11 +102,6 @@ def serve_command(
     from podfit.extras import require
     from podfit.io.policy import load_policy
 
-    if insecure_http:
-        from podfit.cli.option_checks import refuse_given, warn_given
-
-        refuse_given(("cert", "key"), "belongs to TLS, not to --insecure-http (give one or the other)")
-        warn_given(("cert_check_interval",), "--insecure-http serves no certificate")
     require("webhook", "starlette", "granian", feature="podfit webhook serve")
     load_policy(policy_path)  # a bad policy is one line and exit 2, before any worker starts
     if (cert is None) != (key is None):
@@ -125,7 +130,7 @@ def serve_command(
     )
 
 
-@command.command("manifests", epilog=EXAMPLES)
+@command.command("manifests", cls=CheckedCommand, epilog=EXAMPLES)
 @_POLICY
 @click.option("--namespace", default="podfit-system", show_default=True)
 @click.option("--name", default="podfit-webhook", show_default=True)
