@@ -54,6 +54,13 @@ REFUSED: list[tuple[list[str], str]] = [
         ["webhook", "serve", "--policy", "p.yaml", "--insecure-http", "--cert", "c.pem", "--key", "k.pem"],
         "--cert belongs to TLS, not to --insecure-http",
     ),
+    # webhook manifests: names the API server would refuse at apply time
+    (
+        ["webhook", "manifests", "--policy", "p.yaml", "--cert-manager", "--namespace", "Prod"],
+        "--namespace: 'Prod'",
+    ),
+    (["webhook", "manifests", "--policy", "p.yaml", "--cert-manager", "--name", "9hook"], "--name: '9hook'"),
+    (["webhook", "manifests", "--policy", "p.yaml", "--cert-manager", "--image", " "], "--image: ' '"),
     # fleet: another backend's option, counts, shares, comma lists
     (["fleet", "--synthetic", "--ray-address", "auto"], "--ray-address belongs to --backend ray"),
     (["fleet", "--synthetic", "--workers", "0"], "'--workers': 0 is not in the range"),

@@ -130,6 +130,28 @@ def serve_command(
     )
 
 
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"  # a namespace (RFC 1123 label)
+_DNS_1035_LABEL = r"[a-z]([-a-z0-9]*[a-z0-9])?"  # a Service's name
+
+
+def _check_manifests(p: dict[str, Any]) -> None:
+    """What the API server would refuse at apply time: refused here, naming the option."""
+    import re
+
+    for name, pattern, what in (
+        ("namespace", _DNS_LABEL, "a namespace"),
+        ("name", _DNS_1035_LABEL, "a Service's name"),
+    ):
+        value = p[name]
+        if len(value) > 63 or not re.fullmatch(pattern, value):
+            raise click.BadParameter(
+                f"{value!r} is not a DNS label for {what} (lower-case letters, digits, '-'; at most 63)",
+                param_hint=f"--{name}",
+            )
+    if not p["image"].strip() or any(c.isspace() for c in p["image"]):
+        raise click.BadParameter(f"{p['image']!r} is not an image reference", param_hint="--image")
+
+
 @command.command("manifests", cls=CheckedCommand, epilog=EXAMPLES)
 @_POLICY
 @click.option("--namespace", default="podfit-system", show_default=True)
@@ -159,6 +181,7 @@ def serve_command(
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here (default: stdout)."
 )
+@checks(_check_manifests)
 def manifests_command(
     policy_path: Path,
     namespace: str,
