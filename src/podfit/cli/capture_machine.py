@@ -13,11 +13,14 @@ from pathlib import Path
 import click
 import yaml
 
+from podfit.cli.option_checks import CheckedCommand
+
 FORMATS = ("yaml", "json")
 
 
 @click.command(
     "capture-machine",
+    cls=CheckedCommand,
     epilog="\b\nExamples:\n  podfit capture-machine --out node.yaml\n"
     "  podfit simulate --machine node.yaml -f pod.yaml   # the captured file, as it is",
 )

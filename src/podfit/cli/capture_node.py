@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
+
+from podfit.cli.option_checks import CheckedCommand, checks, refuse_given
 
 __all__ = ["command"]
 
@@ -19,7 +22,12 @@ Examples:
 """
 
 
-@click.command("capture-node", epilog=EXAMPLES)
+def _check(p: dict[str, Any]) -> None:
+    if p["no_podresources"]:
+        refuse_given(("socket", "timeout"), "belongs to the PodResources API, not to --no-podresources")
+
+
+@click.command("capture-node", cls=CheckedCommand, epilog=EXAMPLES)
 @click.option(
     "--out",
     "-o",
@@ -55,6 +63,7 @@ Examples:
     "--pods", type=click.Path(path_type=Path, dir_okay=False), help="The node's pods (kubectl JSON)."
 )
 @click.option("--node-name", help="The node's name (default: the host's /etc/hostname).")
+@checks(_check)
 def command(
     out: Path,
     root: Path,

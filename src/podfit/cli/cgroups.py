@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from podfit.cli.option_checks import CheckedCommand, checks, refuse_given
 from podfit.cli.options import scenario_input
 
 if TYPE_CHECKING:
@@ -56,7 +57,16 @@ def _parse_range(text: str) -> tuple[int, int]:
     return int(a), int(b)
 
 
-@click.command("cgroups", epilog=EXAMPLES)
+def _check(p: dict[str, Any]) -> None:
+    if p["diff_steps"]:
+        refuse_given(("step",), "belongs to the tree of one step, not to --diff A..B (its steps are A and B)")
+    if p["diff_steps"] or p["diff_release"]:
+        refuse_given(("apply_to",), "belongs to the tree of one step, not to --diff/--diff-release")
+    if p["apply_to"] is not None and p["output"] != "text":
+        refuse_given(("output",), "belongs to the tree, not to --apply-to (it prints what it writes)")
+
+
+@click.command("cgroups", cls=CheckedCommand, epilog=EXAMPLES)
 @click.option("--step", type=int, help="The tree after this many events (default: all; 0: before any).")
 @click.option(
     "--driver",
@@ -87,6 +97,7 @@ def _parse_range(text: str) -> tuple[int, int]:
     help="Lay the tree out under DIR (a dry run unless --write).",
 )
 @click.option("--write", is_flag=True, help="With --apply-to: create the directories and files.")
+@checks(_check)
 @scenario_input
 def command(
     loaded: Scenario,

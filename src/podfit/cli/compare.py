@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from podfit.cli.option_checks import CheckedCommand
 from podfit.cli.options import scenario_input
 from podfit.cli.progress import progress
 
@@ -30,7 +31,7 @@ pod-level in pod scope, pod-level in container scope, and pod-level under each t
 """
 
 
-@click.command("compare", epilog=EPILOG)
+@click.command("compare", cls=CheckedCommand, epilog=EPILOG)
 @click.option(
     "--fill",
     is_flag=True,

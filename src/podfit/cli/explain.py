@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from podfit.cli.option_checks import CheckedCommand
 from podfit.cli.options import scenario_input
 from podfit.cli.progress import spinner
 
@@ -27,7 +28,7 @@ Examples:
 """
 
 
-@click.command("explain", epilog=EXAMPLES)
+@click.command("explain", cls=CheckedCommand, epilog=EXAMPLES)
 @click.option(
     "--pod", "pod", required=True, help="The pod to explain: namespace/name (or a unique name, or a uid)."
 )
@@ -58,6 +59,10 @@ def command(
         found = explain_resize(loaded, pod.strip(), step=step, suggestions=not no_suggestions)
         if output == "json":
             click.echo(json.dumps(resize_explanation_json(found), indent=2))
+        elif output == "yaml":  # was printed as text: -o yaml was ignored
+            import yaml
+
+            click.echo(yaml.safe_dump(resize_explanation_json(found), sort_keys=False, width=120), nl=False)
         else:
             render_resize_explanation(
                 found, Console(highlight=False, width=None if sys.stdout.isatty() else 120)

@@ -11,6 +11,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from podfit.cli.option_checks import CheckedCommand, checks, csv_option, refuse_other_modes
 from podfit.errors import InputError
 from podfit.fleet.values import MappingPolicy
 
@@ -28,11 +29,16 @@ Examples:
 """
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
+_COUNT = click.IntRange(min=0)
+_AT_LEAST_ONE = click.IntRange(min=1)
+_POSITIVE = click.FloatRange(min=0, min_open=True)
+_NON_NEGATIVE = click.FloatRange(min=0)
+_SHARE = click.FloatRange(0, 1)
 _MAPPING_FIELDS = {f.name for f in dataclasses.fields(MappingPolicy)}
 
 
-def _csv(text: str) -> list[str]:
-    return [p.strip() for p in text.split(",") if p.strip()]
+def _csv(text: str, option: str) -> list[str]:
+    return csv_option(text, option)
 
 
 # The options that only one kind of input reads: given with another input they would be ignored
@@ -60,35 +66,27 @@ _INPUT_OPTIONS: dict[str, tuple[str, ...]] = {
 _INPUT_FLAG = {"trace": "--trace DIR", "nodes": "--nodes (a cluster dump)", "synthetic": "--synthetic"}
 
 
-def _given_on_command_line(name: str) -> bool:
-    from click.core import ParameterSource
-
-    source = click.get_current_context().get_parameter_source(name)
-    return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+_HINTS = {"pods": " (the synthetic stream's size is --pod-count)"}
 
 
-def _check_input_options(kind: str) -> None:
-    for other, names in _INPUT_OPTIONS.items():
-        if other == kind:
-            continue
-        for name in names:
-            if _given_on_command_line(name):
-                flag = "--" + name.replace("_", "-")
-                hint = " (the synthetic stream's size is --pod-count)" if name == "pods" else ""
-                raise click.UsageError(
-                    f"{flag} belongs to {_INPUT_FLAG[other]}, not to {_INPUT_FLAG[kind]}{hint}"
-                )
-
-
-def _source(o: dict[str, Any]) -> Any:
-    from podfit.io.fleet_sources import AlibabaSource, DumpSource, SyntheticSource
-
+def _check(o: dict[str, Any]) -> None:
+    """Exactly one input; no option of another input or of another backend (run at parse time)."""
     given = [k for k in ("trace", "nodes", "synthetic") if o[k]]
     if len(given) != 1:
         raise click.UsageError(
             "give exactly one input: --trace DIR, --nodes/--pods (a cluster dump) or --synthetic"
         )
-    _check_input_options(given[0])
+    refuse_other_modes(given[0], _INPUT_OPTIONS, _INPUT_FLAG, _HINTS)
+    backends = {"local": "--backend local", "ray": "--backend ray"}
+    refuse_other_modes(o["backend"], {"ray": ("ray_address",)}, backends)
+    for name, option in (("models", "--models"), ("policies", "--policies"), ("versions", "--versions")):
+        csv_option(o[name], option)
+    csv_option(o["formats"], "--format")
+
+
+def _source(o: dict[str, Any]) -> Any:
+    from podfit.io.fleet_sources import AlibabaSource, DumpSource, SyntheticSource
+
     if o["trace"]:
         d: Path = o["trace"]
         return AlibabaSource(
@@ -132,13 +130,13 @@ def _configs(o: dict[str, Any], span_ms: int) -> list[Any]:
     mapping = MappingPolicy(**{k: o[k] for k in _MAPPING_FIELDS if k in o and o[k] is not None})
     interval = int(o["sample_interval"] * 1000) if o["sample_interval"] else max(span_ms // 200, 1000)
     configs = []
-    for version in _csv(o["versions"]):
+    for version in _csv(o["versions"], "--versions"):
         if version not in RELEASES:
             raise InputError(
                 "versions", f"unknown kubelet release {version!r} (known: {', '.join(RELEASES)})"
             )
-        for model in _csv(o["models"]):
-            for policy in _csv(o["policies"]):
+        for model in _csv(o["models"], "--models"):
+            for policy in _csv(o["policies"], "--policies"):
                 cfg = FleetConfig(
                     model=model,
                     policy=policy,
@@ -175,7 +173,7 @@ def _opts(f: Any) -> Any:
         ),
         click.option(
             "--time-compression",
-            type=float,
+            type=_POSITIVE,
             default=1.0,
             show_default=True,
             help="Trace: creation times divided by this (lifetimes kept): more pods at once.",
@@ -186,14 +184,19 @@ def _opts(f: Any) -> Any:
         click.option("--cell-label", help="Node label whose values are independent node pools (cells)."),
         click.option("--synthetic", is_flag=True, help="A seeded synthetic stream instead of a trace."),
         click.option(
-            "--pod-count", "pod_count", type=int, default=10_000, show_default=True, help="Synthetic: pods."
+            "--pod-count",
+            "pod_count",
+            type=_COUNT,
+            default=10_000,
+            show_default=True,
+            help="Synthetic: pods.",
         ),
         click.option(
-            "--rate", type=float, default=10.0, show_default=True, help="Synthetic: arrivals per second."
+            "--rate", type=_POSITIVE, default=10.0, show_default=True, help="Synthetic: arrivals per second."
         ),
         click.option(
             "--duration-mean",
-            type=float,
+            type=_POSITIVE,
             default=600.0,
             show_default=True,
             help="Synthetic: mean lifetime (s, flat shape).",
@@ -211,18 +214,28 @@ def _opts(f: Any) -> Any:
             show_default=True,
             help="Synthetic: CPUS:WEIGHT,...",
         ),
-        click.option("--memory-per-cpu-mib", type=int, default=4096, show_default=True),
-        click.option("--guaranteed-share", type=float, default=0.3, show_default=True),
-        click.option("--besteffort-share", type=float, default=0.0, show_default=True),
-        click.option("--gpu-share", type=float, default=0.0, show_default=True),
-        click.option("--node-count", type=int, default=100, show_default=True, help="Synthetic: nodes."),
+        click.option("--memory-per-cpu-mib", type=_COUNT, default=4096, show_default=True),
+        click.option("--guaranteed-share", type=_SHARE, default=0.3, show_default=True),
+        click.option("--besteffort-share", type=_SHARE, default=0.0, show_default=True),
+        click.option("--gpu-share", type=_SHARE, default=0.0, show_default=True),
         click.option(
-            "--node-cpus", type=int, default=192, show_default=True, help="Synthetic: logical CPUs per node."
+            "--node-count", type=_AT_LEAST_ONE, default=100, show_default=True, help="Synthetic: nodes."
         ),
-        click.option("--node-memory-gib", type=int, default=768, show_default=True),
-        click.option("--node-gpus", type=int, default=0, show_default=True),
         click.option(
-            "--cells", type=int, default=1, show_default=True, help="Synthetic: independent node pools."
+            "--node-cpus",
+            type=_AT_LEAST_ONE,
+            default=192,
+            show_default=True,
+            help="Synthetic: logical CPUs per node.",
+        ),
+        click.option("--node-memory-gib", type=_AT_LEAST_ONE, default=768, show_default=True),
+        click.option("--node-gpus", type=_COUNT, default=0, show_default=True),
+        click.option(
+            "--cells",
+            type=_AT_LEAST_ONE,
+            default=1,
+            show_default=True,
+            help="Synthetic: independent node pools.",
         ),
         click.option(
             "--models", default="per-container,pod-level-pod,pod-level-container", show_default=True
@@ -249,11 +262,15 @@ def _opts(f: Any) -> Any:
             help="NUMA-aware scheduler filter (NodeResourceTopologyMatch approximation).",
         ),
         click.option("--seed", type=int, default=0, show_default=True),
-        click.option("--max-retries", type=int, default=5, show_default=True),
-        click.option("--backoff-initial", type=float, default=1.0, show_default=True, help="Seconds."),
-        click.option("--backoff-max", type=float, default=10.0, show_default=True, help="Seconds."),
+        click.option("--max-retries", type=_COUNT, default=5, show_default=True),
         click.option(
-            "--sample-interval", type=float, help="Seconds between samples (default: the input's span / 200)."
+            "--backoff-initial", type=_NON_NEGATIVE, default=1.0, show_default=True, help="Seconds."
+        ),
+        click.option("--backoff-max", type=_NON_NEGATIVE, default=10.0, show_default=True, help="Seconds."),
+        click.option(
+            "--sample-interval",
+            type=_POSITIVE,
+            help="Seconds between samples (default: the input's span / 200).",
         ),
         click.option(
             "--lifetime", type=click.Choice(["duration", "absolute"]), default="duration", show_default=True
@@ -261,23 +278,23 @@ def _opts(f: Any) -> Any:
         # mapping policy (docs/fleet.md)
         click.option(
             "--sockets",
-            type=int,
+            type=_COUNT,
             default=0,
             show_default=True,
             help="0: 2 sockets from --two-socket-min-cpus up.",
         ),
-        click.option("--two-socket-min-cpus", type=int, default=32, show_default=True),
-        click.option("--numa-per-socket", type=int, default=1, show_default=True),
-        click.option("--threads-per-core", type=int, default=2, show_default=True),
+        click.option("--two-socket-min-cpus", type=_AT_LEAST_ONE, default=32, show_default=True),
+        click.option("--numa-per-socket", type=_AT_LEAST_ONE, default=1, show_default=True),
+        click.option("--threads-per-core", type=_AT_LEAST_ONE, default=2, show_default=True),
         click.option(
             "--gpu-numa", type=click.Choice(["spread", "first", "none"]), default="spread", show_default=True
         ),
-        click.option("--reserved-cpus", type=int, default=2, show_default=True),
-        click.option("--reserved-memory-mib", type=int, default=1024, show_default=True),
+        click.option("--reserved-cpus", type=_COUNT, default=2, show_default=True),
+        click.option("--reserved-memory-mib", type=_COUNT, default=1024, show_default=True),
         click.option(
             "--memory-manager", type=click.Choice(["Static", "None"]), default="Static", show_default=True
         ),
-        click.option("--max-pods", type=int, default=110, show_default=True),
+        click.option("--max-pods", type=_AT_LEAST_ONE, default=110, show_default=True),
         click.option("--full-pcpus-only", is_flag=True, default=False),
         click.option(
             "--ls-qos",
@@ -294,14 +311,18 @@ def _opts(f: Any) -> Any:
         click.option(
             "--shared-gpu", type=click.Choice(["whole", "drop"]), default="whole", show_default=True
         ),
-        click.option("--sidecar-share", type=float, default=0.5, show_default=True),
-        click.option("--sidecars", type=int, default=2, show_default=True),
-        click.option("--sidecar-cpu-milli", type=int, default=100, show_default=True),
-        click.option("--sidecar-memory-mib", type=int, default=128, show_default=True),
+        click.option("--sidecar-share", type=_SHARE, default=0.5, show_default=True),
+        click.option("--sidecars", type=_COUNT, default=2, show_default=True),
+        click.option("--sidecar-cpu-milli", type=_COUNT, default=100, show_default=True),
+        click.option("--sidecar-memory-mib", type=_COUNT, default=128, show_default=True),
         # execution and output
         click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True),
         click.option(
-            "--workers", type=int, default=1, show_default=True, help="Worker processes (local) or Ray CPUs."
+            "--workers",
+            type=_AT_LEAST_ONE,
+            default=1,
+            show_default=True,
+            help="Worker processes (local) or Ray CPUs.",
         ),
         click.option("--ray-address", help="An existing Ray cluster (e.g. auto, ray://head:10001)."),
         click.option(
@@ -323,7 +344,8 @@ def _opts(f: Any) -> Any:
     return f
 
 
-@click.command("fleet", epilog=EPILOG)
+@click.command("fleet", cls=CheckedCommand, epilog=EPILOG)
+@checks(_check)
 @_opts
 def command(**o: Any) -> None:
     """Replay a cluster's workload through a scheduler and an exact kubelet on every node, under
@@ -332,7 +354,7 @@ def command(**o: Any) -> None:
     from podfit.cli.progress import progress
     from podfit.report.fleet_terminal import render_fleet_summary
 
-    formats = _csv(o["formats"])
+    formats = _csv(o["formats"], "--format")
     for f in formats:
         if f not in ("parquet", "csv", "html"):
             raise InputError("format", f"unknown format {f!r} (known: parquet, csv, html)")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
+
+from podfit.cli.option_checks import CheckedCommand, checks, refuse_given
 
 __all__ = ["command"]
 
@@ -22,7 +25,16 @@ Examples:
 """
 
 
-@click.command("inspect", epilog=EXAMPLES)
+def _check(p: dict[str, Any]) -> None:
+    if p["machine"] is not None and p["preset"] is not None:
+        raise click.UsageError("give --machine or --preset, not both")
+    if not p["add_files"]:
+        refuse_given(("explain",), "belongs to --add (the decision trace of each added pod)")
+    if p["add_files"] or p["restart"]:
+        refuse_given(("html_file",), "belongs to the report of the node as it is, not to --add/--restart")
+
+
+@click.command("inspect", cls=CheckedCommand, epilog=EXAMPLES)
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
@@ -66,6 +78,7 @@ Examples:
     help="The kubelet release that reads the captured files (the bundle does not record it); "
     "with --restart: the release that restarts.",
 )
+@checks(_check)
 def command(
     bundle: Path,
     output: str,

@@ -3,6 +3,10 @@
 Exit codes: 0 the scenario ran (rejections and a kubelet that refuses to start are results; so is
 a reader that closed the pipe early, ``podfit presets | head -1``); 2 invalid input (one line on
 stderr naming the file and field); 1 an internal error (a bug), and only that.
+
+No option is silently ignored: one that the command's mode does not read (another input, output
+or subcommand path) is refused in one line (exit 2), or warned about where harmless, as soon as
+the command line is parsed (podfit.cli.option_checks).
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from podfit.cli.option_checks import checks, refuse_given
+
 if TYPE_CHECKING:
     from podfit.model.diagnostics import Diagnostic
     from podfit.model.scenario import Scenario
@@ -180,4 +182,13 @@ def scenario_input(command: Callable[..., Any]) -> Callable[..., Any]:
             loaded = dataclasses.replace(loaded, machine=changed)
         return command(loaded=loaded, **kwargs)
 
-    return wrapper
+    return checks(_check_scenario_options)(wrapper)
+
+
+def _check_scenario_options(p: dict[str, Any]) -> None:
+    if p["scenario"] is None and not (p["machine"] or p["preset"] or p["kubelet_config"] or p["pod_files"]):
+        refuse_given(
+            ("replicas",),
+            "belongs to a SCENARIO file or -f workloads, not to the built-in default scenario "
+            "(its pods are bare pods)",
+        )

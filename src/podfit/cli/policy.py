@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
+
+from podfit.cli.option_checks import CheckedCommand, checks
 
 __all__ = ["command"]
 
@@ -24,7 +27,14 @@ def _dump(objects: list[dict[str, object]]) -> str:
     return yaml.safe_dump_all(objects, sort_keys=False, width=120)
 
 
-@click.command("policy", epilog=EXAMPLES)
+def _check(p: dict[str, Any]) -> None:
+    from podfit.errors import InputError
+
+    if not p["static"] and (p["webhook_url"] or p["manifests_dir"]):
+        raise InputError("--webhook-url" if p["webhook_url"] else "--manifests-dir", "only with --static")
+
+
+@click.command("policy", cls=CheckedCommand, epilog=EXAMPLES)
 @click.argument("policy_path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--static", is_flag=True, help="Manifest-based static admission files (names *.static.k8s.io).")
 @click.option(
@@ -38,6 +48,7 @@ def _dump(objects: list[dict[str, object]]) -> str:
     "--manifests-dir",
     help="With --static: the absolute directory the API server reads the files from (default: --output).",
 )
+@checks(_check)
 def command(
     policy_path: Path, static: bool, output: Path | None, webhook_url: str | None, manifests_dir: str | None
 ) -> None:
@@ -55,8 +66,6 @@ def command(
     from podfit.io.files import write_atomic
     from podfit.io.policy import load_policy
 
-    if not static and (webhook_url or manifests_dir):
-        raise InputError("--webhook-url" if webhook_url else "--manifests-dir", "only with --static")
     if static and output is None:
         raise InputError("--output", "--static writes a directory: give -o DIR")
     policy = load_policy(policy_path)

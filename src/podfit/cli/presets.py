@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from podfit.cli.option_checks import CheckedCommand
 
-@click.command("presets", epilog="\b\nExample:\n  podfit presets")
+
+@click.command("presets", cls=CheckedCommand, epilog="\b\nExample:\n  podfit presets")
 def command() -> None:
     """List the named machine presets."""
     from podfit.api.presets import PRESETS

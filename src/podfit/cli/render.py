@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from podfit.cli.option_checks import CheckedCommand
 from podfit.cli.options import scenario_input
 from podfit.cli.progress import spinner
 
@@ -25,7 +26,7 @@ Examples:
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
-@click.command("render", epilog=EXAMPLES_RENDER)
+@click.command("render", cls=CheckedCommand, epilog=EXAMPLES_RENDER)
 @click.option("--html", "out", type=_FILE, help="HTML file to write [default: podfit-<scenario>.html].")
 @click.option(
     "--output",

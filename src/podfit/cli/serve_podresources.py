@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from podfit.cli.option_checks import CheckedCommand
 from podfit.cli.options import scenario_input
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ Examples:
 """
 
 
-@click.command("serve-podresources", epilog=EXAMPLES)
+@click.command("serve-podresources", cls=CheckedCommand, epilog=EXAMPLES)
 @click.option("--socket", "socket_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--step", type=int, help="Serve the node after the first N events (default: after all).")
 @click.option(
@@ -45,7 +46,7 @@ Examples:
 )
 @click.option(
     "--serve-for",
-    type=float,
+    type=click.FloatRange(min=0),
     help="Stop after this many seconds (default: until SIGINT/SIGTERM).",
 )
 @scenario_input

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from podfit.cli.option_checks import CheckedCommand
 from podfit.cli.options import echo_warnings, scenario_input
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ Examples:
 """
 
 
-@click.command("simulate", epilog=EXAMPLES_SIMULATE)
+@click.command("simulate", cls=CheckedCommand, epilog=EXAMPLES_SIMULATE)
 @click.option(
     "--output",
     "-o",

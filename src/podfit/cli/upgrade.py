@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
+from podfit.cli.option_checks import CheckedCommand, checks, refuse_given
 from podfit.cli.options import scenario_input
 
 if TYPE_CHECKING:
@@ -33,7 +35,32 @@ rejected). See docs/versions.md.
 """
 
 
-@click.command("upgrade", epilog=EPILOG)
+def _versions(text: str) -> list[str]:
+    from podfit.api.scenario import decode_kubelet_version
+
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    if not names:
+        raise click.UsageError("--kubelet-versions: give at least one release")
+    versions = [decode_kubelet_version(v, "--kubelet-versions") for v in names]
+    for before, after in pairwise(versions):
+        if before == after:
+            raise click.UsageError(
+                f"--kubelet-versions: {after} follows {before} (a patch level maps to its minor): "
+                "no upgrade between them"
+            )
+    return versions
+
+
+def _check(p: dict[str, Any]) -> None:
+    refuse_given(
+        ("kubelet_version",),
+        "belongs to the commands that answer as one release, not to upgrade (its releases are "
+        "--kubelet-versions)",
+    )
+    _versions(p["kubelet_versions"])
+
+
+@click.command("upgrade", cls=CheckedCommand, epilog=EPILOG)
 @click.option(
     "--kubelet-versions",
     default="1.35,1.36,1.37",
@@ -52,19 +79,16 @@ rejected). See docs/versions.md.
 @click.option(
     "--html", "html_file", type=click.Path(path_type=Path, dir_okay=False), help="Also write an HTML page."
 )
+@checks(_check)
 @scenario_input
 def command(loaded: Scenario, kubelet_versions: str, gate: str, output: str, html_file: Path | None) -> None:
     """Run the same workload on several kubelet releases: what changes per pod, and what a rolling
     upgrade does to the running pods."""
-    from podfit.api.scenario import decode_kubelet_version
     from podfit.compare.upgrade import upgrade
     from podfit.report.json_result import dumps_result
     from podfit.report.upgrade import render_upgrade, upgrade_html, upgrade_to_json
 
-    names = [v.strip() for v in kubelet_versions.split(",") if v.strip()]
-    if not names:
-        raise click.UsageError("--kubelet-versions: give at least one release")
-    versions = [decode_kubelet_version(v, "--kubelet-versions") for v in names]
+    versions = _versions(kubelet_versions)
     result = upgrade(loaded, versions, gate)
     if output == "json":
         click.echo(dumps_result(upgrade_to_json(result)))

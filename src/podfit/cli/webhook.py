@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
+
+from podfit.cli.option_checks import CheckedCommand, checks, refuse_given, warn_given
 
 __all__ = ["command"]
 
@@ -36,7 +39,13 @@ def command() -> None:
     checked by running the kubelet's exact admission on every declared node shape."""
 
 
-@command.command("serve", epilog=EXAMPLES)
+def _check_serve(p: dict[str, Any]) -> None:
+    if p["insecure_http"]:
+        refuse_given(("cert", "key"), "belongs to TLS, not to --insecure-http (give one or the other)")
+        warn_given(("cert_check_interval",), "--insecure-http serves no certificate")
+
+
+@command.command("serve", cls=CheckedCommand, epilog=EXAMPLES)
 @_POLICY
 @click.option("--cert", type=click.Path(path_type=Path, dir_okay=False), help="TLS certificate chain (PEM).")
 @click.option("--key", type=click.Path(path_type=Path, dir_okay=False), help="Its private key (PEM).")
@@ -73,6 +82,7 @@ def command() -> None:
     show_default=True,
     type=click.Choice(["error", "warning", "info", "debug"]),
 )
+@checks(_check_serve)
 def serve_command(
     policy_path: Path,
     cert: Path | None,
@@ -120,7 +130,29 @@ def serve_command(
     )
 
 
-@command.command("manifests", epilog=EXAMPLES)
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"  # a namespace (RFC 1123 label)
+_DNS_1035_LABEL = r"[a-z]([-a-z0-9]*[a-z0-9])?"  # a Service's name
+
+
+def _check_manifests(p: dict[str, Any]) -> None:
+    """What the API server would refuse at apply time: refused here, naming the option."""
+    import re
+
+    for name, pattern, what in (
+        ("namespace", _DNS_LABEL, "a namespace"),
+        ("name", _DNS_1035_LABEL, "a Service's name"),
+    ):
+        value = p[name]
+        if len(value) > 63 or not re.fullmatch(pattern, value):
+            raise click.BadParameter(
+                f"{value!r} is not a DNS label for {what} (lower-case letters, digits, '-'; at most 63)",
+                param_hint=f"--{name}",
+            )
+    if not p["image"].strip() or any(c.isspace() for c in p["image"]):
+        raise click.BadParameter(f"{p['image']!r} is not an image reference", param_hint="--image")
+
+
+@command.command("manifests", cls=CheckedCommand, epilog=EXAMPLES)
 @_POLICY
 @click.option("--namespace", default="podfit-system", show_default=True)
 @click.option("--name", default="podfit-webhook", show_default=True)
@@ -149,6 +181,7 @@ def serve_command(
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here (default: stdout)."
 )
+@checks(_check_manifests)
 def manifests_command(
     policy_path: Path,
     namespace: str,
