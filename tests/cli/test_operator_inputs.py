@@ -65,3 +65,33 @@ def test_a_pod_error_names_the_replica_types_template(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].resources.limits.cpu" in err[0], err
+
+
+def test_leaderworkerset_group_leader_then_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["simulate", *PARTS, "-f", str(DATA / "leaderworkerset.yaml"), "-o", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    steps = json.loads(out.out)["steps"]
+    assert [(s["pod"], s["admitted"], s["qosClass"]) for s in steps] == [
+        ("serving/llm-0", True, "Guaranteed"),
+        ("serving/llm-0-1", True, "Guaranteed"),
+        ("serving/llm-0-2", True, "Guaranteed"),
+    ]
+    assert out.err == ""
+
+
+def test_leaderworkerset_replicas_option_sets_the_groups(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["simulate", *PARTS, "-f", str(DATA / "leaderworkerset.yaml"), "--replicas", "2", "-o", "json"]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    pods = [s["pod"] for s in json.loads(out.out)["steps"]]
+    assert pods == [
+        "serving/llm-0",
+        "serving/llm-1",
+        "serving/llm-0-1",
+        "serving/llm-0-2",
+        "serving/llm-1-1",
+        "serving/llm-1-2",
+    ]

@@ -2,7 +2,7 @@
 
 Each kind's module mirrors its operator's source at a named release: Kubeflow's training jobs
 (:mod:`podfit.api.workloads_kubeflow`), JobSet (:mod:`podfit.api.workloads_jobset`), Volcano's
-Job (:mod:`podfit.api.workloads_volcano`). A kind podfit
+Job (:mod:`podfit.api.workloads_volcano`), LeaderWorkerSet (:mod:`podfit.api.workloads_lws`). A kind podfit
 knows under another apiVersion is skipped with a note naming the versions it expands.
 """
 
@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from podfit.api.workloads_jobset import JOBSET_API_VERSION, jobset_pods
 from podfit.api.workloads_kubeflow import KUBEFLOW_KINDS, mpi_job_pods, training_job_pods
+from podfit.api.workloads_lws import LWS_API_VERSION, leader_worker_set_pods
 from podfit.api.workloads_pods import CustomResource, WorkloadPods, mapping_field
 from podfit.api.workloads_volcano import VOLCANO_API_VERSION, volcano_job_pods
 
@@ -28,6 +29,7 @@ OPERATOR_KINDS: Final[dict[tuple[str, str], tuple[tuple[str, ...], _Expander]]] 
     },
     ("jobset.x-k8s.io", "JobSet"): ((JOBSET_API_VERSION,), jobset_pods),
     ("batch.volcano.sh", "Job"): ((VOLCANO_API_VERSION,), volcano_job_pods),
+    ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"): ((LWS_API_VERSION,), leader_worker_set_pods),
 }
 
 
