@@ -2,8 +2,9 @@
 
 Each kind's module mirrors its operator's source at a named release: Kubeflow's training jobs
 (:mod:`podfit.api.workloads_kubeflow`), JobSet (:mod:`podfit.api.workloads_jobset`), Volcano's
-Job (:mod:`podfit.api.workloads_volcano`), LeaderWorkerSet (:mod:`podfit.api.workloads_lws`). A kind podfit
-knows under another apiVersion is skipped with a note naming the versions it expands.
+Job (:mod:`podfit.api.workloads_volcano`), LeaderWorkerSet (:mod:`podfit.api.workloads_lws`),
+KubeRay's RayCluster and RayJob (:mod:`podfit.api.workloads_kuberay`). A kind podfit knows
+under another apiVersion is skipped with a note naming the versions it expands.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Final
 
 from podfit.api.workloads_jobset import JOBSET_API_VERSION, jobset_pods
 from podfit.api.workloads_kubeflow import KUBEFLOW_KINDS, mpi_job_pods, training_job_pods
+from podfit.api.workloads_kuberay import RAY_API_VERSION, ray_cluster_pods, ray_job_pods
 from podfit.api.workloads_lws import LWS_API_VERSION, leader_worker_set_pods
 from podfit.api.workloads_pods import CustomResource, WorkloadPods, mapping_field
 from podfit.api.workloads_volcano import VOLCANO_API_VERSION, volcano_job_pods
@@ -30,6 +32,8 @@ OPERATOR_KINDS: Final[dict[tuple[str, str], tuple[tuple[str, ...], _Expander]]] 
     ("jobset.x-k8s.io", "JobSet"): ((JOBSET_API_VERSION,), jobset_pods),
     ("batch.volcano.sh", "Job"): ((VOLCANO_API_VERSION,), volcano_job_pods),
     ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"): ((LWS_API_VERSION,), leader_worker_set_pods),
+    ("ray.io", "RayCluster"): ((RAY_API_VERSION,), ray_cluster_pods),
+    ("ray.io", "RayJob"): ((RAY_API_VERSION,), ray_job_pods),
 }
 
 
