@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
+
+from podfit.io.yaml_out import safe_dump_all
 
 __all__ = ["command"]
 
@@ -21,7 +22,7 @@ Examples:
 
 
 def _dump(objects: list[dict[str, object]]) -> str:
-    return yaml.safe_dump_all(objects, sort_keys=False, width=120)
+    return safe_dump_all(objects, sort_keys=False, width=120)
 
 
 @click.command("policy", epilog=EXAMPLES)

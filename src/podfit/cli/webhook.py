@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
+
+from podfit.io.yaml_out import safe_dump_all
 
 __all__ = ["command"]
 
@@ -205,7 +206,7 @@ def manifests_command(
     )
     text = json.dumps(doc, indent=2, default=str) + "\n"
     objects = deploy_manifests(policy, text, opts)
-    out = yaml.safe_dump_all(objects, sort_keys=False, width=120)
+    out = safe_dump_all(objects, sort_keys=False, width=120)
     if output is None:
         sys.stdout.write(out)
     else:
