@@ -266,7 +266,22 @@ def test_without_libyaml_pyyaml_writes_everything(monkeypatch: pytest.MonkeyPatc
     finally:
         monkeypatch.undo()
         importlib.reload(yaml_out)
-    assert (yaml_out._FAST is not None) == hasattr(yaml, "CSafeDumper")
+    assert (yaml_out._FAST is not None) == (yaml_out.LIBYAML_DUMPER is not None)
+
+
+@needs_libyaml
+def test_an_old_libyaml_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from yaml import _yaml
+
+    monkeypatch.setattr(_yaml, "get_version", lambda: (0, 2, 2))
+    try:
+        module = importlib.reload(yaml_out)
+        assert module._FAST is None
+        assert module.safe_dump({"a": [1]}, default_flow_style=None) == "a: [1]\n"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(yaml_out)
+    assert yaml_out._FAST is not None
 
 
 @needs_libyaml

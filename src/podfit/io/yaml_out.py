@@ -7,7 +7,7 @@ captured machines) goes through :func:`safe_dump` / :func:`safe_dump_all`, with 
 caller passed to ``yaml.safe_dump`` before. Both emitters sit behind the same PyYAML representer
 and resolver (``yaml.CSafeDumper`` = libyaml's emitter + PyYAML's ``SafeRepresenter``), so they
 receive the same nodes; they differ only in how they lay some of them out. The differences found
-(libyaml 0.2.5/0.2.6 against PyYAML 6.0; tests/io/test_yaml_out.py has one case of each):
+(libyaml 0.2.6 against PyYAML 6.0.4; tests/io/test_yaml_out.py has one case of each):
 
 - **Double-quoted scalars** (a string with a character outside printable ASCII: a tab, a newline
   next to a space, a control character, any non-ASCII character, which both escape since
@@ -48,8 +48,22 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = ["LIBYAML_DUMPER", "libyaml_writes_the_same", "safe_dump", "safe_dump_all"]
 
-#: libyaml's emitter under PyYAML's safe representer, or None when PyYAML was built without it.
-LIBYAML_DUMPER: type[Any] | None = getattr(yaml, "CSafeDumper", None)
+
+def _libyaml_dumper() -> type[Any] | None:
+    """``yaml.CSafeDumper`` when PyYAML has libyaml 0.2.5 or later (the rule was established with
+    0.2.6, PyYAML 6.0.4's wheels; 0.2.2-0.2.4 changed how documents end and were not examined)."""
+    dumper = getattr(yaml, "CSafeDumper", None)
+    try:
+        from yaml import _yaml
+
+        version = tuple(_yaml.get_version())
+    except (ImportError, AttributeError):
+        return None
+    return dumper if dumper is not None and version >= (0, 2, 5) else None
+
+
+#: libyaml's emitter under PyYAML's safe representer, or None (PyYAML without libyaml, or an old one).
+LIBYAML_DUMPER: type[Any] | None = _libyaml_dumper()
 
 _MAX_DEPTH = 64
 _MAX_KEY = 100  # PyYAML: implicit tag (5) + key < 128; libyaml: key bytes <= 128
