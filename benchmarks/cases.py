@@ -455,6 +455,32 @@ def page_steps(quick: bool) -> Case:
     )
 
 
+# ----- -o yaml ---------------------------------------------------------------------------------
+def yaml_out_simulate(quick: bool) -> Case:
+    """``simulate -o yaml``'s text of the page scenario: podfit.io.yaml_out (libyaml's emitter inside
+    its rule) against PyYAML's pure emitter (the reference), which must write the same bytes."""
+    import yaml
+
+    from benchmarks.page_scenario import page_scenario
+    from podfit.io.yaml_out import safe_dump
+    from podfit.kubelet.simulation import simulate
+    from podfit.report.json_result import result_to_json
+
+    pods, cpus, numa = (60, 64, 2) if quick else (300, 128, 4)
+    doc = result_to_json(simulate(scenario_from_dict(page_scenario(pods, cpus=cpus, numa=numa))))
+    options: dict[str, Any] = {"sort_keys": False, "default_flow_style": None, "width": 120}
+
+    def check() -> None:
+        assert safe_dump(doc, **options) == yaml.safe_dump(doc, **options)
+
+    return Case(
+        run=lambda: safe_dump(doc, **options),
+        check=check,
+        reference=lambda: yaml.safe_dump(doc, **options),
+        note="fast: podfit.io.yaml_out (libyaml when its rule allows); reference: PyYAML's pure emitter",
+    )
+
+
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("merge: 2 NUMA, 3 providers x 3 hints", "<= 5 us", 5e3, merge_typical),
     Benchmark(
@@ -517,5 +543,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "-",
         None,
         page_steps,
+    ),
+    Benchmark(
+        "simulate -o yaml: 300 pods on a 128-CPU node, libyaml where it writes PyYAML's text (extra)",
+        "-",
+        None,
+        yaml_out_simulate,
     ),
 )

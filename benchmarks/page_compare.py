@@ -1,7 +1,7 @@
 """``podfit render`` of one large scenario on two git revisions, alternating in the same run.
 
     .venv/bin/python -m benchmarks.page_compare --before acc3d39 [--after HEAD] \\
-        [--pods 5000 --cpus 512 --numa 8] [--rounds 3] [--formats json,yaml]
+        [--pods 5000 --cpus 512 --numa 8] [--rounds 3] [--formats json,yaml] [--simulate yaml]
 
 The scenario comes from this tree's :mod:`benchmarks.page_scenario`, written once as JSON and
 once as YAML (block style, what people write by hand). Each revision's ``src`` is exported
@@ -10,6 +10,8 @@ Python in a fresh process; the sides alternate round by round (before, after, be
 ...) so that the other jobs of a shared machine weigh on both. Per side and input format: median
 CPU time (user + system, from ``wait4``), median wall time, peak RSS, the page's bytes, and the
 after/before CPU ratio; the two pages must be byte-identical (the run fails otherwise).
+``--simulate yaml`` (or ``json``, ``wide``) times ``podfit simulate -o yaml`` instead of the
+page, its standard output written to a file and compared byte for byte in the same way.
 """
 
 from __future__ import annotations
@@ -41,21 +43,25 @@ def _export(rev: str, into: Path) -> Path:
     return path
 
 
-def _render(tree: Path, scenario: Path, out: Path) -> dict[str, float]:
+def _render(tree: Path, scenario: Path, out: Path, simulate: str | None = None) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    command = ["render", str(scenario), "-o", str(out)]
+    if simulate is not None:
+        command = ["simulate", str(scenario), "-o", simulate]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "podfit.cli.main", "render", str(scenario), "-o", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=tree,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(out if simulate is not None else os.devnull, "wb") as stdout:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "podfit.cli.main", *command],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=tree,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         err = proc.stderr.read().decode() if proc.stderr else ""
-        raise RuntimeError(f"podfit render failed in {tree}: {err}")
+        raise RuntimeError(f"podfit {command[0]} failed in {tree}: {err}")
     return {
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "wall_s": wall,
@@ -83,10 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--numa", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--formats", default="json,yaml")
+    ap.add_argument("--simulate", choices=("yaml", "json", "wide"), help="time `simulate -o X`, not the page")
     args = ap.parse_args(argv)
     doc = page_scenario(args.pods, cpus=args.cpus, numa=args.numa)
     load = os.getloadavg()[0]
     report: dict[str, Any] = {"pods": args.pods, "cpus": args.cpus, "numa": args.numa, "load_before": load}
+    if args.simulate is not None:
+        report["command"] = f"simulate -o {args.simulate}"
     with tempfile.TemporaryDirectory(prefix="podfit-page-ab-") as tmp:
         work = Path(tmp)
         inputs = {}
@@ -100,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.rounds):
                 for side in (0, 1):
                     out = work / f"page-{side}.html"
-                    runs[side].append(_render(trees[side], scenario, out))
+                    runs[side].append(_render(trees[side], scenario, out, args.simulate))
             if (work / "page-0.html").read_bytes() != (work / "page-1.html").read_bytes():
                 raise SystemExit(f"{fmt}: the two revisions wrote different pages")
             before, after = (_summary(r) for r in runs)

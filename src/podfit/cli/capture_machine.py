@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 import click
-import yaml
+
+from podfit.io.yaml_out import safe_dump
 
 from podfit.cli.option_checks import CheckedCommand
 
@@ -47,7 +48,7 @@ def command(root: Path, output: str, out: Path | None) -> None:
     if output == "json":
         text = json.dumps(doc, indent=2) + "\n"
     else:
-        text = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None)
+        text = safe_dump(doc, sort_keys=False, default_flow_style=None)
     if out is None:
         click.echo(text, nl=False)
     else:

@@ -63,8 +63,8 @@ def command(
     if output == "json":
         click.echo(dumps_comparison(comparison_to_json(result)))
     elif output == "yaml":
-        import yaml
+        from podfit.io.yaml_out import safe_dump
 
-        click.echo(yaml.safe_dump(comparison_to_json(result), sort_keys=False, width=120), nl=False)
+        click.echo(safe_dump(comparison_to_json(result), sort_keys=False, width=120), nl=False)
     else:
         render_comparison(result, Console(highlight=False, width=None if sys.stdout.isatty() else 120))

@@ -73,8 +73,8 @@ def command(
     if output == "json":
         click.echo(json.dumps(explanation_to_json(explanation), indent=2))
     elif output == "yaml":
-        import yaml
+        from podfit.io.yaml_out import safe_dump
 
-        click.echo(yaml.safe_dump(explanation_to_json(explanation), sort_keys=False, width=120), nl=False)
+        click.echo(safe_dump(explanation_to_json(explanation), sort_keys=False, width=120), nl=False)
     else:
         render_explanation(explanation, Console(highlight=False, width=None if sys.stdout.isatty() else 120))

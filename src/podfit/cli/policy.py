@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
+
+from podfit.io.yaml_out import safe_dump_all
 
 from podfit.cli.option_checks import CheckedCommand, checks
 
@@ -24,7 +25,7 @@ Examples:
 
 
 def _dump(objects: list[dict[str, object]]) -> str:
-    return yaml.safe_dump_all(objects, sort_keys=False, width=120)
+    return safe_dump_all(objects, sort_keys=False, width=120)
 
 
 def _check(p: dict[str, Any]) -> None:

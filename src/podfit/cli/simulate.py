@@ -91,9 +91,9 @@ def command(
     if output == "json":
         click.echo(dumps_result(doc))
     elif output == "yaml":
-        import yaml
+        from podfit.io.yaml_out import safe_dump
 
-        click.echo(yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=120), nl=False)
+        click.echo(safe_dump(doc, sort_keys=False, default_flow_style=None, width=120), nl=False)
     elif output == "wide":
         from podfit.report.wide import render_wide
 

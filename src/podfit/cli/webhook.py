@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
+
+from podfit.io.yaml_out import safe_dump_all
 
 from podfit.cli.option_checks import CheckedCommand, checks, refuse_given, warn_given
 
@@ -238,7 +239,7 @@ def manifests_command(
     )
     text = json.dumps(doc, indent=2, default=str) + "\n"
     objects = deploy_manifests(policy, text, opts)
-    out = yaml.safe_dump_all(objects, sort_keys=False, width=120)
+    out = safe_dump_all(objects, sort_keys=False, width=120)
     if output is None:
         sys.stdout.write(out)
     else:

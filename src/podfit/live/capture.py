@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from podfit import __version__
 from podfit.errors import InputError
+from podfit.io.yaml_out import safe_dump
 from podfit.live.bundle import BUNDLE_FORMAT, MAX_FILE_BYTES, ManifestItem
 
 __all__ = ["CaptureOptions", "capture_node", "kubelet_config_flag", "sysfs_files"]
@@ -116,7 +115,7 @@ def _capture_sysfs(opts: CaptureOptions, cap: _Capture) -> None:
     except InputError as exc:
         cap.missing("machine.yaml", str(sys_root), f"topology not readable: {exc}")
         return
-    text = yaml.safe_dump({"node": machine}, sort_keys=False, default_flow_style=None)
+    text = safe_dump({"node": machine}, sort_keys=False, default_flow_style=None)
     cap.found("machine.yaml", text.encode(), str(sys_root))
 
 
