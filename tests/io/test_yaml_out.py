@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import string
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -299,3 +300,18 @@ def test_libyaml_is_used_inside_the_rule(monkeypatch: pytest.MonkeyPatch) -> Non
     used.clear()
     safe_dump({"a": "é"})
     assert used[0] is yaml.SafeDumper
+
+
+def test_every_yaml_podfit_writes_goes_through_yaml_out() -> None:
+    """One writer: a direct yaml.safe_dump/dump elsewhere in src would bypass the rule's proof."""
+    import re
+
+    src = Path(__file__).resolve().parents[2] / "src" / "podfit"
+    direct = [
+        f"{path.relative_to(src)}:{n}"
+        for path in sorted(src.rglob("*.py"))
+        if path.name != "yaml_out.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\byaml\.(safe_dump|safe_dump_all|dump|dump_all)\(", line)
+    ]
+    assert direct == []

@@ -60,9 +60,9 @@ def command(
         if output == "json":
             click.echo(json.dumps(resize_explanation_json(found), indent=2))
         elif output == "yaml":  # was printed as text: -o yaml was ignored
-            import yaml
+            from podfit.io.yaml_out import safe_dump
 
-            click.echo(yaml.safe_dump(resize_explanation_json(found), sort_keys=False, width=120), nl=False)
+            click.echo(safe_dump(resize_explanation_json(found), sort_keys=False, width=120), nl=False)
         else:
             render_resize_explanation(
                 found, Console(highlight=False, width=None if sys.stdout.isatty() else 120)
