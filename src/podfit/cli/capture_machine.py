@@ -12,9 +12,8 @@ from pathlib import Path
 
 import click
 
-from podfit.io.yaml_out import safe_dump
-
 from podfit.cli.option_checks import CheckedCommand
+from podfit.io.yaml_out import safe_dump
 
 FORMATS = ("yaml", "json")
 

@@ -9,9 +9,8 @@ from typing import Any
 
 import click
 
-from podfit.io.yaml_out import safe_dump_all
-
 from podfit.cli.option_checks import CheckedCommand, checks
+from podfit.io.yaml_out import safe_dump_all
 
 __all__ = ["command"]
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import click
 
-from podfit.io.yaml_out import safe_dump_all
-
 from podfit.cli.option_checks import CheckedCommand, checks, refuse_given, warn_given
+from podfit.io.yaml_out import safe_dump_all
 
 __all__ = ["command"]
 
