@@ -52,9 +52,10 @@ from podfit.fleet.mapping import (
     row_gpus,
     written_pod,
 )
+from podfit.fleet.node_filters import filter_taints
 from podfit.fleet.numa_filter import Demand, fits_numa, numa_demands
 from podfit.fleet.scheduler import Scheduler
-from podfit.fleet.values import LIFETIMES, MODELS, POLICIES, SCORINGS, CellInputs, FleetConfig, PodRow
+from podfit.fleet.values import LIFETIMES, MODELS, POLICIES, SCORINGS, CellInputs, FleetConfig, PodRow, Taint
 
 __all__ = ["check_config", "run_config"]
 
@@ -126,6 +127,7 @@ class _Replay:
         self.tpc: list[int] = []
         alloc: list[tuple[int, int, int, int]] = []
         labels: list[tuple[tuple[str, str], ...]] = []
+        taints: list[tuple[Taint, ...]] = []
         refused: dict[str, int] = {}
         keys = set(cell.selector_keys)
         for row in cell.nodes:
@@ -143,6 +145,7 @@ class _Replay:
             self.names.append(row.name)
             self.tpc.append(machine.cpus_per_core)
             labels.append(tuple(sorted((k, v) for k, v in row.labels if k in keys)))
+            taints.append(filter_taints(row.taints, row.unschedulable))
             if refusal is not None:
                 refused[refusal] = refused.get(refusal, 0) + 1
                 self.nodes.append(None)
@@ -154,7 +157,10 @@ class _Replay:
         self.refused = refused
         self.alloc = alloc
         self.allocatable_cpus = sum(a[0] for a in alloc) // 1000
-        self.sched = Scheduler(alloc, labels, config.scoring == "MostAllocated")
+        tainted = any(taints)
+        self.sched = Scheduler(
+            alloc, labels, config.scoring == "MostAllocated", taints if tainted else None, self.names
+        )
         self.index: dict[str, int] = {name: i for i, name in enumerate(self.names)}
 
     # ----- pods -------------------------------------------------------------------------------
@@ -217,9 +223,17 @@ class _Replay:
             check = lambda n: fits_numa(demands, zones[n])  # noqa: E731
         uid = f"{row.name}~{w.attempt}"
         if row.node_name:
-            node = self.sched.pick_node(self.index.get(row.node_name, -1), tpl.req, row.node_selector, check)
+            node = self.sched.pick_node(
+                self.index.get(row.node_name, -1),
+                tpl.req,
+                row.node_selector,
+                check,
+                row.affinity,
+                row.tolerations,
+                row.mirror,
+            )
         else:
-            node = self.sched.pick(tpl.req, row.node_selector, check)
+            node = self.sched.pick(tpl.req, row.node_selector, check, row.affinity, row.tolerations)
         if node < 0:
             tally.i_unschedulable += 1
             self.note(f"{t} unschedulable {uid}")

@@ -14,7 +14,13 @@ then by exact usage ``(cpu, mem, gpu)`` with the node indexes in ascending order
 class's levels are walked best first, each with an upper bound of the score any node on it can
 reach with the pod; the walk stops when the bound falls below the best score found. A usage group
 is scored once (its nodes are equal for the score and the resource fit); only the pod count and the
-optional NUMA filter are checked node by node. Pure.
+optional NUMA filter are checked node by node.
+
+Filters besides the resources (:mod:`podfit.fleet.node_filters`): ``nodeSelector`` and the required
+node affinity on the class's labels (the keys pods read), TaintToleration and NodeUnschedulable on
+the class's taints (part of the class key), evaluated once per class and pod signature (affinity,
+tolerations) and memoised; affinity terms that read the node's name (``matchFields``) are evaluated
+node by node. Without taints or affinity nothing of this runs. Pure.
 """
 
 from __future__ import annotations
@@ -22,18 +28,28 @@ from __future__ import annotations
 from bisect import bisect_right, insort
 from collections.abc import Callable
 
+from podfit.fleet.node_filters import affinity_reads_fields, find_untolerated_taint, match_node_selector_terms
+from podfit.fleet.values import SelectorTerm, Taint, Toleration
+
 __all__ = ["Scheduler"]
 
 Usage = tuple[int, int, int]
+Labels = tuple[tuple[str, str], ...]
+Affinity = tuple[SelectorTerm, ...] | None
+Tolerations = tuple[Toleration, ...]
 
 
 class _Class:
-    def __init__(self, cpu: int, mem: int, gpu: int, pods: int, labels: tuple[tuple[str, str], ...]) -> None:
+    def __init__(
+        self, cpu: int, mem: int, gpu: int, pods: int, labels: Labels, taints: tuple[Taint, ...] = ()
+    ) -> None:
         self.cpu = cpu
         self.mem = mem
         self.gpu = gpu
         self.pods = pods
         self.labels = labels
+        self.label_map = dict(labels)
+        self.taints = taints  # the NoSchedule / NoExecute ones (node_filters.filter_taints)
         self.by_level: dict[int, dict[Usage, list[int]]] = {}
         self.levels: list[int] = []  # occupied levels, ascending
         # the least used CPU / memory / GPUs of any node (a pod needing more free fits on none)
@@ -119,21 +135,30 @@ class Scheduler:
     def __init__(
         self,
         allocatable: list[tuple[int, int, int, int]],
-        labels: list[tuple[tuple[str, str], ...]],
+        labels: list[Labels],
         most_allocated: bool,
+        taints: list[tuple[Taint, ...]] | None = None,
+        names: list[str] | None = None,
     ) -> None:
+        """``labels``: per node, the labels pods read; ``taints``: per node, what the taint filters
+        see (``node_filters.filter_taints``); ``names``: the node names (for ``matchFields``)."""
         self.most = most_allocated
+        n = len(allocatable)
+        node_taints = taints if taints is not None else [()] * n
+        self.names = names if names is not None else [""] * n
+        self.tainted = any(node_taints)
         self.classes: list[_Class] = []
-        keys: dict[tuple[int, int, int, int, tuple[tuple[str, str], ...]], int] = {}
+        keys: dict[tuple[int, int, int, int, Labels, tuple[Taint, ...]], int] = {}
         self.node_class: list[int] = []
-        for (cpu, mem, gpu, pods), lab in zip(allocatable, labels, strict=True):
-            key = (cpu, mem, gpu, pods, lab)
+        for (cpu, mem, gpu, pods), lab, tnt in zip(allocatable, labels, node_taints, strict=True):
+            key = (cpu, mem, gpu, pods, lab, tnt)
             cid = keys.get(key)
             if cid is None:
                 cid = keys[key] = len(self.classes)
-                self.classes.append(_Class(cpu, mem, gpu, pods, lab))
+                self.classes.append(_Class(cpu, mem, gpu, pods, lab, tnt))
             self.node_class.append(cid)
-        n = len(allocatable)
+        # per pod signature (affinity, tolerations): the classes whose nodes may pass its filters
+        self._passing: dict[tuple[Affinity, Tolerations], list[_Class]] = {}
         self.used: list[Usage] = [(0, 0, 0)] * n
         self.pods = [0] * n
         for node in range(n):
@@ -168,20 +193,59 @@ class Scheduler:
         self,
         node: int,
         req: Usage,
-        selector: tuple[tuple[str, str], ...] = (),
+        selector: Labels = (),
         check: Callable[[int], bool] | None = None,
+        affinity: Affinity = None,
+        tolerations: Tolerations = (),
+        mirror: bool = False,
     ) -> int:
         """``node`` when a pod of ``req`` bound to it passes the filters there (``-1``: it does not,
         or the node is not in this cell): a DaemonSet's pod, whose required node affinity names its
-        node, or a static pod's mirror.
-        Mirrors: scheduler framework plugins nodeaffinity / nodename + noderesources Fit (v1.36)"""
+        node (its tolerations, the DaemonSet controller's included, are the pod's), or a static
+        pod's mirror (``mirror``: the kubelet runs it, no taint or affinity filter).
+        Mirrors: scheduler framework plugins nodeaffinity / nodename / tainttoleration /
+        nodeunschedulable + noderesources Fit (v1.36)"""
         if node < 0 or not self.fits(node, req):
             return -1
         if selector and not _selects(selector, self.classes[self.node_class[node]].labels):
             return -1
+        if (
+            not mirror
+            and (self.tainted or affinity is not None)
+            and not self.passes(node, affinity, tolerations)
+        ):
+            return -1
         if check is not None and not check(node):
             return -1
         return node
+
+    def passes(self, node: int, affinity: Affinity, tolerations: Tolerations) -> bool:
+        """Whether ``node`` passes TaintToleration, NodeUnschedulable and the required node affinity.
+        Mirrors: pkg/scheduler/framework/plugins/tainttoleration Filter, nodeunschedulable Filter,
+        nodeaffinity Filter (v1.36)"""
+        cls = self.classes[self.node_class[node]]
+        if cls.taints and find_untolerated_taint(cls.taints, tolerations) is not None:
+            return False
+        return affinity is None or match_node_selector_terms(affinity, cls.label_map, self.names[node])
+
+    def _candidates(self, affinity: Affinity, tolerations: Tolerations) -> list[_Class]:
+        """The classes whose nodes may pass the taint and affinity filters, memoised per signature
+        (terms that read the node name are left to the nodes)."""
+        key = (affinity, tolerations if self.tainted else ())
+        found = self._passing.get(key)
+        if found is None:
+            by_class = affinity is not None and not affinity_reads_fields(affinity)
+            found = self._passing[key] = [
+                cls
+                for cls in self.classes
+                if not (cls.taints and find_untolerated_taint(cls.taints, tolerations) is not None)
+                and not (
+                    by_class
+                    and affinity is not None
+                    and not match_node_selector_terms(affinity, cls.label_map, "")
+                )
+            ]
+        return found
 
     def fits(self, node: int, req: Usage) -> bool:
         cls = self.classes[self.node_class[node]]
@@ -198,15 +262,23 @@ class Scheduler:
     def pick(
         self,
         req: Usage,
-        selector: tuple[tuple[str, str], ...] = (),
+        selector: Labels = (),
         check: Callable[[int], bool] | None = None,
+        affinity: Affinity = None,
+        tolerations: Tolerations = (),
     ) -> int:
-        """The node NodeResourcesFit chooses for a pod of ``req`` (``-1``: none fits).
+        """The node NodeResourcesFit chooses for a pod of ``req`` (``-1``: none fits) among the nodes
+        passing the selector, taint and affinity filters.
         ``check``: an extra per-node filter (the NUMA-aware filter)."""
         rc, rm, rg = req
         best_score, best_node = -1, -1  # Mirrors: noderesources/fit.go fitsRequest (v1.36), as a filter
         most = self.most
-        for cls in self.classes:
+        classes = self.classes
+        if affinity is not None or self.tainted:
+            classes = self._candidates(affinity, tolerations)
+            if affinity is not None and affinity_reads_fields(affinity):
+                check = self._by_name(affinity, check)
+        for cls in classes:
             ac, am = cls.cpu, cls.mem
             if ac == 0 or am == 0 or not cls.could_fit(rc, rm, rg):
                 continue
@@ -245,11 +317,26 @@ class Scheduler:
                         break
         return best_node
 
+    def _by_name(
+        self, terms: tuple[SelectorTerm, ...], check: Callable[[int], bool] | None
+    ) -> Callable[[int], bool]:
+        """``check`` and the node affinity evaluated on each node (terms reading its name)."""
+        classes, node_class, names = self.classes, self.node_class, self.names
+
+        def both(node: int) -> bool:
+            if not match_node_selector_terms(terms, classes[node_class[node]].label_map, names[node]):
+                return False
+            return check is None or check(node)
+
+        return both
+
     def pick_by_scan(
         self,
         req: Usage,
-        selector: tuple[tuple[str, str], ...] = (),
+        selector: Labels = (),
         check: Callable[[int], bool] | None = None,
+        affinity: Affinity = None,
+        tolerations: Tolerations = (),
     ) -> int:
         """The reference: every node filtered and scored (what :meth:`pick` must equal)."""
         best_score, best_node = -1, -1
@@ -257,6 +344,8 @@ class Scheduler:
             if not self.fits(node, req):
                 continue
             if selector and not _selects(selector, self.classes[self.node_class[node]].labels):
+                continue
+            if (self.tainted or affinity is not None) and not self.passes(node, affinity, tolerations):
                 continue
             if check is not None and not check(node):
                 continue
@@ -266,6 +355,6 @@ class Scheduler:
         return best_node
 
 
-def _selects(selector: tuple[tuple[str, str], ...], labels: tuple[tuple[str, str], ...]) -> bool:
+def _selects(selector: Labels, labels: Labels) -> bool:
     have = dict(labels)
     return all(have.get(k) == v for k, v in selector)

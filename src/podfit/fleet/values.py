@@ -28,6 +28,10 @@ __all__ = [
     "NodeRow",
     "NumaZone",
     "PodRow",
+    "SelectorRequirement",
+    "SelectorTerm",
+    "Taint",
+    "Toleration",
 ]
 
 MODELS: Final = ("per-container", "pod-level-pod", "pod-level-container")
@@ -52,6 +56,44 @@ class NumaZone:
 
 
 @dataclass(frozen=True, slots=True)
+class Taint:
+    """A node's ``spec.taints[]`` entry (``timeAdded`` is not kept)."""
+
+    key: str
+    value: str = ""
+    effect: str = ""  # NoSchedule | PreferNoSchedule | NoExecute
+
+
+@dataclass(frozen=True, slots=True)
+class Toleration:
+    """A pod's ``spec.tolerations[]`` entry as written (``operator`` empty means Equal;
+    ``tolerationSeconds`` is not kept: it only matters for eviction)."""
+
+    key: str = ""
+    operator: str = ""  # Equal | Exists (| Lt | Gt behind TaintTolerationComparisonOperators)
+    value: str = ""
+    effect: str = ""  # empty: every effect
+
+
+@dataclass(frozen=True, slots=True)
+class SelectorRequirement:
+    """One ``matchExpressions[]`` / ``matchFields[]`` entry of a node selector term."""
+
+    key: str
+    operator: str  # In | NotIn | Exists | DoesNotExist | Gt | Lt
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SelectorTerm:
+    """One ``nodeSelectorTerms[]`` entry: its expressions (node labels) and fields (node name),
+    all required."""
+
+    match_expressions: tuple[SelectorRequirement, ...] = ()
+    match_fields: tuple[SelectorRequirement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class NodeRow:
     """A node as a trace or a cluster dump describes it. ``zones`` empty: the mapping policy
     decides sockets, NUMA nodes and SMT from the CPU count."""
@@ -66,6 +108,8 @@ class NodeRow:
     zones: tuple[NumaZone, ...] = ()
     threads_per_core: int = 0  # 0: the mapping policy's
     cell: str = ""
+    taints: tuple[Taint, ...] = ()
+    unschedulable: bool = False  # spec.unschedulable (cordoned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +119,9 @@ class PodRow:
     ``lifetime_ms`` is the trace's deletion minus creation (``None``: it lives to the end of the
     replay). ``manifest`` holds the pod as written in a cluster dump (a podfit ``Pod``); the shape
     fields then only feed the reports. ``node_name``: the one node the pod may run on.
+    ``affinity``: the required node affinity's terms (``None``: none required; ``()``: required
+    with no term, which no node matches). ``mirror``: a static pod's mirror (the kubelet runs it;
+    no scheduler filter applies).
     """
 
     name: str
@@ -90,6 +137,9 @@ class PodRow:
     manifest: Any = None
     # a pod bound to one node (a DaemonSet's pod, a static pod's mirror): only that node is tried
     node_name: str = ""
+    affinity: tuple[SelectorTerm, ...] | None = None
+    tolerations: tuple[Toleration, ...] = ()
+    mirror: bool = False
 
 
 @dataclass(frozen=True, slots=True)

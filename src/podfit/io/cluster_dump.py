@@ -3,8 +3,10 @@ json|yaml`` and optionally NodeResourceTopology objects (JSON or YAML; a ``List`
 a bare list, or several documents).
 
 Nodes: name, labels, ``status.capacity`` (or ``allocatable``): cpu, memory, pods, the GPU
-resource; a node's NRT zones give its NUMA layout. Pods: the spec as written (decoded and validated
-as every podfit pod), ``nodeSelector``, ``creationTimestamp``, ``deletionTimestamp``; a DaemonSet's
+resource, ``spec.taints``, ``spec.unschedulable``; a node's NRT zones give its NUMA layout. Pods:
+the spec as written (decoded and validated as every podfit pod), ``nodeSelector``, the required
+node affinity, ``tolerations`` (:mod:`podfit.io.scheduling_fields`), ``creationTimestamp``,
+``deletionTimestamp``; a DaemonSet's
 pod or a static pod's mirror is bound to its node (:func:`bound_node`). A pod that
 has terminated (``status.phase`` Succeeded or Failed) held its resources until its last container
 finished: it is replayed for that long (``finishedAt`` of its containers' terminated states minus
@@ -25,6 +27,12 @@ from typing import Any
 from podfit.errors import InputError
 from podfit.fleet.kubelet_port import MI, pod_from_dict, quantity_milli, quantity_value
 from podfit.fleet.values import NodeRow, NumaZone, PodRow
+from podfit.io.scheduling_fields import (
+    node_taints,
+    node_unschedulable,
+    pod_required_affinity,
+    pod_tolerations,
+)
 from podfit.io.yamlio import parse_documents, read_text
 from podfit.model.diagnostics import TERMINATED_POD_SKIPPED, Diagnostic
 from podfit.model.gotext import json_type
@@ -164,6 +172,7 @@ def _read_nodes(path: Path, nrt_path: Path | None, gpu_resource: str) -> tuple[N
         if not isinstance(cap, Mapping) or "cpu" not in cap or "memory" not in cap:
             raise InputError(f"{field}.status.capacity", "needs cpu and memory", str(path))
         zones = _zones(nrts[name], gpu_resource, f"nrt {name}", nrt_path) if name in nrts and nrt_path else ()
+        spec = _mapping(obj, "spec", field, path)
         nodes.append(
             NodeRow(
                 name=name,
@@ -173,6 +182,8 @@ def _read_nodes(path: Path, nrt_path: Path | None, gpu_resource: str) -> tuple[N
                 labels=_strings(meta, "labels", f"{field}.metadata", path),
                 max_pods=quantity_value(cap.get("pods", "0"), f"{field}.status.capacity.pods"),
                 zones=zones,
+                taints=node_taints(spec, f"{field}.spec", path),
+                unschedulable=node_unschedulable(spec, f"{field}.spec", path),
             )
         )
     if not nodes:
@@ -201,6 +212,14 @@ def _finished_ms(status: Mapping[str, Any], field: str, path: Path) -> int | Non
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 
 
+def is_mirror(obj: Mapping[str, Any]) -> bool:
+    """A static pod's mirror (the kubelet runs it; the scheduler never placed it).
+    Mirrors: pkg/kubelet/types IsMirrorPod (v1.36)"""
+    meta = obj.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    return isinstance(annotations, Mapping) and MIRROR_ANNOTATION in annotations
+
+
 def bound_node(obj: Mapping[str, Any]) -> str:
     """The one node a pod of the dump may run on (``""``: any the scheduler picks): a static pod's
     mirror stays on its ``spec.nodeName``; a pod whose required node affinity names one node by
@@ -208,12 +227,10 @@ def bound_node(obj: Mapping[str, Any]) -> str:
     pods) may only go there.
     Mirrors: pkg/controller/daemon/util ReplaceDaemonSetPodNodeNameNodeAffinity (v1.36, the
     affinity it writes); pkg/kubelet/types IsMirrorPod (the annotation)"""
-    meta = obj.get("metadata")
     spec = obj.get("spec")
     if not isinstance(spec, Mapping):
         return ""
-    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
-    if isinstance(annotations, Mapping) and MIRROR_ANNOTATION in annotations:
+    if is_mirror(obj):
         name = spec.get("nodeName")
         return name if isinstance(name, str) else ""
     affinity = spec.get("affinity")
@@ -281,7 +298,10 @@ def _read_pods(path: Path) -> tuple[tuple[PodRow, ...], tuple[Diagnostic, ...]]:
             deleted = finished if deleted is None else min(deleted, finished)
         spec = _mapping(obj, "spec", field, path)
         selector = _strings(spec, "nodeSelector", f"{field}.spec", path)
-        raw.append((created, i, deleted, pod, selector, bound_node(obj)))
+        affinity = pod_required_affinity(spec, f"{field}.spec", path)
+        tolerations = pod_tolerations(spec, f"{field}.spec", path)
+        placement = (selector, bound_node(obj), affinity, tolerations, is_mirror(obj))
+        raw.append((created, i, deleted, pod, placement))
     if not raw:
         raise InputError("items", "no pods" + (" to replay" if warnings else ""), str(path))
     raw.sort(key=lambda r: (r[0], r[1]))
@@ -297,8 +317,11 @@ def _read_pods(path: Path) -> tuple[tuple[PodRow, ...], tuple[Diagnostic, ...]]:
             node_selector=selector,
             manifest=pod,
             node_name=node,
+            affinity=affinity,
+            tolerations=tolerations,
+            mirror=mirror,
         )
-        for created, _, deleted, pod, selector, node in raw
+        for created, _, deleted, pod, (selector, node, affinity, tolerations, mirror) in raw
     )
     return pods, tuple(warnings)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podfit.errors import InputError
+from podfit.fleet.node_filters import affinity_label_keys
 from podfit.fleet.values import CellInputs, PodRow
 from podfit.io.cluster_dump import ClusterDump, read_cluster_dump
 from podfit.io.synthetic import SyntheticSpec, synthetic_nodes, synthetic_pods
@@ -88,7 +89,8 @@ class DumpSource:
     def cell(self, index: int) -> CellInputs:
         dump = self._read()
         nodes, pods = dump.nodes, dump.pods
-        keys = tuple(sorted({k for p in pods for k, _ in p.node_selector}))
+        # the node label keys pods read: nodeSelector and required node affinity expressions
+        keys = tuple(sorted({k for p in pods for k, _ in p.node_selector} | affinity_label_keys_of(pods)))
         if self.cell_label is None:
             return CellInputs("all", nodes, pods, keys)
         name = self.cell_names()[index]
@@ -149,3 +151,12 @@ class SyntheticSource:
 
 
 Source = AlibabaSource | DumpSource | SyntheticSource
+
+
+def affinity_label_keys_of(pods: tuple[PodRow, ...]) -> set[str]:
+    """The node label keys the pods' required node affinity reads."""
+    keys: set[str] = set()
+    for p in pods:
+        if p.affinity is not None:
+            keys |= affinity_label_keys(p.affinity)
+    return keys
