@@ -316,7 +316,7 @@ def test_cluster_dump_pod_without_the_cell_label(tmp_path: Path, capsys: pytest.
     del doc["items"][3]["spec"]["nodeSelector"]
     p.write_text(json.dumps(doc))
     assert main(["fleet", "--nodes", str(n), "--pods", str(p), "--cell-label", "pool"]) == 2
-    assert "pod default/db-3 selects no pool" in capsys.readouterr().err
+    assert "pod default/db-3 selects no one pool" in capsys.readouterr().err
 
 
 def test_versions_sweep_runs_each_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

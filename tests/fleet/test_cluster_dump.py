@@ -302,3 +302,60 @@ def test_bound_pods_join_their_nodes_cells(tmp_path: Path) -> None:
     assert source.cell_names() == ("a", "b")
     assert [p.name for p in source.cell(0).pods] == ["default/agent-0", "default/agent-1"]
     assert [p.name for p in source.cell(1).pods] == ["default/agent-2", "default/web"]
+
+
+def _affinity_pod(name: str, *terms: list[dict[str, Any]]) -> dict[str, Any]:
+    p = _pod(name)
+    p["spec"]["affinity"] = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": exprs} for exprs in terms]
+            }
+        }
+    }
+    return p
+
+
+def _in(key: str, *values: str) -> dict[str, Any]:
+    return {"key": key, "operator": "In", "values": list(values)}
+
+
+@pytest.mark.parametrize(
+    ("pod", "cell"),
+    [
+        ({**_pod("sel"), "spec": {**POD["spec"], "nodeSelector": {"pool": "b"}}}, "b"),
+        (_affinity_pod("one", [_in("pool", "b")]), "b"),
+        (_affinity_pod("and", [_in("pool", "a"), _in("zone", "z1", "z2")]), "a"),
+        (_affinity_pod("or-same", [_in("pool", "a")], [_in("pool", "a"), _in("gpu", "yes")]), "a"),
+        (_affinity_pod("or-differ", [_in("pool", "a")], [_in("pool", "b")]), None),
+        (_affinity_pod("two-values", [_in("pool", "a", "b")]), None),
+        (_affinity_pod("other-key", [_in("zone", "z1")]), None),
+        (_affinity_pod("not-in", [{"key": "pool", "operator": "NotIn", "values": ["a"]}]), None),
+        (_pod("none"), None),
+    ],
+)
+def test_cell_value(pod: dict[str, Any], cell: str | None, tmp_path: Path) -> None:
+    """The one pool a pod requires: nodeSelector, else every required affinity term naming it."""
+    from podfit.io.fleet_sources import cell_value
+
+    _, pods_path = _write(tmp_path, _nodes(1), _list(pod))
+    [row] = read_cluster_dump(_write(tmp_path, _nodes(1), _list(pod))[0], pods_path).pods
+    assert cell_value(row, "pool") == cell
+
+
+def test_cells_by_required_affinity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--cell-label: a pod whose required affinity names one pool is in that pool's cell; a pod
+    that could go to two pools is refused in one line."""
+    from podfit.io.fleet_sources import DumpSource
+
+    pods = [_affinity_pod("web", [_in("pool", "b")]), _affinity_pod("db", [_in("pool", "a")])]
+    nodes, pods_path = _write(tmp_path, _nodes(3), _list(*pods))
+    source = DumpSource(nodes, pods_path, cell_label="pool")
+    source.check()
+    assert [p.name for p in source.cell(0).pods] == ["default/db"]
+    assert [p.name for p in source.cell(1).pods] == ["default/web"]
+    pods_path.write_text(json.dumps(_list(_affinity_pod("either", [_in("pool", "a", "b")]))))
+    args = ["fleet", "--nodes", str(nodes), "--pods", str(pods_path), "--cell-label", "pool"]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pod default/either selects no one pool" in err, err

@@ -52,7 +52,7 @@ class AlibabaSource:
 @dataclass(frozen=True)
 class DumpSource:
     """A cluster dump; with ``cell_label`` the node pools (values of that node label) are
-    independent cells and every pod must select one with its nodeSelector."""
+    independent cells and every pod must require one (:func:`cell_value`) or be bound to a node."""
 
     nodes: Path
     pods: Path
@@ -79,10 +79,11 @@ class DumpSource:
             for p in dump.pods:
                 if p.node_name in bound:
                     continue  # in its node's cell
-                if self.cell_label not in dict(p.node_selector):
+                if cell_value(p, self.cell_label) is None:
                     raise InputError(
                         "spec.nodeSelector",
-                        f"pod {p.name} selects no {self.cell_label} (every pod must, with --cell-label)",
+                        f"pod {p.name} selects no one {self.cell_label} (every pod must, with --cell-label: "
+                        "by nodeSelector or by a required node affinity whose every term names one value)",
                         str(self.pods),
                     )
 
@@ -100,7 +101,7 @@ class DumpSource:
         def in_cell(p: PodRow) -> bool:
             if p.node_name in cell_of:
                 return cell_of[p.node_name] == name
-            return dict(p.node_selector).get(label) == name
+            return cell_value(p, label) == name
 
         return CellInputs(
             name,
@@ -115,6 +116,28 @@ class DumpSource:
     def span_ms(self) -> int:
         pods = self._read().pods
         return max((p.arrival_ms for p in pods), default=0)
+
+
+def cell_value(pod: PodRow, label: str) -> str | None:
+    """The one value of node label ``label`` a pod's placement requires (``None``: none or
+    several): its nodeSelector's, else the value its required node affinity names with
+    ``label In [value]`` in every term (terms are ORed: each must name the same one value)."""
+    selected = dict(pod.node_selector).get(label)
+    if selected is not None:
+        return selected
+    if not pod.affinity:
+        return None
+    values: set[str] = set()
+    for term in pod.affinity:
+        named = {
+            r.values[0]
+            for r in term.match_expressions
+            if r.key == label and r.operator == "In" and len(r.values) == 1
+        }
+        if len(named) != 1:
+            return None
+        values |= named
+    return values.pop() if len(values) == 1 else None
 
 
 @dataclass(frozen=True)
