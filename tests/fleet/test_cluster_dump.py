@@ -338,8 +338,7 @@ def test_cell_value(pod: dict[str, Any], cell: str | None, tmp_path: Path) -> No
     """The one pool a pod requires: nodeSelector, else every required affinity term naming it."""
     from podfit.io.fleet_sources import cell_value
 
-    _, pods_path = _write(tmp_path, _nodes(1), _list(pod))
-    [row] = read_cluster_dump(_write(tmp_path, _nodes(1), _list(pod))[0], pods_path).pods
+    [row] = read_cluster_dump(*_write(tmp_path, _nodes(1), _list(pod))).pods
     assert cell_value(row, "pool") == cell
 
 
