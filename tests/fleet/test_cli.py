@@ -208,6 +208,16 @@ def test_bad_flags(args: list[str], expect: str, tmp_path: Path, capsys: pytest.
             ["--nodes", "n.json", "--pods", "p.json", "--trace-pods", "x.csv"],
             "--trace-pods belongs to --trace",
         ),
+        # the mapping rules that write pods from rows: a dump's pods run as written
+        (
+            ["--nodes", "n.json", "--pods", "p.json", "--sidecars", "3"],
+            "--sidecars belongs to --trace DIR or",
+        ),
+        (["--nodes", "n.json", "--pods", "p.json", "--cpu-rounding", "down"], "--cpu-rounding belongs to"),
+        (["--nodes", "n.json", "--pods", "p.json", "--ls-qos", "Burstable"], "a dump's pods run as written"),
+        # the synthetic stream has no LS/BE QoS and whole GPUs only
+        (["--synthetic", "--be-qos", "BestEffort"], "--be-qos belongs to --trace DIR (the trace's LS/BE QoS"),
+        (["--synthetic", "--shared-gpu", "drop"], "--shared-gpu belongs to --trace DIR"),
     ],
 )
 def test_options_of_another_input_are_refused(

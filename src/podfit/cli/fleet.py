@@ -67,6 +67,11 @@ _INPUT_FLAG = {"trace": "--trace DIR", "nodes": "--nodes (a cluster dump)", "syn
 
 
 _HINTS = {"pods": " (the synthetic stream's size is --pod-count)"}
+# mapping rules read only where pods are written from rows (docs/fleet.md, Mapping policy)
+_TRACE_ROW_OPTIONS = ("ls_qos", "be_qos", "shared_gpu")
+_ROW_OPTIONS = ("cpu_rounding", "sidecar_share", "sidecars", "sidecar_cpu_milli", "sidecar_memory_mib")
+_ROWS_FLAG = "--trace DIR or --synthetic (a dump's pods run as written)"
+_TRACE_ROWS_FLAG = "--trace DIR (the trace's LS/BE QoS and GPU shares)"
 
 
 def _check(o: dict[str, Any]) -> None:
@@ -77,6 +82,14 @@ def _check(o: dict[str, Any]) -> None:
             "give exactly one input: --trace DIR, --nodes/--pods (a cluster dump) or --synthetic"
         )
     refuse_other_modes(given[0], _INPUT_OPTIONS, _INPUT_FLAG, _HINTS)
+    # the mapping rules that write pods from trace rows: a dump's pods run as written, and the
+    # synthetic stream has no LS/BE QoS and no fractional GPUs
+    if given[0] == "nodes":
+        rows = {"rows": _TRACE_ROW_OPTIONS + _ROW_OPTIONS, "nodes": ()}
+        refuse_other_modes("nodes", rows, {"rows": _ROWS_FLAG, "nodes": _INPUT_FLAG["nodes"]})
+    elif given[0] == "synthetic":
+        trace = {"trace": _TRACE_ROW_OPTIONS, "synthetic": ()}
+        refuse_other_modes("synthetic", trace, {"trace": _TRACE_ROWS_FLAG, "synthetic": "--synthetic"})
     backends = {"local": "--backend local", "ray": "--backend ray"}
     refuse_other_modes(o["backend"], {"ray": ("ray_address",)}, backends)
     for name, option in (("models", "--models"), ("policies", "--policies"), ("versions", "--versions")):
