@@ -182,16 +182,23 @@ BAD: list[tuple[str, Any, Any, str]] = [
 ]
 
 
+def assert_bad_dump(
+    tmp: Path, nodes: Any, pods: Any, expect: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reader raises; ``podfit fleet`` says ``expect`` in one line and exits 2."""
+    n, p = _write(tmp, nodes, pods)
+    with pytest.raises(InputError):
+        read_cluster_dump(n, p)
+    assert main(["fleet", "--nodes", str(n), "--pods", str(p), "--out", str(tmp / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("podfit: error: ") and expect in err, err
+
+
 @pytest.mark.parametrize(("case", "nodes", "pods", "expect"), BAD, ids=[b[0] for b in BAD])
 def test_bad_dump(
     case: str, nodes: Any, pods: Any, expect: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    n, p = _write(tmp_path, nodes, pods)
-    with pytest.raises(InputError):
-        read_cluster_dump(n, p)
-    assert main(["fleet", "--nodes", str(n), "--pods", str(p), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("podfit: error: ") and expect in err, err
+    assert_bad_dump(tmp_path, nodes, pods, expect, capsys)
 
 
 def _daemon_pod(name: str, node: str) -> dict[str, Any]:

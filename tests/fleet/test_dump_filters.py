@@ -7,10 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.fleet.test_cluster_dump import NODE, POD, _daemon_pod, _list, _mirror_pod, _pod, _write
+from tests.fleet.test_cluster_dump import (
+    NODE,
+    POD,
+    _daemon_pod,
+    _list,
+    _mirror_pod,
+    _pod,
+    _write,
+    assert_bad_dump,
+)
 
-from podfit.cli.main import main
-from podfit.errors import InputError
 from podfit.fleet import FleetConfig, run_config
 from podfit.fleet.values import SelectorRequirement, SelectorTerm, Taint, Toleration
 from podfit.io.cluster_dump import read_cluster_dump
@@ -152,12 +159,7 @@ BAD: list[tuple[str, Any, Any, str]] = [
 def test_bad_scheduling_fields(
     case: str, nodes: Any, pods: Any, expect: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    n, p = _write(tmp_path, nodes, pods)
-    with pytest.raises(InputError):
-        read_cluster_dump(n, p)
-    assert main(["fleet", "--nodes", str(n), "--pods", str(p), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("podfit: error: ") and expect in err, err
+    assert_bad_dump(tmp_path, nodes, pods, expect, capsys)
 
 
 def _placed(log: tuple[str, ...]) -> dict[str, str]:
