@@ -365,3 +365,27 @@ def test_cells_by_required_affinity(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main([*args, "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pod default/either selects no one pool" in err, err
+
+
+def test_a_dump_is_read_once_while_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI asks a dump for its cells, size, span and warnings before the replay: one read;
+    a file written again is read again."""
+    import podfit.io.fleet_sources as fs
+
+    reads: list[int] = []
+    real = fs.read_cluster_dump
+
+    def counting(*args: Any) -> Any:
+        reads.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(fs, "read_cluster_dump", counting)
+    nodes, pods = _write(tmp_path, _list(NODE), _list(_pod("a")))
+    source = fs.DumpSource(nodes, pods)
+    source.check()
+    assert (source.pod_count(), source.span_ms(), source.warnings()) == (1, 0, ())
+    assert [p.name for p in source.cell(0).pods] == ["default/a"]
+    assert len(reads) == 1
+    pods.write_text(json.dumps(_list(_pod("a"), _pod("bb", "2026-01-01T00:00:09Z"))))
+    assert source.pod_count() == 2 and source.span_ms() == 9000
+    assert len(reads) == 2

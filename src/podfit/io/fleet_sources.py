@@ -49,6 +49,9 @@ class AlibabaSource:
         return max((p.arrival_ms for p in pods), default=0)
 
 
+_LAST_DUMP: dict[tuple[tuple[str, int, int], ...], ClusterDump] = {}
+
+
 @dataclass(frozen=True)
 class DumpSource:
     """A cluster dump; with ``cell_label`` the node pools (values of that node label) are
@@ -60,7 +63,19 @@ class DumpSource:
     cell_label: str | None = None
 
     def _read(self) -> ClusterDump:
-        return read_cluster_dump(self.nodes, self.pods, self.nrt)
+        """The dump, read once per process while its files are unchanged (the CLI asks for its
+        cells, size, span and warnings before the replay reads it again)."""
+        paths = tuple(p for p in (self.nodes, self.pods, self.nrt) if p is not None)
+        try:
+            stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        except OSError:
+            return read_cluster_dump(self.nodes, self.pods, self.nrt)  # its error names the file
+        cached = _LAST_DUMP.get(stamp)
+        if cached is None:
+            cached = read_cluster_dump(self.nodes, self.pods, self.nrt)
+            _LAST_DUMP.clear()
+            _LAST_DUMP[stamp] = cached
+        return cached
 
     def warnings(self) -> tuple[Diagnostic, ...]:
         """What the dump's reading warns about (pods not replayed)."""
