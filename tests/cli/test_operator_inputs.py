@@ -95,3 +95,19 @@ def test_leaderworkerset_replicas_option_sets_the_groups(capsys: pytest.CaptureF
         "serving/llm-1-1",
         "serving/llm-1-2",
     ]
+
+
+def test_a_volcano_numa_task_whose_containers_is_not_a_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The webhook's whole-CPU check of a topologyPolicy task reads the containers: a value that
+    is not a list is the pod's own one-line error, not a TypeError (exit 1)."""
+    import yaml
+
+    doc = yaml.safe_load((Path(__file__).parents[1] / "api" / "operators" / "volcano-numa.yaml").read_text())
+    doc["spec"]["tasks"][0]["template"]["spec"]["containers"] = True
+    bad = tmp_path / "vj.yaml"
+    bad.write_text(yaml.safe_dump(doc))
+    assert main(["simulate", *PARTS, "-f", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "spec.tasks[0].template.spec.containers: must be an array" in err[0], err

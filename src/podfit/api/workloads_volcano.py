@@ -93,8 +93,10 @@ def _check_topology_policy(task: Mapping[str, Any], template: Mapping[str, Any],
     if not policy or policy == "none":
         return
     spec = mapping_field(template, "spec", f"{path}.template.spec") or {}
-    containers = [c for c in spec.get("containers") or [] if isinstance(c, Mapping)]
-    containers += [c for c in spec.get("initContainers") or [] if isinstance(c, Mapping)]
+    containers: list[Mapping[str, Any]] = []
+    for key in ("containers", "initContainers"):
+        listed = spec.get(key)  # not a list: the pod's own validation names the field
+        containers += [c for c in listed if isinstance(c, Mapping)] if isinstance(listed, list) else []
     for ci, container in enumerate(containers):
         given = container.get("resources")
         resources: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
