@@ -296,10 +296,12 @@ def test_pod_container_device_to_allocate(case: dict[str, Any], release: str) ->
     assert dm.state.snapshot()[0] == before[0]  # nothing allocated
 
 
-INIT = _load("TestInitContainerDeviceAllocation")
+INIT = [_load("TestInitContainerDeviceAllocation"), _load("TestRestartableInitContainerDeviceAllocation")]
 
 
-@pytest.mark.parametrize(("case", "release"), _by_release(INIT["cases"], INIT["releases"]))
+@pytest.mark.parametrize(
+    ("case", "release"), [p for t in INIT for p in _by_release(t["cases"], t["releases"])]
+)
 def test_init_container_device_allocation(case: dict[str, Any], release: str) -> None:
     dm = _manager_of(case["resources"], release)
     pod = _pod(case["pod"])
