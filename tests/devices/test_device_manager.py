@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from podfit.devices.manager import DeviceManager
+from podfit.devices.manager import Device, DeviceManager, filter_by_affinity
 from podfit.model.machine import CPUInfo, DeviceGroup, Machine, NUMANode
 from podfit.model.pod import Container, Pod, ResourceRequirements
 from podfit.topology.hint import TopologyHint
@@ -115,3 +115,25 @@ def test_unavailable_devices_are_an_unexpected_error() -> None:
     err = dm.allocate(pod_b, b, TopologyHint(None, True))
     assert err is not None and err.reason is None
     assert err.message == f"requested number of devices unavailable for {GPU}. Requested: 1, Available: 0"
+
+
+@pytest.mark.parametrize(
+    ("available", "affinity", "has_topology", "expected"),
+    [
+        ({"d1", "d3"}, 0b100, True, ({"d3"}, {"d1"}, set())),
+        ({"d1", "d3", "d4", "d5"}, 0b100, True, ({"d3", "d4"}, {"d1"}, {"d5"})),
+        ({"d1", "d3", "d5"}, None, True, (set(), set(), {"d1", "d3", "d5"})),
+        ({"d1", "d3"}, 0b100, False, (set(), set(), {"d1", "d3"})),
+    ],
+)
+def test_filter_by_affinity_splits_aligned_unaligned_and_no_topology(
+    available: set[str], affinity: int | None, has_topology: bool, expected: tuple[set[str], ...]
+) -> None:
+    """TestFilterByAffinity's shape with single-NUMA devices (its dev2 spans two NUMA nodes)."""
+    devs = {
+        "d1": Device("d1", GPU, 1),
+        "d3": Device("d3", GPU, 2),
+        "d4": Device("d4", GPU, 2),
+        "d5": Device("d5", GPU, None),
+    }
+    assert filter_by_affinity(devs, has_topology, affinity, available) == expected

@@ -7,8 +7,11 @@ are generated over every NUMA mask of the machine (:meth:`DeviceManager.generate
 full list compactly); from 1.36 (kubernetes PR #138244, the release switch
 ``device_hints_device_numa_nodes_only``) only over the NUMA nodes that hold the resource's devices.
 
-Devices are named ``<resource>#<numa>#<index>`` (``#-`` for no NUMA affinity) so that the kubelet's
-"sorted device id" picking order is "lowest NUMA node first" (other names: :mod:`podfit.devices.state`).
+Devices are named ``<resource>#<numa>#<index>`` (``#-`` for no NUMA affinity) so that podfit's
+picking order, sorted device keys, is "lowest NUMA node first" (other names: :mod:`podfit.devices.state`).
+The kubelet takes devices while ranging over Go sets: among the devices of one class (reusable,
+aligned, unaligned, without topology: :func:`filter_by_affinity`) its choice is unspecified, and
+podfit's sorted order is a deterministic stand-in for it (checked in v1.33.5 - v1.36.2).
 
 A restart (``readCheckpoint``) restores every container's devices (:meth:`restore_checkpoint`); the
 plugins have registered again and report the machine's devices healthy (or the ``reported`` ones).
@@ -53,11 +56,38 @@ __all__ = [
     "DevicePodSnapshot",
     "DeviceState",
     "DeviceStateSnapshot",
+    "filter_by_affinity",
     "zero_request_hints",
 ]
 
 NO_TOPOLOGY: Final = -1
 """The NUMA id of devices without topology (devicemanager/manager.go nodeWithoutTopology)."""
+
+
+def filter_by_affinity(
+    devs: Mapping[str, Device], has_topology: bool, affinity: int | None, available: set[str]
+) -> tuple[set[str], set[str], set[str]]:
+    """The available devices split into those on a NUMA node of ``affinity``, those on another
+    NUMA node, and those without NUMA affinity; all in the last when the resource has no topology
+    or the hint has no affinity. (A device has one NUMA node here: multi-node devices are not
+    modelled.)
+
+    Mirrors: devicemanager/manager.go filterByAffinity (v1.33.5 - v1.36.2)
+    """
+    if affinity is None or not has_topology:
+        return set(), set(), set(available)
+    aligned: set[str] = set()
+    unaligned: set[str] = set()
+    no_affinity: set[str] = set()
+    for d in available:
+        node = devs[d].numa
+        if node is None:
+            no_affinity.add(d)
+        elif affinity >> node & 1:
+            aligned.add(d)
+        else:
+            unaligned.add(d)
+    return aligned, unaligned, no_affinity
 
 
 class DeviceManager:
@@ -249,6 +279,12 @@ class DeviceManager:
 
     # ----- allocation --------------------------------------------------------------------
     def _pick(self, resource: str, needed: int, reusable: set[str], affinity: int | None) -> list[str] | str:
+        """The reusable devices first, then the aligned, the unaligned and those without topology;
+        within each class the lowest keys (the kubelet: Go set order, unspecified).
+
+        Mirrors: devicemanager/manager.go devicesToAllocate (the picking part, without a plugin's
+        GetPreferredAllocation; v1.33.5 - v1.36.2)
+        """
         picked = sorted(reusable)[:needed]
         needed -= len(picked)
         if needed == 0:
@@ -259,17 +295,11 @@ class DeviceManager:
                 f"requested number of devices unavailable for {resource}. "
                 f"Requested: {needed}, Available: {len(available)}"
             )
-        if affinity is None or not self._has_topology(resource):
-            order = sorted(available)
-        else:
-            devs = self.devices[resource]
-            aligned = sorted(
-                d for d in available if (node := devs[d].numa) is not None and affinity >> node & 1
-            )
-            unaligned = sorted(
-                d for d in available if (node := devs[d].numa) is not None and not affinity >> node & 1
-            )
-            order = aligned + unaligned + sorted(d for d in available if devs[d].numa is None)
+        has_topology = self._has_topology(resource)
+        aligned, unaligned, no_affinity = filter_by_affinity(
+            self.devices.get(resource, {}), has_topology, affinity, available
+        )
+        order = sorted(aligned) + sorted(unaligned) + sorted(no_affinity)
         return picked + order[:needed]
 
     def _to_allocate(
