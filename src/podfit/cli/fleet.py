@@ -381,10 +381,9 @@ def command(**o: Any) -> None:
         require("matplotlib")
     source = _source(o)
     source.check()
-    if hasattr(source, "warnings"):
-        from podfit.cli.options import echo_warnings
+    from podfit.cli.options import echo_warnings
 
-        echo_warnings(source.warnings())
+    echo_warnings(source.warnings())
     configs = _configs(o, source.span_ms())
     tasks = len(configs) * len(source.cell_names())
     pods = source.pod_count()

@@ -41,6 +41,10 @@ class AlibabaSource:
             "all", read_alibaba_nodes(self.nodes), read_alibaba_pods(self.pods, self.compression)
         )
 
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """Nothing to warn about: every row is replayed."""
+        return ()
+
     def pod_count(self) -> int:
         return len(read_alibaba_pods(self.pods, self.compression))
 
@@ -180,6 +184,10 @@ class SyntheticSource:
         cell_nodes = tuple(n for n in nodes if n.cell == name)
         spec = dataclasses.replace(self.spec, cell=index) if self.spec.cells > 1 else self.spec
         return CellInputs(name, cell_nodes, synthetic_pods(spec))
+
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """Nothing to warn about: every row is replayed."""
+        return ()
 
     def pod_count(self) -> int:
         return self.spec.pods
